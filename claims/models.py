@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Claim(models.Model):
+    """One outpatient settlement record 门诊结算记录. Append-only: never updated after insert except
+    for ``monthly_run_id`` (stamped when an approved monthly run counted it); a reversal is a new row
+    whose amounts are the original's negated and whose ``reverses`` names the original."""
+
+    class Status(models.TextChoices):
+        SETTLED = "settled", _("已结算")
+        NOT_COVERED = "not_covered", _("不予支付")
+        PENDING_REVIEW = "pending_review", _("待审核")
+        REVERSAL = "reversal", _("撤销")
+
+    class Benefit(models.TextChoices):
+        ORDINARY = "ordinary", _("普通门诊")
+        TCM = "tcm", _("中医门诊")
+        HYPERTENSION = "hypertension", _("两病-高血压")
+        DIABETES = "diabetes", _("两病-糖尿病")
+        SPECIAL_ITEM = "special_item", _("特殊检查治疗")
+
+    setl_id = models.CharField(_("结算ID"), max_length=32, unique=True)
+    admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, db_column="admdvs", related_name="+",
+                               verbose_name=_("统筹区"))
+    district = models.ForeignKey("policy.District", on_delete=models.PROTECT, db_column="district", related_name="+",
+                                 verbose_name=_("参保人县区"))
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="claims", verbose_name=_("参保人"))
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="claims",
+                                 verbose_name=_("就诊机构"))
+    # The provider whose capitation/settlement line carries the fund payment: the signed provider for
+    # a Nanchang referral, a village clinic's centre, the selected provider for a Heyuan emergency.
+    charged_provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="charged_claims",
+                                         verbose_name=_("结算归属机构"))
+    visit_at = models.DateTimeField(_("就诊时间"))
+    visit_date = models.DateField(_("就诊日期"))  # local (Asia/Shanghai) date of visit_at, for aggregation
+    benefit = models.CharField(_("门诊类别"), max_length=14, choices=Benefit.choices, default=Benefit.ORDINARY)
+    emergency = models.BooleanField(_("急诊抢救"), default=False)
+    referral = models.BooleanField(_("转诊"), default=False)
+    out_of_area = models.CharField(_("异地就医"), max_length=10, default="none")
+    channel = models.CharField(_("结算方式"), max_length=8, default="direct")
+    exclusion = models.CharField(_("除外情形"), max_length=30, null=True, blank=True)
+
+    medfee_sumamt = models.DecimalField(_("医疗费总额"), **MONEY)
+    fulamt_ownpay_amt = models.DecimalField(_("全自费金额"), default=0, **MONEY)
+    overlmt_selfpay = models.DecimalField(_("超限价自费"), default=0, **MONEY)
+    preselfpay_amt = models.DecimalField(_("先行自付"), default=0, **MONEY)
+    inscp_scp_amt = models.DecimalField(_("政策范围内费用"), **MONEY)
+
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices)
+    reason = models.CharField(_("原因"), max_length=40, null=True, blank=True)
+    act_pay_dedc = models.DecimalField(_("本次起付线"), **MONEY)
+    pool_prop_selfpay = models.DecimalField(_("基金支付比例"), max_digits=5, decimal_places=4)
+    hifp_pay = models.DecimalField(_("统筹基金支付"), **MONEY)
+    psn_part_amt = models.DecimalField(_("个人负担"), **MONEY)
+    acct_pay = models.DecimalField(_("个人账户支付"), default=0, **MONEY)
+    psn_cash_pay = models.DecimalField(_("现金支付"), default=0, **MONEY)
+    acct_used = models.BooleanField(_("使用个人账户"), default=False)
+
+    # Why: the accumulator deltas this record applied, the ordered explanation, the facts it saw.
+    deltas = models.JSONField(_("累计变动"), default=dict)
+    steps = models.JSONField(_("计算步骤"), default=list)
+    inputs = models.JSONField(_("输入事实"), default=dict)
+    parameter_set = models.ForeignKey("policy.ParameterSet", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="claims", verbose_name=_("政策参数版本"))
+
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by", verbose_name=_("撤销的原结算"))
+    idempotency_key = models.CharField(_("幂等键"), max_length=100, null=True, blank=True, unique=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    monthly_run_id = models.BigIntegerField(_("计入月结算批次"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("结算时间"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("经办人/接口账号"))
+
+    class Meta:
+        verbose_name = _("门诊结算")
+        verbose_name_plural = _("门诊结算")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["admdvs", "visit_date", "charged_provider"]),
+            models.Index(fields=["charged_provider", "visit_date"]),
+            models.Index(fields=["member", "visit_at"]),
+            models.Index(fields=["provider", "visit_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.setl_id
+
+
+class Accumulator(models.Model):
+    """A member's year-to-date figures. Changed only by the claims service with this row locked;
+    always equal to the sum of the ``deltas`` of the member's claims of that year."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="accumulators")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    fund_paid = models.DecimalField(_("统筹基金累计支付"), default=0, **MONEY)
+    # Other year-to-date buckets by name (deductible per level, sub-caps, 24-hour windows...),
+    # as {"name": "123.45"}; the region module decides the names.
+    buckets = models.JSONField(_("分项累计"), default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("年度累计")
+        verbose_name_plural = _("年度累计")
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="accumulator_member_year_unique")]

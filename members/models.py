@@ -1,0 +1,120 @@
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def first_of_next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+class Member(models.Model):
+    """An enrollee 参保人 of one region; (admdvs, certno) is unique."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("参保")
+        SUSPENDED = "suspended", _("暂停")
+        LEFT = "left", _("终止参保")
+        DECEASED = "deceased", _("死亡")
+
+    admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, related_name="members",
+                               db_column="admdvs", verbose_name=_("统筹区"))
+    certno = models.CharField(_("身份证号"), max_length=18)
+    psn_name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    insutype = models.CharField(_("险种"), max_length=3, choices=[("310", "职工医保"), ("390", "城乡居民医保")])
+    psn_type = models.CharField(_("人员类别"), max_length=4)
+    retired_on = models.DateField(_("退休办理日期"), null=True, blank=True)
+    contribution_base = models.DecimalField(_("缴费基数"), max_digits=12, decimal_places=2, null=True, blank=True)
+    poverty = models.BooleanField(_("建档立卡贫困人口"), default=False)
+    district = models.ForeignKey("policy.District", on_delete=models.PROTECT, related_name="members",
+                                 db_column="district", verbose_name=_("县区"))
+    enrolled_on = models.DateField(_("参保日期"))
+    brdy = models.DateField(_("出生日期"))
+    gend = models.CharField(_("性别"), max_length=1, choices=[("1", "男"), ("2", "女")])
+    status = models.CharField(_("参保状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    left_on = models.DateField(_("终止参保日期"), null=True, blank=True)
+    # 异地安置 (Nanchang 第十条): covered from the year after registration.
+    resettled_on = models.DateField(_("异地安置登记日期"), null=True, blank=True)
+    # 门诊特殊慢性病 certifications (Ganzhou two-disease rule, Nanchang exclusion): disease codes.
+    chronic_diseases = models.JSONField(_("门诊慢特病认定"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("参保人")
+        verbose_name_plural = _("参保人")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["admdvs", "certno"], name="member_region_certno_unique")]
+        indexes = [
+            models.Index(fields=["certno"]),
+            models.Index(fields=["district", "-id"]),
+            models.Index(fields=["admdvs", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.psn_name}"
+
+    def person_type_on(self, day: date) -> str:
+        """'employed' or 'retired' on a day: a retirement processed on D counts from the 1st of the
+        month after D (办理之日次月起; RULES.md applies it in every region)."""
+        if self.retired_on is not None:
+            return "retired" if day >= first_of_next_month(self.retired_on) else "employed"
+        return "retired" if self.psn_type.startswith("12") else "employed"
+
+    def age_on(self, day: date) -> int:
+        return day.year - self.brdy.year - ((day.month, day.day) < (self.brdy.month, self.brdy.day))
+
+
+class MemberChange(models.Model):
+    """Append-only history of a member's registration and status changes (who, when, before/after)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="changes", verbose_name=_("参保人"))
+    changed_at = models.DateTimeField(_("变更时间"), auto_now_add=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("经办人"))
+    action = models.CharField(_("操作"), max_length=20)
+    before = models.JSONField(_("变更前"), default=dict)
+    after = models.JSONField(_("变更后"), default=dict)
+
+    class Meta:
+        verbose_name = _("参保人变更记录")
+        verbose_name_plural = _("参保人变更记录")
+        ordering = ["-changed_at", "-id"]
+
+
+class SignUp(models.Model):
+    """A sign-up 签约 (Nanchang) / selection 选点 (Heyuan). Append-only: a change is a new row.
+
+    The member's provider on a day is the latest sign-up in effect on it (greatest effective_from,
+    then the later request); for a month, the one in effect on its last day.
+    """
+
+    class Reason(models.TextChoices):
+        FIRST = "first", _("首次签约")
+        ANNUAL = "annual", _("年度重新选择")
+        ADDRESS_CHANGE = "address_change", _("住址变更")
+        PROVIDER_SUSPENDED = "provider_suspended", _("原机构暂停/终止")
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="signups", verbose_name=_("参保人"))
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="signups",
+                                 verbose_name=_("签约机构"))
+    applied_on = models.DateField(_("申请日期"))
+    reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
+    family_doctor = models.BooleanField(_("家庭医生签约"), default=False)
+    effective_from = models.DateField(_("生效日期"))
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("经办人"))
+
+    class Meta:
+        verbose_name = _("签约/选点")
+        verbose_name_plural = _("签约/选点")
+        ordering = ["member", "effective_from", "id"]
+        indexes = [
+            models.Index(fields=["member", "effective_from", "id"]),
+            models.Index(fields=["provider", "effective_from"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} → {self.provider_id} ({self.effective_from})"

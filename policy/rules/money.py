@@ -1,0 +1,18 @@
+"""Money and ratio helpers. Amounts are Decimal; a recorded amount is rounded once, half-up, to the fen."""
+from decimal import ROUND_HALF_UP, Decimal
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+RATIO_PLACES = Decimal("0.0001")
+
+
+def to_fen(value: Decimal) -> Decimal:
+    """Round an exact intermediate value to the fen, half-up (RULES.md: once per recorded amount)."""
+    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def dec(value) -> Decimal:
+    """Exact Decimal from a str/int/Decimal; floats are refused because they are not exact."""
+    if isinstance(value, float):
+        raise TypeError("money and ratios are never floats")
+    return value if isinstance(value, Decimal) else Decimal(str(value))

@@ -1,0 +1,53 @@
+"""Read side of the policy data: which parameters are in force on a day."""
+import threading
+import time
+from datetime import date
+
+from policy.rules import REGIONS
+from policy.rules.params import Params
+
+from .models import ParameterSet
+
+# Claims read the parameters on every visit; they change a few times a year. Each process keeps the
+# region's sets for a short time (and drops them at once when this process saves a set), so another
+# process sees a staff edit within CACHE_SECONDS at most.
+CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, list[tuple[int, Params]]]] = {}
+_lock = threading.Lock()
+
+
+def parameter_cache_clear() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _region_sets(admdvs: str) -> list[tuple[int, Params]]:
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(admdvs)
+        if hit and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    spec = REGIONS[admdvs].PARAMETERS
+    sets = [
+        (ps.pk, Params(spec, ps.values, version=ps.version, effective_from=ps.effective_from,
+                       effective_to=ps.effective_to))
+        for ps in ParameterSet.objects.filter(region_id=admdvs).order_by("effective_from")
+    ]
+    with _lock:
+        _cache[admdvs] = (now, sets)
+    return sets
+
+
+def parameters_in_force(*, admdvs: str, day: date) -> tuple[int, Params] | None:
+    """(ParameterSet id, Params) in force for the region on ``day``; None outside every period."""
+    for pk, params in _region_sets(admdvs):
+        if params.covers(day):
+            return pk, params
+    return None
+
+
+def parameters_for_year(*, admdvs: str, year: int) -> list[tuple[int, Params]]:
+    """Every set that covers some day of the year, in date order (capitation years may span two)."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return [(pk, p) for pk, p in _region_sets(admdvs)
+            if p.effective_from <= end and (p.effective_to is None or p.effective_to >= start)]

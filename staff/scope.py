@@ -1,0 +1,86 @@
+"""District scope: the one place that decides which rows a staff user may see.
+
+``Scope`` is resolved once per request and applied to any queryset by naming the lookups of its
+region and district fields, so providers, members, claims and runs all share the same rule.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool
+    regions: frozenset[str]          # whole-city regions
+    districts: frozenset[str]        # single districts (within other regions)
+
+    @property
+    def empty(self) -> bool:
+        return not self.everything and not self.regions and not self.districts
+
+    def covers(self, *, admdvs: str | None, district: str | None) -> bool:
+        if self.everything:
+            return True
+        return (admdvs in self.regions) or (district is not None and district in self.districts)
+
+    def q(self, *, region_field: str = "admdvs", district_field: str = "district") -> Q:
+        if self.everything:
+            return Q()
+        if self.empty:
+            return Q(pk__in=[])
+        condition = Q(pk__in=[])
+        if self.regions:
+            condition |= Q(**{f"{region_field}__in": sorted(self.regions)})
+        if self.districts:
+            condition |= Q(**{f"{district_field}__in": sorted(self.districts)})
+        return condition
+
+    def filter(self, queryset: QuerySet, *, region_field: str = "admdvs", district_field: str = "district") -> QuerySet:
+        return queryset.filter(self.q(region_field=region_field, district_field=district_field))
+
+
+NOTHING = Scope(everything=False, regions=frozenset(), districts=frozenset())
+
+
+def scope_for_user(user) -> Scope:
+    """The user's scope, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    cached = getattr(user, "_district_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(everything=True, regions=frozenset(), districts=frozenset())
+    else:
+        from staff.models import StaffScope
+
+        record = StaffScope.objects.filter(user=user).select_related("region").first()
+        if record is None:
+            scope = NOTHING
+        elif record.all_regions:
+            scope = Scope(everything=True, regions=frozenset(), districts=frozenset())
+        else:
+            districts = frozenset(record.districts.values_list("code", flat=True))
+            if districts:
+                scope = Scope(everything=False, regions=frozenset(), districts=districts)
+            else:
+                scope = Scope(everything=False, regions=frozenset({record.region_id}), districts=frozenset())
+    user._district_scope = scope
+    return scope
+
+
+def mask_certno(certno: str) -> str:
+    """360102197005010112 -> 360102********0112 (first 6 and last 4 kept)."""
+    if not certno or len(certno) < 10:
+        return certno
+    return certno[:6] + "*" * (len(certno) - 10) + certno[-4:]
+
+
+def can_see_full_certno(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or user.has_perm("staff.view_full_certno")))
+
+
+def certno_for(user, certno: str) -> str:
+    return certno if can_see_full_certno(user) else mask_certno(certno)
