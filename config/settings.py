@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "budgets",
     "accounts",
     "supervision",
+    "imports",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("budgets.urls")),
     path("", include("accounts.urls")),
     path("", include("supervision.urls")),
+    path("", include("imports.urls")),
 ]
 
 urlpatterns = [

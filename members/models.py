@@ -21,7 +21,7 @@ class Member(models.Model):
     admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, related_name="members",
                                db_column="admdvs", verbose_name=_("统筹区"))
     certno = models.CharField(_("身份证号"), max_length=18)
-    psn_name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    psn_name = models.CharField(_("姓名"), max_length=50)
     insutype = models.CharField(_("险种"), max_length=3, choices=[("310", "职工医保"), ("390", "城乡居民医保")])
     psn_type = models.CharField(_("人员类别"), max_length=4)
     retired_on = models.DateField(_("退休办理日期"), null=True, blank=True)
@@ -50,6 +50,8 @@ class Member(models.Model):
             models.Index(fields=["certno"]),
             models.Index(fields=["district", "-id"]),
             models.Index(fields=["admdvs", "-id"]),
+            # Prefix search by name (LIKE '王%') uses this on PostgreSQL; other backends ignore opclasses.
+            models.Index(fields=["psn_name"], name="member_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
