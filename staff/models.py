@@ -29,3 +29,41 @@ class StaffScope(models.Model):
     def clean(self) -> None:
         if not self.all_regions and not self.region_id:
             raise ValidationError({"region": _("请选择统筹区，或勾选全部统筹区")})
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a change: who, when, through which channel, before and after."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("操作人"))
+    channel = models.CharField(_("渠道"), max_length=10)
+    action = models.CharField(_("操作"), max_length=30)
+    model = models.CharField(_("对象类型"), max_length=60, db_index=True)
+    object_id = models.CharField(_("对象"), max_length=64)
+    before = models.JSONField(_("变更前"), default=dict)
+    after = models.JSONField(_("变更后"), default=dict)
+
+    class Meta:
+        verbose_name = _("变更审计")
+        verbose_name_plural = _("变更审计")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"])]
+
+
+class AccessLog(models.Model):
+    """Who viewed or exported personal data, and when (个人信息保护法)."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("用户"))
+    action = models.CharField(_("操作"), max_length=20)  # view / export / list
+    what = models.CharField(_("数据"), max_length=60)
+    object_ids = models.JSONField(_("对象"), default=list)
+    count = models.PositiveIntegerField(_("条数"), default=0)
+    path = models.CharField(_("地址"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息访问日志")
+        verbose_name_plural = _("个人信息访问日志")
+        ordering = ["-at", "-id"]

@@ -1,0 +1,125 @@
+"""Audit trail: who changed what (before/after), and who viewed or exported personal data (PIPL).
+
+Changes to the tracked models are captured by signals, so admin edits, API calls and services are
+covered without each of them remembering to log. Bulk operations (imports, settlement lines,
+crediting runs) bypass signals by design, so their services call ``audit_bulk`` once per batch.
+The acting user and the channel come from a context variable that the middleware sets per request
+and that services/tasks set with ``acting_as(...)``.
+"""
+from __future__ import annotations
+
+import contextvars
+import datetime
+import decimal
+from contextlib import contextmanager
+
+from django.apps import apps
+from django.db.models.signals import post_delete, post_save, pre_save
+
+TRACKED_MODELS = (
+    "members.Member", "members.SignUp", "providers.Provider", "policy.ParameterSet",
+    "budgets.SettlementRun", "budgets.CountyFund", "accounts.Account", "accounts.FamilyBinding",
+    "staff.StaffScope", "supervision.Warning",
+)
+_IGNORED_FIELDS = {"updated_at", "created_at"}
+
+_actor: contextvars.ContextVar = contextvars.ContextVar("audit_actor", default=None)
+_channel: contextvars.ContextVar = contextvars.ContextVar("audit_channel", default="system")
+
+
+@contextmanager
+def acting_as(user, channel: str):
+    """Attribute every change inside the block to ``user`` via ``channel`` (admin/api/import/task)."""
+    actor_token = _actor.set(user if getattr(user, "pk", None) else None)
+    channel_token = _channel.set(channel)
+    try:
+        yield
+    finally:
+        _actor.reset(actor_token)
+        _channel.reset(channel_token)
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(instance) -> dict:
+    return {f.attname: _plain(getattr(instance, f.attname)) for f in instance._meta.concrete_fields
+            if f.attname not in _IGNORED_FIELDS}
+
+
+def audit_record(*, action: str, model_label: str, object_id, before: dict | None, after: dict | None,
+                 user=None, channel: str | None = None) -> None:
+    from staff.models import AuditEvent
+
+    if before is not None and after is not None:
+        changed = {k for k in after if before.get(k) != after.get(k)}
+        if not changed:
+            return
+        before = {k: before.get(k) for k in changed}
+        after = {k: after[k] for k in changed}
+    AuditEvent.objects.create(
+        user=user or _actor.get(), channel=channel or _channel.get(), action=action, model=model_label,
+        object_id=str(object_id), before=before or {}, after=after or {})
+
+
+def audit_bulk(*, action: str, model_label: str, count: int, summary: dict, user=None, channel: str | None = None) -> None:
+    """One event for a bulk write (an import file, a run's lines, a crediting run)."""
+    from staff.models import AuditEvent
+
+    AuditEvent.objects.create(user=user or _actor.get(), channel=channel or _channel.get(), action=action,
+                              model=model_label, object_id=f"{count} rows", before={}, after=summary)
+
+
+def access_log(*, user, action: str, what: str, object_ids=(), count: int | None = None, request=None) -> None:
+    """Record that a user viewed or exported personal data (个人信息保护法 access log)."""
+    from staff.models import AccessLog
+
+    ids = [str(i) for i in list(object_ids)[:50]]
+    AccessLog.objects.create(user=user if getattr(user, "pk", None) else None, action=action, what=what,
+                             object_ids=ids, count=count if count is not None else len(ids),
+                             path=(request.get_full_path()[:300] if request is not None else ""))
+
+
+# --- signal wiring -------------------------------------------------------------------------------
+
+def _label(sender) -> str:
+    return f"{sender._meta.app_label}.{sender.__name__}"
+
+
+def _pre_save(sender, instance, **kwargs):
+    if instance.pk is None or kwargs.get("raw"):
+        instance._audit_before = None
+        return
+    # One read of the stored row so the event can say what the change was.
+    old = sender._default_manager.filter(pk=instance.pk).first()
+    instance._audit_before = snapshot(old) if old is not None else None
+
+
+def _post_save(sender, instance, created, **kwargs):
+    if kwargs.get("raw"):
+        return
+    before = None if created else getattr(instance, "_audit_before", None)
+    audit_record(action="create" if created or before is None else "update", model_label=_label(sender),
+                 object_id=instance.pk, before=before, after=snapshot(instance))
+
+
+def _post_delete(sender, instance, **kwargs):
+    audit_record(action="delete", model_label=_label(sender), object_id=instance.pk,
+                 before=snapshot(instance), after=None)
+
+
+def connect_signals() -> None:
+    for label in TRACKED_MODELS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue  # an app that does not define it (yet)
+        uid = f"audit:{label}"
+        pre_save.connect(_pre_save, sender=model, dispatch_uid=uid + ":pre")
+        post_save.connect(_post_save, sender=model, dispatch_uid=uid + ":post")
+        post_delete.connect(_post_delete, sender=model, dispatch_uid=uid + ":del")
