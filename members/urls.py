@@ -1,2 +1,10 @@
 """REST API v1 routes of this app (mounted under /api/v1/ by config/urls.py)."""
-urlpatterns: list = []
+from django.urls import path
+
+from .views import MemberDetailView, MemberListCreateView, SignUpListCreateView
+
+urlpatterns = [
+    path("members/", MemberListCreateView.as_view(), name="member-list"),
+    path("members/<str:admdvs>/<str:certno>/", MemberDetailView.as_view(), name="member-detail"),
+    path("signups/", SignUpListCreateView.as_view(), name="signup-list"),
+]

@@ -1,0 +1,248 @@
+"""Admin for members 参保人, their change history and sign-ups 签约/选点.
+
+Thin: every write calls ``members.services``; every row goes through ``staff.scope`` (see
+``staff.admin_mixins``). Sign-ups are append-only, so their admin can only list, view and add
+(through ``signup_request``, which applies the region's rules).
+"""
+from __future__ import annotations
+
+import re
+
+from django.contrib import admin
+from django.db.models import Q
+from django.template.defaultfilters import linebreaksbr
+from django.utils.translation import gettext_lazy as _
+
+from staff.admin_mixins import (ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
+                                ServiceFormAdminMixin, export_certno, masked_certno_column, plain,
+                                scoped_regions_and_districts)
+from staff.scope import can_see_full_certno, mask_certno
+
+from .admin_signups import SignUpAdmin  # noqa: F401  (registers the sign-up admin)
+from .models import Member, MemberChange, SignUp
+
+CERTNO_LIKE = re.compile(r"^\d{17}[\dXx]$")
+
+
+def search_members(queryset, term: str, *, prefix: str = ""):
+    """Member search as the indexes allow it: a full certno is an exact match (certno index), anything
+    else a name prefix (``member_name_prefix_idx``, LIKE '王%'); never ``%term%`` over millions."""
+    term = (term or "").strip()
+    if not term:
+        return queryset
+    if CERTNO_LIKE.match(term):
+        return queryset.filter(**{f"{prefix}certno": term.upper()})
+    return queryset.filter(**{f"{prefix}psn_name__startswith": term})
+
+
+class PersonTypeFilter(admin.SimpleListFilter):
+    title = _("人员类别")
+    parameter_name = "person_type"
+    PREFIXES = {"employed": ("11",), "retired": ("12",), "resident": ("14", "15", "16")}
+
+    def lookups(self, request, model_admin):
+        return [("employed", _("在职")), ("retired", _("退休")), ("resident", _("城乡居民"))]
+
+    def queryset(self, request, queryset):
+        prefixes = self.PREFIXES.get(self.value())
+        if not prefixes:
+            return queryset
+        condition = None
+        for prefix in prefixes:
+            q = Q(psn_type__startswith=prefix)
+            condition = q if condition is None else condition | q
+        return queryset.filter(condition)
+
+
+PSN_TYPE_LABELS = {"1101": _("在职职工"), "1103": _("灵活就业"), "12": _("退休"), "14": _("城乡居民（学生儿童）"),
+                   "15": _("城乡居民"), "16": _("城乡居民（老年）"), "11": _("在职")}
+
+
+@admin.display(description=_("人员类别"), ordering="psn_type")
+def person_type_label(obj) -> str:
+    """National psn_type code with a readable label: exact code first, then its two-digit family."""
+    label = PSN_TYPE_LABELS.get(obj.psn_type) or PSN_TYPE_LABELS.get(obj.psn_type[:2])
+    return f"{obj.psn_type} {label}" if label else obj.psn_type
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """History shown on the member page: nothing added, changed or deleted from here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    template = "admin/members/history_inline.html"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SignUpHistoryInline(ReadOnlyInline):
+    model = SignUp
+    verbose_name = _("签约/选点记录")
+    verbose_name_plural = _("签约/选点历史（最新在前）")
+    fields = ("effective_from", "provider", "reason", "family_doctor", "applied_on", "created_at", "created_by")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("provider", "created_by").order_by("-effective_from", "-id")
+
+
+def snapshot_text(snapshot: dict) -> str:
+    """A before/after snapshot as "field: value" lines, the certno always masked: the history is
+    read by anyone who may see the member, the full number only by those with the permission (and
+    they see it at the top of the page)."""
+    lines = []
+    for key, value in (snapshot or {}).items():
+        if key == "certno" and isinstance(value, str):
+            value = mask_certno(value)
+        lines.append(f"{key}: {'' if value is None else value}")
+    return "\n".join(lines)
+
+
+class SnapshotColumns:
+    @admin.display(description=_("变更前"))
+    def before_text(self, obj):
+        return linebreaksbr(snapshot_text(obj.before))
+
+    @admin.display(description=_("变更后"))
+    def after_text(self, obj):
+        return linebreaksbr(snapshot_text(obj.after))
+
+
+class MemberChangeInline(SnapshotColumns, ReadOnlyInline):
+    model = MemberChange
+    verbose_name = _("变更记录")
+    verbose_name_plural = _("变更历史（最新在前）")
+    fields = ("changed_at", "action", "changed_by", "before_text", "after_text")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by").order_by("-changed_at", "-id")
+
+
+# The writable fields; identity (region, certno) is fixed once a member exists.
+EDITABLE = ("psn_name", "insutype", "psn_type", "retired_on", "contribution_base", "poverty", "district",
+            "enrolled_on", "status", "left_on", "resettled_on", "chronic_diseases")
+
+
+# What member_create takes; the rest (status, dates of leaving...) is set by later updates.
+CREATE_FIELDS = ("admdvs", "certno", "psn_name", "insutype", "psn_type", "district", "enrolled_on", "retired_on",
+                 "contribution_base", "poverty")
+
+
+def member_write(*, member: Member | None, data: dict, changed: list[str], user) -> Member:
+    """The one place the admin writes a member: the members service (rules, history, certno facts)."""
+    from members import services
+
+    if member is None:
+        return services.member_create(**{k: plain(data[k]) for k in CREATE_FIELDS if k in data}, by=user)
+    return services.member_update(member=member, data={k: plain(data[k]) for k in changed}, by=user)
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
+    list_display_static = ("psn_name", "gend", "brdy", "admdvs", "district", person_type_label, "status",
+                           "enrolled_on")
+    list_filter = (("admdvs", ScopedRegionFilter), ("district", ScopedDistrictFilter), PersonTypeFilter,
+                   "insutype", "status", "poverty")
+    list_select_related = ("admdvs", "district")
+    ordering = ("-id",)
+    search_fields = ("certno", "psn_name")  # shows the search box; matching is search_members()
+    search_help_text = _("输入完整18位身份证号精确查找，或输入姓名开头（如“王”“王建”）")
+    inlines = (SignUpHistoryInline, MemberChangeInline)
+    change_form_template = "admin/members/member/change_form.html"
+
+    def get_list_display(self, request):
+        return (masked_certno_column(request),) + self.list_display_static
+
+    def get_inline_instances(self, request, obj=None):
+        # The history inlines only display; on a POST there is nothing of theirs to validate, and
+        # leaving them out means the member form alone decides whether the service is called.
+        if request.method == "POST":
+            return []
+        return super().get_inline_instances(request, obj)
+
+    @property
+    def export_columns(self):
+        return ((_("身份证号"), export_certno()), (_("姓名"), "psn_name"), (_("统筹区"), "admdvs_id"),
+                (_("县区"), "district_id"), (_("人员类别"), "psn_type"), (_("参保状态"), "status"),
+                (_("参保日期"), "enrolled_on"))
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_members(queryset, search_term), False
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return CREATE_FIELDS
+        certno = "certno_full" if can_see_full_certno(request.user) else "certno_masked"
+        return ("admdvs", certno, "brdy", "gend") + EDITABLE
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("admdvs", "certno_full", "certno_masked", "brdy", "gend")
+
+    @admin.display(description=_("身份证号"))
+    def certno_masked(self, obj):
+        return mask_certno(obj.certno)
+
+    @admin.display(description=_("身份证号"))
+    def certno_full(self, obj):
+        return obj.certno
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only the regions/districts the user works in are offered when adding or moving a member.
+        regions, districts = scoped_regions_and_districts(request)
+        if db_field.name == "admdvs":
+            kwargs["queryset"] = regions
+        elif db_field.name == "district":
+            kwargs["queryset"] = districts
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def service_save(self, request, obj, data, changed, *, adding):
+        if adding:
+            return member_write(member=None, data=data, changed=changed, user=request.user)
+        # The form has already applied its values to ``obj`` in memory: the service gets the row as
+        # stored, so its before/after history is right.
+        stored = Member.objects.get(pk=obj.pk)
+        return member_write(member=stored, data=data, changed=changed, user=request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        extra_context["signup_admin_add"] = SignUpAdmin.add_url_for(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(MemberChange)
+class MemberChangeAdmin(SnapshotColumns, ScopedAdminMixin, admin.ModelAdmin):
+    """The audit trail of members: read-only."""
+
+    scope_region_field = "member__admdvs"
+    scope_district_field = "member__district"
+    list_display_static = ("member", "action", "changed_at", "changed_by")
+    list_filter = (("member__admdvs", ScopedRegionFilter), "action")
+    list_select_related = ("member", "changed_by")
+    ordering = ("-id",)
+    search_fields = ("member__certno", "member__psn_name")
+    search_help_text = _("输入完整身份证号或姓名开头")
+    fields = ("member", "action", "changed_at", "changed_by", "before_text", "after_text")
+    readonly_fields = fields
+
+    def get_list_display(self, request):
+        return (masked_certno_column(request, path="member__certno"),) + self.list_display_static
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_members(queryset, search_term, prefix="member__"), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

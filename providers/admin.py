@@ -1,0 +1,76 @@
+"""Admin for designated providers 定点医疗机构: scoped by district, written through the providers service."""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from staff.admin_mixins import (ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
+                                ServiceFormAdminMixin, scoped_regions_and_districts, plain)
+
+from .models import Provider
+
+FIELDS = ("fixmedins_code", "fixmedins_name", "admdvs", "district", "dedc_hosp_lv", "kind", "parent", "status",
+          "status_changed_on", "latitude", "longitude")
+CREATE_FIELDS = tuple(f for f in FIELDS if f != "status_changed_on")
+
+
+def _service_data(data: dict, names) -> dict:
+    """Form values as the service takes them: codes for related rows, ``parent`` as ``parent_code``."""
+    values = {k: plain(data[k]) for k in names if k in data and k != "parent"}
+    if "parent" in names and "parent" in data:
+        # The parent is referred to by its code (the FK's to_field), not by its id.
+        values["parent_code"] = data["parent"].fixmedins_code if data["parent"] else None
+    return values
+
+
+def provider_write(*, provider: Provider | None, data: dict, changed: list[str], user) -> Provider:
+    """The one place the admin writes a provider: the providers service."""
+    from providers import services
+
+    if provider is None:
+        return services.provider_create(**_service_data(data, CREATE_FIELDS), by=user)
+    return services.provider_update(provider=provider, data=_service_data(data, changed), by=user)
+
+
+@admin.register(Provider)
+class ProviderAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
+    list_display = ("fixmedins_code", "fixmedins_name", "admdvs", "district", "dedc_hosp_lv", "kind", "parent",
+                    "status")
+    list_filter = (("admdvs", ScopedRegionFilter), ("district", ScopedDistrictFilter), "dedc_hosp_lv", "kind",
+                   "status")
+    list_select_related = ("admdvs", "district", "parent")
+    ordering = ("-id",)
+    search_fields = ("fixmedins_code", "fixmedins_name")
+    search_help_text = _("机构编码开头或名称中的字")
+    autocomplete_fields = ("parent",)
+    service_field_map = {"parent_code": "parent"}
+
+    def get_fields(self, request, obj=None):
+        return FIELDS if obj is not None else CREATE_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the provider's identity in claims and sign-ups; the region never changes.
+        return ("fixmedins_code", "admdvs") if obj is not None else ()
+
+    def get_search_results(self, request, queryset, search_term):
+        term = (search_term or "").strip()
+        if not term:
+            return queryset, False
+        # Provider tables hold thousands of rows, not millions: a name substring is affordable.
+        return queryset.filter(Q(fixmedins_code__startswith=term.upper()) | Q(fixmedins_code__startswith=term)
+                               | Q(fixmedins_name__contains=term)), False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        regions, districts = scoped_regions_and_districts(request)
+        if db_field.name == "admdvs":
+            kwargs["queryset"] = regions
+        elif db_field.name == "district":
+            kwargs["queryset"] = districts
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def service_save(self, request, obj, data, changed, *, adding):
+        if adding:
+            return provider_write(provider=None, data=data, changed=changed, user=request.user)
+        stored = Provider.objects.get(pk=obj.pk)
+        return provider_write(provider=stored, data=data, changed=changed, user=request.user)

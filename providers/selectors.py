@@ -1,0 +1,88 @@
+"""Read side of providers: lookups, filtered lists and the nearest replacement for a suspended one."""
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+
+from django.db.models import QuerySet
+
+from policy.rules import REGIONS
+
+from .models import Provider
+
+
+def provider_get(*, fixmedins_code: str) -> Provider | None:
+    return Provider.objects.filter(fixmedins_code=fixmedins_code).first()
+
+
+def provider_list(*, admdvs: str | None = None, district: str | None = None, status: str | None = None,
+                  kind: str | None = None, name_prefix: str | None = None,
+                  parent_code: str | None = None) -> QuerySet[Provider]:
+    queryset = Provider.objects.all()
+    if admdvs:
+        queryset = queryset.filter(admdvs_id=admdvs)
+    if district:
+        queryset = queryset.filter(district_id=district)
+    if status:
+        queryset = queryset.filter(status=status)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if name_prefix:
+        queryset = queryset.filter(fixmedins_name__startswith=name_prefix)
+    if parent_code:
+        queryset = queryset.filter(parent_id=parent_code)
+    return queryset.order_by("fixmedins_code")
+
+
+_PI = Decimal("3.14159265358979323846264338327950288")
+
+
+def _cos_degrees(degrees: Decimal) -> Decimal:
+    """cos() in exact decimal arithmetic (Taylor series; the project keeps floats out of app code)."""
+    with localcontext() as ctx:
+        ctx.prec = 30
+        x = degrees * _PI / 180
+        term, total, n = Decimal(1), Decimal(1), 0
+        while True:
+            n += 2
+            term = -term * x * x / (n * (n - 1))
+            if abs(term) < Decimal("1e-25"):
+                return +total
+            total += term
+
+
+def squared_distance(a: Provider, b: Provider) -> Decimal:
+    """Equirectangular squared distance in degrees², longitude scaled by cos(mean latitude): exact
+    enough to rank providers inside one district (a few tens of km), and monotone in real distance."""
+    scale = _cos_degrees((a.latitude + b.latitude) / 2)
+    d_lat = a.latitude - b.latitude
+    d_lon = (a.longitude - b.longitude) * scale
+    return d_lat * d_lat + d_lon * d_lon
+
+
+def provider_replacement_candidates(*, provider: Provider) -> QuerySet[Provider]:
+    """Active providers of the same district that members may sign up with (region's kinds)."""
+    return (Provider.objects.filter(admdvs_id=provider.admdvs_id, district_id=provider.district_id,
+                                    status=Provider.Status.ACTIVE,
+                                    kind__in=REGIONS[provider.admdvs_id].SIGNUP_PROVIDER_KINDS)
+            .exclude(pk=provider.pk).order_by("fixmedins_code"))
+
+
+def provider_nearest_replacement(*, provider: Provider) -> Provider | None:
+    """The nearest eligible provider in the same district (Nanchang 第八条: 就近选定).
+
+    Members carry no coordinates, so "nearest" is measured from the suspended provider. Fallback,
+    deterministic: when the suspended provider has no coordinates, or a candidate has none, those
+    candidates rank after every located one, and ties (or a whole unlocated district) go to the
+    lowest ``fixmedins_code``.
+    """
+    candidates = list(provider_replacement_candidates(provider=provider))
+    if not candidates:
+        return None
+    located = provider.latitude is not None and provider.longitude is not None
+
+    def rank(candidate: Provider):
+        if located and candidate.latitude is not None and candidate.longitude is not None:
+            return (0, squared_distance(provider, candidate), candidate.fixmedins_code)
+        return (1, Decimal(0), candidate.fixmedins_code)
+
+    return min(candidates, key=rank)
