@@ -8,7 +8,15 @@ Each region module holds, in this order:
 
 ``REGIONS`` maps the national pooling-area code ``admdvs`` to the region module.
 """
+from decimal import Decimal
+
 from . import ganzhou, heyuan, nanchang, nanyang, zibo
+from .adjudication import not_covered_outside_period
+from .common import (
+    REASONS, Decision, MemberFacts, ProviderFacts, SignupFacts, Step, VisitFacts, YearToDate, YearToDateView,
+    apply_deltas, negate_deltas,
+)
+from .params import Params
 
 REGIONS = {
     "411300": nanyang,
@@ -24,3 +32,37 @@ def region_module(admdvs: str):
         return REGIONS[admdvs]
     except KeyError:
         raise KeyError(f"unknown region admdvs={admdvs!r}") from None
+
+
+def adjudicate(admdvs: str, *, params: Params, member: MemberFacts, provider: ProviderFacts,
+               signup: SignupFacts | None, visit: VisitFacts, ytd: YearToDate) -> Decision:
+    """Adjudicate one outpatient visit by the rules of the region ``admdvs`` (pure; see common.py)."""
+    return region_module(admdvs).adjudicate(params=params, member=member, provider=provider, signup=signup,
+                                            visit=visit, ytd=ytd)
+
+
+def outside_policy_period(*, visit: VisitFacts, provider: ProviderFacts) -> Decision:
+    """Not covered, reason ``outside_policy_period``: no parameter set is in force on the visit day."""
+    return not_covered_outside_period(visit=visit, provider=provider)
+
+
+def annual_cap(admdvs: str, *, params: Params, member: MemberFacts, signup: SignupFacts | None,
+               year: int) -> Decimal | None:
+    """The ordinary annual cap in force for the member in ``year`` (None: no per-person cap).
+
+    ``params`` is the set in force in that year (e.g. on the day asked about); ``member.person_type``
+    the type on that day."""
+    return region_module(admdvs).annual_cap(params, member=member, signup=signup, year=year)
+
+
+def year_to_date(admdvs: str, *, params: Params, member: MemberFacts, signup: SignupFacts | None,
+                 ytd: YearToDate) -> YearToDateView:
+    """A member's year-to-date for display: deductible per bucket, fund paid, cap and cap left, sub-caps."""
+    return region_module(admdvs).year_to_date(params, member=member, signup=signup, ytd=ytd)
+
+
+__all__ = [
+    "REGIONS", "REASONS", "region_module", "adjudicate", "outside_policy_period", "annual_cap", "year_to_date",
+    "negate_deltas", "apply_deltas", "Decision", "Step", "MemberFacts", "ProviderFacts", "SignupFacts",
+    "VisitFacts", "YearToDate", "YearToDateView", "Params",
+]

@@ -10,7 +10,13 @@ Accumulator buckets are year-to-date Decimal amounts keyed by name. Names used a
   "subcap:<benefit>"         fund paid under a sub-cap (Ganzhou two diseases)
   "special"                  fund paid for Ganzhou special items (outside the ordinary cap)
   "window:<provider>:<ISO>"  deductible charged in a Nanyang 24-hour window opened at <ISO>
-A decision's ``deltas`` use the same names; a reversal applies them negated.
+                             (the opening visit's ``visit_at.isoformat()``, e.g. 2024-03-01T10:00:00+08:00)
+("fund" in Nanchang is the year's fund paid, capped only for resettled members; Heyuan per-visit caps
+need no bucket.)
+A decision's ``deltas`` use the same names; a reversal applies them negated (``negate_deltas``).
+Only non-zero amounts appear in ``deltas``; ``bucket_*`` below build the names.
+
+Reason codes (``Decision.reason``) are listed, with their meaning, in ``REASONS`` at the bottom.
 """
 from __future__ import annotations
 
@@ -21,7 +27,8 @@ from typing import Mapping
 
 from .money import ZERO
 
-# Visit vocabularies (the contract's codes).
+# Visit vocabularies (the contract's codes). Benefit categories are Ganzhou's (第五条); every other
+# region has one outpatient benefit, so there any ``benefit`` is adjudicated as an ordinary visit.
 BENEFITS = ("ordinary", "tcm", "hypertension", "diabetes", "special_item")
 OUT_OF_AREA = ("none", "long_term", "temporary")
 CHANNELS = ("direct", "manual")
@@ -94,17 +101,108 @@ class Step:
 
 @dataclass(frozen=True)
 class Decision:
+    """One visit's outcome. Not settled (not_covered / pending_review): deductible, ratio and fund 0,
+    no deltas, the reason in ``reason``. Settled: ``reason`` None; ``ratio`` is the ratio that applies
+    even when a cap clipped the payment."""
     status: str                      # settled | not_covered | pending_review
-    reason: str | None               # machine-readable code when not settled (or a note code)
+    reason: str | None               # a code of REASONS when not settled, else None
     deductible: Decimal              # act_pay_dedc
     ratio: Decimal                   # pool_prop_selfpay
     fund_pay: Decimal                # hifp_pay
     annual_cap: Decimal | None       # the cap in force for this member this year (for the record)
-    charged_provider_code: str       # the provider whose settlement line carries the fund payment
-    deltas: Mapping[str, Decimal]
+    # The provider whose settlement line carries the fund payment: the treating provider, or its
+    # centre for a village clinic; Nanchang: always the signed provider when covered (referrals and
+    # resettled visits are reimbursed through it); Heyuan: the selected provider, also for an
+    # emergency/referral elsewhere in the city (out of the city: the treating provider).
+    charged_provider_code: str
+    deltas: Mapping[str, Decimal]    # bucket name → amount to add to the year's accumulator
     steps: tuple[Step, ...]
 
 
+@dataclass(frozen=True)
+class SubcapUse:
+    cap: Decimal
+    used: Decimal
+    left: Decimal
+
+
+@dataclass(frozen=True)
+class YearToDateView:
+    """A member's year-to-date figures for display (the accumulators endpoint).
+
+    ``deductible_paid`` has one entry per deductible accumulator the region keeps (Zibo "1"/"2"/"3",
+    Ganzhou "shared", Nanyang "per_visit" = the year's per-visit deductibles); ``cap_left`` is None
+    when there is no per-person cap; ``other_paid`` names fund paid outside the ordinary cap
+    (Ganzhou "special").
+    """
+    year: int
+    deductible_paid: Mapping[str, Decimal]
+    fund_paid: Decimal
+    annual_cap: Decimal | None
+    cap_left: Decimal | None
+    subcaps: Mapping[str, SubcapUse] = field(default_factory=dict)
+    other_paid: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bucket names
+# ---------------------------------------------------------------------------------------------
+FUND = "fund"
+DEDUCTIBLE = "deductible"
+SPECIAL = "special"
+WINDOW_PREFIX = "window:"
+
+
+def bucket_deductible_for_level(level: str) -> str:
+    """Zibo: one annual deductible accumulator per provider level ("deductible:2")."""
+    return f"{DEDUCTIBLE}:{level}"
+
+
+def bucket_subcap(benefit: str) -> str:
+    """Ganzhou two diseases: fund paid under the benefit's sub-cap ("subcap:hypertension")."""
+    return f"subcap:{benefit}"
+
+
+def bucket_window(provider_code: str, opened_at: datetime) -> str:
+    """Nanyang: deductible charged in the 24-hour window opened at ``opened_at`` at a provider."""
+    return f"{WINDOW_PREFIX}{provider_code}:{opened_at.isoformat()}"
+
+
+def windows_at(buckets: Mapping[str, Decimal], provider_code: str) -> list[tuple[datetime, str, Decimal]]:
+    """The Nanyang windows recorded for one provider: (opened_at, bucket name, deductible charged)."""
+    prefix = f"{WINDOW_PREFIX}{provider_code}:"
+    found = []
+    for name, amount in buckets.items():
+        if not name.startswith(prefix):
+            continue
+        try:
+            opened_at = datetime.fromisoformat(name[len(prefix):])
+        except ValueError:          # another provider whose code merely starts with this one's
+            continue
+        found.append((opened_at, name, amount))
+    return sorted(found)
+
+
+def negate_deltas(deltas: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """The deltas a reversal applies: every amount negated, so the buckets return exactly."""
+    return {name: -amount for name, amount in deltas.items()}
+
+
+def apply_deltas(buckets: Mapping[str, Decimal], deltas: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """Buckets after a decision (or a reversal); buckets that come back to zero are dropped."""
+    result = dict(buckets)
+    for name, amount in deltas.items():
+        total = result.get(name, ZERO) + amount
+        if total == 0:
+            result.pop(name, None)
+        else:
+            result[name] = total
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Reason codes
+# ---------------------------------------------------------------------------------------------
 # The common exclusion reasons (社会保险法 第三十条; RULES.md "In every region").
 EXCLUSION_REASONS = {
     "work_injury": "excluded_work_injury",
@@ -114,4 +212,33 @@ EXCLUSION_REASONS = {
     "inpatient": "excluded_inpatient",
     "chronic": "chronic_benefit",
     "inpatient_fund_emergency": "excluded_inpatient_fund_emergency",
+}
+
+# Every code a Decision's ``reason`` may carry, with what it means. Settled decisions carry None.
+REASONS = {
+    # status not_covered, every region
+    "outside_policy_period": "no parameter set of the region is in force on the visit day (service level)",
+    "not_enrolled": "the visit is before the member's enrolment date",
+    "left_scheme": "the visit is after the day the member left the scheme (left_on is the last insured day)",
+    "provider_inactive": "the treating provider is suspended or terminated",
+    "pharmacy_not_covered": "a retail pharmacy: ordinary outpatient pooling is paid at medical providers only",
+    "excluded_work_injury": "工伤: paid by the work-injury fund (社会保险法 第三十条)",
+    "excluded_third_party": "应由第三人负担",
+    "excluded_public_health": "应由公共卫生负担",
+    "excluded_abroad": "境外就医",
+    "excluded_inpatient": "住院期间发生的门诊费用",
+    "chronic_benefit": "the visit falls under the member's chronic-disease benefit 门诊慢特病 "
+                       "(Ganzhou two diseases: member certified for that disease)",
+    "excluded_inpatient_fund_emergency": "emergency care already settled by the inpatient fund",
+    # Nanyang
+    "manual_out_of_area": "out-of-area visit not settled directly (第十五条: 未直接结算的不予支付)",
+    # Nanchang and Heyuan
+    "not_signed_provider": "not at the signed/selected provider (or its village points), and not an "
+                           "emergency or approved referral that the region pays",
+    # Nanchang resettled members 异地安置 (第三十一条)
+    "resettled_waiting_year": "resettled member: covered only from the year after registration",
+    "resettled_not_primary_care": "resettled member: only visits at primary-care (level 1) providers are paid",
+    # status pending_review: a parameter staff must enter is unset; never guessed
+    "ratio_not_configured": "the ratio for this benefit is not entered (Ganzhou special_item_ratio)",
+    "cap_not_configured": "the cap for this benefit is not entered (Nanchang resettled_annual_cap)",
 }

@@ -4,8 +4,15 @@ Sources: 第五条 (benefit categories, deductibles, ratios, caps, sub-caps, spe
 第六条/第七条 (personal account). See shared/policy/RULES.md "Ganzhou".
 """
 from datetime import date
+from decimal import Decimal
 
-from .params import Spec
+from .adjudication import Claim, adjudicator, charged_to, refuse_common_exclusions, year_to_date_view
+from .common import (
+    DEDUCTIBLE, FUND, SPECIAL, Decision, MemberFacts, ProviderFacts, SignupFacts, SubcapUse, VisitFacts,
+    YearToDate, YearToDateView, bucket_subcap,
+)
+from .money import ZERO
+from .params import Params, Spec
 
 ADMDVS = "360700"
 NAME = "赣州市"
@@ -53,3 +60,103 @@ SEED = [
         },
     },
 ]
+
+# ---------------------------------------------------------------------------------------------
+# Outpatient adjudication (第五条)
+# ---------------------------------------------------------------------------------------------
+TWO_DISEASES = ("hypertension", "diabetes")
+_BENEFIT_NAMES = {"ordinary": "普通门诊", "tcm": "中医门诊", "hypertension": "高血压", "diabetes": "糖尿病"}
+
+
+@adjudicator
+def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
+               visit: VisitFacts, ytd: YearToDate) -> Decision:
+    """One of four benefit categories (第五条(一)–(四)), chosen by ``visit.benefit``."""
+    cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    if visit.benefit in TWO_DISEASES:
+        return _two_disease(claim, params, member=member, level=provider.level, visit=visit, ytd=ytd)
+    if visit.benefit == "special_item":
+        return _special_item(claim, params, visit=visit)
+    return _ordinary_or_tcm(claim, params, member=member, level=provider.level, visit=visit, ytd=ytd)
+
+
+def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | None, year: int) -> Decimal:
+    """第五条(一): 1 800 employed, 2 000 retired; TCM and two-disease payments share it. Reading: as in
+    Nanyang, after a retirement switch the year's earlier payments count against the retired cap."""
+    return params.get(f"annual_cap_{member.person_type}")
+
+
+def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | None,
+                 ytd: YearToDate) -> YearToDateView:
+    subcaps = {}
+    for disease in TWO_DISEASES:
+        cap, used = params.get("two_disease_subcap")[disease], ytd.get(bucket_subcap(disease))
+        subcaps[disease] = SubcapUse(cap=cap, used=used, left=max(ZERO, cap - used))
+    return year_to_date_view(ytd, annual_cap=annual_cap(params, member=member, signup=signup, year=ytd.year),
+                             deductible_paid={"shared": ytd.get(DEDUCTIBLE)}, subcaps=subcaps,
+                             other_paid={"special": ytd.get(SPECIAL)})
+
+
+def _ordinary_ratio(params: Params, *, member: MemberFacts, level: str) -> Decimal:
+    """第五条(一): L1 60%, L2 55%, L3 50%; retired +5 points."""
+    ratio = params.by_level("ratio_employed", level)
+    return ratio + params.get("retired_bonus") if member.person_type == "retired" else ratio
+
+
+def _ordinary_or_tcm(claim: Claim, params: Params, *, member: MemberFacts, level: str, visit: VisitFacts,
+                     ytd: YearToDate) -> Decision:
+    """第五条(一)/(三): annual deductible 600 (TCM 300), ratio by level (TCM +5), the ordinary cap.
+
+    RULES.md Reading: one deductible accumulator shared by ordinary and TCM visits; an ordinary visit
+    owes max(0, 600 − paid so far), a TCM visit max(0, 300 − paid so far).
+    """
+    eligible = claim.eligible(visit)
+    tcm = visit.benefit == "tcm"
+    deductible = claim.deductible(
+        base=eligible, standard=params.get("deductible_tcm" if tcm else "deductible_ordinary"),
+        already_paid=ytd.get(DEDUCTIBLE),
+        note="第五条(三) 中医门诊起付线（与普通门诊共用一个年度累计）" if tcm else "第五条(一) 普通门诊年度起付线")
+    ratio = _ordinary_ratio(params, member=member, level=level) + (params.get("tcm_bonus") if tcm else ZERO)
+    by_ratio = claim.apply_ratio(base=eligible - deductible, ratio=ratio,
+                                 note=f"第五条 {_BENEFIT_NAMES[visit.benefit]} {level}级机构支付比例"
+                                      + ("（中医提高5个百分点）" if tcm else ""))
+    fund = claim.clip_to_cap(by_ratio, rule="annual_cap", cap=claim.annual_cap, used=ytd.get(FUND),
+                             note="第五条(一) 普通门诊统筹年度最高支付限额（中医、两病合并封顶）")
+    return claim.settle(deductible=deductible, ratio=ratio, fund=fund, deltas={FUND: fund, DEDUCTIBLE: deductible})
+
+
+def _two_disease(claim: Claim, params: Params, *, member: MemberFacts, level: str, visit: VisitFacts,
+                 ytd: YearToDate) -> Decision:
+    """第五条(四): 两病 drugs — no deductible, the ordinary ratio, a sub-cap (500 / 600) that sits inside
+    the ordinary cap; members already certified for the chronic benefit of that disease are paid
+    under that policy, not here (避免重复报销)."""
+    disease = visit.benefit
+    if disease in member.chronic_diseases:
+        claim.refuse("chronic_benefit", f"第五条(四) 已纳入门诊特殊慢性病保障的{_BENEFIT_NAMES[disease]}患者，按慢性病政策执行")
+    eligible = claim.eligible(visit)
+    claim.step("deductible", ZERO, "第五条(四) 两病用药不设起付线")
+    ratio = _ordinary_ratio(params, member=member, level=level)
+    by_ratio = claim.apply_ratio(base=eligible, ratio=ratio, note=f"第五条(四) 执行普通门诊 {level}级机构支付比例")
+    subcap_bucket = bucket_subcap(disease)
+    within_subcap = claim.clip_to_cap(by_ratio, rule="subcap", cap=params.get("two_disease_subcap")[disease],
+                                      used=ytd.get(subcap_bucket),
+                                      note=f"第五条(四) {_BENEFIT_NAMES[disease]}年度封顶")
+    fund = claim.clip_to_cap(within_subcap, rule="annual_cap", cap=claim.annual_cap, used=ytd.get(FUND),
+                             note="第五条(四) 与普通门诊统筹合并封顶")
+    return claim.settle(deductible=ZERO, ratio=ratio, fund=fund, deltas={FUND: fund, subcap_bucket: fund})
+
+
+def _special_item(claim: Claim, params: Params, *, visit: VisitFacts) -> Decision:
+    """第五条(二): the 7 special exams/treatments — no deductible, managed like inpatient care (its
+    ratio is the parameter ``special_item_ratio``; while unset the claim is held, never guessed),
+    not in the ordinary cap. Reading: no cap applies to them here (the inpatient cap is outside
+    outpatient pooling); they accumulate in the "special" bucket."""
+    if not params.is_set("special_item_ratio"):
+        claim.hold("ratio_not_configured", "第五条(二) 特殊检查治疗参照住院待遇，住院支付比例参数尚未录入，待审核")
+    eligible = claim.eligible(visit)
+    claim.step("deductible", ZERO, "第五条(二) 特殊检查治疗不设起付标准")
+    ratio = params.get("special_item_ratio")
+    fund = claim.apply_ratio(base=eligible, ratio=ratio, note="第五条(二) 参照住院支付比例，不与普通门诊合并封顶")
+    return claim.settle(deductible=ZERO, ratio=ratio, fund=fund, deltas={SPECIAL: fund})

@@ -6,8 +6,12 @@ Sources: 第五条 (selection), 第七–十一条 (personal account), 第十二
 from datetime import date
 from decimal import Decimal
 
+from .adjudication import Claim, adjudicator, charged_to, refuse_common_exclusions, year_to_date_view
 from .capitation import YearEndAmounts, balance
-from .money import to_fen
+from .common import (
+    FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
+)
+from .money import ZERO, to_fen
 from .params import Params, Spec
 
 ADMDVS = "441600"
@@ -76,6 +80,84 @@ SEED = [
 ]
 
 # ---------------------------------------------------------------------------------------------
+# Outpatient adjudication (第五条, 第十六–十八条)
+# ---------------------------------------------------------------------------------------------
+
+
+@adjudicator
+def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
+               visit: VisitFacts, ytd: YearToDate) -> Decision:
+    """第五条: fund = min(round(eligible × ratio), per-visit cap, annual cap remaining); no deductible."""
+    cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    selected = _selected_provider(claim, signup)
+    level, charged = _where_covered(claim, provider=provider, selected=selected, visit=visit)
+    eligible = claim.eligible(visit)
+    claim.step("deductible", ZERO, "第五条(一) 职工医保普通门诊统筹不设起付标准")
+    ratio = params.by_level(f"ratio_{member.person_type}", level)
+    by_ratio = claim.apply_ratio(base=eligible, ratio=ratio,
+                                 note=f"第五条(一) {_TYPE_NAMES[member.person_type]} {level}级定点机构支付比例")
+    within_visit_cap = claim.clip_to_cap(by_ratio, rule="per_visit_cap", cap=params.by_level("per_visit_cap", level),
+                                         used=ZERO, note=f"第五条(二) {level}级定点医疗机构单次支付限额")
+    fund = claim.clip_to_cap(within_visit_cap, rule="annual_cap", cap=cap, used=ytd.get(FUND),
+                             note="第五条(二)/(三) 年度最高支付限额（市内、市外累计计算）")
+    return claim.settle(deductible=ZERO, ratio=ratio, fund=fund, deltas={FUND: fund}, charged_provider_code=charged)
+
+
+def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | None, year: int) -> Decimal:
+    """第五条(二): 1 800 a year; a member who first selects mid-year gets cap ÷ 12 × the months from the
+    selection month to December (``prorated_annual_cap``, which also starts 2022 in August). Reading:
+    "first selects" is the member's first-ever selection (``signup.first_effective_on``); in any
+    later year, or with no selection, the full cap of the year applies."""
+    first = signup.first_effective_on if signup is not None else None
+    first_month = first.month if first is not None and first.year == year else 1
+    return prorated_annual_cap(params, first_month=first_month)
+
+
+def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | None,
+                 ytd: YearToDate) -> YearToDateView:
+    return year_to_date_view(ytd, annual_cap=annual_cap(params, member=member, signup=signup, year=ytd.year),
+                             deductible_paid={})
+
+
+_TYPE_NAMES = {"employed": "在职", "retired": "退休"}
+
+
+def _selected_provider(claim: Claim, signup: SignupFacts | None) -> ProviderFacts:
+    """第十六条/第十八条: each member selects one provider (new members after paying). Reading: without
+    a selection in effect nothing is paid, emergencies included — the cap is defined from the
+    selection month and there is no selected provider whose capitation an emergency would charge."""
+    if signup is None or signup.provider is None:
+        claim.refuse("not_signed_provider", "第十六条 参保人未选定门诊定点医疗机构，统筹基金不予支付")
+    return signup.provider
+
+
+def _where_covered(claim: Claim, *, provider: ProviderFacts, selected: ProviderFacts,
+                   visit: VisitFacts) -> tuple[str, str]:
+    """(level whose ratio and per-visit cap apply, provider whose settlement line carries it).
+
+    第十七条: covered at the selected provider and (第十二条) the village stations of a selected centre,
+    at the selected provider's level; elsewhere only for 急救抢救 and approved referrals, which RULES.md
+    reads as paid at the treating provider's level. Reading (RULES.md "Capitation"): an emergency or
+    referral at another provider in the city is charged to the selected provider's capitation; out of
+    the city it is paid fee-for-service (第十二条(六)) on the treating provider's (or its centre's) line.
+    """
+    if provider.code == selected.code or (provider.kind == "village" and provider.parent_code == selected.code):
+        claim.step("where", None, f"第十六条 在选定定点机构 {selected.code}（或其村卫生站）就医，按选定机构等级")
+        return selected.level, selected.code
+    if visit.emergency or visit.referral:
+        why = "急救抢救" if visit.emergency else "经转诊"
+        in_city = provider.admdvs == ADMDVS
+        charged = selected.code if in_city else charged_to(provider)
+        claim.step("where", None, f"第十七条 {why}在非选定机构 {provider.code} 就医，按就医机构 {provider.level}级待遇，"
+                                  f"记入 {charged}" + ("（市内，计入选定机构包干）" if in_city else "（市外，按项目付费）"))
+        return provider.level, charged
+    claim.refuse("not_signed_provider",
+                 f"第十七条 未经转诊到非选定定点医疗机构（选定 {selected.code}）门诊就医，且非急救抢救，统筹基金不予支付")
+
+
+# ---------------------------------------------------------------------------------------------
 # Capitation (第十二条)
 # ---------------------------------------------------------------------------------------------
 
@@ -111,3 +193,11 @@ def year_end(params: Params, *, total: Decimal, actual: Decimal, prepaid: Decima
         band, determined = "below_80", to_fen(actual + share * (total - actual))
         why = f"usage < {lower}: actual + {share} × surplus"
     return YearEndAmounts(band=band, determined=determined, balance_due=balance(determined, prepaid), explanation=why)
+
+
+# Settlement runs (budgets app) read these: one standard per member-month, no full-year rule for a
+# mid-year selection, out-of-city visits paid fee-for-service outside capitation (第十二条(六)).
+CAPITATION_BY_AGE_GROUP = False
+FIRST_SIGNUP_COUNTS_FULL_YEAR = False
+OUT_OF_AREA_IN_CAPITATION = False
+HAS_COUNTY_CEILING = False

@@ -6,8 +6,12 @@ pre-settlement, year-end settlement, county fund ceiling). See shared/policy/RUL
 from datetime import date
 from decimal import Decimal
 
+from .adjudication import Claim, adjudicator, charged_to, refuse_common_exclusions, year_to_date_view
 from .capitation import YearEndAmounts, balance
-from .money import to_fen
+from .common import (
+    FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
+)
+from .money import ZERO, to_fen
 from .params import Params, Spec
 
 ADMDVS = "360100"
@@ -63,6 +67,119 @@ SEED = [
 ]
 
 # ---------------------------------------------------------------------------------------------
+# Outpatient adjudication (第六条, 第十–十四条, 第三十一条)
+# ---------------------------------------------------------------------------------------------
+# Where a covered visit happens decides its ratio and whose settlement line carries it.
+AT_SIGNED, REFERRAL, RESETTLED = "signed", "referral", "resettled"
+
+
+@adjudicator
+def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
+               visit: VisitFacts, ytd: YearToDate) -> Decision:
+    """Fund = round(eligible × ratio): no deductible and no per-person cap (第十四条; the provider's
+    budget limits the total), except resettled members, capped per year (第三十一条). Every covered
+    visit is reimbursed through the signed provider and counts in its actual (第十条, 第三十一条)."""
+    cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    signed = _signed_provider(claim, signup)
+    where = _where_covered(claim, member=member, provider=provider, signed=signed, visit=visit)
+    eligible = claim.eligible(visit)
+    claim.step("deductible", ZERO, "第十四条 普通门诊统筹不设起付标准")
+    ratio = _ratio(params, member=member, signup=signup, where=where)
+    fund = claim.apply_ratio(base=eligible, ratio=ratio, note=_RATIO_NOTES[where])
+    if _resettled_cap_applies(member, year=ytd.year):
+        if cap is None:
+            claim.hold("cap_not_configured", "第三十一条 人均普通门诊统筹基金（异地安置年度限额）尚未录入，待审核")
+        fund = claim.clip_to_cap(fund, rule="annual_cap", cap=cap, used=ytd.get(FUND),
+                                 note="第三十一条 异地安置以人均普通门诊统筹基金为年度最高限额")
+    return claim.settle(deductible=ZERO, ratio=ratio, fund=fund, deltas={FUND: fund},
+                        charged_provider_code=signed.code)
+
+
+def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | None, year: int) -> Decimal | None:
+    """No per-person cap (第十四条), except resettled members from the year after registration
+    (第三十一条): the per-capita pooling fund amount, None while staff have not entered it.
+    Reading: that cap is the resettled member's whole yearly allowance — it clips every covered visit
+    of theirs in those years, out of area or at the signed provider (第三十二条 shows a resettled
+    member is not meant to be paid locally as well) — so "fund" never passes it."""
+    if not _resettled_cap_applies(member, year=year):
+        return None
+    return params.get("resettled_annual_cap") if params.is_set("resettled_annual_cap") else None
+
+
+def _resettled_cap_applies(member: MemberFacts, *, year: int) -> bool:
+    return member.resettled_on is not None and year > member.resettled_on.year
+
+
+def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | None,
+                 ytd: YearToDate) -> YearToDateView:
+    return year_to_date_view(ytd, annual_cap=annual_cap(params, member=member, signup=signup, year=ytd.year),
+                             deductible_paid={})
+
+
+def _signed_provider(claim: Claim, signup: SignupFacts | None) -> ProviderFacts:
+    """第六条/第十一条: benefits only after signing up with one outpatient-pooling provider (resettled
+    members too: they sign up in the city and are reimbursed through it)."""
+    if signup is None or signup.provider is None:
+        claim.refuse("not_signed_provider", "第六条 参保居民未确定门诊统筹签约机构，不享受普通门诊统筹待遇")
+    return signup.provider
+
+
+def _where_covered(claim: Claim, *, member: MemberFacts, provider: ProviderFacts,
+                   signed: ProviderFacts, visit: VisitFacts) -> str:
+    """第十三条(一): only at the signed provider or its village service points (第十七条), by referral
+    to the county TCM hospital (第十条; the eligible amount sent is already limited to TCM patent
+    medicines, decoction pieces and class-A TCM items, 第十二条(三)), or — for a resettled member —
+    out of area (第三十一条)."""
+    if visit.out_of_area == "long_term" and member.resettled_on is not None:
+        return _resettled(claim, member=member, provider=provider, visit=visit)
+    if provider.code == signed.code or (provider.kind == "village" and provider.parent_code == signed.code):
+        return AT_SIGNED
+    if visit.referral and provider.kind == "county_tcm":
+        return REFERRAL
+    claim.refuse("not_signed_provider",
+                 f"第十三条(一) 未在门诊统筹签约机构（{signed.code}）或其村卫生室服务网点发生，且非转诊至县级中医医院")
+
+
+def _resettled(claim: Claim, *, member: MemberFacts, provider: ProviderFacts,
+               visit: VisitFacts) -> str:
+    """第三十一条: registered 异地安置 members are covered from the year after registration, for visits
+    at primary-care providers of the place they live in (基层医疗机构 — Reading: level 1), capped per
+    year at the per-capita pooling fund amount (see ``annual_cap``); while that parameter is unset
+    the claim is held pending review (reason ``cap_not_configured``), never paid uncapped."""
+    if visit.day.year <= member.resettled_on.year:
+        claim.refuse("resettled_waiting_year",
+                     f"第三十一条 异地安置备案（{member.resettled_on}）次年起才享受普通门诊统筹待遇")
+    if provider.level != "1":
+        claim.refuse("resettled_not_primary_care", "第三十一条 异地安置人员仅报销安置地基层医疗机构的普通门诊费用")
+    return RESETTLED
+
+
+def _ratio(params: Params, *, member: MemberFacts, signup: SignupFacts, where: str) -> Decimal:
+    """第十四条: 60% at the signed provider, 40% on referral; poverty-registered 65% for both; a
+    family-doctor agreement adds 5 points at the signed provider only (RULES.md Reading: on top of
+    whichever base applies, so poverty + family doctor = 70%; referrals get no +5). Readings: the
+    signed provider's village service points count as "at the signed provider" for the +5 (they are
+    its service network, 第十七条); a resettled visit is reimbursed at the signed-provider base
+    (poverty 65%) without the +5, which belongs to the signed provider itself."""
+    if member.poverty:
+        base = params.get("ratio_poverty")
+    else:
+        base = params.get("ratio_referral" if where == REFERRAL else "ratio_signed")
+    if where == AT_SIGNED and signup.family_doctor:
+        return base + params.get("family_doctor_bonus")
+    return base
+
+
+_RATIO_NOTES = {
+    AT_SIGNED: "第十四条 门诊统筹签约机构（含村卫生室服务网点）报销比例",
+    REFERRAL: "第十条/第十四条 转诊至县级中医医院报销比例，回签约机构报销",
+    RESETTLED: "第三十一条 异地安置人员安置地基层医疗机构，由签约机构按规定报销",
+}
+
+
+# ---------------------------------------------------------------------------------------------
 # Budget and settlement (第二十二–二十九条)
 # ---------------------------------------------------------------------------------------------
 
@@ -102,3 +219,17 @@ def year_end(params: Params, *, budget: Decimal, actual: Decimal, prepaid: Decim
         band, determined = "90_and_over", budget
         why = f"actual ≥ {upper} × budget {budget}: the budget is paid"
     return YearEndAmounts(band=band, determined=determined, balance_due=balance(determined, prepaid), explanation=why)
+
+
+# Settlement runs (budgets app) read these: Nanchang's capitation unit is the member-month by age
+# group; every visit reimbursed through the signed provider counts in its actual (第三十一条 resettled
+# members included), and a member's FIRST sign-up counts the full year in the budget (第二十八条).
+CAPITATION_BY_AGE_GROUP = True
+FIRST_SIGNUP_COUNTS_FULL_YEAR = True
+OUT_OF_AREA_IN_CAPITATION = True
+HAS_COUNTY_CEILING = True
+
+
+def budget(params: Params, *, standard_times_member_months: Decimal) -> Decimal:
+    """Annual budget of a provider: Σ standard × months ÷ 12 (第二十八条 month shares), rounded once."""
+    return to_fen(Decimal(standard_times_member_months) / 12)

@@ -3,9 +3,16 @@
 Sources: 第五条 (deductible, ratios, caps), 第六条 (retirement switch), 第八条 (personal account),
 第十五条 (out-of-area direct settlement). See shared/policy/RULES.md "Nanyang".
 """
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from .params import Spec
+from .adjudication import Claim, adjudicator, charged_to, refuse_common_exclusions, year_to_date_view
+from .common import (
+    FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
+    bucket_window, windows_at,
+)
+from .money import ZERO
+from .params import Params, Spec
 
 ADMDVS = "411300"
 NAME = "南阳市"
@@ -45,3 +52,97 @@ SEED = [
         },
     },
 ]
+
+# ---------------------------------------------------------------------------------------------
+# Outpatient adjudication (第五条, 第六条, 第十五条)
+# ---------------------------------------------------------------------------------------------
+
+
+@adjudicator
+def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
+               visit: VisitFacts, ytd: YearToDate) -> Decision:
+    """Fund = min(round((eligible − per-visit deductible) × ratio), annual cap remaining)."""
+    cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    _refuse_manual_out_of_area(claim, provider=provider, visit=visit)
+    eligible = claim.eligible(visit)
+    deductible, window = _per_visit_deductible(claim, params, provider=provider, visit=visit, ytd=ytd)
+    ratio = _ratio(params, member=member, provider=provider)
+    by_ratio = claim.apply_ratio(base=eligible - deductible, ratio=ratio,
+                                 note=f"第五条(二) {_TYPE_NAMES[member.person_type]} {provider.level}级机构支付比例")
+    fund = claim.clip_to_cap(by_ratio, rule="annual_cap", cap=cap, used=ytd.get(FUND),
+                             note="第五条(三)/第六条 年度最高支付限额（转退休当年既往待遇合并计算）")
+    deltas = {FUND: fund}
+    if window is not None:
+        deltas[window] = deductible
+    return claim.settle(deductible=deductible, ratio=ratio, fund=fund, deltas=deltas)
+
+
+def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | None, year: int) -> Decimal:
+    """第五条(三): 1 500 employed, 2 000 retired. 第六条: after the switch (the 1st of the month after
+    the retirement is processed — already applied in ``member.person_type``) the retired cap applies
+    and what was paid before counts against it, because both are read from the one "fund" bucket."""
+    return params.get(f"annual_cap_{member.person_type}")
+
+
+def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | None,
+                 ytd: YearToDate) -> YearToDateView:
+    per_visit = sum((amount for name, amount in ytd.buckets.items() if name.startswith("window:")), ZERO)
+    return year_to_date_view(ytd, annual_cap=annual_cap(params, member=member, signup=signup, year=ytd.year),
+                             deductible_paid={"per_visit": per_visit})
+
+
+_TYPE_NAMES = {"employed": "在职", "retired": "退休"}
+
+
+def _refuse_manual_out_of_area(claim: Claim, *, provider: ProviderFacts, visit: VisitFacts) -> None:
+    """第十五条: out-of-area visits 异地就医 are paid only when settled directly through the system;
+    a manual reimbursement claim gets nothing. Reading: a visit is out of area when the claim says
+    so or the provider belongs to another pooling area; local manual claims are not restricted."""
+    out_of_area = visit.out_of_area != "none" or provider.admdvs != ADMDVS
+    if out_of_area and visit.channel == "manual":
+        claim.refuse("manual_out_of_area", "第十五条 异地就医未通过医保信息系统直接结算的，统筹基金不予支付")
+
+
+def _per_visit_deductible(claim: Claim, params: Params, *, provider: ProviderFacts, visit: VisitFacts,
+                          ytd: YearToDate) -> tuple[Decimal, str | None]:
+    """第五条(一): 按次起付, one deductible for several visits to the same provider within 24 hours.
+
+    RULES.md Reading: a window opens at the first deductible-bearing visit at that provider; within it
+    the deductibles charged add up to at most one standard; the first visit after it closes opens a
+    new one. A window is a bucket "window:<provider>:<opened at>" holding what was charged in it.
+    Our readings on top of that:
+      * a visit "bears" a deductible when it is charged one (> 0); a level-1 visit (standard 0) or a
+        visit with no eligible amount opens no window — so a reversed opening visit whose window is
+        back at 0 leaves no window (later visits are not re-adjudicated);
+      * windows live in the visit year's accumulator, which resets on 1 January (RULES.md "Year"),
+        so a window opened late on 31 December does not carry into the new year.
+    Returns the deductible charged and the window bucket it is charged to (None when nothing).
+    """
+    standard = params.by_level("deductible_per_visit", provider.level)
+    if standard == 0:
+        claim.step("deductible", ZERO, f"第五条(一) {provider.level}级及以下基层机构不设起付标准")
+        return ZERO, None
+    window = _open_window(params, provider=provider, at=visit.visit_at, ytd=ytd)
+    if window is None:
+        name, already = bucket_window(provider.code, visit.visit_at), ZERO
+        where = f"第五条(一) 本次为 {provider.code} 新的24小时起付窗口（{visit.visit_at.isoformat()} 起）"
+    else:
+        name, already = window
+        where = f"第五条(一) 24小时内同一医院多次就诊只记一次起付标准（窗口 {name}）"
+    charged = claim.deductible(base=visit.eligible, standard=standard, already_paid=already, note=where)
+    return charged, (name if charged > 0 else None)
+
+
+def _open_window(params: Params, *, provider: ProviderFacts, at: datetime,
+                 ytd: YearToDate) -> tuple[str, Decimal] | None:
+    """The window at this provider that contains ``at`` (the latest opened one if several)."""
+    length = timedelta(hours=params.get("deductible_window_hours"))
+    containing = [(name, charged) for opened_at, name, charged in windows_at(ytd.buckets, provider.code)
+                  if opened_at <= at < opened_at + length and charged > 0]
+    return containing[-1] if containing else None
+
+
+def _ratio(params: Params, *, member: MemberFacts, provider: ProviderFacts) -> Decimal:
+    return params.by_level(f"ratio_{member.person_type}", provider.level)

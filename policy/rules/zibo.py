@@ -4,8 +4,15 @@ Sources: 第五条 (personal account), 第六条 (deductible, ratios, cap, out o
 See shared/policy/RULES.md "Zibo".
 """
 from datetime import date
+from decimal import Decimal
 
-from .params import Spec
+from .adjudication import Claim, adjudicator, charged_to, money, percent, refuse_common_exclusions, year_to_date_view
+from .common import (
+    FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
+    bucket_deductible_for_level,
+)
+from .money import ZERO, to_fen
+from .params import LEVELS, Params, Spec
 
 ADMDVS = "370300"
 NAME = "淄博市"
@@ -68,3 +75,58 @@ SEED = [
         },
     },
 ]
+
+# ---------------------------------------------------------------------------------------------
+# Outpatient adjudication (第六条, 第八条)
+# ---------------------------------------------------------------------------------------------
+
+
+@adjudicator
+def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
+               visit: VisitFacts, ytd: YearToDate) -> Decision:
+    """Fund = min(round((base − annual deductible of the level) × ratio), annual cap remaining), where
+    base is the eligible amount less the 10% a temporary out-of-area member pays first.
+
+    第八条's exclusions (工伤, 第三人, 公共卫生, 境外, 住院期间) are the common ones of RULES.md.
+    """
+    cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    eligible = claim.eligible(visit)
+    base = eligible - _temporary_out_of_area_first_pay(claim, params, visit=visit)
+    level = provider.level
+    deductible_bucket = bucket_deductible_for_level(level)
+    deductible = claim.deductible(base=base, standard=params.by_level("deductible_annual", level),
+                                  already_paid=ytd.get(deductible_bucket),
+                                  note=f"第六条 {level}级医疗机构年度起付标准（各等级分别累计）")
+    ratio = params.by_level(f"ratio_{member.person_type}", level)
+    by_ratio = claim.apply_ratio(base=base - deductible, ratio=ratio,
+                                 note=f"第六条 {level}级医疗机构支付比例（{params.effective_from.year}年起执行的参数）")
+    fund = claim.clip_to_cap(by_ratio, rule="annual_cap", cap=cap, used=ytd.get(FUND),
+                             note="第六条 普通门诊年度最高支付限额")
+    return claim.settle(deductible=deductible, ratio=ratio, fund=fund,
+                        deltas={FUND: fund, deductible_bucket: deductible})
+
+
+def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | None, year: int) -> Decimal:
+    """第六条: 3 000 in 2023, 4 000 from 2024 — the value of the parameter set in force."""
+    return params.get("annual_cap")
+
+
+def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | None,
+                 ytd: YearToDate) -> YearToDateView:
+    return year_to_date_view(ytd, annual_cap=annual_cap(params, member=member, signup=signup, year=ytd.year),
+                             deductible_paid={lv: ytd.get(bucket_deductible_for_level(lv)) for lv in LEVELS})
+
+
+def _temporary_out_of_area_first_pay(claim: Claim, params: Params, *, visit: VisitFacts) -> Decimal:
+    """第六条: 临时外出就医 — the member first pays 10% of the eligible amount, the rest goes through
+    the same-level rules; 异地长期居住 is treated as local. Reading: the 10% is an amount the member
+    pays, so it is rounded once to the fen and the rest is the eligible amount less it."""
+    if visit.out_of_area != "temporary":
+        return ZERO
+    share = params.get("temporary_out_of_area_selfpay")
+    first_pay = to_fen(visit.eligible * share)
+    claim.step("temporary_out_of_area", first_pay,
+               f"第六条 临时外出就医个人先自付 {percent(share)}：{money(first_pay)} 元，余额按本市同级别待遇")
+    return first_pay

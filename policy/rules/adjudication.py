@@ -1,0 +1,188 @@
+"""Shared mechanics of outpatient adjudication (pure), used by the five region modules.
+
+A region's ``adjudicate`` reads as a list of named steps:
+
+    claim = Claim(annual_cap=..., charged_provider_code=charged_to(provider))
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    ...region checks: claim.refuse(reason, note) stops with a not-covered decision...
+    deductible = claim.deductible(...); fund = claim.apply_ratio(...); fund = claim.clip_to_cap(...)
+    return claim.settle(...)
+
+``claim.refuse`` / ``claim.hold`` raise ``Refused`` carrying the finished Decision; the
+``@adjudicator`` decorator on the region function turns it into the return value, so a region's
+rules stay one straight sequence with no nested if/else.
+
+Money (RULES.md): intermediate values stay exact; each recorded amount is rounded once, half-up, to
+the fen (``to_fen``). Ratios are exact decimals.
+"""
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from typing import Callable, Mapping, NoReturn
+
+from .common import (
+    EXCLUSION_REASONS, FUND, Decision, MemberFacts, ProviderFacts, Step, SubcapUse, VisitFacts, YearToDate,
+    YearToDateView,
+)
+from .money import ZERO, to_fen
+
+ZERO_RATIO = Decimal("0")
+
+
+class Refused(Exception):
+    """Stops a region's rules with a finished (not settled) decision."""
+
+    def __init__(self, decision: Decision):
+        super().__init__(decision.reason)
+        self.decision = decision
+
+
+def adjudicator(rules: Callable[..., Decision]) -> Callable[..., Decision]:
+    """Wrap a region's ``adjudicate``: a ``Refused`` raised by a step becomes the decision."""
+    @functools.wraps(rules)
+    def adjudicate(**facts) -> Decision:
+        try:
+            return rules(**facts)
+        except Refused as refused:
+            return refused.decision
+    return adjudicate
+
+
+def money(amount: Decimal) -> str:
+    """An amount as written in a step note (always two places)."""
+    return f"{to_fen(amount):.2f}"
+
+
+def percent(ratio: Decimal) -> str:
+    return f"{(ratio * 100).normalize():f}%"
+
+
+class Claim:
+    """The steps of one visit's adjudication, ending in exactly one Decision."""
+
+    def __init__(self, *, annual_cap: Decimal | None, charged_provider_code: str):
+        self.annual_cap = annual_cap
+        self.charged_provider_code = charged_provider_code
+        self.steps: list[Step] = []
+
+    # -- recording ---------------------------------------------------------------------------
+    def step(self, rule: str, amount: Decimal | None, note: str) -> Decimal | None:
+        self.steps.append(Step(rule=rule, amount=amount, note=note))
+        return amount
+
+    # -- endings -----------------------------------------------------------------------------
+    def _unpaid(self, status: str, reason: str, note: str) -> Decision:
+        self.step(reason, ZERO, note)
+        return Decision(status=status, reason=reason, deductible=ZERO, ratio=ZERO_RATIO, fund_pay=ZERO,
+                        annual_cap=self.annual_cap, charged_provider_code=self.charged_provider_code,
+                        deltas={}, steps=tuple(self.steps))
+
+    def refuse(self, reason: str, note: str) -> NoReturn:
+        """Not covered: recorded with fund payment 0 and the reason (RULES.md "Common terms")."""
+        raise Refused(self._unpaid("not_covered", reason, note))
+
+    def hold(self, reason: str, note: str) -> NoReturn:
+        """Pending review: a parameter staff must enter is missing; the amount is never guessed."""
+        raise Refused(self._unpaid("pending_review", reason, note))
+
+    def settle(self, *, deductible: Decimal, ratio: Decimal, fund: Decimal, deltas: Mapping[str, Decimal],
+               charged_provider_code: str | None = None) -> Decision:
+        if charged_provider_code is not None:
+            self.charged_provider_code = charged_provider_code
+        self.step("fund_pay", fund, f"统筹基金支付 {money(fund)} 元，记入 {self.charged_provider_code} 的结算")
+        return Decision(status="settled", reason=None, deductible=deductible, ratio=ratio, fund_pay=fund,
+                        annual_cap=self.annual_cap, charged_provider_code=self.charged_provider_code,
+                        deltas=nonzero(deltas), steps=tuple(self.steps))
+
+    # -- the shared arithmetic ---------------------------------------------------------------
+    def eligible(self, visit: VisitFacts) -> Decimal:
+        return self.step("eligible", visit.eligible,
+                         f"政策范围内费用 {money(visit.eligible)} 元（inscp_scp_amt，起付和比例的基数）")
+
+    def deductible(self, *, base: Decimal, standard: Decimal, already_paid: Decimal, note: str) -> Decimal:
+        """Deductible charged: what is still owed of the standard, but never more than the base."""
+        owed = max(ZERO, standard - already_paid)
+        charged = min(base, owed)
+        return self.step("deductible", charged,
+                         f"{note}：标准 {money(standard)} 元，已付 {money(already_paid)} 元，本次 {money(charged)} 元")
+
+    def apply_ratio(self, *, base: Decimal, ratio: Decimal, note: str) -> Decimal:
+        """round(base × ratio), rounded once to the fen."""
+        paid = to_fen(base * ratio)
+        return self.step("ratio", paid, f"{note}：{money(base)} × {percent(ratio)} = {money(paid)} 元")
+
+    def clip_to_cap(self, amount: Decimal, *, rule: str, cap: Decimal, used: Decimal, note: str) -> Decimal:
+        """min(amount, what is left of the cap); a cap already exceeded leaves 0, never less."""
+        left = max(ZERO, cap - used)
+        paid = min(amount, left)
+        clipped = "，按限额截取" if paid < amount else ""
+        return self.step(rule, paid,
+                         f"{note}：限额 {money(cap)} 元，已用 {money(used)} 元，剩余 {money(left)} 元{clipped}")
+
+
+def nonzero(deltas: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    return {name: amount for name, amount in deltas.items() if amount != 0}
+
+
+def charged_to(provider: ProviderFacts) -> str:
+    """Village clinics are settled through their township/community centre (Nanchang 第二十五条,
+    Heyuan 第十二条; RULES.md "actual ... a village clinic's to its centre")."""
+    if provider.kind == "village" and provider.parent_code:
+        return provider.parent_code
+    return provider.code
+
+
+def refuse_common_exclusions(claim: Claim, *, member: MemberFacts, provider: ProviderFacts,
+                             visit: VisitFacts) -> None:
+    """RULES.md "In every region": membership, provider status, pharmacies, exclusion facts.
+
+    Readings:
+      * ``left_on`` is the member's last insured day: a visit on it is covered, the day after not.
+      * Pharmacies: the sources admit retail pharmacies for negotiated drugs 双通道, chronic-disease
+        drugs and 外配处方 (Nanyang 第十三条, Zibo 第十二条, Ganzhou 第八条) — benefits of their own whose
+        ratio follows the prescribing provider, which a claim does not carry; no source pays an
+        ordinary outpatient visit at a pharmacy, and the sign-up regions pay only at medical
+        providers. So a claim at a pharmacy is not covered here (reason ``pharmacy_not_covered``).
+    """
+    day = visit.day
+    if day < member.enrolled_on:
+        claim.refuse("not_enrolled", f"就诊日 {day} 早于参保日 {member.enrolled_on}，不予支付")
+    if member.left_on is not None and day > member.left_on:
+        claim.refuse("left_scheme", f"就诊日 {day} 在停保日 {member.left_on} 之后，不予支付")
+    if provider.status != "active":
+        claim.refuse("provider_inactive", f"定点机构 {provider.code} 状态为 {provider.status}（暂停或终止），不予支付")
+    if provider.kind == "pharmacy":
+        claim.refuse("pharmacy_not_covered", f"{provider.code} 为定点零售药店，普通门诊统筹不在药店结算")
+    if visit.exclusion is not None:
+        reason = EXCLUSION_REASONS[visit.exclusion]
+        claim.refuse(reason, f"{EXCLUSION_NOTES[visit.exclusion]}，不属于门诊统筹支付范围")
+
+
+EXCLUSION_NOTES = {
+    "work_injury": "应从工伤保险基金中支付（社会保险法第三十条）",
+    "third_party": "应由第三人负担（社会保险法第三十条）",
+    "public_health": "应由公共卫生负担（社会保险法第三十条）",
+    "abroad": "在境外就医（社会保险法第三十条）",
+    "inpatient": "住院期间发生的门诊费用",
+    "chronic": "属门诊慢特病待遇范围",
+    "inpatient_fund_emergency": "门诊抢救已纳入住院统筹基金结算",
+}
+
+
+def not_covered_outside_period(*, visit: VisitFacts, provider: ProviderFacts) -> Decision:
+    """For the service when no parameter set covers the visit day (RULES.md "In every region")."""
+    claim = Claim(annual_cap=None, charged_provider_code=charged_to(provider))
+    return claim._unpaid("not_covered", "outside_policy_period",
+                         f"就诊日 {visit.day} 不在本统筹区门诊统筹政策的有效期内，不予支付")
+
+
+def year_to_date_view(ytd: YearToDate, *, annual_cap: Decimal | None, deductible_paid: Mapping[str, Decimal],
+                      subcaps: Mapping[str, SubcapUse] | None = None,
+                      other_paid: Mapping[str, Decimal] | None = None) -> YearToDateView:
+    """The display figures of a year-to-date: fund paid against the ordinary cap and what is left."""
+    fund_paid = ytd.get(FUND)
+    cap_left = None if annual_cap is None else max(ZERO, annual_cap - fund_paid)
+    return YearToDateView(year=ytd.year, deductible_paid=dict(deductible_paid), fund_paid=fund_paid,
+                          annual_cap=annual_cap, cap_left=cap_left, subcaps=dict(subcaps or {}),
+                          other_paid=dict(other_paid or {}))
