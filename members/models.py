@@ -18,8 +18,10 @@ class Member(models.Model):
         LEFT = "left", _("终止参保")
         DECEASED = "deceased", _("死亡")
 
+    # The composite (admdvs, -id) and (district, -id) indexes below serve these lookups; plain FK
+    # indexes would only slow bulk loads of millions of members.
     admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, related_name="members",
-                               db_column="admdvs", verbose_name=_("统筹区"))
+                               db_column="admdvs", db_index=False, verbose_name=_("统筹区"))
     certno = models.CharField(_("身份证号"), max_length=18)
     psn_name = models.CharField(_("姓名"), max_length=50)
     insutype = models.CharField(_("险种"), max_length=3, choices=[("310", "职工医保"), ("390", "城乡居民医保")])
@@ -28,7 +30,7 @@ class Member(models.Model):
     contribution_base = models.DecimalField(_("缴费基数"), max_digits=12, decimal_places=2, null=True, blank=True)
     poverty = models.BooleanField(_("建档立卡贫困人口"), default=False)
     district = models.ForeignKey("policy.District", on_delete=models.PROTECT, related_name="members",
-                                 db_column="district", verbose_name=_("县区"))
+                                 db_column="district", db_index=False, verbose_name=_("县区"))
     enrolled_on = models.DateField(_("参保日期"))
     brdy = models.DateField(_("出生日期"))
     gend = models.CharField(_("性别"), max_length=1, choices=[("1", "男"), ("2", "女")])
@@ -52,6 +54,10 @@ class Member(models.Model):
             models.Index(fields=["admdvs", "-id"]),
             # Prefix search by name (LIKE '王%') uses this on PostgreSQL; other backends ignore opclasses.
             models.Index(fields=["psn_name"], name="member_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            # City-wide filters on the rare values (left, deceased, poverty-registered) stay indexed
+            # lookups instead of scanning millions of active members.
+            models.Index(fields=["status", "-id"], name="member_not_active_idx", condition=~models.Q(status="active")),
+            models.Index(fields=["admdvs", "-id"], name="member_poverty_idx", condition=models.Q(poverty=True)),
         ]
 
     def __str__(self) -> str:
