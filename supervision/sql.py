@@ -1,0 +1,206 @@
+"""The set-based SQL of supervision. Every statement groups over claims (and claim items) of one region
+and month; Python only sees per-provider aggregate rows or the few flagged claims.
+
+Portable across SQLite (embedded default) and PostgreSQL. The one vendor difference is the money sum:
+PostgreSQL sums ``numeric`` exactly; SQLite keeps decimals as REAL, so there the sum is taken over
+integer fen (``ROUND(x * 100)``), which is exact for amounts with 2 places.
+
+**Counted claims** ("effective"): the month's originals that are not themselves reversals and have not
+been reversed. A reversal row and its original cancel out, so neither counts — whatever month the
+reversal is dated in. Claims of every other status (settled, not covered, pending review) are visits and
+count: supervision looks at what the provider did, not only at what the fund paid.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import connection, transaction
+
+CENT = Decimal("0.01")
+
+
+def _claim_table() -> str:
+    return apps.get_model("claims", "Claim")._meta.db_table
+
+
+def claim_item_table() -> str | None:
+    """The fee-detail table 费用明细, or None while ``claims.ClaimItem`` does not exist yet."""
+    try:
+        return apps.get_model("claims", "ClaimItem")._meta.db_table
+    except LookupError:
+        return None
+
+
+def money_sum(expression: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"SUM({expression})"
+    return f"SUM(CAST(ROUND(({expression}) * 100) AS INTEGER))"
+
+
+def money_value(raw) -> Decimal:
+    if raw is None:
+        return Decimal("0.00")
+    if connection.vendor == "postgresql":
+        return Decimal(raw).quantize(CENT)
+    return (Decimal(int(raw)) / 100).quantize(CENT)
+
+
+def effective_where(alias: str = "c") -> str:
+    """WHERE clause of the counted claims of a region and month; params: admdvs, start, end."""
+    table = _claim_table()
+    return (f"{alias}.admdvs = %s AND {alias}.visit_date >= %s AND {alias}.visit_date < %s "
+            f"AND {alias}.reverses_id IS NULL AND {alias}.status <> 'reversal' "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} r WHERE r.reverses_id = {alias}.id AND r.reverses_id IS NOT NULL)")
+
+
+@contextmanager
+def month_snapshot():
+    """One consistent view for the several statements of a month (claims keep arriving): PostgreSQL
+    REPEATABLE READ; SQLite's transaction is already one snapshot. Inside a caller's transaction, the
+    caller's isolation applies."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+PG_SETTINGS = {"jit": "off", "work_mem": "256MB", "enable_mergejoin": "off"}
+
+
+@contextmanager
+def _tuned(cursor, extra: dict[str, str] | None = None):
+    """PostgreSQL only, for the length of one statement: memory for a month-sized sort/hash (COUNT
+    DISTINCT), no JIT (a fixed ~0.5 s compile these one-off statements never win back), and a hash
+    anti-join against the reversals instead of a merge join that forces an ordered index scan."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    settings = {**PG_SETTINGS, **(extra or {})}
+    with transaction.atomic():
+        for name, value in settings.items():
+            cursor.execute(f"SET LOCAL {name} = '{value}'")
+        yield
+        for name in settings:   # inside an outer transaction, do not leak them to later statements
+            cursor.execute(f"SET LOCAL {name} TO DEFAULT")
+
+
+def _fetch(sql: str, params: list, pg_settings: dict[str, str] | None = None) -> list[tuple]:
+    with connection.cursor() as cursor, _tuned(cursor, pg_settings):
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def claim_aggregates(*, admdvs: str, start: date, end: date, max_per_day: int) -> dict[int, dict]:
+    """Per treating provider: visits, total, self-paid parts, fund payment (one hash aggregate), then
+    distinct members and the (member, day) groups with more than ``max_per_day`` visits from one sort
+    of the month by (provider, member, day) — cheaper than COUNT(DISTINCT) plus a separate GROUP BY."""
+    where = effective_where("c")
+    sums = (f"SELECT c.provider_id, COUNT(*), {money_sum('c.medfee_sumamt')}, "
+            f"{money_sum('c.fulamt_ownpay_amt + c.overlmt_selfpay + c.preselfpay_amt')}, {money_sum('c.hifp_pay')} "
+            f"FROM {_claim_table()} c WHERE {where} GROUP BY c.provider_id")
+    people = (f"SELECT pm.provider_id, COUNT(*), SUM(pm.repeat_days) FROM ("
+              f" SELECT d.provider_id, d.member_id, SUM(CASE WHEN d.n > %s THEN 1 ELSE 0 END) AS repeat_days FROM ("
+              f"  SELECT c.provider_id, c.member_id, c.visit_date, COUNT(*) AS n FROM {_claim_table()} c"
+              f"  WHERE {where} GROUP BY c.provider_id, c.member_id, c.visit_date) d"
+              f" GROUP BY d.provider_id, d.member_id) pm GROUP BY pm.provider_id")
+    result = {
+        row[0]: {"visits": row[1], "medfee_sumamt": money_value(row[2]), "selfpaid_amt": money_value(row[3]),
+                 "hifp_pay": money_value(row[4])}
+        for row in _fetch(sums, [admdvs, start, end])
+    }
+    # nearly every (provider, member, day) is its own group: one sort serves all three levels, a hash
+    # aggregate would spill
+    for provider_id, members, repeat_days in _fetch(people, [max_per_day, admdvs, start, end],
+                                                    pg_settings={"enable_hashagg": "off"}):
+        result[provider_id].update(members=members, repeat_visit_days=int(repeat_days or 0))
+    return result
+
+
+def item_aggregates(*, admdvs: str, start: date, end: date) -> dict[int, dict] | None:
+    """Per treating provider, over the fee details of counted claims: all items, exam items
+    (category ``exam``) and out-of-catalogue items (``chrgitm_lv`` 03 丙类). None without the table."""
+    items = claim_item_table()
+    if items is None:
+        return None
+    sql = (f"SELECT c.provider_id, {money_sum('i.amount')}, "
+           f"{money_sum('CASE WHEN i.category = %s THEN i.amount ELSE 0 END')}, "
+           f"{money_sum('CASE WHEN i.chrgitm_lv = %s THEN i.amount ELSE 0 END')} "
+           f"FROM {items} i JOIN {_claim_table()} c ON c.id = i.claim_id "
+           f"WHERE {effective_where('c')} GROUP BY c.provider_id")
+    return {
+        row[0]: {"item_amt": money_value(row[1]), "exam_amt": money_value(row[2]),
+                 "out_of_catalogue_amt": money_value(row[3])}
+        for row in _fetch(sql, ["exam", "03", admdvs, start, end])
+    }
+
+
+def peer_percentiles(*, table: str, column: str, places: int, admdvs: str, period: date,
+                     percentile: Decimal) -> dict[str, tuple[int, Decimal]]:
+    """Per level: (number of peers with a value, the nearest-rank percentile value).
+
+    Nearest rank: the k-th smallest value with k = ceil(p × n), computed in integers (k × 10000 ≥
+    p × 10000 × n) so both databases pick the same row without floating point.
+    """
+    scaled = int((percentile * 10000).to_integral_value())
+    sql = (f"SELECT level, n, MIN(value) FROM ("
+           f" SELECT level, {column} AS value,"
+           f" ROW_NUMBER() OVER (PARTITION BY level ORDER BY {column}) AS rn,"
+           f" COUNT(*) OVER (PARTITION BY level) AS n"
+           f" FROM {table} WHERE admdvs = %s AND period = %s AND {column} IS NOT NULL) ranked"
+           f" WHERE rn * 10000 >= %s * n GROUP BY level, n")
+    exponent = Decimal(1).scaleb(-places)
+    return {level: (count, Decimal(str(value)).quantize(exponent))
+            for level, count, value in _fetch(sql, [admdvs, period, scaled])}
+
+
+def repeat_visit_claims(*, admdvs: str, start: date, end: date, max_per_day: int,
+                        provider_ids: list[int]) -> list[tuple]:
+    """Counted claims of (provider, member, day) groups with more than ``max_per_day`` visits, among
+    ``provider_ids`` (those whose indicator row counted such groups, so only their claims are read,
+    through the (provider, visit_date) index):
+    (provider_id, member_id, visit_date, setl_id, medfee_sumamt, hifp_pay)."""
+    table = _claim_table()
+    claims: list[tuple] = []
+    for offset in range(0, len(provider_ids), 200):
+        chunk = provider_ids[offset:offset + 200]
+        marks = ", ".join(["%s"] * len(chunk))
+        claims += _fetch(
+            f"SELECT c.provider_id, c.member_id, c.visit_date, c.setl_id, c.medfee_sumamt, c.hifp_pay, c.visit_at, c.id "
+            f"FROM {table} c JOIN (SELECT g.provider_id, g.member_id, g.visit_date FROM {table} g"
+            f" WHERE g.provider_id IN ({marks}) AND {effective_where('g')}"
+            f" GROUP BY g.provider_id, g.member_id, g.visit_date HAVING COUNT(*) > %s) d"
+            f" ON d.provider_id = c.provider_id AND d.member_id = c.member_id AND d.visit_date = c.visit_date"
+            f" WHERE c.provider_id IN ({marks}) AND {effective_where('c')}",
+            chunk + [admdvs, start, end, max_per_day] + chunk + [admdvs, start, end])
+    claims.sort(key=lambda row: (row[0], row[1], str(row[2]), str(row[6]), row[7]))
+    return [row[:6] for row in claims]
+
+
+def inpatient_stay_claims(*, admdvs: str, start: date, end: date, stays_table: str) -> list[tuple]:
+    """Counted claims dated inside a recorded stay (both ends inclusive; an open stay runs on), except
+    those already settled as not covered for that reason (``exclusion = 'inpatient'``):
+    (provider_id, member_id, setl_id, visit_date, medfee_sumamt, hifp_pay, stay id, admitted, discharged)."""
+    sql = (f"SELECT c.provider_id, c.member_id, c.setl_id, c.visit_date, c.medfee_sumamt, c.hifp_pay, "
+           f"s.id, s.admitted_on, s.discharged_on "
+           f"FROM {_claim_table()} c JOIN {stays_table} s ON s.member_id = c.member_id "
+           f"AND c.visit_date >= s.admitted_on AND (s.discharged_on IS NULL OR c.visit_date <= s.discharged_on) "
+           f"WHERE {effective_where('c')} AND (c.exclusion IS NULL OR c.exclusion <> 'inpatient') "
+           f"ORDER BY c.id, s.admitted_on")
+    return _fetch(sql, [admdvs, start, end])
+
+
+def after_leaving_claims(*, admdvs: str, start: date, end: date) -> list[tuple]:
+    """Counted claims dated after the member's ``left_on``:
+    (provider_id, member_id, setl_id, visit_date, medfee_sumamt, hifp_pay, left_on)."""
+    members = apps.get_model("members", "Member")._meta.db_table
+    sql = (f"SELECT c.provider_id, c.member_id, c.setl_id, c.visit_date, c.medfee_sumamt, c.hifp_pay, m.left_on "
+           f"FROM {_claim_table()} c JOIN {members} m ON m.id = c.member_id "
+           f"WHERE {effective_where('c')} AND m.left_on IS NOT NULL AND c.visit_date > m.left_on ORDER BY c.id")
+    return _fetch(sql, [admdvs, start, end])
