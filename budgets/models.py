@@ -1,1 +1,110 @@
-from django.db import models  # noqa: F401
+"""Capitation settlement runs 定额结算 (Nanchang 360100, Heyuan 441600) and county fund ceilings.
+
+A run is unique per (region, kind, period); it stays a ``draft`` (recomputed whole on request) until
+it is ``approved``, after which nothing in it changes. Its lines are written only by
+``budgets.services.settlement_run_compute`` inside one transaction.
+"""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class SettlementRun(models.Model):
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("月预结算")
+        YEAR_END = "year_end", _("年度决算")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        APPROVED = "approved", _("已审核")
+
+    admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, db_column="admdvs", related_name="+",
+                               verbose_name=_("统筹区"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    period = models.CharField(_("期间"), max_length=7, help_text=_("月结算 YYYY-MM，年度决算 YYYY"))
+    period_start = models.DateField(_("期间起"))
+    period_end = models.DateField(_("期间止"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    parameter_set = models.ForeignKey("policy.ParameterSet", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("政策参数版本"))
+    totals = models.JSONField(_("合计"), default=dict)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("计算人"))
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("审核人"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("结算批次")
+        verbose_name_plural = _("结算批次")
+        ordering = ["-period", "admdvs", "kind"]
+        constraints = [models.UniqueConstraint(fields=["admdvs", "kind", "period"], name="settlementrun_unique")]
+        indexes = [models.Index(fields=["admdvs", "kind", "status", "period_start"])]
+        permissions = [("approve_settlement", "可审核结算批次")]
+
+    def __str__(self) -> str:
+        return f"{self.admdvs_id} {self.get_kind_display()} {self.period}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class SettlementLine(models.Model):
+    """One settling provider's line (village clinics inside their centre's line)."""
+
+    run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="lines", verbose_name=_("结算批次"))
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("结算机构"))
+    district = models.ForeignKey("policy.District", on_delete=models.PROTECT, db_column="district", related_name="+",
+                                 verbose_name=_("县区"))
+    members = models.IntegerField(_("签约人数"), default=0)
+    member_months = models.IntegerField(_("人月数"), default=0)
+    quota = models.DecimalField(_("月预结算额度/月包干"), null=True, blank=True, **MONEY)
+    actual = models.DecimalField(_("实际发生统筹费用"), **MONEY)
+    paid = models.DecimalField(_("月结算支付"), null=True, blank=True, **MONEY)
+    budget = models.DecimalField(_("年度预算/包干总额"), null=True, blank=True, **MONEY)
+    determined = models.DecimalField(_("决算额"), null=True, blank=True, **MONEY)
+    ceiling_cut = models.DecimalField(_("超县区基金总额扣减"), default=0, **MONEY)
+    prepaid = models.DecimalField(_("已预付"), null=True, blank=True, **MONEY)
+    balance_due = models.DecimalField(_("应补(负数为应扣回)"), null=True, blank=True, **MONEY)
+    band = models.CharField(_("决算档次"), max_length=12, blank=True)
+    claims = models.IntegerField(_("结算记录数"), default=0)
+    inputs = models.JSONField(_("计算依据"), default=dict)
+
+    class Meta:
+        verbose_name = _("结算明细")
+        verbose_name_plural = _("结算明细")
+        ordering = ["run", "provider__fixmedins_code"]
+        constraints = [models.UniqueConstraint(fields=["run", "provider"], name="settlementline_run_provider_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.provider_id}"
+
+
+class CountyFund(models.Model):
+    """Nanchang 第二十二/二十四条: a district's yearly outpatient pooling fund total, entered by staff.
+
+    When the year-end determined amounts of the district's providers exceed it, the excess is cut."""
+
+    admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, db_column="admdvs", related_name="+",
+                               verbose_name=_("统筹区"))
+    district = models.ForeignKey("policy.District", on_delete=models.PROTECT, db_column="district", related_name="+",
+                                 verbose_name=_("县区"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = models.DecimalField(_("普通门诊统筹基金总额"), **MONEY)
+    note = models.CharField(_("依据/说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("县区门诊统筹基金总额")
+        verbose_name_plural = _("县区门诊统筹基金总额")
+        ordering = ["-year", "district"]
+        constraints = [models.UniqueConstraint(fields=["district", "year"], name="countyfund_district_year_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.year}: {self.amount}"

@@ -1,0 +1,156 @@
+"""Admin: runs (filters, read-only lines inline, approve/recompute actions), a printable statement
+per provider line, an xlsx export of a run's lines, and the county fund totals staff enter."""
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import Conflict
+from staff.scope import scope_for_user
+
+from .exports import run_lines_xlsx
+from .models import CountyFund, SettlementLine, SettlementRun
+from .selectors import settlement_line_visible, settlement_lines_visible, settlement_runs_visible
+from .services import settlement_run_approve, settlement_run_compute
+
+LINE_FIELDS = ("provider", "district", "members", "member_months", "quota", "actual", "paid", "budget",
+               "determined", "ceiling_cut", "prepaid", "balance_due", "band", "claims")
+
+
+class SettlementLineInline(admin.TabularInline):
+    model = SettlementLine
+    fields = LINE_FIELDS + ("statement",)
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        lines = super().get_queryset(request).select_related("provider")
+        scope = scope_for_user(request.user)
+        if scope.everything:
+            return lines
+        return lines.filter(Q(run__admdvs_id__in=sorted(scope.regions)) | Q(district_id__in=sorted(scope.districts)))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("结算单"))
+    def statement(self, line):
+        url = reverse("admin:budgets_settlementrun_statement", args=[line.pk])
+        return format_html('<a href="{}" target="_blank">打印</a>', url)
+
+
+@admin.register(SettlementRun)
+class SettlementRunAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "admdvs", "kind", "period", "status", "total_members", "total_actual",
+                    "total_paid_or_determined", "computed_at", "approved_at", "approved_by", "export")
+    list_filter = ("admdvs", "kind", "status", "period")
+    search_fields = ("period",)
+    readonly_fields = ("admdvs", "kind", "period", "period_start", "period_end", "status", "parameter_set", "totals",
+                       "computed_at", "computed_by", "approved_at", "approved_by")
+    fields = readonly_fields
+    inlines = [SettlementLineInline]
+    actions = ["approve_runs", "recompute_runs"]
+
+    def get_queryset(self, request):
+        return settlement_runs_visible(user=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        run = super().get_object(request, object_id, from_field)
+        if run is None:
+            raise Http404
+        return run
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_compute_permission(self, request):  # staff.roles: computing a run = budgets.add_settlementrun
+        return request.user.has_perm("budgets.add_settlementrun")
+
+    def has_approve_settlement_permission(self, request):
+        return request.user.has_perm("budgets.approve_settlement")
+
+    @admin.display(description=_("人数"))
+    def total_members(self, run):
+        return run.totals.get("members")
+
+    @admin.display(description=_("实际发生"))
+    def total_actual(self, run):
+        return run.totals.get("actual")
+
+    @admin.display(description=_("支付/决算"))
+    def total_paid_or_determined(self, run):
+        return run.totals.get("paid") or run.totals.get("determined")
+
+    @admin.display(description=_("导出"))
+    def export(self, run):
+        return format_html('<a href="{}">xlsx</a>', reverse("admin:budgets_settlementrun_export", args=[run.pk]))
+
+    @admin.action(description=_("审核所选结算批次"), permissions=["approve_settlement"])
+    def approve_runs(self, request, queryset):
+        for run in queryset:
+            try:
+                settlement_run_approve(run=run, by=request.user)
+                self.message_user(request, f"{run} 已审核")
+            except (Conflict, PermissionDenied) as exc:
+                self.message_user(request, f"{run}: {exc}", level=messages.ERROR)
+
+    @admin.action(description=_("重新计算所选草稿批次"), permissions=["compute"])
+    def recompute_runs(self, request, queryset):
+        for run in queryset:
+            try:
+                run = settlement_run_compute(admdvs=run.admdvs_id, kind=run.kind, period=run.period, by=request.user)
+                self.message_user(request, f"{run}: {run.get_status_display()}")
+            except ValidationError as exc:
+                self.message_user(request, f"{run}: {'; '.join(exc.messages)}", level=messages.ERROR)
+
+    def get_urls(self):
+        own = [
+            path("<int:pk>/export/", self.admin_site.admin_view(self.export_view), name="budgets_settlementrun_export"),
+            path("line/<int:pk>/statement/", self.admin_site.admin_view(self.statement_view),
+                 name="budgets_settlementrun_statement"),
+        ]
+        return own + super().get_urls()
+
+    def export_view(self, request, pk):
+        run = settlement_runs_visible(user=request.user).filter(pk=pk).first()
+        if run is None or not self.has_view_permission(request, run):
+            raise Http404
+        lines = settlement_lines_visible(run=run, user=request.user)
+        response = HttpResponse(run_lines_xlsx(run=run, lines=lines),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="settlement-{run.admdvs_id}-{run.kind}-{run.period}.xlsx"'
+        return response
+
+    def statement_view(self, request, pk):
+        line = settlement_line_visible(user=request.user, pk=pk)
+        if line is None or not self.has_view_permission(request, line.run):
+            raise Http404
+        return TemplateResponse(request, "budgets/statement.html", {"line": line, "run": line.run})
+
+
+@admin.register(CountyFund)
+class CountyFundAdmin(admin.ModelAdmin):
+    list_display = ("district", "year", "amount", "note", "created_at")
+    list_filter = ("admdvs", "year")
+    search_fields = ("district__name", "district__code")
+
+    def get_queryset(self, request):
+        return scope_for_user(request.user).filter(super().get_queryset(request), region_field="admdvs",
+                                                   district_field="district")

@@ -1,0 +1,47 @@
+from rest_framework import serializers
+
+from .models import SettlementLine, SettlementRun
+
+MONEY = {"max_digits": 16, "decimal_places": 2, "read_only": True}
+
+
+class SettlementRunRequestSerializer(serializers.Serializer):
+    admdvs = serializers.CharField(max_length=6)
+    kind = serializers.ChoiceField(choices=["monthly", "year_end"])
+    period = serializers.CharField(max_length=7)
+
+
+class SettlementRunSerializer(serializers.ModelSerializer):
+    admdvs = serializers.CharField(source="admdvs_id")
+    approved_by = serializers.CharField(source="approved_by.username", default=None)
+    parameter_version = serializers.CharField(source="parameter_set.version", default=None)
+
+    class Meta:
+        model = SettlementRun
+        fields = ["id", "admdvs", "kind", "period", "status", "totals", "computed_at", "approved_at",
+                  "approved_by", "parameter_version"]
+        read_only_fields = fields
+
+
+class SettlementLineSerializer(serializers.ModelSerializer):
+    fixmedins_code = serializers.CharField(source="provider.fixmedins_code")
+    fixmedins_name = serializers.CharField(source="provider.fixmedins_name")
+    district = serializers.CharField(source="district_id")
+    quota = serializers.DecimalField(**MONEY)
+    actual = serializers.DecimalField(**MONEY)
+    paid = serializers.DecimalField(**MONEY)
+    budget = serializers.DecimalField(**MONEY)
+    determined = serializers.DecimalField(**MONEY)
+    ceiling_cut = serializers.DecimalField(**MONEY)
+    prepaid = serializers.DecimalField(**MONEY)
+    balance_due = serializers.DecimalField(**MONEY)
+    band = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SettlementLine
+        fields = ["fixmedins_code", "fixmedins_name", "district", "members", "member_months", "quota", "actual",
+                  "paid", "budget", "determined", "ceiling_cut", "prepaid", "balance_due", "band", "claims", "inputs"]
+        read_only_fields = fields
+
+    def get_band(self, line) -> str | None:
+        return line.band or None

@@ -1,0 +1,199 @@
+"""Settlement runs: compute (idempotent per region/kind/period, draft recomputed whole) and approve.
+
+``settlement_run_compute`` takes a PostgreSQL advisory lock on (admdvs, kind, period) for the whole
+transaction (SQLite serialises writers with BEGIN IMMEDIATE), so two workers starting the same run
+produce one run; the unique constraint is the last line of defence. The run row, its lines and its
+totals are written in ONE transaction: a run killed halfway leaves the previous state.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from config.errors import Conflict
+from policy.rules import REGIONS
+from policy.selectors import parameters_in_force
+from policy.models import District
+
+from . import pricing, sql
+from .models import CountyFund, SettlementLine, SettlementRun
+
+KINDS = ("monthly", "year_end")
+
+
+def capitation_regions() -> list[str]:
+    """Regions whose module prices capitation settlements (Nanchang, Heyuan)."""
+    return [admdvs for admdvs, module in REGIONS.items() if hasattr(module, "CAPITATION_BY_AGE_GROUP")]
+
+
+@dataclass(frozen=True)
+class Period:
+    admdvs: str
+    kind: str
+    period: str
+    year: int
+    months: list[int]
+    start: date
+    end: date
+    parameter_set_id: int
+    params: object
+
+    @property
+    def module(self):
+        return REGIONS[self.admdvs]
+
+
+def settlement_period_resolve(*, admdvs: str, kind: str, period: str, today: date | None = None) -> Period:
+    """Validate a run's key; ``ValidationError`` (400) names the field that is wrong."""
+    if admdvs not in capitation_regions():
+        raise ValidationError({"admdvs": [f"统筹区 {admdvs} 不实行定额包干结算 (only 360100, 441600)"]})
+    if kind not in KINDS:
+        raise ValidationError({"kind": ["kind 必须是 monthly 或 year_end"]})
+    pattern = r"(\d{4})-(0[1-9]|1[0-2])" if kind == "monthly" else r"(\d{4})"
+    match = re.fullmatch(pattern, str(period or ""))
+    if not match:
+        raise ValidationError({"period": [f"期间格式应为 {'YYYY-MM' if kind == 'monthly' else 'YYYY'}"]})
+    year = int(match.group(1))
+    start, end = (date(year, int(match.group(2)), 1), sql.month_end(year, int(match.group(2)))) \
+        if kind == "monthly" else (date(year, 1, 1), date(year, 12, 31))
+    if end >= (today or timezone.localdate()):
+        raise ValidationError({"period": [f"期间 {period} 尚未结束，不能结算"]})
+    found = parameters_in_force(admdvs=admdvs, day=end)
+    if found is None:
+        raise ValidationError({"period": [f"期间 {period} 不在该统筹区政策有效期内"]})
+    pk, params = found
+    first = params.get("capitation_first_month") if "capitation_first_month" in REGIONS[admdvs].PARAMETERS else 1
+    if params.effective_from.year == year:          # capitation starts with the rules (Heyuan 2022-08)
+        first = max(first, params.effective_from.month)
+    if kind == "monthly":
+        if start.month < first:
+            raise ValidationError({"period": [f"{period} 不在定额包干期间内 (from month {first})"]})
+        months = [start.month]
+    else:
+        months = list(range(first, 13))
+        start = date(year, first, 1)
+    return Period(admdvs, kind, str(period), year, months, start, end, pk, params)
+
+
+def settlement_partials(*, admdvs: str, kind: str, period: str, districts: list[str] | None = None) -> dict:
+    """The run's database aggregates for some districts (all when None), JSON-serialisable so a
+    Celery worker can compute a piece and hand it to the task that writes the run."""
+    p = settlement_period_resolve(admdvs=admdvs, kind=kind, period=period)
+    module = p.module
+    groups = p.params.get("age_groups") if module.CAPITATION_BY_AGE_GROUP else None
+    select = sql.monthly_claims_selection if kind == "monthly" else sql.year_claims_selection
+    with transaction.atomic():
+        sql.tune_transaction()
+        attribution = sql.attribution_counts(
+            admdvs=admdvs, year=p.year, months=p.months, age_groups=groups, districts=districts,
+            full_year_first_signup=module.FIRST_SIGNUP_COUNTS_FULL_YEAR and kind == "year_end")
+        claims = sql.claims_sums(selection=select(admdvs=admdvs, start=p.start, end=p.end, districts=districts,
+                                                  include_out_of_area=module.OUT_OF_AREA_IN_CAPITATION))
+    return {"attribution": [list(row) for row in attribution],
+            "claims": [[pid, district, str(total), count] for pid, district, total, count in claims]}
+
+
+def _lock_key(admdvs: str, kind: str, period: str) -> int:
+    digest = hashlib.blake2b(f"settlement:{admdvs}:{kind}:{period}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _lock(admdvs: str, kind: str, period: str) -> None:
+    """Transaction-scoped advisory lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(admdvs, kind, period)])
+
+
+def _write_lines(run: SettlementRun, lines: list[dict]) -> None:
+    """The line writer: one bulk insert of the per-provider lines."""
+    SettlementLine.objects.bulk_create([SettlementLine(run=run, **line) for line in lines], batch_size=2000)
+
+
+def _price(p: Period, partials: list[dict]) -> list[dict]:
+    per = pricing.merge(partials)
+    if p.kind == "monthly":
+        lines = pricing.monthly_lines(p.module, p.params, per)
+    else:
+        prepaid = dict(sql.approved_monthly_paid(admdvs=p.admdvs, year=p.year))
+        ceilings = {}
+        if p.module.HAS_COUNTY_CEILING:
+            ceilings = dict(CountyFund.objects.filter(admdvs_id=p.admdvs, year=p.year)
+                            .values_list("district_id", "amount"))
+        lines = pricing.year_end_lines(p.module, p.params, per, prepaid, ceilings)
+    if any(line["district_id"] is None for line in lines):      # a provider with approved payments only
+        from providers.models import Provider
+
+        missing = [line["provider_id"] for line in lines if line["district_id"] is None]
+        districts = dict(Provider.objects.filter(pk__in=missing).values_list("pk", "district_id"))
+        for line in lines:
+            line["district_id"] = line["district_id"] or districts[line["provider_id"]]
+    return sorted(lines, key=lambda line: line["provider_id"])
+
+
+def settlement_run_compute(*, admdvs: str, kind: str, period: str, by=None,
+                           partials: list[dict] | None = None) -> SettlementRun:
+    """Compute (or recompute, while draft) the run of a capitation region for a closed period.
+
+    An approved run is returned untouched. ``partials`` are pieces from ``settlement_partials``
+    (e.g. one per district from Celery workers); without them the aggregates are computed here."""
+    p = settlement_period_resolve(admdvs=admdvs, kind=kind, period=period)
+    with transaction.atomic():
+        _lock(admdvs, kind, p.period)
+        run = SettlementRun.objects.select_for_update().filter(admdvs_id=admdvs, kind=kind, period=p.period).first()
+        if run is not None and run.is_approved:
+            return run
+        if partials is None:
+            partials = [settlement_partials(admdvs=admdvs, kind=kind, period=p.period)]
+        lines = _price(p, partials)
+        if run is None:
+            run = SettlementRun.objects.create(admdvs_id=admdvs, kind=kind, period=p.period,
+                                               period_start=p.start, period_end=p.end)
+        else:
+            run.lines.all().delete()
+        _write_lines(run, lines)
+        run.parameter_set_id = p.parameter_set_id
+        run.period_start, run.period_end = p.start, p.end
+        run.totals = pricing.totals(lines)
+        run.computed_at = timezone.now()
+        run.computed_by = by if getattr(by, "pk", None) else None
+        run.save()
+    return run
+
+
+def settlement_run_approve(*, run: SettlementRun, by) -> SettlementRun:
+    """Freeze a run (permission ``budgets.approve_settlement``). A monthly run stamps
+    ``Claim.monthly_run_id`` on exactly the claims its lines counted; if that set changed since the
+    run was computed (a claim posted or reversed meanwhile), nothing changes and the answer is a
+    409: recompute, check, approve."""
+    if by is None or not by.has_perm("budgets.approve_settlement"):
+        raise PermissionDenied("需要结算审核权限 (approve_settlement)")
+    with transaction.atomic():
+        _lock(run.admdvs_id, run.kind, run.period)
+        run = SettlementRun.objects.select_for_update().get(pk=run.pk)
+        if run.is_approved:
+            return run
+        if run.kind == "monthly":
+            module = REGIONS[run.admdvs_id]
+            selection = sql.monthly_claims_selection(admdvs=run.admdvs_id, start=run.period_start,
+                                                     end=run.period_end,
+                                                     include_out_of_area=module.OUT_OF_AREA_IN_CAPITATION)
+            stamped = sql.stamp_claims(run_id=run.pk, selection=selection)
+            if stamped != run.totals.get("claims", 0):
+                raise Conflict(f"结算记录已变化 ({stamped} ≠ {run.totals.get('claims', 0)})，请重新计算后再审核",
+                               code="run_stale")
+        run.status = SettlementRun.Status.APPROVED
+        run.approved_at = timezone.now()
+        run.approved_by = by
+        run.save(update_fields=["status", "approved_at", "approved_by"])
+    return run
+
+
+def settlement_districts(*, admdvs: str) -> list[str]:
+    return list(District.objects.filter(region_id=admdvs).order_by("code").values_list("code", flat=True))
