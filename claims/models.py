@@ -8,7 +8,13 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class Claim(models.Model):
     """One outpatient settlement record 门诊结算记录. Append-only: never updated after insert except
     for ``monthly_run_id`` (stamped when an approved monthly run counted it); a reversal is a new row
-    whose amounts are the original's negated and whose ``reverses`` names the original."""
+    whose amounts are the original's negated and whose ``reverses`` names the original.
+
+    Status of a reversal row: ``reversal`` (撤销). The contract's three statuses describe decisions
+    about a visit; a reversal is not a decision about a visit but the undoing of one, so it gets its
+    own status and the API answers it with ``reverses`` = the original's ``setl_id``. It keeps the
+    original's visit time, providers, ratio and parameter version, so period sums (settlement
+    actuals, accumulators) net out by simply adding every row."""
 
     class Status(models.TextChoices):
         SETTLED = "settled", _("已结算")
@@ -86,6 +92,10 @@ class Claim(models.Model):
             models.Index(fields=["member", "visit_at"]),
             models.Index(fields=["provider", "visit_date"]),
         ]
+        permissions = [
+            ("reverse_claim", _("可撤销门诊结算")),
+            ("review_claim", _("可审核待审门诊结算")),
+        ]
 
     def __str__(self) -> str:
         return self.setl_id
@@ -107,3 +117,38 @@ class Accumulator(models.Model):
         verbose_name = _("年度累计")
         verbose_name_plural = _("年度累计")
         constraints = [models.UniqueConstraint(fields=["member", "year"], name="accumulator_member_year_unique")]
+
+
+class ClaimItem(models.Model):
+    """One fee detail line 费用明细 of a claim (optional in the request; when given, the lines add
+    up to the claim's ``medfee_sumamt``). Written with the claim, never changed."""
+
+    class Category(models.TextChoices):
+        DRUG = "drug", _("西药")
+        TCM_DRUG = "tcm_drug", _("中药")
+        EXAM = "exam", _("检查")
+        TREATMENT = "treatment", _("治疗")
+        MATERIAL = "material", _("材料")
+        SERVICE = "service", _("医疗服务")
+        OTHER = "other", _("其他")
+
+    class ChargeLevel(models.TextChoices):
+        A = "01", _("甲类")
+        B = "02", _("乙类")
+        SELF = "03", _("丙类/自费")
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="items", verbose_name=_("结算"))
+    code = models.CharField(_("项目编码"), max_length=50)
+    name = models.CharField(_("项目名称"), max_length=100)
+    category = models.CharField(_("费用类别"), max_length=10, choices=Category.choices)
+    chrgitm_lv = models.CharField(_("收费项目等级"), max_length=2, choices=ChargeLevel.choices)
+    amount = models.DecimalField(_("金额"), **MONEY)
+
+    class Meta:
+        verbose_name = _("费用明细")
+        verbose_name_plural = _("费用明细")
+        ordering = ["claim", "id"]
+        indexes = [models.Index(fields=["code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -1,0 +1,305 @@
+"""Benchmark: outpatient claims on PostgreSQL (service, HTTP, batch) against a raw-psycopg floor.
+
+    createdb -h 127.0.0.1 -p 54329 -U postgres ybjb_claimsbench
+    DATABASE_URL=postgres://postgres@127.0.0.1:54329/ybjb_claimsbench \\
+        .venv/bin/python bench/run.py claims [--visits 2000 --members 500]   # full: 100000 / 10000
+
+Migrates the database, (re)creates M members over the five regions (sign-ups where the region needs
+them) and a few providers per region, empties the claims tables, then measures in one run:
+  floor      raw psycopg, one transaction per claim: lock the accumulator row, insert the record,
+             update the accumulator (1 and 4 client processes)
+  service    claims.services.claim_settle (1, 2 and 4 worker processes; goal >= 70 % of the floor)
+  http       POST /api/v1/claims/ through gunicorn (2 workers) with 8 concurrent clients (goal p99 < 50 ms)
+  batch      claims.batch.claims_settle_batch over V visits (goal >= 10 000 claims/s)
+Each line is JSON: claims/s, p50/p99 latency in ms, peak RSS in MB. Figures depend on machine load.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from bench.common import emit, peak_rss_mb, percentile
+
+ROOT = Path(__file__).resolve().parent.parent
+REGIONS = {"411300": "411302", "370300": "370302", "360700": "360702", "360100": "360102", "441600": "441602"}
+SIGNUP_REGIONS = ("360100", "441600")
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+def prepare(*, members: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from members.models import Member
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE claims_claimitem, claims_claim, claims_accumulator RESTART IDENTITY CASCADE")
+    if Member.objects.filter(certno__startswith="9").count() != members:
+        _members_create(members)
+    # Every bench member's 2024 row exists up front, for the floor and the service alike.
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO claims_accumulator (member_id, year, fund_paid, buckets, updated_at) "
+                       "SELECT id, 2024, 0, '{}', now() FROM members_member WHERE certno LIKE '9%%'")
+        cursor.execute("ANALYZE")
+
+
+def _members_create(members: int) -> None:
+    from members.models import Member, SignUp
+    from providers.models import Provider
+
+    SignUp.objects.filter(member__certno__startswith="9").delete()
+    Member.objects.filter(certno__startswith="9").delete()
+    for admdvs, district in REGIONS.items():
+        for level in "123":
+            Provider.objects.get_or_create(
+                fixmedins_code=f"BENCH-{admdvs}-L{level}",
+                defaults=dict(fixmedins_name=f"基准机构{admdvs}{level}", admdvs_id=admdvs, district_id=district,
+                              dedc_hosp_lv=level, kind="township" if level == "1" else "hospital"))
+    regions = list(REGIONS)
+    rows = []
+    for n in range(members):
+        admdvs = regions[n % len(regions)]
+        # "9..." is no real area code: it marks the bench members
+        rows.append(Member(admdvs_id=admdvs, certno=f"9{n:017d}", psn_name=f"基准{n}",
+                           insutype="390" if admdvs == "360100" else "310",
+                           psn_type="1501" if admdvs == "360100" else ("1201" if n % 4 == 0 else "1101"),
+                           district_id=REGIONS[admdvs], enrolled_on=date(2015, 1, 1), brdy=date(1960, 1, 1),
+                           gend="1"))
+    Member.objects.bulk_create(rows, batch_size=2000)
+    providers = {p.fixmedins_code: p for p in Provider.objects.filter(fixmedins_code__startswith="BENCH-")}
+    SignUp.objects.bulk_create([
+        SignUp(member=m, provider=providers[f"BENCH-{m.admdvs_id}-L1"], applied_on=date(2023, 1, 1), reason="first",
+               effective_from=date(2023, 1, 1))
+        for m in Member.objects.filter(certno__startswith="9", admdvs_id__in=SIGNUP_REGIONS)], batch_size=2000)
+
+
+def visits(*, count: int, seed: int) -> list[dict]:
+    """Request bodies: random bench members, mostly at level-1 providers, dates through 2024."""
+    from members.models import Member
+
+    rng = random.Random(seed)
+    members = list(Member.objects.filter(certno__startswith="9").values_list("admdvs_id", "certno"))
+    start = datetime(2024, 1, 1, 8, 0)
+    out = []
+    for n in range(count):
+        admdvs, certno = rng.choice(members)
+        level = rng.choices("123", weights=[70, 20, 10])[0]
+        amount = Decimal(rng.randint(1000, 60000)) / 100
+        out.append({"admdvs": admdvs, "certno": certno, "fixmedins_code": f"BENCH-{admdvs}-L{level}",
+                    "visit_at": (start + timedelta(minutes=n * 5)).isoformat() + "+08:00",
+                    "medfee_sumamt": str(amount), "inscp_scp_amt": str(amount), "benefit": "ordinary"})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers (processes forked after the parent closed its connections)
+# ---------------------------------------------------------------------------------------------
+def _service_worker(bodies: list[dict], queue) -> None:
+    from django.db import connection
+
+    from claims.requests import claim_request_parse
+    from claims.services import claim_settle
+
+    latencies = []
+    for body in bodies:
+        t0 = time.perf_counter()
+        claim_settle(request=claim_request_parse(body), by=None)
+        latencies.append(time.perf_counter() - t0)
+    connection.close()
+    queue.put((latencies, peak_rss_mb(), time.process_time()))
+
+
+def _floor_worker(bodies: list[dict], dsn: str, queue) -> None:
+    """The least a claim can cost: lock, insert a full record, update; one transaction each."""
+    import psycopg
+
+    latencies = []
+    with psycopg.connect(dsn, autocommit=False) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT m.certno, m.admdvs, m.id, m.district FROM members_member m WHERE m.certno LIKE '9%%'")
+        members = {(r[1], r[0]): (r[2], r[3]) for r in cur.fetchall()}
+        cur.execute("SELECT fixmedins_code, id FROM providers_provider WHERE fixmedins_code LIKE 'BENCH-%%'")
+        providers = dict(cur.fetchall())
+        conn.commit()
+        for body in bodies:
+            t0 = time.perf_counter()
+            member_id, district = members[(body["admdvs"], body["certno"])]
+            provider_id = providers[body["fixmedins_code"]]
+            amount = Decimal(body["inscp_scp_amt"])
+            fund = (amount * Decimal("0.6")).quantize(Decimal("0.01"))
+            cur.execute("SELECT id, fund_paid FROM claims_accumulator WHERE member_id = %s AND year = 2024 "
+                        "FOR UPDATE", [member_id])
+            acc_id, _ = cur.fetchone()
+            cur.execute(
+                "INSERT INTO claims_claim (setl_id, admdvs, district, member_id, provider_id, charged_provider_id, "
+                "visit_at, visit_date, benefit, emergency, referral, out_of_area, channel, medfee_sumamt, "
+                "fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, status, act_pay_dedc, "
+                "pool_prop_selfpay, hifp_pay, psn_part_amt, acct_pay, psn_cash_pay, acct_used, deltas, steps, "
+                "inputs, request_hash, created_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,'ordinary',false,false,'none',"
+                "'direct',%s,0,0,0,%s,'settled',0,0.6,%s,%s,0,%s,false,%s,%s,%s,'',now()) RETURNING id",
+                [uuid.uuid4().hex[:30], body["admdvs"], district, member_id, provider_id, provider_id,
+                 body["visit_at"], body["visit_at"][:10], amount, amount, fund, amount - fund, amount - fund,
+                 json.dumps({"fund": str(fund)}), json.dumps([{"rule": "ratio", "amount": str(fund), "note": "x"}]),
+                 json.dumps({"request": body})])
+            cur.execute("UPDATE claims_accumulator SET fund_paid = fund_paid + %s, updated_at = now() WHERE id = %s",
+                        [fund, acc_id])
+            conn.commit()
+            latencies.append(time.perf_counter() - t0)
+    queue.put((latencies, peak_rss_mb(), time.process_time()))
+
+
+def _parallel(target, bodies: list[dict], workers: int, *args) -> tuple[float, list[float], float, float]:
+    from django.db import connections
+
+    connections.close_all()
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    parts = [bodies[n::workers] for n in range(workers)]
+    procs = [ctx.Process(target=target, args=(part, *args, queue)) for part in parts]
+    t0 = time.perf_counter()
+    for proc in procs:
+        proc.start()
+    results = [queue.get() for _ in procs]
+    elapsed = time.perf_counter() - t0
+    for proc in procs:
+        proc.join()
+    latencies = sorted(x for lat, _, _ in results for x in lat)
+    return elapsed, latencies, max(rss for _, rss, _ in results), sum(cpu for _, _, cpu in results)
+
+
+def _figures(kind: str, count: int, elapsed: float, latencies: list[float], rss: float, cpu: float | None = None,
+             **extra) -> dict:
+    figures = dict(bench="claims", kind=kind, claims=count, seconds=round(elapsed, 2),
+                   claims_per_s=round(count / elapsed, 1),
+                   client_cpu_ms_per_claim=round(cpu / count * 1000, 3) if cpu else None,
+                   p50_ms=round(percentile(latencies, 0.5) * 1000, 2) if latencies else None,
+                   p99_ms=round(percentile(latencies, 0.99) * 1000, 2) if latencies else None,
+                   peak_rss_mb=rss, **extra)
+    emit(**figures)
+    return figures
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP through gunicorn
+# ---------------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _token() -> str:
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-claims", defaults={"is_staff": True,
+                                                                                       "is_superuser": True})
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def http_bench(bodies: list[dict], *, clients: int = 8, workers: int = 2) -> dict:
+    port, token = _free_port(), _token()
+    env = {**os.environ, "DJANGO_DEBUG": "0", "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b",
+                               f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        latencies: list[float] = []
+        failures: list[int] = []
+        lock = threading.Lock()
+
+        def client(part: list[dict]) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+            mine = []
+            for body in part:
+                t0 = time.perf_counter()
+                conn.request("POST", "/api/v1/claims/", json.dumps(body), headers)
+                response = conn.getresponse()
+                response.read()
+                mine.append(time.perf_counter() - t0)
+                if response.status != 201:
+                    failures.append(response.status)
+            with lock:
+                latencies.extend(mine)
+
+        client(bodies[:clients])  # warm-up: imports, connections, parameter cache
+        rest = bodies[clients:]
+        threads = [threading.Thread(target=client, args=(rest[n::clients],)) for n in range(clients)]
+        t0 = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - t0
+        return _figures("http", len(rest), elapsed, sorted(latencies[clients:]), peak_rss_mb(),
+                        gunicorn_workers=workers, clients=clients, failures=len(failures))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------------------------
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench/run.py claims")
+    parser.add_argument("--visits", type=int, default=2000, help="visits per measurement (full: 100000)")
+    parser.add_argument("--members", type=int, default=500, help="bench members (full: 10000)")
+    parser.add_argument("--http-visits", type=int, default=None, help="visits for the HTTP run (default visits/2)")
+    parser.add_argument("--only", default="floor,service,http,batch")
+    args = parser.parse_args(argv)
+
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("the claims benchmark needs PostgreSQL: set DATABASE_URL")
+    db = settings.DATABASES["default"]
+    dsn = f"host={db['HOST']} port={db['PORT']} dbname={db['NAME']} user={db['USER']}"
+    prepare(members=args.members)
+    only = set(args.only.split(","))
+    seed = iter(range(1, 100))
+    floor = {}
+    if "floor" in only:
+        for workers in (1, 4):
+            elapsed, lat, rss, cpu = _parallel(_floor_worker, visits(count=args.visits, seed=next(seed)), workers, dsn)
+            floor[workers] = _figures("floor_psycopg", args.visits, elapsed, lat, rss, cpu, workers=workers)
+    if "service" in only:
+        for workers in (1, 2, 4):
+            elapsed, lat, rss, cpu = _parallel(_service_worker, visits(count=args.visits, seed=next(seed)), workers)
+            extra = {}
+            if workers in floor:
+                extra["vs_floor"] = round(args.visits / elapsed / floor[workers]["claims_per_s"], 2)
+            _figures("service", args.visits, elapsed, lat, rss, cpu, workers=workers, **extra)
+    if "http" in only:
+        http_bench(visits(count=args.http_visits or max(200, args.visits // 2), seed=next(seed)))
+    if "batch" in only:
+        from claims.batch import claims_settle_batch
+        from claims.requests import claim_request_parse
+
+        requests = [claim_request_parse(b) for b in visits(count=args.visits, seed=next(seed))]
+        t0, c0 = time.perf_counter(), time.process_time()
+        outcomes = claims_settle_batch(requests=requests, by=None)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        _figures("batch", sum(1 for o in outcomes if o.created), elapsed, [], peak_rss_mb(), cpu,
+                 refused=sum(1 for o in outcomes if o.errors))

@@ -1,0 +1,233 @@
+"""The claim request as the contract defines it, and its parsing from JSON-like data.
+
+``claim_request_parse(data)`` turns a mapping (an API body, an import row) into a ``ClaimRequest`` or
+raises ``ValidationError`` with a message per offending field, so the API, the batch importer and the
+admin refuse bad input the same way. The service re-checks the amount identities it relies on.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from policy.rules.common import BENEFITS, CHANNELS, EXCLUSIONS, OUT_OF_AREA
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+FEN = Decimal("0.01")
+MAX_MONEY = Decimal("999999999999.99")  # the column holds 14 digits, 2 after the point
+AMOUNT_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
+SELF_PAID_FIELDS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+ITEM_CATEGORIES = ("drug", "tcm_drug", "exam", "treatment", "material", "service", "other")
+ITEM_LEVELS = ("01", "02", "03")
+
+
+@dataclass(frozen=True)
+class FeeDetail:
+    code: str
+    name: str
+    category: str
+    chrgitm_lv: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    """The contract's request fields, typed. ``visit_at`` is aware (Asia/Shanghai if given naive)."""
+
+    admdvs: str
+    certno: str
+    fixmedins_code: str
+    visit_at: datetime
+    medfee_sumamt: Decimal
+    inscp_scp_amt: Decimal
+    fulamt_ownpay_amt: Decimal = Decimal("0.00")
+    overlmt_selfpay: Decimal = Decimal("0.00")
+    preselfpay_amt: Decimal = Decimal("0.00")
+    benefit: str = "ordinary"
+    emergency: bool = False
+    referral: bool = False
+    out_of_area: str = "none"
+    channel: str = "direct"
+    exclusion: str | None = None
+    acct_used: bool = False
+    acct_payer_certno: str | None = None  # 家庭共济: the holder whose account pays (accounts)
+    idempotency_key: str | None = None
+    fee_details: tuple[FeeDetail, ...] = field(default=())
+
+    @cached_property
+    def visit_local(self) -> datetime:
+        return self.visit_at.astimezone(SHANGHAI)
+
+    def content(self) -> dict:
+        """The request's content in a canonical JSON form (what the idempotency hash covers)."""
+        return dict(self._content)
+
+    @cached_property
+    def _content(self) -> dict:
+        return {
+            "admdvs": self.admdvs, "certno": self.certno, "fixmedins_code": self.fixmedins_code,
+            "visit_at": self.visit_local.isoformat(), "benefit": self.benefit, "emergency": self.emergency,
+            "referral": self.referral, "out_of_area": self.out_of_area, "channel": self.channel,
+            "exclusion": self.exclusion, "acct_used": self.acct_used,
+            **({"acct_payer_certno": self.acct_payer_certno} if self.acct_payer_certno else {}),
+            **{name: str(getattr(self, name)) for name in AMOUNT_FIELDS},
+            "fee_details": [[d.code, d.name, d.category, d.chrgitm_lv, str(d.amount)] for d in self.fee_details],
+        }
+
+    @cached_property
+    def _hash(self) -> str:
+        raw = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def content_hash(self) -> str:
+        return self._hash
+
+
+def parse_money(value: Any) -> Decimal:
+    """A non-negative amount with at most 2 decimals, from a string, int or Decimal (never a float
+    that JSON parsing produced: the API parses JSON numbers as Decimal)."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise ValueError("请填写金额 (a money amount is required)")
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} 不是金额 (not a money amount)") from None
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} 不是金额 (not a money amount)")
+    if amount < 0:
+        raise ValueError("金额不能为负数 (must not be negative)")
+    if amount != amount.quantize(FEN):
+        raise ValueError("金额最多两位小数 (at most 2 decimal places)")
+    if amount > MAX_MONEY:
+        raise ValueError("金额过大 (amount too large)")
+    return amount.quantize(FEN)
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0", ""):
+        return value.strip().lower() in ("true", "1")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError("应为 true 或 false (must be a boolean)")
+
+
+def _choice(value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{value!r} 不是有效值，可选 {', '.join(choices)} (not one of the allowed codes)")
+    return value
+
+
+def _text(value: Any, *, max_length: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("必填 (required)")
+    value = value.strip()
+    if len(value) > max_length:
+        raise ValueError(f"最长 {max_length} 个字符 (too long)")
+    return value
+
+
+def _visit_at(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else parse_datetime(str(value or "").strip())
+    if moment is None:
+        raise ValueError("就诊时间格式应为 ISO 8601，如 2024-03-01T10:00:00+08:00 (not a datetime)")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment
+
+
+def _fee_details(value: Any) -> tuple[FeeDetail, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("费用明细应为列表 (must be a list)")
+    items = []
+    for index, raw in enumerate(value):
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"第{index + 1}条: 应为对象 (item {index} must be an object)")
+        try:
+            items.append(FeeDetail(
+                code=_text(raw.get("code"), max_length=50), name=_text(raw.get("name"), max_length=100),
+                category=_choice(raw.get("category"), ITEM_CATEGORIES),
+                chrgitm_lv=_choice(str(raw.get("chrgitm_lv", "")), ITEM_LEVELS),
+                amount=parse_money(raw.get("amount"))))
+        except ValueError as exc:
+            raise ValueError(f"第{index + 1}条: {exc}") from None
+    return tuple(items)
+
+
+_PARSERS = {
+    "admdvs": lambda v: _text(v, max_length=6),
+    "certno": lambda v: _text(v, max_length=18).upper(),
+    "fixmedins_code": lambda v: _text(v, max_length=30),
+    "visit_at": _visit_at,
+    "benefit": lambda v: _choice(v, BENEFITS),
+    "emergency": _bool,
+    "referral": _bool,
+    "out_of_area": lambda v: _choice(v, OUT_OF_AREA),
+    "channel": lambda v: _choice(v, CHANNELS),
+    "exclusion": lambda v: None if v in (None, "") else _choice(v, EXCLUSIONS),
+    "acct_used": _bool,
+    "acct_payer_certno": lambda v: None if v in (None, "") else _text(v, max_length=18).upper(),
+    "idempotency_key": lambda v: None if v in (None, "") else _text(v, max_length=100),
+    "fee_details": _fee_details,
+    **{name: parse_money for name in AMOUNT_FIELDS},
+}
+REQUIRED = ("admdvs", "certno", "fixmedins_code", "visit_at", "medfee_sumamt", "inscp_scp_amt")
+
+
+def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
+    """Validate a JSON-like mapping into a ``ClaimRequest``; every problem is reported by field."""
+    if not isinstance(data, Mapping):
+        raise ValidationError({"non_field_errors": ["请求体应为 JSON 对象 (the body must be an object)"]})
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name, parse in _PARSERS.items():
+        if name not in data or data[name] is None:
+            if name in REQUIRED:
+                errors[name] = ["必填 (this field is required)"]
+            continue
+        try:
+            values[name] = parse(data[name])
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    if not errors:
+        request = ClaimRequest(**values)
+        claim_request_check(request)
+        return request
+    raise ValidationError(errors)
+
+
+def claim_request_check(request: ClaimRequest) -> None:
+    """The identities between the amounts (also run on requests built in code)."""
+    errors: dict[str, list[str]] = {}
+    for name in AMOUNT_FIELDS:
+        try:
+            parse_money(getattr(request, name))
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    parts = sum((getattr(request, name) for name in SELF_PAID_FIELDS), request.inscp_scp_amt)
+    if request.medfee_sumamt != parts:
+        errors["medfee_sumamt"] = [
+            f"医疗费总额 {request.medfee_sumamt} 应等于 全自费+超限价自费+先行自付+政策范围内费用 = {parts} "
+            "(medfee_sumamt must equal fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt)"]
+    if request.fee_details:
+        total = sum((d.amount for d in request.fee_details), Decimal("0.00"))
+        if total != request.medfee_sumamt:
+            errors["fee_details"] = [f"费用明细合计 {total} 与医疗费总额 {request.medfee_sumamt} 不符 "
+                                     "(the fee details must add up to medfee_sumamt)"]
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,127 @@
+"""Output shapes of the claims API (the contract's fields; money "0.00", ratios "0.0000")."""
+from rest_framework import serializers
+
+from staff.scope import certno_for
+
+from .models import Claim, ClaimItem
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True, "read_only": True}
+
+
+class StepSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    amount = serializers.CharField(allow_null=True)
+    note = serializers.CharField()
+
+
+class ClaimItemSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(**MONEY)
+
+    class Meta:
+        model = ClaimItem
+        fields = ["code", "name", "category", "chrgitm_lv", "amount"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """A settlement as the API answers it: the request's fields, then the result."""
+
+    certno = serializers.SerializerMethodField()
+    admdvs = serializers.CharField(source="admdvs_id")
+    fixmedins_code = serializers.CharField(source="provider.fixmedins_code")
+    charged_fixmedins_code = serializers.CharField(source="charged_provider.fixmedins_code")
+    visit_at = serializers.DateTimeField()
+    medfee_sumamt = serializers.DecimalField(**MONEY)
+    fulamt_ownpay_amt = serializers.DecimalField(**MONEY)
+    overlmt_selfpay = serializers.DecimalField(**MONEY)
+    preselfpay_amt = serializers.DecimalField(**MONEY)
+    inscp_scp_amt = serializers.DecimalField(**MONEY)
+    act_pay_dedc = serializers.DecimalField(**MONEY)
+    pool_prop_selfpay = serializers.DecimalField(max_digits=5, decimal_places=4, coerce_to_string=True)
+    hifp_pay = serializers.DecimalField(**MONEY)
+    psn_part_amt = serializers.DecimalField(**MONEY)
+    acct_pay = serializers.DecimalField(**MONEY)
+    psn_cash_pay = serializers.DecimalField(**MONEY)
+    steps = StepSerializer(many=True)
+    reverses = serializers.CharField(source="reverses.setl_id", default=None)
+    parameter_set = serializers.IntegerField(source="parameter_set_id", allow_null=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "setl_id", "certno", "admdvs", "fixmedins_code", "visit_at", "benefit", "emergency", "referral",
+            "out_of_area", "channel", "exclusion", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
+            "preselfpay_amt", "inscp_scp_amt", "acct_used", "idempotency_key",
+            "status", "reason", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "psn_part_amt", "acct_pay",
+            "psn_cash_pay", "steps", "reverses", "charged_fixmedins_code", "visit_date", "parameter_set",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_certno(self, claim: Claim) -> str:
+        request = self.context.get("request")
+        return certno_for(getattr(request, "user", None), claim.member.certno)
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    fee_details = ClaimItemSerializer(source="items", many=True)
+    reversed_by = serializers.SerializerMethodField()
+    inputs = serializers.JSONField()
+    deltas = serializers.JSONField()
+
+    class Meta(ClaimSerializer.Meta):
+        fields = ClaimSerializer.Meta.fields + ["fee_details", "reversed_by", "inputs", "deltas"]
+        read_only_fields = fields
+
+    def get_reversed_by(self, claim: Claim) -> str | None:
+        reversal = Claim.objects.filter(reverses_id=claim.pk).values_list("setl_id", flat=True).first()
+        return reversal
+
+
+class AccumulatorsSerializer(serializers.Serializer):
+    """Year-to-date figures; money as strings, caps null where the region has none."""
+
+    def to_representation(self, figures: dict) -> dict:
+        return _plain(figures)
+
+
+def _plain(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+class FeeDetailInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=100)
+    category = serializers.ChoiceField(["drug", "tcm_drug", "exam", "treatment", "material", "service", "other"])
+    chrgitm_lv = serializers.ChoiceField(["01", "02", "03"])
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ClaimRequestSerializer(serializers.Serializer):
+    """The request body, for the API schema only: ``claims.requests.claim_request_parse`` validates."""
+
+    certno = serializers.CharField(max_length=18)
+    admdvs = serializers.CharField(max_length=6)
+    fixmedins_code = serializers.CharField(max_length=30)
+    visit_at = serializers.DateTimeField()
+    benefit = serializers.ChoiceField(["ordinary", "tcm", "hypertension", "diabetes", "special_item"],
+                                      default="ordinary")
+    emergency = serializers.BooleanField(default=False)
+    referral = serializers.BooleanField(default=False)
+    out_of_area = serializers.ChoiceField(["none", "long_term", "temporary"], default="none")
+    channel = serializers.ChoiceField(["direct", "manual"], default="direct")
+    exclusion = serializers.ChoiceField(["work_injury", "third_party", "public_health", "abroad", "inpatient",
+                                         "chronic", "inpatient_fund_emergency"], allow_null=True, required=False)
+    medfee_sumamt = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fulamt_ownpay_amt = serializers.DecimalField(max_digits=14, decimal_places=2, default="0.00")
+    overlmt_selfpay = serializers.DecimalField(max_digits=14, decimal_places=2, default="0.00")
+    preselfpay_amt = serializers.DecimalField(max_digits=14, decimal_places=2, default="0.00")
+    inscp_scp_amt = serializers.DecimalField(max_digits=14, decimal_places=2)
+    acct_used = serializers.BooleanField(default=False)
+    idempotency_key = serializers.CharField(max_length=100, required=False)
+    fee_details = FeeDetailInputSerializer(many=True, required=False)

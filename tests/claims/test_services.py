@@ -1,0 +1,120 @@
+"""Service level: the batch path decides like one-by-one; the accumulator invariant (Hypothesis)."""
+import dataclasses
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from claims.batch import claims_settle_batch
+from claims.models import Claim
+from claims.services import claim_reverse, claim_settle
+from tests.claims.helpers import request_for
+from tests.claims.invariants import accumulated, deltas_sum
+from tests.factories import make_member, make_provider, make_signup
+
+pytestmark = pytest.mark.django_db
+REGIONS = ("411300", "370300", "360700", "360100", "441600")
+BENEFITS = ("ordinary", "ordinary", "tcm", "hypertension", "diabetes")
+
+
+def world(admdvs: str):
+    """A member with a sign-up where needed, and providers of each level (level 1 is the signed one)."""
+    providers = [make_provider(admdvs=admdvs, level="1", kind="township"),
+                 make_provider(admdvs=admdvs, level="2", kind="hospital"),
+                 make_provider(admdvs=admdvs, level="3", kind="hospital")]
+    member = make_member(admdvs=admdvs)
+    if admdvs in ("360100", "441600"):
+        make_signup(member=member, provider=providers[0], effective_from=date(2023, 1, 1))
+    return member, providers
+
+
+def visits(member, providers, seed: int, count: int = 12):
+    start = datetime(2024, 1, 5, 9, 0)
+    out = []
+    for n in range(count):
+        k = (seed * 7 + n * 13) % 97
+        out.append(request_for(member=member, provider=providers[k % 3], benefit=BENEFITS[k % 5],
+                               visit_at=(start + timedelta(hours=7 * n)).isoformat(),
+                               inscp=f"{(k * 37) % 900 + 1}.{k % 100:02d}", emergency=(k % 11 == 0)))
+    return out
+
+
+@pytest.mark.parametrize("admdvs", REGIONS)
+def test_batch_decides_like_one_by_one(admdvs, city_admin):
+    # given two identical members, one settled visit by visit, the other by the batch (shuffled input)
+    one, providers = world(admdvs)
+    two = make_member(admdvs=admdvs)
+    if admdvs in ("360100", "441600"):
+        make_signup(member=two, provider=providers[0], effective_from=date(2023, 1, 1))
+    singles = [claim_settle(request=r, by=city_admin)[0] for r in visits(one, providers, 3)]
+    batch_requests = list(reversed(visits(two, providers, 3)))
+    # when
+    outcomes = claims_settle_batch(requests=batch_requests, by=city_admin, chunk_size=5)
+    # then the same decisions, in visit order, and the same accumulator
+    batched = sorted((o.claim for o in outcomes), key=lambda c: c.visit_at)
+    shape = lambda c: (c.status, c.reason, c.act_pay_dedc, c.pool_prop_selfpay, c.hifp_pay, c.deltas)  # noqa: E731
+    assert [shape(c) for c in singles] == [shape(c) for c in batched]
+    assert {k[1]: v for k, v in accumulated(one).items()} == {k[1]: v for k, v in accumulated(two).items()}
+    assert accumulated(two) == deltas_sum(two)
+
+
+def test_batch_reports_refusals_and_replays(city_admin):
+    member, providers = world("370300")
+    good = request_for(member=member, provider=providers[1], visit_at="2024-02-01T10:00", idempotency_key="f-1")
+    claim_settle(request=good, by=city_admin)
+    unknown = request_for(member=member, provider=providers[1], visit_at="2024-02-02T10:00")
+    unknown = dataclasses.replace(unknown, certno="110101199003070000")
+    fresh = request_for(member=member, provider=providers[1], visit_at="2024-02-03T10:00")
+    outcomes = claims_settle_batch(requests=[good, unknown, fresh], by=city_admin)
+    assert outcomes[0].created is False and outcomes[0].claim.idempotency_key == "f-1"
+    assert "certno" in outcomes[1].errors and outcomes[1].claim is None
+    assert outcomes[2].created and Claim.objects.count() == 2
+
+
+_op = st.tuples(st.sampled_from(["visit", "visit", "visit", "reverse"]), st.integers(0, 2),
+                st.sampled_from(BENEFITS), st.decimals(min_value=0, max_value=2000, places=2), st.integers(0, 99))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(admdvs=st.sampled_from(REGIONS), ops=st.lists(_op, min_size=1, max_size=12))
+def test_accumulator_is_the_sum_of_deltas_and_reversal_restores(admdvs, ops, city_admin):
+    # given a fresh member and a random sequence of visits and reversals
+    member, providers = world(admdvs)
+    settled: list[Claim] = []
+    moment = datetime(2024, 3, 1, 8, 0)
+    for n, (kind, level, benefit, amount, pick) in enumerate(ops):
+        moment += timedelta(hours=5)
+        if kind == "reverse" and settled:
+            target = settled.pop(pick % len(settled))
+            before = accumulated(member)
+            claim_reverse(setl_id=target.setl_id, by=city_admin)
+            # then a reversal takes off exactly the original's deltas
+            expected = dict(before)
+            for name, value in target.deltas.items():
+                key = (target.visit_date.year, name)
+                expected[key] = expected.get(key, Decimal(0)) - Decimal(value)
+            assert accumulated(member) == {k: v for k, v in expected.items() if v != 0}
+            continue
+        claim, _ = claim_settle(request=request_for(member=member, provider=providers[level], benefit=benefit,
+                                                    visit_at=moment.isoformat(), inscp=str(amount)), by=city_admin)
+        settled.append(claim)
+        # and the accumulator is always the sum of the member's claims' deltas
+        assert accumulated(member) == deltas_sum(member)
+    for claim in settled:
+        claim_reverse(setl_id=claim.setl_id, by=city_admin)
+    # and reversing everything brings every bucket back to zero
+    assert accumulated(member) == {} == deltas_sum(member)
+
+
+def test_batch_task_answers_per_row(city_admin):
+    from claims.tasks import settle_batch
+
+    member, providers = world("370300")
+    good = {"admdvs": "370300", "certno": member.certno, "fixmedins_code": providers[0].fixmedins_code,
+            "visit_at": "2024-02-01T10:00", "medfee_sumamt": "100.00", "inscp_scp_amt": "100.00"}
+    bad = {**good, "medfee_sumamt": "99.00"}
+    answer = settle_batch(rows=[good, bad], user_id=city_admin.pk)
+    assert answer["settled"] == 1
+    assert answer["rows"][0]["status"] == "settled" and "medfee_sumamt" in answer["rows"][1]["errors"]
