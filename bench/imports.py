@@ -1,0 +1,240 @@
+"""Bulk import benchmark (PostgreSQL): ``python bench/run.py import [--xlsx-rows N --csv-rows M]``.
+
+Generates a members xlsx (default 100 000 rows) and a members csv (default 1 000 000 rows), imports
+each end to end through ``imports.pipeline`` (read, validate, write) and, on the same rows, three
+references: django-import-export's default row-by-row import (on a sample, extrapolated: said so in
+its line), its bulk mode (use_bulk, batch_size=1000, skip_diff, force_init_instance) and the floor, a
+bare psycopg COPY of the same rows already in final form. Each measurement runs in its own process
+so its peak memory (ru_maxrss) is its own. Output: JSON lines (see bench/common.py).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.common import emit, peak_rss_mb
+
+HEADER = ["身份证号", "姓名", "统筹区", "险种", "人员类别", "县区", "参保日期", "退休办理日期", "缴费基数", "建档立卡贫困人口"]
+REGIONS = [("360100", "390", "1501", ["360102", "360103", "360104", "360111"]),
+           ("411300", "310", "1101", ["411302", "411303"])]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+
+
+def member_rows(count: int):
+    """Valid, unique members: certno = area + birth + sequence (1000 per birth date)."""
+    from members.certno import make_certno
+
+    start = date(1940, 1, 1)
+    for i in range(count):
+        admdvs, insutype, psn_type, districts = REGIONS[i % 2]
+        birth = start + timedelta(days=i // 1000)
+        certno = make_certno(area=districts[0], birth=birth, sequence=i % 1000)
+        base = f"{4000 + i % 5000}.{i % 100:02d}" if insutype == "310" else ""
+        yield [certno, SURNAMES[i % 20] + f"测{i % 997}", admdvs, insutype, psn_type, districts[i % len(districts)],
+               f"{2010 + i % 14}-{1 + i % 12:02d}-{1 + i % 28:02d}", "", base, "否" if i % 17 else "是"]
+
+
+def write_csv(path: Path, count: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(member_rows(count))
+
+
+def write_xlsx(path: Path, count: int) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("参保人")
+    sheet.append(HEADER)
+    for row in member_rows(count):
+        sheet.append(row)
+    workbook.save(path)
+
+
+def write_floor_file(source: Path, target: Path) -> None:
+    """The same rows in the table's final form (brdy, gend derived), for the bare COPY floor."""
+    from members.certno import parse_certno
+
+    with open(source, encoding="utf-8", newline="") as handle, open(target, "w", encoding="utf-8", newline="") as out:
+        reader = csv.reader(handle)
+        next(reader)
+        writer = csv.writer(out)
+        now = "2026-01-01 00:00:00+08"
+        for row in reader:
+            facts = parse_certno(row[0])
+            writer.writerow([row[2], row[0], row[1], row[3], row[4], row[7] or None, row[8] or None,
+                             row[9] == "是", row[5], row[6], facts.birth_date.isoformat(), facts.gender, "active",
+                             "[]", now, now])
+
+
+def reset() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE members_member, members_memberchange, members_signup, imports_importjob CASCADE")
+
+
+# ---- phases (each in its own process) ---------------------------------------------------------------
+
+def phase_pipeline(path: str, label: str, audit: str = "audit") -> None:
+    from django.conf import settings
+
+    from imports.pipeline import run
+    from imports.services import EVERYTHING
+
+    settings.IMPORTS_MEMBER_AUDIT_ROWS = audit == "audit"
+    label = label if audit == "audit" else f"{label}, IMPORTS_MEMBER_AUDIT_ROWS=False (no MemberChange rows)"
+
+    reset()
+    started = time.perf_counter()
+    outcome = run(path=path, kind="members", scope=EVERYTHING, job_id=None)
+    seconds = time.perf_counter() - started
+    assert outcome.ok, (outcome.refused, [e.as_dict() for e in outcome.errors[:5]])
+    emit(bench="import", what=f"pipeline {label}", rows=outcome.rows_done, written=outcome.written,
+         seconds=round(seconds, 2), rows_per_s=round(outcome.rows_done / seconds), peak_rss_mb=peak_rss_mb())
+
+
+def _dataset(path: str, limit: int | None):
+    import tablib
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        data = tablib.Dataset(headers=header)
+        for number, row in enumerate(reader):
+            if limit is not None and number >= limit:
+                break
+            data.append(row)
+    return data
+
+
+def phase_resource(path: str, bulk: bool, limit: int, total: int) -> None:
+    from imports.resources import MemberResource
+
+    class BulkMemberResource(MemberResource):
+        class Meta(MemberResource.Meta):
+            use_bulk, batch_size, skip_diff, force_init_instance = True, 1000, True, True
+
+    reset()
+    data = _dataset(path, limit)
+    resource = BulkMemberResource() if bulk else MemberResource()
+    started = time.perf_counter()
+    result = resource.import_data(data, dry_run=False, raise_errors=True)
+    seconds = time.perf_counter() - started
+    assert not result.has_errors()
+    rate = len(data) / seconds
+    emit(bench="import", what="import-export " + ("bulk mode" if bulk else "row-by-row (default)"),
+         rows=len(data), seconds=round(seconds, 2), rows_per_s=round(rate), peak_rss_mb=peak_rss_mb(),
+         extrapolated_seconds_for=total, extrapolated_seconds=round(total / rate, 1),
+         note=f"measured on {len(data)} of {total} rows, time for all rows extrapolated" if len(data) < total else "")
+
+
+def phase_floor(path: str, rows: int) -> None:
+    from django.db import connection, transaction
+
+    reset()
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        with open(path, "rb") as handle, cursor.cursor.copy(
+                "COPY members_member (admdvs, certno, psn_name, insutype, psn_type, retired_on, contribution_base,"
+                " poverty, district, enrolled_on, brdy, gend, status, chronic_diseases, created_at, updated_at)"
+                " FROM STDIN WITH (FORMAT csv)") as copy:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+    seconds = time.perf_counter() - started
+    emit(bench="import", what="floor: bare psycopg COPY (rows pre-validated, final form)", rows=rows,
+         seconds=round(seconds, 2), rows_per_s=round(rows / seconds), peak_rss_mb=peak_rss_mb())
+
+
+def phase_junk(path: str) -> None:
+    from imports.pipeline import run
+    from imports.services import EVERYTHING
+
+    started = time.perf_counter()
+    outcome = run(path=path, kind="members", scope=EVERYTHING)
+    emit(bench="import", what="100 MB junk refused", refused=outcome.refused, seconds=round(time.perf_counter() - started, 2),
+         peak_rss_mb=peak_rss_mb())
+
+
+# ---- orchestration ----------------------------------------------------------------------------------
+
+def _child(*args: str) -> list[dict]:
+    command = [sys.executable, str(Path(__file__).resolve().parent / "run.py"), "import", "--phase", *args]
+    done = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+    if done.returncode:
+        print(done.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"phase {args} failed")
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    for line in lines:
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    return lines
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench/run.py import")
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument("--csv-rows", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=2_000, help="rows for the row-by-row reference")
+    parser.add_argument("--bulk-rows", type=int, default=100_000, help="rows for the bulk-mode reference")
+    parser.add_argument("--dir", default=None, help="where to write the generated files (default: a temp dir)")
+    parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    from django.db import connection
+
+    if options.phase:
+        name, *args = options.phase
+        {"pipeline": lambda: phase_pipeline(*args),
+         "resource": lambda: phase_resource(args[0], args[1] == "bulk", int(args[2]), int(args[3])),
+         "floor": lambda: phase_floor(args[0], int(args[1])),
+         "junk": lambda: phase_junk(args[0])}[name]()
+        return
+    if connection.vendor != "postgresql":
+        raise SystemExit("the import benchmark needs PostgreSQL: export DATABASE_URL=postgres://...")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    folder = Path(options.dir or tempfile.mkdtemp(prefix="bench-imports-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    xlsx, csv_path, xlsx_csv = folder / "members.xlsx", folder / "members.csv", folder / "members-xlsx-rows.csv"
+    floor, junk = folder / "members-floor.csv", folder / "junk.bin"
+    started = time.perf_counter()
+    write_xlsx(xlsx, options.xlsx_rows)
+    write_csv(xlsx_csv, options.xlsx_rows)
+    write_csv(csv_path, options.csv_rows)
+    write_floor_file(csv_path, floor)
+    with open(junk, "wb") as handle:
+        for _ in range(100):
+            handle.write(os.urandom(1 << 20))
+    emit(bench="import", what="generated files", xlsx_rows=options.xlsx_rows, csv_rows=options.csv_rows,
+         xlsx_mb=round(xlsx.stat().st_size / 2**20, 1), csv_mb=round(csv_path.stat().st_size / 2**20, 1),
+         seconds=round(time.perf_counter() - started, 1))
+    results = {}
+    results["xlsx"] = _child("pipeline", str(xlsx), "xlsx")[0]
+    results["csv"] = _child("pipeline", str(csv_path), "csv")[0]
+    results["csv_noaudit"] = _child("pipeline", str(csv_path), "csv", "noaudit")[0]
+    results["xlsx_noaudit"] = _child("pipeline", str(xlsx), "xlsx", "noaudit")[0]
+    results["rowbyrow"] = _child("resource", str(csv_path), "row", str(options.sample), str(options.csv_rows))[0]
+    results["bulk"] = _child("resource", str(csv_path), "bulk", str(min(options.bulk_rows, options.csv_rows)),
+                             str(options.csv_rows))[0]
+    results["floor"] = _child("floor", str(floor), str(options.csv_rows))[0]
+    _child("junk", str(junk))
+    bulk = results["bulk"]["rows_per_s"]
+    emit(bench="import", what="summary",
+         csv_rows_per_s=results["csv"]["rows_per_s"], csv_goal=50_000,
+         xlsx_rows_per_s=results["xlsx"]["rows_per_s"], xlsx_goal=30_000,
+         csv_vs_bulk=round(results["csv"]["rows_per_s"] / bulk, 1),
+         xlsx_vs_bulk=round(results["xlsx"]["rows_per_s"] / bulk, 1), goal_vs_bulk=8,
+         csv_vs_floor=round(results["csv"]["rows_per_s"] / results["floor"]["rows_per_s"], 2),
+         csv_peak_rss_mb=results["csv"]["peak_rss_mb"], peak_goal_mb=1024,
+         without_audit_rows={"csv_rows_per_s": results["csv_noaudit"]["rows_per_s"],
+                             "xlsx_rows_per_s": results["xlsx_noaudit"]["rows_per_s"],
+                             "csv_vs_floor": round(results["csv_noaudit"]["rows_per_s"] / results["floor"]["rows_per_s"], 2)})

@@ -1,0 +1,175 @@
+"""Streaming readers: xlsx (python-calamine; openpyxl read-only as the fallback) and csv (UTF-8 with or
+without BOM, or GBK/GB18030, detected). Both yield ``(row_number, values)`` with the row number as the
+user sees it in Excel (header = row 1); blank rows are skipped.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .safety import MAX_FILE_BYTES, FileRefused, inspect_xlsx, sniff
+
+CSV_FIELD_LIMIT = 4096          # a longer cell is junk, not a name or a code
+HEADER_SCAN_ROWS = 20           # the header must be among the first rows
+SAMPLE_BYTES = 1024 * 1024
+
+
+@dataclass
+class Sheet:
+    format: str
+    header: list[str]
+    header_row: int
+    rows: Iterator[tuple[int, list]]
+    rows_total: int | None
+    formula_cells: set[tuple[int, int]] = field(default_factory=set)
+    encoding: str | None = None
+
+
+def open_sheet(path: str, *, header_check=None) -> Sheet:
+    """Open a file for reading. ``header_check(values)`` tells which of the first rows is the header
+    (defaults to the first non-blank row)."""
+    size = os.path.getsize(path)
+    if size == 0:
+        raise FileRefused("文件为空 (empty file)")
+    if size > MAX_FILE_BYTES:
+        raise FileRefused(f"文件 {size // 2**20} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB (file too large)")
+    kind = sniff(path)
+    if kind == "xlsx":
+        formulas = inspect_xlsx(path)
+        rows, total = _xlsx_rows(path)
+        sheet = Sheet("xlsx", [], 0, rows, total, formulas)
+    else:
+        encoding = detect_encoding(path)
+        rows, total = _csv_rows(path, encoding)
+        sheet = Sheet("csv", [], 0, rows, total, encoding=encoding)
+    _take_header(sheet, header_check)
+    return sheet
+
+
+def _take_header(sheet: Sheet, header_check) -> None:
+    for _ in range(HEADER_SCAN_ROWS):
+        try:
+            number, values = next(sheet.rows)
+        except StopIteration:
+            break
+        if header_check is None or header_check(values):
+            sheet.header, sheet.header_row = ["" if v is None else str(v) for v in values], number
+            if sheet.rows_total is not None:
+                sheet.rows_total = max(sheet.rows_total - number, 0)
+            return
+    if header_check is not None:
+        raise FileRefused("前 %d 行中找不到表头行（请使用导入模板的列名）(no header row found)" % HEADER_SCAN_ROWS)
+    raise FileRefused("文件没有表头行 (no header row)")
+
+
+def _blank(values) -> bool:
+    return all(v is None or v == "" for v in values)
+
+
+# ---- xlsx -------------------------------------------------------------------------------------------
+
+def _xlsx_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - calamine is a dependency; openpyxl is the fallback
+        return _openpyxl_rows(path)
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+        sheet = workbook.get_sheet_by_index(0)
+        start = sheet.start[0] if sheet.start else 0
+        total = sheet.height
+    except Exception:
+        # calamine refused the workbook (unusual producer, damaged part): try openpyxl before giving up.
+        return _openpyxl_rows(path)
+
+    def rows():
+        number = start
+        try:
+            for values in sheet.iter_rows():
+                number += 1
+                if not _blank(values):
+                    yield number, values
+        except Exception as exc:
+            raise FileRefused(f"读取第 {number} 行时出错：{exc} (cannot read the sheet)") from None
+    return rows(), total
+
+
+def _openpyxl_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        worksheet = workbook.worksheets[0]
+    except Exception as exc:
+        raise FileRefused(f"无法读取 xlsx：{exc} (cannot read the workbook)") from None
+
+    def rows():
+        try:
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                if not _blank(values):
+                    yield number, list(values)
+        except Exception as exc:
+            raise FileRefused(f"读取工作表出错：{exc} (cannot read the sheet)") from None
+        finally:
+            workbook.close()
+    return rows(), worksheet.max_row
+
+
+# ---- csv --------------------------------------------------------------------------------------------
+
+def detect_encoding(path: str) -> str:
+    """'utf-8-sig' (BOM), 'utf-8' or 'gb18030' (GBK superset); anything else is refused."""
+    with open(path, "rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if b"\x00" in sample:
+        raise FileRefused("文件不是文本或 xlsx（含二进制内容）(not a spreadsheet: binary content)")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=len(sample) < SAMPLE_BYTES)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise FileRefused("csv 文件编码无法识别，请使用 UTF-8 或 GBK 编码 (encoding is neither UTF-8 nor GBK)")
+
+
+def _count_lines(path: str) -> int:
+    count = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(SAMPLE_BYTES):
+            count += chunk.count(b"\n")
+    return count + 1
+
+
+def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int | None]:
+    total = _count_lines(path)
+
+    def rows():
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+        number = 0
+        try:
+            with io.open(path, encoding=encoding, newline="", errors="strict") as handle:
+                first = handle.readline(SAMPLE_BYTES)
+                if len(first) >= SAMPLE_BYTES:
+                    raise FileRefused("第 1 行超过 1 MB，不是表格文件 (not a spreadsheet: no line breaks)")
+                dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
+                reader = csv.reader(_chain(first, handle), dialect)
+                for values in reader:
+                    number += 1
+                    if values and not _blank(values):
+                        yield number, values
+        except UnicodeDecodeError:
+            raise FileRefused(f"第 {number + 1} 行附近的字节不是 {encoding} 编码 (mixed encodings)") from None
+        except csv.Error as exc:
+            raise FileRefused(f"第 {number + 1} 行不是有效的 csv：{exc} (not a csv file)") from None
+    return rows(), total
+
+
+def _chain(first: str, handle):
+    yield first
+    yield from handle

@@ -1,0 +1,241 @@
+"""Members 参保人: each row checked in memory by the rules of ``members.services`` (certno checksum,
+region/district, insutype vs the region's scheme, psn_type vs insutype, dates), duplicates in the file
+and rows already registered found per batch with one query per region."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from operator import mul
+from unicodedata import normalize
+
+from members.certno import _CHECK, _WEIGHTS, CertnoError, parse_certno
+from members.services import PSN_TYPE_PREFIXES, RETIRED_PREFIX
+
+from . import cells
+from .cells import CellError
+from .columns import MEMBERS
+from .context import Context, RowError, existing_members
+from .loaders import member_loader
+
+HEADERS = {c.field: c.header for c in MEMBERS}
+INSUTYPES = {"310": "职工医保", "390": "城乡居民医保"}
+# Stored fields compared with a row for an already registered member (same → skipped, else refused).
+_FLAGS = {"": False, "否": False, "0": False, "是": True, "1": True}
+COMPARED = ("psn_name", "insutype", "psn_type", "district_id", "enrolled_on", "retired_on", "contribution_base",
+            "poverty")
+
+
+class MemberRows:
+    kind = "members"
+    fields = tuple(c.field for c in MEMBERS)
+
+    def __init__(self, *, ctx: Context, positions: dict[str, int], job_id: int | None, by, write: bool):
+        self.ctx = ctx
+        self.positions = positions
+        self.seen: dict[tuple[str, str], int] = {}
+        self.loader = member_loader(job_id=job_id, by=by) if write else None
+        self.skipped = 0
+        self.district_ok: dict[tuple[str, str], bool] = {}
+        order = ("certno", "psn_name", "admdvs", "insutype", "psn_type", "district", "enrolled_on", "retired_on",
+                 "contribution_base", "poverty")
+        required = order[:7]
+        self.fast_positions = (None if any(name not in positions for name in required)
+                               else tuple(positions.get(name) for name in order))
+        self.fast_width = 1 + max((p for p in (self.fast_positions or ()) if p is not None), default=0)
+
+    def parse(self, number: int, values: list) -> tuple[tuple | None, list[RowError]]:
+        """The fast path accepts the ordinary clean row; anything it is unsure of goes to the full
+        check below, which is the authority (and the only one that writes error messages)."""
+        try:
+            record = self._fast(number, values)
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError):
+            record = None
+        if record is None:
+            return self._checked(number, values)
+        key = (record[1], record[2])
+        first = self.seen.get(key)
+        if first is not None:
+            return self._checked(number, values)
+        self.seen[key] = number
+        return record, []
+
+    def _fast(self, number: int, v: list):
+        i = self.fast_positions
+        if i is None or len(v) < self.fast_width:
+            return None
+        certno, name, admdvs, insutype, psn_type, district, enrolled, retired, base, poverty = (
+            v[i[0]], v[i[1]], v[i[2]], v[i[3]], v[i[4]], v[i[5]], v[i[6]],
+            v[i[7]] if i[7] is not None else "", v[i[8]] if i[8] is not None else "",
+            v[i[9]] if i[9] is not None else "")
+        if retired or not (type(certno) is str and type(name) is str and type(admdvs) is str
+                           and type(insutype) is str and type(psn_type) is str and type(district) is str
+                           and type(enrolled) is str and type(base) is str and type(poverty) is str):
+            return None
+        certno = certno.strip().upper()
+        if len(certno) != 18 or not certno.isascii() or not certno[:17].isdigit():
+            return None
+        if _CHECK[sum(map(mul, map(int, certno[:17]), _WEIGHTS)) % 11] != certno[17]:
+            return None
+        brdy = date(int(certno[6:10]), int(certno[10:12]), int(certno[12:14]))
+        today = self.ctx.today
+        if brdy.year < 1900 or brdy > today:
+            return None
+        name = normalize("NFKC", name).strip()
+        if not name or len(name) > 50 or name[0] == "=":
+            return None
+        region = self.ctx.regions.get(admdvs)
+        if region is None or insutype != region.insutype or len(psn_type) != 4 or not psn_type.isdigit() \
+                or psn_type[:2] not in PSN_TYPE_PREFIXES[insutype]:
+            return None
+        if not self._district_ok(admdvs, district):
+            return None
+        if len(enrolled) != 10 or enrolled[4] != "-":
+            return None
+        enrolled_on = date.fromisoformat(enrolled)
+        if enrolled_on < brdy or enrolled_on > today:
+            return None
+        if base:
+            if not base.isascii() or "e" in base or "E" in base:
+                return None
+            amount = Decimal(base)
+            if not amount.is_finite() or amount < 0 or amount > cells.MAX_MONEY or amount != amount.quantize(cells.FEN):
+                return None
+            base = amount.quantize(cells.FEN)
+        else:
+            base = None
+        flag = _FLAGS.get(poverty)
+        if flag is None:
+            return None
+        return (number, admdvs, certno, name, insutype, psn_type, None, base, flag, district, enrolled_on, brdy,
+                "1" if int(certno[16]) % 2 else "2")
+
+    def _district_ok(self, admdvs: str, district: str) -> bool:
+        key = (admdvs, district)
+        known = self.district_ok.get(key)
+        if known is None:
+            known = self.district_ok[key] = (self.ctx.district_region.get(district) == admdvs
+                                             and self.ctx.scope.covers(admdvs=admdvs, district=district))
+        return known
+
+    def _checked(self, number: int, values: list) -> tuple[tuple | None, list[RowError]]:
+        errors: list[RowError] = []
+        pos = self.positions
+        size = len(values)
+
+        def raw(name):
+            index = pos.get(name)
+            return values[index] if index is not None and index < size else None
+
+        def fail(name, exc: CellError, value=None):
+            shown = raw(name) if value is None else value
+            errors.append(RowError(number, HEADERS[name], cells.text_or_repr(shown), exc.message, exc.rule))
+
+        def get(name, parser, **kw):
+            try:
+                return parser(raw(name), **kw)
+            except CellError as exc:
+                fail(name, exc)
+                return None
+
+        ctx = self.ctx
+        certno = get("certno", cells.certno_text)
+        facts = None
+        if certno is not None:
+            try:
+                facts = parse_certno(certno, today=ctx.today)
+            except CertnoError as exc:
+                fail("certno", CellError(str(exc), "certno"))
+        name = get("psn_name", cells.text)
+        if name is not None and not name:
+            fail("psn_name", CellError("姓名不能为空 (required)", "required"))
+        elif name is not None and len(name) > 50:
+            fail("psn_name", CellError("姓名最长50个字符 (too long)"))
+        admdvs = get("admdvs", cells.code, length=6, label="统筹区")
+        region = ctx.regions.get(admdvs) if admdvs else None
+        if admdvs and region is None:
+            fail("admdvs", CellError(f"统筹区 {admdvs} 不存在 (unknown region)", "unknown_region"))
+        insutype = get("insutype", cells.choice, choices=INSUTYPES, label="险种")
+        if insutype and region is not None and insutype != region.insutype:
+            fail("insutype", CellError(f"险种 {insutype} 与统筹区 {admdvs} 的险种 {region.insutype} 不符 "
+                                       "(insutype does not match the region's scheme)", "insutype_region"))
+        psn_type = get("psn_type", cells.code, max_length=4, label="人员类别")
+        prefixes = PSN_TYPE_PREFIXES.get(insutype or "")
+        if psn_type is not None and prefixes and not (len(psn_type) == 4 and psn_type.isdigit()
+                                                      and psn_type[:2] in prefixes):
+            fail("psn_type", CellError(f"人员类别 {psn_type} 不适用于险种 {insutype}（应为 "
+                                       f"{'/'.join(p + 'xx' for p in prefixes)} 开头的4位代码）"
+                                       "(psn_type does not fit insutype)", "psn_type_insutype"))
+        district = get("district", cells.code, length=6, label="县区")
+        if district:
+            owner = ctx.district_region.get(district)
+            if owner is None:
+                fail("district", CellError(f"县区 {district} 不存在 (unknown district)", "unknown_district"))
+            elif admdvs and owner != admdvs:
+                fail("district", CellError(f"县区 {district} 不属于统筹区 {admdvs} (district not in region)",
+                                           "district_region"))
+            elif admdvs and not ctx.scope.covers(admdvs=admdvs, district=district):
+                fail("district", CellError(f"您的权限范围不包括县区 {district} (outside your district scope)",
+                                           "scope"))
+        brdy = facts.birth_date if facts else None
+        enrolled_on = get("enrolled_on", cells.day, latest=ctx.today, earliest=brdy or cells.EARLIEST)
+        retired_on = get("retired_on", cells.day, required=False, latest=ctx.today,
+                         earliest=brdy or cells.EARLIEST)
+        if retired_on is not None and psn_type and not (psn_type.startswith(RETIRED_PREFIX) and insutype == "310"):
+            fail("retired_on", CellError("只有退休人员（人员类别12xx）才能填写退休办理日期 "
+                                         "(only retired employees have a retirement date)", "retired_on"))
+        base = get("contribution_base", cells.money, required=False)
+        poverty = get("poverty", cells.boolean)
+        if errors:
+            return None, errors
+        key = (admdvs, facts.certno)
+        first = self.seen.get(key)
+        if first is not None:
+            return None, [RowError(number, HEADERS["certno"], facts.certno,
+                                   f"与第 {first} 行重复（同一统筹区同一身份证号）(duplicate in file)", "duplicate")]
+        self.seen[key] = number
+        return (number, admdvs, facts.certno, name, insutype, psn_type, retired_on, base, bool(poverty),
+                district, enrolled_on, facts.birth_date, facts.gender), []
+
+    def check_batch(self, records: list[tuple]) -> tuple[list[tuple], list[RowError]]:
+        """Rows already registered: identical → skipped (a re-import writes nothing), else refused."""
+        if self.loader is not None and hasattr(self.loader, "drain"):
+            self.loader.drain()  # the connection is free again (the previous batch's COPY is done)
+        keys: dict[str, list[str]] = {}
+        for record in records:
+            keys.setdefault(record[1], []).append(record[2])
+        stored = existing_members(keys, COMPARED)
+        if not stored:
+            return records, []
+        fresh, errors = [], []
+        for record in records:
+            old = stored.get((record[1], record[2]))
+            if old is None:
+                fresh.append(record)
+            elif old == (record[3], record[4], record[5], record[9], record[10], record[6], record[7], record[8]):
+                self.skipped += 1
+            else:
+                errors.append(RowError(record[0], HEADERS["certno"], record[2],
+                                       f"统筹区 {record[1]} 已登记该参保人且信息不同；变更请在参保人页面办理 "
+                                       "(already registered with different data)", "exists"))
+        return fresh, errors
+
+    def write(self, records: list[tuple]) -> list[RowError]:
+        self.loader.add(records)
+        return []
+
+    def finish(self) -> int:
+        return self.loader.finish() if self.loader else 0
+
+    @staticmethod
+    def preview(record: tuple) -> dict:
+        fields = ("row", "admdvs", "certno", "psn_name", "insutype", "psn_type", "retired_on", "contribution_base",
+                  "poverty", "district", "enrolled_on", "brdy", "gend")
+        return {f: _plain(v) for f, v in zip(fields, record)}
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)

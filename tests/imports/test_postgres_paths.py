@@ -1,0 +1,64 @@
+"""PostgreSQL-only paths: COPY loading with audit rows, progress visible from another connection,
+and a concurrent duplicate caught by the unique constraint (all-or-nothing still holds)."""
+import pytest
+from django.db import connections
+
+from imports.models import ImportJob
+from imports.services import import_job_create, import_job_run
+from members.models import Member, MemberChange
+
+from .helpers import MEMBER_HEADER, member_row, write_csv
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_copy_path_writes_members_and_audit_rows_and_reports_progress(tmp_path, monkeypatch):
+    # given 12 000 rows (three batches of 5 000) and a probe reading the job from another connection
+    from datetime import date, timedelta
+
+    from .helpers import certno
+
+    rows = [member_row(0, 身份证号=certno(i % 900, birth=date(1950, 1, 1) + timedelta(days=i // 900)),
+                       姓名=f"名\t{i}" if i == 5 else f"名{i}") for i in range(12_000)]
+    path = write_csv(tmp_path / "m.csv", MEMBER_HEADER, rows)
+    job = import_job_create(kind="members", path=str(path), file_name="m.csv")
+    seen = []
+    from imports import pipeline
+
+    real_run = pipeline.run
+
+    def spying_run(**kwargs):
+        progress = kwargs["progress"]
+
+        def probe(outcome):
+            progress(outcome)
+            other = connections.create_connection("default")
+            with other.cursor() as cursor:
+                cursor.execute("SELECT rows_done FROM imports_importjob WHERE id = %s", [job.pk])
+                seen.append(cursor.fetchone()[0])
+            other.close()
+        return real_run(**{**kwargs, "progress": probe})
+
+    monkeypatch.setattr(pipeline, "run", spying_run)
+    # when it runs
+    done = import_job_run(job_id=job.pk)
+    # then every row is written once with its audit row, and progress was visible while it ran
+    assert done.status == ImportJob.Status.DONE, done.message
+    assert Member.objects.count() == 12_000
+    assert MemberChange.objects.filter(action="import", after__import_job=job.pk).count() == 12_000
+    assert Member.objects.get(certno=certno(5, birth=date(1950, 1, 1))).psn_name == "名\t5"
+    assert seen == [5000, 10000, 12000]
+
+
+def test_a_bad_row_after_loaded_batches_rolls_everything_back(tmp_path):
+    from datetime import date, timedelta
+
+    from .helpers import certno
+
+    rows = [member_row(0, 身份证号=certno(i % 900, birth=date(1960, 1, 1) + timedelta(days=i // 900)))
+            for i in range(11_000)] + [member_row(1, 险种="310")]
+    job = import_job_create(kind="members", path=str(write_csv(tmp_path / "m.csv", MEMBER_HEADER, rows)),
+                            file_name="m.csv")
+    done = import_job_run(job_id=job.pk)
+    assert done.status == ImportJob.Status.REFUSED and done.errors[0]["row"] == 11_002, done.errors[:3]
+    assert Member.objects.count() == 0 and MemberChange.objects.count() == 0
