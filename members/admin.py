@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.template.defaultfilters import linebreaksbr
 from django.utils.translation import gettext_lazy as _
 
+from imports.admin_mixins import ExportFilteredMixin
+from imports.resources import MemberResource
 from staff.admin_mixins import (ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
                                 ServiceFormAdminMixin, export_certno, masked_certno_column, plain,
                                 scoped_regions_and_districts)
@@ -147,7 +149,8 @@ def member_write(*, member: Member | None, data: dict, changed: list[str], user)
 
 
 @admin.register(Member)
-class MemberAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
+class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
+    export_resource_class = MemberResource
     list_display_static = ("psn_name", "gend", "brdy", "admdvs", "district", person_type_label, "status",
                            "enrolled_on")
     list_filter = (("admdvs", ScopedRegionFilter), ("district", ScopedDistrictFilter), PersonTypeFilter,

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from imports.admin_mixins import ExportFilteredMixin
+from imports.resources import ProviderResource
 from staff.admin_mixins import (ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
                                 ServiceFormAdminMixin, scoped_regions_and_districts, plain)
 
@@ -34,7 +36,8 @@ def provider_write(*, provider: Provider | None, data: dict, changed: list[str],
 
 
 @admin.register(Provider)
-class ProviderAdmin(ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
+class ProviderAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
+    export_resource_class = ProviderResource
     list_display = ("fixmedins_code", "fixmedins_name", "admdvs", "district", "dedc_hosp_lv", "kind", "parent",
                     "status")
     list_filter = (("admdvs", ScopedRegionFilter), ("district", ScopedDistrictFilter), "dedc_hosp_lv", "kind",
