@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accounts",
     "supervision",
     "imports",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +103,8 @@ USE_THOUSAND_SEPARATOR = True
 DATE_FORMAT = "Y-m-d"
 DATETIME_FORMAT = "Y-m-d H:i"
 SHORT_DATE_FORMAT = "Y-m-d"
+# The locale format modules override the settings above; ours (config/formats/<lang>/formats.py) win.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

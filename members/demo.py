@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -28,18 +28,12 @@ from members.models import Member, SignUp, first_of_next_month
 from policy.models import District, Region
 from providers.models import Provider
 from staff.models import StaffScope
+from staff.roles import DISTRICT_CLERK, roles_sync
 
 SEED = 20240101
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华玉兰志强海燕文博子涵雨欣浩然梓轩欣怡思远晓东红梅春燕"
 BASE_MEMBERS_PER_REGION = 24
-CLERK_GROUP = "经办员"
-CLERK_PERMS = [
-    ("members", "view_member"), ("members", "add_member"), ("members", "change_member"),
-    ("members", "view_signup"), ("members", "add_signup"), ("members", "view_memberchange"),
-    ("providers", "view_provider"), ("policy", "view_region"), ("policy", "view_district"),
-    ("policy", "view_parameterset"),
-]
 # Bulk members use certno sequence numbers 500–999, the hand-made demo members 0–499: never the same.
 SCALE_SEQ_BASE, SCALE_SEQ_SPAN = 500, 500
 SCALE_DAYS, SCALE_STRIDE, SCALE_EPOCH = 29_000, 7_919, date(1936, 1, 1)
@@ -173,9 +167,8 @@ def demo_users(report: DemoReport) -> None:
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.com", "admin12345")
         report.add("users", True)
-    group, _created = Group.objects.get_or_create(name=CLERK_GROUP)
-    perms = [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in CLERK_PERMS]
-    group.permissions.add(*perms)
+    roles_sync()  # the 县区经办员 role as staff/roles.py defines it
+    group = Group.objects.get(name=DISTRICT_CLERK)
     # One hash for the shared demo password: hashing is deliberately slow, 54 times would be seconds.
     clerk_password = make_password("clerk12345")
     for district in District.objects.select_related("region").order_by("code"):

@@ -29,14 +29,25 @@ _channel: contextvars.ContextVar = contextvars.ContextVar("audit_channel", defau
 
 @contextmanager
 def acting_as(user, channel: str):
-    """Attribute every change inside the block to ``user`` via ``channel`` (admin/api/import/task)."""
-    actor_token = _actor.set(user if getattr(user, "pk", None) else None)
+    """Attribute every change inside the block to ``user`` via ``channel`` (admin/api/import/task).
+
+    ``user`` may be a callable returning the user: the middleware passes one because an API token is
+    only authenticated inside the DRF view, after the middleware has run."""
+    actor_token = _actor.set(user if callable(user) or getattr(user, "pk", None) else None)
     channel_token = _channel.set(channel)
     try:
         yield
     finally:
         _actor.reset(actor_token)
         _channel.reset(channel_token)
+
+
+def current_actor():
+    """The user changes are attributed to right now (None: the system)."""
+    actor = _actor.get()
+    if callable(actor):
+        actor = actor()
+    return actor if getattr(actor, "pk", None) else None
 
 
 def _plain(value):
@@ -63,7 +74,7 @@ def audit_record(*, action: str, model_label: str, object_id, before: dict | Non
         before = {k: before.get(k) for k in changed}
         after = {k: after[k] for k in changed}
     AuditEvent.objects.create(
-        user=user or _actor.get(), channel=channel or _channel.get(), action=action, model=model_label,
+        user=user or current_actor(), channel=channel or _channel.get(), action=action, model=model_label,
         object_id=str(object_id), before=before or {}, after=after or {})
 
 
@@ -71,18 +82,20 @@ def audit_bulk(*, action: str, model_label: str, count: int, summary: dict, user
     """One event for a bulk write (an import file, a run's lines, a crediting run)."""
     from staff.models import AuditEvent
 
-    AuditEvent.objects.create(user=user or _actor.get(), channel=channel or _channel.get(), action=action,
+    AuditEvent.objects.create(user=user or current_actor(), channel=channel or _channel.get(), action=action,
                               model=model_label, object_id=f"{count} rows", before={}, after=summary)
 
 
-def access_log(*, user, action: str, what: str, object_ids=(), count: int | None = None, request=None) -> None:
+def access_log(*, user, action: str, what: str, object_ids=(), count: int | None = None, request=None,
+               path: str | None = None) -> None:
     """Record that a user viewed or exported personal data (个人信息保护法 access log)."""
     from staff.models import AccessLog
 
     ids = [str(i) for i in list(object_ids)[:50]]
+    if path is None:
+        path = request.get_full_path() if request is not None else ""
     AccessLog.objects.create(user=user if getattr(user, "pk", None) else None, action=action, what=what,
-                             object_ids=ids, count=count if count is not None else len(ids),
-                             path=(request.get_full_path()[:300] if request is not None else ""))
+                             object_ids=ids, count=count if count is not None else len(ids), path=path[:300])
 
 
 # --- signal wiring -------------------------------------------------------------------------------
