@@ -32,3 +32,22 @@ def _seed_after_flush(request):
         if not Region.objects.exists():
             emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     yield
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process in tests, also when REDIS_URL is set (CI): no worker is running for them.
+    Tests marked ``redis`` start a real worker and keep the broker path."""
+    if "redis" in request.keywords:
+        yield
+        return
+    from config.celery import app
+
+    # The app reads its settings with the CELERY_ namespace, so the namespaced keys are the ones to set.
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.CELERY_TASK_EAGER_PROPAGATES = True
+    try:
+        yield
+    finally:
+        app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = saved
