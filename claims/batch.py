@@ -12,8 +12,12 @@ reused with other content) are reported in their outcome and write nothing; the 
 """
 from __future__ import annotations
 
+import json
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
@@ -33,12 +37,52 @@ from .models import Accumulator, Claim, ClaimItem
 from .requests import ClaimRequest, claim_request_check
 
 
-@dataclass
-class BatchOutcome:
-    """One request's result, in the order of the input: a claim (created, or an idempotent replay)
-    or the field errors that refused it."""
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
-    claim: Claim | None = None
+
+@dataclass(slots=True)
+class ClaimSummary:
+    """What a batch outcome keeps of a recorded claim: its identity and result, without its
+    ``inputs``/``steps`` JSON or related objects (a whole ``Claim`` per visit of a 100 000-visit
+    file held about 1 GB). Read the row itself (``Claim.objects.get(pk=...)``) for the rest."""
+
+    pk: int
+    setl_id: str
+    member_id: int
+    visit_at: datetime
+    visit_date: date
+    status: str
+    reason: str | None
+    act_pay_dedc: Decimal
+    pool_prop_selfpay: Decimal
+    hifp_pay: Decimal
+    psn_part_amt: Decimal
+    acct_pay: Decimal
+    psn_cash_pay: Decimal
+    exam_amount: Decimal
+    out_of_catalogue_amount: Decimal
+    deltas: dict
+    idempotency_key: str | None
+    request_hash: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @classmethod
+    def of(cls, claim: Claim) -> "ClaimSummary":
+        return cls(*[getattr(claim, name) for name in _SUMMARY_FIELDS])
+
+
+_SUMMARY_FIELDS = [name for name in ClaimSummary.__dataclass_fields__]
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """One request's result, in the order of the input: the claim's summary (created, or an
+    idempotent replay) or the field errors that refused it."""
+
+    claim: ClaimSummary | None = None
     created: bool = False
     errors: dict[str, list[str]] | None = None
 
@@ -120,6 +164,10 @@ class _Batch:
                     ClaimItem(claim=claim, code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv,
                               amount=d.amount) for claim, request in items for d in request.fee_details])
             _accumulators_write(accumulators, buckets)
+        for index in indexes:
+            outcome = outcomes[index]
+            if outcome.claim is not None and not isinstance(outcome.claim, ClaimSummary):
+                outcome.claim = ClaimSummary.of(outcome.claim)
 
 
 def _members(requests: Iterable[ClaimRequest]) -> dict[tuple[str, str], Member]:
@@ -199,8 +247,6 @@ def _insert(model, rows: list) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(rows, batch_size=500)
         return
-    import json
-
     from django.utils import timezone
 
     now = timezone.now()
@@ -213,17 +259,18 @@ def _insert(model, rows: list) -> None:
             row.pk = pk
             row._state.adding = False
         columns = ", ".join(connection.ops.quote_name(c) for c in ["id", *(f.column for f in fields)])
-        json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-        stamped = {f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)}
-        getters = [f.attname for f in fields]
+        # Positions in the row (after the id) of the JSON columns; the auto_now(_add) fields stamped first.
+        json_positions = [n + 1 for n, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+        stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
+        values_of = operator.attrgetter("pk", *(f.attname for f in fields))
+        encode = _JSON.encode  # json.dumps(value, ensure_ascii=False), without a new encoder per value
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                values = [row.pk]
-                for name in getters:
-                    if name in stamped:
-                        setattr(row, name, now)
-                    value = getattr(row, name)
-                    values.append(json.dumps(value, ensure_ascii=False) if name in json_fields else value)
+                for name in stamped:
+                    setattr(row, name, now)
+                values = list(values_of(row))
+                for position in json_positions:
+                    values[position] = encode(values[position])
                 copy.write_row(values)
 
 
@@ -242,8 +289,6 @@ def _accumulators_write(accumulators: dict, buckets: dict) -> None:
     if connection.vendor != "postgresql":
         Accumulator.objects.bulk_update(changed, ["fund_paid", "buckets"], batch_size=500)
         return
-    import json
-
     table = Accumulator._meta.db_table
     for start in range(0, len(changed), 2000):
         part = changed[start:start + 2000]

@@ -10,6 +10,8 @@ claims — the batch path cannot send them either, so nothing may rely on them.
 from __future__ import annotations
 
 import threading
+from datetime import date
+from decimal import Decimal
 from typing import Callable
 
 from django.db import connections
@@ -116,9 +118,48 @@ def _statement(kind: str, model: type[Model], connection, names: tuple[str, ...]
     return cached
 
 
+# Field types whose ``get_db_prep_save`` on PostgreSQL hands a value of the field's own Python type
+# to the driver unchanged (to_python of a str/bool/int/Decimal/date is the value itself; psycopg
+# adapts it). For these the insert passes the attribute as is; any other field (JSON, datetimes,
+# auto_now...) or a value of another type goes through Django's preparation as before.
+_AS_IS = {"CharField": str, "BooleanField": bool, "DecimalField": Decimal, "DateField": date,
+          "BigIntegerField": int, "IntegerField": int, "PositiveSmallIntegerField": int, "BigAutoField": int,
+          "AutoField": int}
+_PLAN: dict[tuple, list] = {}
+
+
+def _insert_plan(model: type[Model], connection, fields: list) -> list:
+    """Per field: (attname, the type passed as is, or None; the field)."""
+    key = (model, connection.alias)
+    plan = _PLAN.get(key)
+    if plan is None:
+        plan = []
+        for field in fields:
+            target = field.target_field if field.is_relation else field
+            kind = _AS_IS.get(target.get_internal_type()) if connection.vendor == "postgresql" else None
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                kind = None
+            if kind is date and target.get_internal_type() != "DateField":
+                kind = None
+            plan.append((field.attname, kind, field))
+        _PLAN[key] = plan
+    return plan
+
+
 def _insert_sql(obj: Model, connection) -> tuple[str, list]:
     sql, fields = _statement("insert", type(obj), connection)
-    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    values = obj.__dict__
+    params = []
+    for attname, kind, field in _insert_plan(type(obj), connection, fields):
+        value = values.get(attname, _MISSING)
+        if kind is not None and (value is None or type(value) is kind):
+            params.append(value)
+        else:
+            params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    return sql, params
+
+
+_MISSING = object()
 
 
 def _update_sql(obj: Model, names: tuple[str, ...], connection) -> tuple[str, list]:

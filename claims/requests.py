@@ -20,6 +20,8 @@ from django.utils.dateparse import parse_datetime
 
 from policy.rules.common import BENEFITS, CHANNELS, EXCLUSIONS, OUT_OF_AREA
 
+# json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":")), built once.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FEN = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")  # the column holds 14 digits, 2 after the point
@@ -84,7 +86,7 @@ class ClaimRequest:
 
     @cached_property
     def _hash(self) -> str:
-        raw = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        raw = _CANONICAL.encode(self._content)
         return hashlib.sha256(raw.encode()).hexdigest()
 
     def content_hash(self) -> str:
