@@ -35,7 +35,7 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
     errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
     preview = models.JSONField(_("预览（前若干行）"), default=list, blank=True)
-    rows_per_second = models.FloatField(_("行/秒"), null=True, blank=True)
+    rows_per_second = models.PositiveIntegerField(_("行/秒"), null=True, blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

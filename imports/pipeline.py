@@ -40,15 +40,15 @@ class Outcome:
     preview: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     refused: str | None = None   # the whole file refused (not a spreadsheet, bad header...)
-    seconds: float = 0.0
+    elapsed_ns: int = 0          # wall time of the run, integer nanoseconds
 
     @property
     def ok(self) -> bool:
         return self.refused is None and self.error_count == 0
 
     @property
-    def rows_per_second(self) -> float | None:
-        return round(self.rows_done / self.seconds, 1) if self.seconds else None
+    def rows_per_second(self) -> int | None:
+        return self.rows_done * 1_000_000_000 // self.elapsed_ns if self.elapsed_ns else None
 
 
 def _handler_class(kind: str):
@@ -79,7 +79,7 @@ def run(*, path: str, kind: str, scope, by=None, job_id: int | None = None, dry_
         progress: Callable[[Outcome], None] | None = None, batch_rows: int = BATCH_ROWS) -> Outcome:
     """Import one file; returns what happened (nothing is written unless ``outcome.ok`` and not dry-run)."""
     outcome = Outcome(kind=kind)
-    started = time.perf_counter()
+    started = time.perf_counter_ns()
     try:
         _run(outcome, path=path, kind=kind, scope=scope, by=by, job_id=job_id, dry_run=dry_run,
              progress=progress, batch_rows=batch_rows)
@@ -91,7 +91,7 @@ def run(*, path: str, kind: str, scope, by=None, job_id: int | None = None, dry_
         # A concurrent import or entry stored one of these rows after our checks: the database's
         # constraints refused the load and the transaction rolled back whole.
         outcome.refused = f"写入时与同时进行的登记冲突，整个文件未写入，请重新导入（{exc}）(concurrent conflict)"
-    outcome.seconds = time.perf_counter() - started
+    outcome.elapsed_ns = time.perf_counter_ns() - started
     return outcome
 
 
