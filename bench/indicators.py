@@ -6,7 +6,8 @@
 
 Loads (with COPY, into a database it may wipe: the bench tables are TRUNCATEd on --reload or when the
 sizes differ) P providers of Nanyang 411300, V/6 members, V claims in 2024-03 with two fee-detail lines
-each, 1 % of them reversed, and a few inpatient stays and departures. Then it times, in the same run:
+each (and their per-claim sums exam_amount / out_of_catalogue_amount / itemised_amount), 1 % of them
+reversed, and a few inpatient stays and departures. Then it times, in the same run:
   floor     the bare aggregate: visits, total and fund payment per provider for the month
   compute   supervision.services.indicators.indicators_compute
   detect    supervision.services.warnings.warnings_detect
@@ -30,7 +31,7 @@ CLAIM_COLUMNS = ("id, setl_id, visit_at, visit_date, benefit, emergency, referra
                  "medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, status, "
                  "act_pay_dedc, pool_prop_selfpay, hifp_pay, psn_part_amt, acct_pay, psn_cash_pay, acct_used, "
                  "deltas, steps, inputs, request_hash, created_at, admdvs, charged_provider_id, district, "
-                 "member_id, provider_id, reverses_id")
+                 "member_id, provider_id, reverses_id, exam_amount, out_of_catalogue_amount, itemised_amount")
 FLOOR_SQL = ("SELECT provider_id, COUNT(*), SUM(medfee_sumamt), SUM(hifp_pay) FROM claims_claim "
              "WHERE admdvs = %s AND visit_date >= %s AND visit_date < %s GROUP BY provider_id")
 
@@ -82,43 +83,53 @@ def load(cursor, *, providers: int, visits: int, seed: int) -> None:
     provider_of = rng.choices(range(1, providers + 1), weights=weights, k=visits)
     reversed_ids = set(rng.sample(range(1, visits + 1), visits // 100))
 
-    def claim_line(cid, setl, day, hour, pid, mid, total, own, over, pre, fund, status, reverses):
+    categories = ("exam", "drug", "treatment", "material")
+
+    def split(cid, total, first):
+        """The two fee-detail lines of claim ``cid``: (category, chrgitm_lv, cents)."""
+        return ((categories[cid % 4], "01", first), ("drug", "0" + str(1 + cid % 3), total - first))
+
+    def fee_sums(cid, total, first, sign=1):
+        """The claim's per-claim fee-detail sums as the claims service writes them (exam, 03, all)."""
+        lines = split(cid, total, first)
+        return (sign * sum(a for c, _, a in lines if c == "exam"), sign * sum(a for _, lv, a in lines if lv == "03"),
+                sign * total)
+
+    def claim_line(cid, setl, day, hour, pid, mid, total, own, over, pre, fund, status, reverses, sums):
         eligible = total - own - over - pre
         return (f"{cid}\t{setl}\t2024-03-{day:02d} {hour:02d}:00:00+08\t2024-03-{day:02d}\tordinary\tf\tf\tnone\t"
                 f"direct\t{money(total)}\t{money(own)}\t{money(over)}\t{money(pre)}\t{money(eligible)}\t{status}\t"
                 f"0.00\t0.6000\t{money(fund)}\t{money(total - fund)}\t0.00\t{money(total - fund)}\tf\t{{}}\t[]\t{{}}\t"
-                f"\t{stamp}\t{ADMDVS}\t{pid}\t{districts[mid % len(districts)]}\t{mid}\t{pid}\t{reverses}\n")
+                f"\t{stamp}\t{ADMDVS}\t{pid}\t{districts[mid % len(districts)]}\t{mid}\t{pid}\t{reverses}\t"
+                f"{money(sums[0])}\t{money(sums[1])}\t{money(sums[2])}\n")
 
-    facts = []  # (day, hour, member, total, own, over, pre, fund) per original, kept for items and reversals
+    facts = []  # (day, hour, member, total, own, over, pre, fund, first item) per original, for items and reversals
 
     def originals():
         for cid in range(1, visits + 1):
             total = rng.randint(1_000, 50_000)
             own, over, pre = total // rng.randint(8, 40), total // 50, 0
             fund = (total - own - over) * 6 // 10
-            fact = (rng.randint(1, 31), rng.randint(7, 20), rng.randint(1, members), total, own, over, pre, fund)
+            fact = (rng.randint(1, 31), rng.randint(7, 20), rng.randint(1, members), total, own, over, pre, fund,
+                    total * rng.randint(10, 60) // 100)
             facts.append(fact)
             day, hour, mid = fact[:3]
             yield claim_line(cid, f"BS{cid:012d}", day, hour, provider_of[cid - 1], mid, total, own, over, pre,
-                             fund, "settled", "\\N")
+                             fund, "settled", "\\N", fee_sums(cid, total, fact[8]))
 
     def reversals():
         for n, cid in enumerate(sorted(reversed_ids), start=visits + 1):
-            day, hour, mid, total, own, over, pre, fund = facts[cid - 1]
+            day, hour, mid, total, own, over, pre, fund, first = facts[cid - 1]
             yield claim_line(n, f"BR{cid:012d}", day, hour, provider_of[cid - 1], mid, -total, -own, -over, -pre,
-                             -fund, "reversal", cid)
+                             -fund, "reversal", cid, fee_sums(cid, total, first, sign=-1))
 
     _copy(cursor, "claims_claim", CLAIM_COLUMNS, originals())
     _copy(cursor, "claims_claim", CLAIM_COLUMNS, reversals())
-    categories = ("exam", "drug", "treatment", "material")
 
     def items():
         item_id = 0
         for cid, fact in enumerate(facts, start=1):
-            total = fact[3]
-            first = total * rng.randint(10, 60) // 100
-            for category, level, amount in ((categories[cid % 4], "01", first),
-                                            ("drug", "0" + str(1 + cid % 3), total - first)):
+            for category, level, amount in split(cid, fact[3], fact[8]):
                 item_id += 1
                 yield f"{item_id}\tC{category}\t{category}\t{category}\t{level}\t{money(amount)}\t{cid}\n"
 

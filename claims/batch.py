@@ -61,6 +61,7 @@ class ClaimSummary:
     psn_cash_pay: Decimal
     exam_amount: Decimal
     out_of_catalogue_amount: Decimal
+    itemised_amount: Decimal
     deltas: dict
     idempotency_key: str | None
     request_hash: str

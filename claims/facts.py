@@ -122,7 +122,7 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
     ``fast`` (the batch path): no related objects are cached on it."""
     local = request.visit_local
     psn_part = request.medfee_sumamt - decision.fund_pay
-    exam, out_of_catalogue = fee_summary(request)
+    exam, out_of_catalogue, itemised = fee_summary(request)
     values = dict(
         id=None, setl_id=setl_id, admdvs_id=member.admdvs_id, district_id=member.district_id, member_id=member.pk,
         provider_id=provider.pk, charged_provider_id=charged_provider.pk, visit_at=local, visit_date=local.date(),
@@ -133,7 +133,7 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
         inscp_scp_amt=request.inscp_scp_amt, status=decision.status, reason=decision.reason,
         act_pay_dedc=decision.deductible, pool_prop_selfpay=decision.ratio, hifp_pay=decision.fund_pay,
         psn_part_amt=psn_part, acct_pay=ZERO, psn_cash_pay=psn_part, acct_used=request.acct_used,
-        exam_amount=exam, out_of_catalogue_amount=out_of_catalogue,
+        exam_amount=exam, out_of_catalogue_amount=out_of_catalogue, itemised_amount=itemised,
         deltas={name: str(amount) for name, amount in decision.deltas.items()}, steps=steps_json(decision),
         inputs=inputs, parameter_set_id=parameter_set_id, reverses_id=None,
         idempotency_key=request.idempotency_key, request_hash=request_hash, monthly_run_id=None,
@@ -156,18 +156,20 @@ def _new_claim(values: dict) -> Claim:
     return claim
 
 
-def fee_summary(request: ClaimRequest) -> tuple[Decimal, Decimal]:
-    """(exam_amount, out_of_catalogue_amount): the sums of the fee-detail items of category "exam"
-    and of charge level "03"; 0 without details. Exact (amounts are already to the fen)."""
+def fee_summary(request: ClaimRequest) -> tuple[Decimal, Decimal, Decimal]:
+    """(exam_amount, out_of_catalogue_amount, itemised_amount): the sums of the fee-detail items of
+    category "exam", of charge level "03" and of all items; 0 without details. Exact (amounts are
+    already to the fen)."""
     if not request.fee_details:
-        return ZERO, ZERO
-    exam = out_of_catalogue = ZERO
+        return ZERO, ZERO, ZERO
+    exam = out_of_catalogue = itemised = ZERO
     for detail in request.fee_details:
+        itemised += detail.amount
         if detail.category == "exam":
             exam += detail.amount
         if detail.chrgitm_lv == "03":
             out_of_catalogue += detail.amount
-    return exam, out_of_catalogue
+    return exam, out_of_catalogue, itemised
 
 
 def _claim_attnames() -> list[str]:

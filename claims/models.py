@@ -66,10 +66,12 @@ class Claim(models.Model):
     psn_cash_pay = models.DecimalField(_("现金支付"), default=0, **MONEY)
     acct_used = models.BooleanField(_("使用个人账户"), default=False)
     # Summary of the fee details (费用明细), for fund-supervision indicators without joining the
-    # lines: the sum of the items of category "exam" (检查) and of charge level "03" (丙类/自费,
-    # out of the catalogue). 0 when the request had no details; negated on a reversal.
+    # lines: the sum of the items of category "exam" (检查), of charge level "03" (丙类/自费,
+    # out of the catalogue) and of all items (= medfee_sumamt when details are given). 0 when the
+    # request had no details; negated on a reversal.
     exam_amount = models.DecimalField(_("检查费用"), default=0, db_default=0, **MONEY)
     out_of_catalogue_amount = models.DecimalField(_("目录外(丙类)费用"), default=0, db_default=0, **MONEY)
+    itemised_amount = models.DecimalField(_("费用明细合计"), default=0, db_default=0, **MONEY)
 
     # Why: the accumulator deltas this record applied, the ordered explanation, the facts it saw.
     deltas = models.JSONField(_("累计变动"), default=dict)

@@ -69,7 +69,7 @@ ACCUMULATOR_FIELDS = ("fund_paid", "buckets", "updated_at")
 
 NEGATED = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
            "act_pay_dedc", "hifp_pay", "psn_part_amt", "acct_pay", "psn_cash_pay", "exam_amount",
-           "out_of_catalogue_amount")
+           "out_of_catalogue_amount", "itemised_amount")
 
 
 def setl_id_new(*, admdvs: str, day) -> str:

@@ -1,5 +1,6 @@
-"""The set-based SQL of supervision. Every statement groups over claims (and claim items) of one region
-and month; Python only sees per-provider aggregate rows or the few flagged claims.
+"""The set-based SQL of supervision. Every statement groups over the claims of one region and month
+(fee-detail figures come from the claims' per-claim sums, not from the claim items); Python only sees
+per-provider aggregate rows or the few flagged claims.
 
 Portable across SQLite (embedded default) and PostgreSQL. The one vendor difference is the money sum:
 PostgreSQL sums ``numeric`` exactly; SQLite keeps decimals as REAL, so there the sum is taken over
@@ -98,47 +99,42 @@ def _fetch(sql: str, params: list, pg_settings: dict[str, str] | None = None) ->
 
 
 def claim_aggregates(*, admdvs: str, start: date, end: date, max_per_day: int) -> dict[int, dict]:
-    """Per treating provider: visits, total, self-paid parts, fund payment (one hash aggregate), then
-    distinct members and the (member, day) groups with more than ``max_per_day`` visits from one sort
-    of the month by (provider, member, day) — cheaper than COUNT(DISTINCT) plus a separate GROUP BY."""
+    """Per treating provider: visits, total, self-paid parts, fund payment and the fee-detail sums
+    (one hash aggregate), then distinct members and the (member, day) groups with more than
+    ``max_per_day`` visits from one sort of the month by (provider, member, day) — cheaper than
+    COUNT(DISTINCT) plus a separate GROUP BY.
+
+    Fee details come from the per-claim sums written with each claim (``Claim.itemised_amount``,
+    ``exam_amount``, ``out_of_catalogue_amount``), so the same pass over the claims yields them, with
+    no join to the claim items. ``items`` is then {"item_amt", "exam_amt", "out_of_catalogue_amt"}
+    over the counted claims that carried fee details, or None when none did (or without the
+    fee-detail table)."""
     where = effective_where("c")
+    itemised = claim_item_table() is not None
+    item_columns = (f", SUM(CASE WHEN c.itemised_amount <> 0 THEN 1 ELSE 0 END), {money_sum('c.itemised_amount')}, "
+                    f"{money_sum('c.exam_amount')}, {money_sum('c.out_of_catalogue_amount')}") if itemised else ""
     sums = (f"SELECT c.provider_id, COUNT(*), {money_sum('c.medfee_sumamt')}, "
-            f"{money_sum('c.fulamt_ownpay_amt + c.overlmt_selfpay + c.preselfpay_amt')}, {money_sum('c.hifp_pay')} "
-            f"FROM {_claim_table()} c WHERE {where} GROUP BY c.provider_id")
+            f"{money_sum('c.fulamt_ownpay_amt + c.overlmt_selfpay + c.preselfpay_amt')}, {money_sum('c.hifp_pay')}"
+            f"{item_columns} FROM {_claim_table()} c WHERE {where} GROUP BY c.provider_id")
     people = (f"SELECT pm.provider_id, COUNT(*), SUM(pm.repeat_days) FROM ("
               f" SELECT d.provider_id, d.member_id, SUM(CASE WHEN d.n > %s THEN 1 ELSE 0 END) AS repeat_days FROM ("
               f"  SELECT c.provider_id, c.member_id, c.visit_date, COUNT(*) AS n FROM {_claim_table()} c"
               f"  WHERE {where} GROUP BY c.provider_id, c.member_id, c.visit_date) d"
               f" GROUP BY d.provider_id, d.member_id) pm GROUP BY pm.provider_id")
-    result = {
-        row[0]: {"visits": row[1], "medfee_sumamt": money_value(row[2]), "selfpaid_amt": money_value(row[3]),
-                 "hifp_pay": money_value(row[4])}
-        for row in _fetch(sums, [admdvs, start, end])
-    }
+    result = {}
+    for row in _fetch(sums, [admdvs, start, end]):
+        items = None
+        if itemised and row[5]:
+            items = {"item_amt": money_value(row[6]), "exam_amt": money_value(row[7]),
+                     "out_of_catalogue_amt": money_value(row[8])}
+        result[row[0]] = {"visits": row[1], "medfee_sumamt": money_value(row[2]),
+                          "selfpaid_amt": money_value(row[3]), "hifp_pay": money_value(row[4]), "items": items}
     # nearly every (provider, member, day) is its own group: one sort serves all three levels, a hash
     # aggregate would spill
     for provider_id, members, repeat_days in _fetch(people, [max_per_day, admdvs, start, end],
                                                     pg_settings={"enable_hashagg": "off"}):
         result[provider_id].update(members=members, repeat_visit_days=int(repeat_days or 0))
     return result
-
-
-def item_aggregates(*, admdvs: str, start: date, end: date) -> dict[int, dict] | None:
-    """Per treating provider, over the fee details of counted claims: all items, exam items
-    (category ``exam``) and out-of-catalogue items (``chrgitm_lv`` 03 丙类). None without the table."""
-    items = claim_item_table()
-    if items is None:
-        return None
-    sql = (f"SELECT c.provider_id, {money_sum('i.amount')}, "
-           f"{money_sum('CASE WHEN i.category = %s THEN i.amount ELSE 0 END')}, "
-           f"{money_sum('CASE WHEN i.chrgitm_lv = %s THEN i.amount ELSE 0 END')} "
-           f"FROM {items} i JOIN {_claim_table()} c ON c.id = i.claim_id "
-           f"WHERE {effective_where('c')} GROUP BY c.provider_id")
-    return {
-        row[0]: {"item_amt": money_value(row[1]), "exam_amt": money_value(row[2]),
-                 "out_of_catalogue_amt": money_value(row[3])}
-        for row in _fetch(sql, ["exam", "03", admdvs, start, end])
-    }
 
 
 def peer_percentiles(*, table: str, column: str, places: int, admdvs: str, period: date,

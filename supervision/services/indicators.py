@@ -1,7 +1,8 @@
 """Monthly indicators per provider 机构月度监测指标 (Nanyang 第二十二条(二), Zibo 第十六条).
 
-``indicators_compute`` aggregates one region-month in two GROUP BY statements (claims; claim items) and
-writes one ``ProviderIndicator`` per treating provider, replacing the month's rows in one transaction.
+``indicators_compute`` aggregates one region-month in two GROUP BY statements over the claims (sums,
+including the per-claim fee-detail sums; members and repeat visits) and writes one ``ProviderIndicator``
+per treating provider, replacing the month's rows in one transaction.
 
 Definitions (amounts net of reversals — see ``supervision.sql``):
   visits               counted claims                       members   distinct members among them
@@ -16,7 +17,9 @@ Definitions (amounts net of reversals — see ``supervision.sql``):
 Ratios are exact decimals rounded half-up to 4 places; a ratio with a zero (or missing) base is NULL.
 **Reading:** growth compares with the stored rows of those earlier months (compute months in order;
 a provider without a row, or a zero total, there has no growth figure). The item shares use the
-fee-detail total as denominator, so claims sent without details neither dilute nor inflate them.
+fee-detail total as denominator (``Claim.itemised_amount``, with ``exam_amount`` and
+``out_of_catalogue_amount`` summed per claim when it is written: no join to the claim items), so claims
+sent without details neither dilute nor inflate them.
 """
 from __future__ import annotations
 
@@ -91,7 +94,6 @@ def indicators_compute(*, admdvs: str, period: date) -> int:
     with sql.month_snapshot():
         claims = sql.claim_aggregates(admdvs=admdvs, start=start, end=end,
                                       max_per_day=settings.max_visits_per_day if settings else NO_LIMIT)
-        items = sql.item_aggregates(admdvs=admdvs, start=start, end=end) or {}
     if settings is None:
         for figures in claims.values():
             figures["repeat_visit_days"] = None
@@ -102,8 +104,9 @@ def indicators_compute(*, admdvs: str, period: date) -> int:
     last_year = dict(ProviderIndicator.objects.filter(admdvs_id=admdvs, period=month_add(period, -12))
                      .values_list("provider_id", "medfee_sumamt"))
     rows = [
-        indicator_build(provider=provider, period=period, claims=claims[provider.pk], items=items.get(provider.pk),
-                        previous=previous.get(provider.pk), last_year=last_year.get(provider.pk))
+        indicator_build(provider=provider, period=period, claims=claims[provider.pk],
+                        items=claims[provider.pk]["items"], previous=previous.get(provider.pk),
+                        last_year=last_year.get(provider.pk))
         for provider in providers
     ]
     with transaction.atomic():

@@ -28,8 +28,10 @@ needs_items = pytest.mark.skipif(not has_items(), reason="claims.ClaimItem (è´¹ç
 def make_claim(*, member, provider, day: date, total: str, fund: str = "0", ownpay: str = "0", overlmt: str = "0",
                preself: str = "0", items: list[tuple[str, str, str]] = (), hour: int = 9, exclusion=None,
                status: str = "settled") -> Claim:
-    """items: (category, chrgitm_lv, amount)."""
+    """items: (category, chrgitm_lv, amount). The claim carries their per-claim sums (exam, chrgitm_lv 03,
+    all items) as the claims service writes them."""
     total_d = Decimal(total)
+    amounts = [(category, level, Decimal(amount)) for category, level, amount in items]
     selfpaid = Decimal(ownpay) + Decimal(overlmt) + Decimal(preself)
     claim = Claim.objects.create(
         setl_id=f"S{next(_seq):09d}", admdvs_id=provider.admdvs_id, district_id=member.district_id, member=member,
@@ -37,7 +39,10 @@ def make_claim(*, member, provider, day: date, total: str, fund: str = "0", ownp
         visit_date=day, medfee_sumamt=total_d, fulamt_ownpay_amt=Decimal(ownpay), overlmt_selfpay=Decimal(overlmt),
         preselfpay_amt=Decimal(preself), inscp_scp_amt=total_d - selfpaid, status=status,
         act_pay_dedc=Decimal("0"), pool_prop_selfpay=Decimal("0.6"), hifp_pay=Decimal(fund),
-        psn_part_amt=total_d - Decimal(fund), exclusion=exclusion)
+        psn_part_amt=total_d - Decimal(fund), exclusion=exclusion,
+        exam_amount=sum((a for category, _, a in amounts if category == "exam"), Decimal("0.00")),
+        out_of_catalogue_amount=sum((a for _, level, a in amounts if level == "03"), Decimal("0.00")),
+        itemised_amount=sum((a for _, _, a in amounts), Decimal("0.00")))
     if items and has_items():
         ClaimItem = apps.get_model("claims", "ClaimItem")
         for n, (category, level, amount) in enumerate(items):
@@ -55,4 +60,6 @@ def reverse_claim(original: Claim) -> Claim:
         fulamt_ownpay_amt=-original.fulamt_ownpay_amt, overlmt_selfpay=-original.overlmt_selfpay,
         preselfpay_amt=-original.preselfpay_amt, inscp_scp_amt=-original.inscp_scp_amt, status="reversal",
         act_pay_dedc=-original.act_pay_dedc, pool_prop_selfpay=original.pool_prop_selfpay,
-        hifp_pay=-original.hifp_pay, psn_part_amt=-original.psn_part_amt, reverses=original)
+        hifp_pay=-original.hifp_pay, psn_part_amt=-original.psn_part_amt, exam_amount=-original.exam_amount,
+        out_of_catalogue_amount=-original.out_of_catalogue_amount, itemised_amount=-original.itemised_amount,
+        reverses=original)
