@@ -10,20 +10,11 @@ from accounts.models import Account, AccountEntry, CreditRun, NoAccountEnrolment
 from accounts.services import account_credit_month
 from accounts.services.crediting import parse_period
 from policy.models import Region
+from staff.admin_mixins import ReadOnlyAdminMixin
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EntryInline(ReadOnlyMixin, admin.TabularInline):
+class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AccountEntry
     fields = ("created_at", "kind", "amount", "running_balance", "reference", "period", "purpose",
               "beneficiary_certno", "note", "created_by")
@@ -35,7 +26,7 @@ class EntryInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("member", "member_region", "status", "balance", "opened_on", "closed_on")
     list_filter = ("status", "member__admdvs")
     search_fields = ("member__certno", "member__psn_name")
@@ -67,7 +58,7 @@ class CreditForm(forms.Form):
 
 
 @admin.register(CreditRun)
-class CreditRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CreditRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("period_label", "admdvs", "employed_count", "employed_amount", "retired_count", "retired_amount",
                     "total_amount", "skipped_count", "refused_count", "refused_summary", "created_at", "created_by")
     list_filter = ("admdvs", "period")
@@ -125,12 +116,12 @@ class CreditRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Relative)
-class RelativeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RelativeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("holder", "relative_certno", "relation", "consented_on", "revoked_on", "created_by")
     search_fields = ("holder__certno", "relative_certno")
 
 
 @admin.register(NoAccountEnrolment)
-class NoAccountEnrolmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NoAccountEnrolmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("member", "since", "note")
     search_fields = ("member__certno",)

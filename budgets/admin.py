@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import Conflict
+from staff.admin_mixins import ReadOnlyAdminMixin
 from staff.scope import scope_for_user
 
 from .exports import run_lines_xlsx
@@ -51,7 +52,7 @@ class SettlementLineInline(admin.TabularInline):
 
 
 @admin.register(SettlementRun)
-class SettlementRunAdmin(admin.ModelAdmin):
+class SettlementRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "admdvs", "kind", "period", "status", "total_members", "total_actual",
                     "total_paid_or_determined", "computed_at", "approved_at", "approved_by", "export")
     list_filter = ("admdvs", "kind", "status", "period")
@@ -70,15 +71,6 @@ class SettlementRunAdmin(admin.ModelAdmin):
         if run is None:
             raise Http404
         return run
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_compute_permission(self, request):  # staff.roles: computing a run = budgets.add_settlementrun
         return request.user.has_perm("budgets.add_settlementrun")

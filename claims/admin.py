@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import Conflict
-from staff.admin_mixins import ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter, masked_certno_column
+from staff.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter, masked_certno_column
 from staff.scope import can_see_full_certno, mask_certno
 
 from . import services
@@ -83,17 +83,8 @@ class ClaimItemInline(admin.TabularInline):
         return False
 
 
-class AppendOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AppendOnlyAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """View-only for everyone: the records are written by the claims service alone."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Claim)

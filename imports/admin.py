@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from staff.admin_mixins import ReadOnlyAdminMixin
 from staff.scope import certno_for, scope_for_user
 
 from .columns import KINDS
@@ -37,7 +38,7 @@ def can_import(user, kind: str) -> bool:
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "kind", "file_name", "status", "progress", "rows_written", "rows_skipped", "error_count",
                     "rows_per_second", "created_by", "created_at", "actions_column")
     list_filter = ("kind", "status", "dry_run")
@@ -50,15 +51,6 @@ class ImportJobAdmin(admin.ModelAdmin):
         if request.user.is_superuser or scope_for_user(request.user).everything:
             return queryset
         return queryset.filter(created_by=request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff and (any(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from imports.admin_mixins import ExportFilteredMixin
 from imports.resources import MemberResource
-from staff.admin_mixins import (ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
+from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
                                 ServiceFormAdminMixin, export_certno, masked_certno_column, plain,
                                 scoped_regions_and_districts)
 from staff.scope import can_see_full_certno, mask_certno
@@ -67,22 +67,13 @@ def person_type_label(obj) -> str:
     return f"{obj.psn_type} {label}" if label else obj.psn_type
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """History shown on the member page: nothing added, changed or deleted from here."""
 
     extra = 0
     can_delete = False
     show_change_link = False
     template = "admin/members/history_inline.html"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SignUpHistoryInline(ReadOnlyInline):

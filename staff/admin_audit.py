@@ -7,6 +7,7 @@ import json
 import re
 
 from django.contrib import admin
+from .admin_mixins import ReadOnlyAdminMixin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -17,15 +18,8 @@ CERTNO_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 _viewer: contextvars.ContextVar = contextvars.ContextVar("audit_admin_viewer", default=None)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class _ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Logs are written by the system only; nobody edits or deletes them."""
 
 
 def _shown(user, value) -> str:

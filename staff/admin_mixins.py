@@ -268,3 +268,17 @@ class ServiceFormAdminMixin:
 
     def service_save(self, request, obj, data, changed, *, adding):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class ReadOnlyAdminMixin:
+    """View-only for everyone, superusers included: for records that only a service writes (claims,
+    runs, ledgers, audit logs, import jobs) or that are history. Works for ModelAdmin and inlines."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

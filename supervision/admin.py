@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from staff.admin_mixins import ScopedAdminMixin, masked_certno_column, scoped_region_codes
+from staff.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, masked_certno_column, scoped_region_codes
 from staff.scope import scope_for_user
 from supervision.models import InpatientStay, ProviderIndicator, SupervisionSettings, Warning, WarningEvent
 
@@ -63,19 +63,9 @@ class InpatientStayAdmin(ScopedAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ProviderIndicator)
-class ProviderIndicatorAdmin(ReadOnlyMixin, ScopedAdminMixin, admin.ModelAdmin):
+class ProviderIndicatorAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("period", "provider", "level", "visits", "members", "avg_cost", "fund_per_member",
                     "self_paid_share", "exam_share", "out_of_catalogue_share", "growth_mom", "growth_yoy")
     list_filter = ("period", "level")
@@ -83,7 +73,7 @@ class ProviderIndicatorAdmin(ReadOnlyMixin, ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("provider__fixmedins_code",)
 
 
-class WarningEventInline(ReadOnlyMixin, admin.TabularInline):
+class WarningEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = WarningEvent
     extra = 0
     fields = ("at", "action", "from_status", "to_status", "actor", "owner", "note")
@@ -91,7 +81,7 @@ class WarningEventInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Warning)
-class WarningAdmin(ReadOnlyMixin, ScopedAdminMixin, admin.ModelAdmin):
+class WarningAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("period", "provider", "kind", "indicator", "subject", "status", "owner", "page")
     list_filter = ("status", "kind", "period")
     list_select_related = ("provider", "owner")
