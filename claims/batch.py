@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import operator
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,8 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.models import Q
 
 from members.models import Member, SignUp
@@ -31,6 +33,7 @@ from policy.selectors import parameters_in_force
 from providers.models import Provider
 
 from . import services
+from .context import ModelColumns, plain_models
 from .facts import (accumulator_buckets, accumulator_store, charged_provider_for, claim_build, decide, inputs_json,
                     signup_facts, signups_on)
 from .models import Accumulator, Claim, ClaimItem
@@ -88,22 +91,68 @@ class BatchOutcome:
     errors: dict[str, list[str]] | None = None
 
 
-def claims_settle_batch(*, requests: Sequence[ClaimRequest], by, chunk_size: int = 2000) -> list[BatchOutcome]:
+def claims_settle_batch(*, requests: Sequence[ClaimRequest], by, chunk_size: int = 2000,
+                        workers: int | None = None) -> list[BatchOutcome]:
     """Settle ``requests`` (any order; each member's visits are taken in visit order). Returns one
     ``BatchOutcome`` per request, in input order. Chunks of about ``chunk_size`` claims commit one
-    by one, each holding whole members."""
+    by one, each holding whole members.
+
+    Called outside a transaction on PostgreSQL, ``workers`` threads (default
+    ``settings.CLAIMS_BATCH_WORKERS``) settle chunks side by side, each on its own connection: a
+    chunk's database work (COPY, index upkeep, commit) then overlaps the next chunk's decisions.
+    Chunks hold disjoint members and each locks its rows in member order, so they neither wait for
+    nor deadlock with one another. Inside a caller's transaction (the all-or-nothing import) there
+    is one connection, so chunks run one after another as savepoints."""
     batch = _Batch(requests=requests, by=by)
+    chunks: list[list[int]] = []
     chunk: list[int] = []
     size = 0
     for member_id in sorted(batch.by_member):
         chunk.append(member_id)
         size += len(batch.by_member[member_id])
         if size >= chunk_size:
-            batch.settle_chunk(chunk)
+            chunks.append(chunk)
             chunk, size = [], 0
     if chunk:
-        batch.settle_chunk(chunk)
+        chunks.append(chunk)
+    if workers is None:
+        workers = settings.CLAIMS_BATCH_WORKERS
+    if workers > 1 and len(chunks) > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        _settle_side_by_side(batch, chunks, workers)
+    else:
+        for chunk in chunks:
+            batch.settle_chunk(chunk)
     return batch.outcomes
+
+
+def _settle_side_by_side(batch: "_Batch", chunks: list[list[int]], workers: int) -> None:
+    """Each thread takes the next chunk until none is left; the first failure stops the others
+    from starting new chunks (chunks already committed stay, as when settling one by one) and is
+    raised here."""
+    pending = iter(chunks)
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            while not failures:
+                with lock:
+                    chunk = next(pending, None)
+                if chunk is None:
+                    return
+                batch.settle_chunk(chunk)
+        except BaseException as exc:  # re-raised in the caller's thread below
+            failures.append(exc)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threads = [threading.Thread(target=work, name=f"claims-batch-{n}") for n in range(min(workers, len(chunks)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 class _Batch:
@@ -151,8 +200,12 @@ class _Batch:
                     if request.idempotency_key and request.idempotency_key in earlier:
                         _replay(outcomes[index], earlier[request.idempotency_key], hashes[index])
                         continue
-                    claim = _decide_one(request, member, self.providers[request.fixmedins_code], history,
-                                        buckets, hashes[index], self.by)
+                    try:
+                        claim = _decide_one(request, member, self.providers[request.fixmedins_code], history,
+                                            buckets, hashes[index], self.by)
+                    except ValidationError as exc:  # the account payment refused (e.g. payer not bound)
+                        outcomes[index].errors = exc.message_dict
+                        continue
                     if request.idempotency_key:
                         earlier[request.idempotency_key] = claim
                     new_claims.append(claim)
@@ -172,7 +225,19 @@ class _Batch:
 
 
 def _members(requests: Iterable[ClaimRequest]) -> dict[tuple[str, str], Member]:
-    wanted = {(r.admdvs, r.certno) for r in requests}
+    wanted = sorted({(r.admdvs, r.certno) for r in requests})
+    if connection.vendor == "postgresql":
+        # One join against the arrays of wanted (region, certno); rows built without the ORM's
+        # per-row work (claims/context.py) — for a file of visits, tens of thousands of members.
+        columns = ModelColumns(Member, "m", connection)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns.sql} FROM {Member._meta.db_table} m JOIN unnest(%s::text[], %s::text[]) "
+                           "AS w(admdvs, certno) ON m.admdvs = w.admdvs AND m.certno = w.certno",
+                           [[a for a, _ in wanted], [c for _, c in wanted]])
+            rows = cursor.fetchall()
+        plain = plain_models()
+        members = [columns.build(row, 0, connection.alias, connection, plain) for row in rows]
+        return {(m.admdvs_id, m.certno): m for m in members}
     by_region: dict[str, set[str]] = defaultdict(set)
     for admdvs, certno in wanted:
         by_region[admdvs].add(certno)
@@ -189,6 +254,8 @@ def _providers(requests: Iterable[ClaimRequest]) -> dict[str, Provider]:
 
 def _lock_accumulators(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
     """Create the missing rows, then lock them all with one SELECT ... FOR UPDATE in member order."""
+    if connection.vendor == "postgresql":
+        return _lock_accumulators_pg(sorted(pairs))
     Accumulator.objects.bulk_create([Accumulator(member_id=m, year=y) for m, y in sorted(pairs)],
                                     ignore_conflicts=True)
     member_ids = sorted({m for m, _ in pairs})
@@ -197,6 +264,38 @@ def _lock_accumulators(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Acc
     if services._LOCKING:
         queryset = queryset.select_for_update()
     return {(a.member_id, a.year): a for a in queryset}
+
+
+def _lock_accumulators_pg(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
+    """The same on PostgreSQL in two plain statements over arrays of the (member, year) pairs (the
+    ORM's bulk_create and IN-list compile cost more than the statements themselves)."""
+    table = Accumulator._meta.db_table
+    members, years = [m for m, _ in pairs], [y for _, y in pairs]
+    lock = " FOR UPDATE OF a" if services._LOCKING else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (member_id, year, fund_paid, buckets, updated_at) "
+            "SELECT m, y, 0, '{}'::jsonb, now() FROM unnest(%s::bigint[], %s::int[]) AS p(m, y) "
+            "ON CONFLICT (member_id, year) DO NOTHING", [members, years])
+        cursor.execute(
+            f"SELECT a.id, a.member_id, a.year, a.fund_paid, a.buckets, a.updated_at FROM {table} a "
+            "JOIN unnest(%s::bigint[], %s::int[]) AS p(m, y) ON a.member_id = p.m AND a.year = p.y "
+            f"ORDER BY a.member_id, a.year{lock}", [members, years])
+        rows = cursor.fetchall()
+    out = {}
+    for pk, member_id, year, fund_paid, buckets, updated_at in rows:
+        row = Accumulator.from_db(connection.alias, _ACCUMULATOR_ATTNAMES,
+                                  [pk, member_id, year, fund_paid, _json_value(buckets), updated_at])
+        out[(member_id, year)] = row
+    return out
+
+
+_ACCUMULATOR_ATTNAMES = ["id", "member_id", "year", "fund_paid", "buckets", "updated_at"]
+
+
+def _json_value(raw):
+    """Django's psycopg setup returns jsonb as text for JSONField to decode."""
+    return json.loads(raw) if isinstance(raw, (str, bytes)) else raw
 
 
 def _replay(outcome: BatchOutcome, existing: Claim, request_hash: str) -> None:
@@ -233,7 +332,15 @@ def _decide_one(request, member, provider, history, buckets, request_hash, by) -
         decision=decision, parameter_set_id=set_id,
         inputs=inputs_json(request, member, provider, signup, before, parameters),
         request_hash=request_hash, by=by, fast=True)
-    services._pay_member_share(claim=claim)
+    if request.acct_used:
+        # The personal account (or a bound relative's, 家庭共济) pays the member share, as in the
+        # one-claim service; a refusal (payer not bound, ...) is this visit's outcome, and its
+        # savepoint leaves no ledger entry and the accumulator as it was.
+        claim.member, claim.provider = member, provider
+        with transaction.atomic():
+            services._pay_member_share(claim=claim, payer_certno=request.acct_payer_certno, by=by)
+    else:
+        services._pay_member_share(claim=claim)  # all cash: nothing to debit
     if decision.deltas:
         buckets[key] = apply_deltas(before, decision.deltas)
     return claim

@@ -96,14 +96,17 @@ class ClaimRequest:
 def parse_money(value: Any) -> Decimal:
     """A non-negative amount with at most 2 decimals, from a string, int or Decimal (never a float
     that JSON parsing produced: the API parses JSON numbers as Decimal)."""
-    if isinstance(value, bool) or value is None or value == "":
-        raise ValueError("请填写金额 (a money amount is required)")
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} 不是金额 (not a money amount)") from None
+    if type(value) is Decimal:  # already parsed (a request built in code, the service's re-check)
+        amount = value
+    else:
+        if isinstance(value, bool) or value is None or value == "":
+            raise ValueError("请填写金额 (a money amount is required)")
+        if isinstance(value, float):
+            value = repr(value)
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} 不是金额 (not a money amount)") from None
     if not amount.is_finite():
         raise ValueError(f"{value!r} 不是金额 (not a money amount)")
     if amount < 0:

@@ -24,12 +24,13 @@ from django.http import Http404
 
 from config.errors import Conflict
 from members.models import Member, SignUp
-from policy.rules import region_module
+from policy.rules import REGIONS
 from policy.rules.common import apply_deltas, negate_deltas
 from policy.selectors import parameters_in_force
 from providers.models import Provider
 from staff.scope import scope_for_user
 
+from .context import claim_context_lock
 from .facts import (accumulator_buckets, accumulator_store, charged_provider_for, claim_build, decide,
                     inputs_json, signup_facts, signups_on)
 from .models import Accumulator, Claim, ClaimItem
@@ -51,15 +52,6 @@ _ACCUMULATOR_LOCKED = PreparedGet(
 _ACCUMULATOR_UNLOCKED = PreparedGet(
     lambda member_id, year: Accumulator.objects.filter(member_id=member_id, year=year),
     member_id=987654321987, year=32001)
-# Steady state (the row exists): the member is read with its locked accumulator row, one statement.
-_LOCKED_WITH_MEMBER = PreparedGet(
-    lambda admdvs, certno, year: Accumulator.objects.select_related("member").select_for_update(of=("self",))
-    .filter(member__admdvs_id=admdvs, member__certno=certno, year=year),
-    admdvs="\x00admdvs", certno="\x00certno", year=32001)
-_UNLOCKED_WITH_MEMBER = PreparedGet(
-    lambda admdvs, certno, year: Accumulator.objects.select_related("member")
-    .filter(member__admdvs_id=admdvs, member__certno=certno, year=year),
-    admdvs="\x00admdvs", certno="\x00certno", year=32001)
 # The member's whole sign-up history (a few rows): the rule of members.selectors applies to it
 # (signup_in_effect: latest effective_from <= day, then the later request; member_first_signup).
 _SIGNUPS = PreparedGet(
@@ -179,12 +171,11 @@ def claim_settle(*, request: ClaimRequest, by) -> tuple[Claim, bool]:
         existing = _replay(key=request.idempotency_key, request_hash=request_hash, by=by)
         if existing is not None:
             return existing, False
-    provider = provider_for_claim(code=request.fixmedins_code)
     try:
         with transaction.atomic():
-            member, accumulator = _member_and_lock(request=request, by=by)
+            member, provider, accumulator, signups = _context_locked(request=request, by=by)
             return _settle_locked(request=request, member=member, provider=provider, accumulator=accumulator,
-                                  request_hash=request_hash, by=by), True
+                                  signups=signups, request_hash=request_hash, by=by), True
     except IntegrityError:
         # Another request with the same idempotency key committed between our check and insert.
         if request.idempotency_key:
@@ -194,32 +185,39 @@ def claim_settle(*, request: ClaimRequest, by) -> tuple[Claim, bool]:
         raise
 
 
-def _member_and_lock(*, request: ClaimRequest, by) -> tuple[Member, Accumulator]:
-    """The member (400 if unknown or out of scope) and their locked accumulator row for the visit's
-    year; one statement when the row exists, else member lookup, row creation, lock."""
+def _context_locked(*, request: ClaimRequest, by) -> tuple[Member, Provider, Accumulator, list[SignUp] | None]:
+    """The provider (400 if unknown), the member (400 if unknown or out of scope), their locked
+    accumulator row for the visit's year and, in sign-up regions, their sign-up history. One
+    statement when the row exists (claims/context.py); else lookups, row creation, lock."""
     year = request.visit_local.year
-    prepared = _LOCKED_WITH_MEMBER if _LOCKING else _UNLOCKED_WITH_MEMBER
-    accumulator = prepared.get(admdvs=request.admdvs, certno=request.certno, year=year)
-    if accumulator is not None:
-        member = accumulator.member
-        if not scope_of(by).covers(admdvs=member.admdvs_id, district=member.district_id):
-            raise ValidationError({"certno": [f"统筹区 {request.admdvs} 无此参保人 (no such member in this region)"]})
-        return member, accumulator
-    member = member_for_claim(admdvs=request.admdvs, certno=request.certno, by=by)
-    return member, accumulator_lock(member_id=member.pk, year=year)
+    region = REGIONS.get(request.admdvs)  # an unknown region has no such member: 400 below
+    has_signup = bool(region and region.HAS_SIGNUP)
+    context = claim_context_lock(code=request.fixmedins_code, admdvs=request.admdvs, certno=request.certno,
+                                 year=year, signups=has_signup, lock=_LOCKING)
+    if context is None:
+        provider = provider_for_claim(code=request.fixmedins_code)
+        member = member_for_claim(admdvs=request.admdvs, certno=request.certno, by=by)
+        accumulator = accumulator_lock(member_id=member.pk, year=year)
+        return member, provider, accumulator, (_SIGNUPS.all(member_id=member.pk) if has_signup else None)
+    if context.provider is None:
+        raise ValidationError({"fixmedins_code": [f"定点机构 {request.fixmedins_code} 不存在 (no such provider)"]})
+    member = context.member
+    if not scope_of(by).covers(admdvs=member.admdvs_id, district=member.district_id):
+        raise ValidationError({"certno": [f"统筹区 {request.admdvs} 无此参保人 (no such member in this region)"]})
+    return member, context.provider, context.accumulator, (context.signups if has_signup else None)
 
 
-def _signup_for(member: Member, day) -> tuple:
-    if not region_module(member.admdvs_id).HAS_SIGNUP:
+def _signup_for(signups: list[SignUp] | None, day) -> tuple:
+    if signups is None:
         return None, None
-    in_effect, first = signups_on(_SIGNUPS.all(member_id=member.pk), day)
+    in_effect, first = signups_on(signups, day)
     return signup_facts(in_effect, first), (in_effect.provider if in_effect else None)
 
 
 def _settle_locked(*, request: ClaimRequest, member: Member, provider: Provider, accumulator: Accumulator,
-                   request_hash: str, by) -> Claim:
+                   signups: list[SignUp] | None, request_hash: str, by) -> Claim:
     day = request.visit_local.date()
-    signup, signup_provider = _signup_for(member, day)
+    signup, signup_provider = _signup_for(signups, day)
     parameters = parameters_in_force(admdvs=member.admdvs_id, day=day)
     buckets = accumulator_buckets(accumulator)
     decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,

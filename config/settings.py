@@ -134,6 +134,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: eager in the embedded default, Redis otherwise.
+# Threads (each with its own connection) that settle a file of visits side by side on PostgreSQL,
+# when the batch runs outside a transaction (claims/batch.py). More than the database's cores helps
+# nothing.
+CLAIMS_BATCH_WORKERS = int(os.environ.get("CLAIMS_BATCH_WORKERS", "2"))
+
 REDIS_URL = os.environ.get("REDIS_URL")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True

@@ -3,10 +3,23 @@
 # Debian's packages when missing. Prints the DATABASE_URL / REDIS_URL exports to stdout.
 #   eval "$(scripts/services.sh start)"      # then: make test, bench, worker...
 #   scripts/services.sh stop
+#   scripts/services.sh start --durable   # a second cluster (port 54330) with production durability
+#
+# The default cluster trades durability for speed (fsync, synchronous_commit and full_page_writes off):
+# right for tests, wrong for measuring what a commit costs. Benchmarks whose figures depend on the
+# commit (bench/run.py claims) are run against the --durable cluster, which keeps PostgreSQL's
+# defaults as a production server would.
 set -euo pipefail
-PGPORT=${PGPORT:-54329}
+DURABLE=0
+if [ "${2:-}" = "--durable" ]; then DURABLE=1; fi
+if [ $DURABLE = 1 ]; then
+  PGPORT=${PGPORT:-54330}
+  STATE=${SERVICES_DIR:-/tmp/ybjb-services-durable}
+else
+  PGPORT=${PGPORT:-54329}
+  STATE=${SERVICES_DIR:-/tmp/ybjb-services}
+fi
 REDISPORT=${REDISPORT:-63799}
-STATE=${SERVICES_DIR:-/tmp/ybjb-services}
 log() { echo "services: $*" >&2; }
 
 ensure_packages() {
@@ -43,11 +56,11 @@ max_connections = 200
 shared_buffers = 512MB
 work_mem = 64MB
 maintenance_work_mem = 256MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 max_wal_size = 4GB
 CONF
+    if [ $DURABLE = 0 ]; then
+      printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >> "$STATE/pg/postgresql.conf"
+    fi
   fi
   if ! as_postgres "$bin/pg_ctl" -D "$STATE/pg" status >/dev/null 2>&1; then
     as_postgres "$bin/pg_ctl" -D "$STATE/pg" -l "$STATE/pg.log" -w start >/dev/null

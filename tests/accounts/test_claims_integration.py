@@ -71,3 +71,27 @@ def test_claim_paid_from_relatives_account_and_refusals_write_nothing(db, api_cl
     # and: without acct_used the account is untouched
     cash = api_client.post("/api/v1/claims/", claim_body(holder, clinic, acct_used=False), format="json")
     assert (cash.json()["acct_pay"], cash.json()["psn_cash_pay"]) == ("0.00", "130.00")
+
+
+def test_batch_pays_from_relatives_account_and_refuses_an_unbound_payer(db):
+    # given: a holder with 100.00, a bound spouse and an unbound colleague
+    from claims.batch import claims_settle_batch
+    from claims.requests import claim_request_parse
+
+    holder = employee(NANYANG, base="5000.00")
+    account_credit_month(admdvs=NANYANG, period="2024-01", by=None)
+    spouse = employee(NANYANG, base=None, birth=date(1972, 2, 2))
+    colleague = employee(NANYANG, base=None, birth=date(1975, 3, 3))
+    relative_bind(holder=holder, relative_certno=spouse.certno, relation="spouse", consented_on=date(2024, 1, 2))
+    clinic = make_provider(admdvs=NANYANG, level="1", kind="township")
+    requests = [claim_request_parse(claim_body(spouse, clinic, acct_payer_certno=holder.certno)),
+                claim_request_parse(claim_body(colleague, clinic, acct_payer_certno=holder.certno))]
+    # when: the file of visits goes through the batch path
+    paid, refused = claims_settle_batch(requests=requests, by=None)
+    # then: the spouse's share is paid from the holder's account (as through the API) ...
+    assert (paid.claim.acct_pay, paid.claim.psn_cash_pay) == (Decimal("100.00"), Decimal("30.00"))
+    assert AccountEntry.objects.get(kind="debit").beneficiary_certno == spouse.certno
+    assert Account.objects.get(member=holder).balance == Decimal("0.00")
+    # ... and the unbound payer refuses that visit alone, naming the field, writing no claim for it
+    assert refused.claim is None and "acct_payer_certno" in refused.errors
+    assert not colleague.claims.exists() and AccountEntry.objects.filter(kind="debit").count() == 1

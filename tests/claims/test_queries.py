@@ -23,18 +23,32 @@ def expected(*statements_: str) -> list[str]:
     return list(statements_)
 
 
-def test_settle_is_provider_then_locked_member_then_insert_update(city_admin):
+def test_settle_is_one_read_then_insert_update(city_admin):
     member = make_member(admdvs="370300")
     provider = make_provider(admdvs="370300", level="2", kind="hospital")
     claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-01T10:00"), by=city_admin)
     with CaptureQueriesContext(connection) as captured:
         claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-02T10:00",
                                          inscp="900.00"), by=city_admin)
-    # provider; member with the locked accumulator row; the record and the accumulator
-    assert statements(captured) == expected("SELECT", "SELECT", "INSERT", "UPDATE")
+    # member, locked accumulator row and provider in one read; the record and the accumulator
+    assert statements(captured) == expected("SELECT", "INSERT", "UPDATE")
 
 
-def test_signup_regions_add_one_query(city_admin):
+def test_first_claim_of_the_year_looks_up_creates_and_locks(city_admin):
+    # given the region's parameters already read once (they are cached per process)
+    provider = make_provider(admdvs="370300", level="2", kind="hospital")
+    claim_settle(request=request_for(member=make_member(admdvs="370300"), provider=provider,
+                                     visit_at="2024-03-01T10:00"), by=city_admin)
+    member = make_member(admdvs="370300")
+    with CaptureQueriesContext(connection) as captured:
+        claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-01T10:00"),
+                     by=city_admin)
+    # the one read finds no row; provider; member; the row looked up, created, locked; record and row
+    assert statements(captured) == expected("SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "SELECT", "INSERT",
+                                            "UPDATE")
+
+
+def test_signup_regions_read_the_history_in_the_same_statement(city_admin):
     member = make_member(admdvs="441600")
     provider = make_provider(admdvs="441600", level="2", kind="hospital")
     make_signup(member=member, provider=provider, effective_from=date(2024, 1, 1))
@@ -42,7 +56,7 @@ def test_signup_regions_add_one_query(city_admin):
     with CaptureQueriesContext(connection) as captured:
         claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-02T10:00"),
                      by=city_admin)
-    assert statements(captured) == expected("SELECT", "SELECT", "SELECT", "INSERT", "UPDATE")
+    assert statements(captured) == expected("SELECT", "INSERT", "UPDATE")
 
 
 def test_list_endpoint_has_no_n_plus_one(api_client, city_admin):
