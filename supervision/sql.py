@@ -4,7 +4,9 @@ per-provider aggregate rows or the few flagged claims.
 
 Portable across SQLite (embedded default) and PostgreSQL. The one vendor difference is the money sum:
 PostgreSQL sums ``numeric`` exactly; SQLite keeps decimals as REAL, so there the sum is taken over
-integer fen (``ROUND(x * 100)``), which is exact for amounts with 2 places.
+integer fen (``ROUND(x * 100)``), which is exact for amounts with 2 places. On PostgreSQL, the month's
+aggregates (``claim_aggregates``) read supervision's own indexes instead, in one statement
+(``supervision.month_index``); the tests run both paths and hold them to the same figures.
 
 **Counted claims** ("effective"): the month's originals that are not themselves reversals and have not
 been reversed. A reversal row and its original cancel out, so neither counts — whatever month the
@@ -20,10 +22,12 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import connection, transaction
 
+from supervision.periods import month_add
+
 CENT = Decimal("0.01")
 
 
-def _claim_table() -> str:
+def claim_table() -> str:
     return apps.get_model("claims", "Claim")._meta.db_table
 
 
@@ -51,7 +55,7 @@ def money_value(raw) -> Decimal:
 
 def effective_where(alias: str = "c") -> str:
     """WHERE clause of the counted claims of a region and month; params: admdvs, start, end."""
-    table = _claim_table()
+    table = claim_table()
     return (f"{alias}.admdvs = %s AND {alias}.visit_date >= %s AND {alias}.visit_date < %s "
             f"AND {alias}.reverses_id IS NULL AND {alias}.status <> 'reversal' "
             f"AND NOT EXISTS (SELECT 1 FROM {table} r WHERE r.reverses_id = {alias}.id AND r.reverses_id IS NOT NULL)")
@@ -77,9 +81,9 @@ PG_SETTINGS = {"jit": "off", "work_mem": "256MB", "enable_mergejoin": "off"}
 
 @contextmanager
 def _tuned(cursor, extra: dict[str, str] | None = None):
-    """PostgreSQL only, for the length of one statement: memory for a month-sized sort/hash (COUNT
-    DISTINCT), no JIT (a fixed ~0.5 s compile these one-off statements never win back), and a hash
-    anti-join against the reversals instead of a merge join that forces an ordered index scan."""
+    """PostgreSQL only, for the length of one statement: memory for a month-sized sort/hash, no JIT (a
+    fixed ~0.5 s compile these one-off statements never win back), and a hash anti-join against the
+    reversals instead of a merge join that forces an ordered index scan (``effective_where``)."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -92,49 +96,69 @@ def _tuned(cursor, extra: dict[str, str] | None = None):
             cursor.execute(f"SET LOCAL {name} TO DEFAULT")
 
 
-def _fetch(sql: str, params: list, pg_settings: dict[str, str] | None = None) -> list[tuple]:
+def fetch(sql: str, params: list, pg_settings: dict[str, str] | None = None) -> list[tuple]:
     with connection.cursor() as cursor, _tuned(cursor, pg_settings):
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def claim_aggregates(*, admdvs: str, start: date, end: date, max_per_day: int) -> dict[int, dict]:
-    """Per treating provider: visits, total, self-paid parts, fund payment and the fee-detail sums
-    (one hash aggregate), then distinct members and the (member, day) groups with more than
-    ``max_per_day`` visits from one sort of the month by (provider, member, day) — cheaper than
-    COUNT(DISTINCT) plus a separate GROUP BY.
+    """Per treating provider: visits, total, self-paid parts, fund payment, the fee-detail sums, distinct
+    members and the (member, day) groups with more than ``max_per_day`` visits.
 
     Fee details come from the per-claim sums written with each claim (``Claim.itemised_amount``,
     ``exam_amount``, ``out_of_catalogue_amount``), so the same pass over the claims yields them, with
     no join to the claim items. ``items`` is then {"item_amt", "exam_amt", "out_of_catalogue_amt"}
     over the counted claims that carried fee details, or None when none did (or without the
-    fee-detail table)."""
-    where = effective_where("c")
+    fee-detail table).
+
+    PostgreSQL, for a calendar month: through supervision's month indexes (``supervision.month_index``);
+    otherwise (SQLite, or any other range) the portable pair of statements. Both give the same rows:
+    (provider_id, visits, total, self-paid, fund, claims with details, items, exam, out-of-catalogue,
+    members, repeat-visit days)."""
     itemised = claim_item_table() is not None
-    item_columns = (f", SUM(CASE WHEN c.itemised_amount <> 0 THEN 1 ELSE 0 END), {money_sum('c.itemised_amount')}, "
-                    f"{money_sum('c.exam_amount')}, {money_sum('c.out_of_catalogue_amount')}") if itemised else ""
-    sums = (f"SELECT c.provider_id, COUNT(*), {money_sum('c.medfee_sumamt')}, "
-            f"{money_sum('c.fulamt_ownpay_amt + c.overlmt_selfpay + c.preselfpay_amt')}, {money_sum('c.hifp_pay')}"
-            f"{item_columns} FROM {_claim_table()} c WHERE {where} GROUP BY c.provider_id")
-    people = (f"SELECT pm.provider_id, COUNT(*), SUM(pm.repeat_days) FROM ("
-              f" SELECT d.provider_id, d.member_id, SUM(CASE WHEN d.n > %s THEN 1 ELSE 0 END) AS repeat_days FROM ("
-              f"  SELECT c.provider_id, c.member_id, c.visit_date, COUNT(*) AS n FROM {_claim_table()} c"
-              f"  WHERE {where} GROUP BY c.provider_id, c.member_id, c.visit_date) d"
-              f" GROUP BY d.provider_id, d.member_id) pm GROUP BY pm.provider_id")
+    if connection.vendor == "postgresql" and start.day == 1 and end == month_add(start, 1):
+        from supervision.month_index import month_aggregates   # it builds on this module's helpers
+
+        rows = month_aggregates(admdvs=admdvs, month=start, max_per_day=max_per_day, itemised=itemised)
+    else:
+        rows = _portable_statements(admdvs=admdvs, start=start, end=end, max_per_day=max_per_day, itemised=itemised)
     result = {}
-    for row in _fetch(sums, [admdvs, start, end]):
+    for provider_id, visits, total, selfpaid, fund, with_items, item, exam, ooc, members, repeat_days in rows:
         items = None
-        if itemised and row[5]:
-            items = {"item_amt": money_value(row[6]), "exam_amt": money_value(row[7]),
-                     "out_of_catalogue_amt": money_value(row[8])}
-        result[row[0]] = {"visits": row[1], "medfee_sumamt": money_value(row[2]),
-                          "selfpaid_amt": money_value(row[3]), "hifp_pay": money_value(row[4]), "items": items}
-    # nearly every (provider, member, day) is its own group: one sort serves all three levels, a hash
-    # aggregate would spill
-    for provider_id, members, repeat_days in _fetch(people, [max_per_day, admdvs, start, end],
-                                                    pg_settings={"enable_hashagg": "off"}):
-        result[provider_id].update(members=members, repeat_visit_days=int(repeat_days or 0))
+        if itemised and with_items:
+            items = {"item_amt": money_value(item), "exam_amt": money_value(exam),
+                     "out_of_catalogue_amt": money_value(ooc)}
+        result[provider_id] = {"visits": visits, "medfee_sumamt": money_value(total),
+                               "selfpaid_amt": money_value(selfpaid), "hifp_pay": money_value(fund), "items": items,
+                               "members": members, "repeat_visit_days": int(repeat_days or 0)}
     return result
+
+
+def people_sql(where: str) -> str:
+    """Distinct members and repeat-visit days per provider, from one GROUP BY (provider, member, day):
+    nearly every such group is one visit, so the (provider, member) level would be as large again —
+    COUNT(DISTINCT member_id) per provider sorts only the member ids of one provider at a time.
+    Params: max_per_day, then those of ``where``."""
+    return (f"SELECT d.provider_id, COUNT(DISTINCT d.member_id) AS members,"
+            f" SUM(CASE WHEN d.n > %s THEN 1 ELSE 0 END) AS repeat_days FROM ("
+            f" SELECT c.provider_id, c.member_id, c.visit_date, COUNT(*) AS n FROM {claim_table()} c"
+            f" WHERE {where} GROUP BY c.provider_id, c.member_id, c.visit_date) d GROUP BY d.provider_id")
+
+
+def _portable_statements(*, admdvs: str, start: date, end: date, max_per_day: int, itemised: bool) -> list[tuple]:
+    """The sums (one hash aggregate) and the people statement over ``effective_where``, joined by
+    provider in Python."""
+    where = effective_where("c")
+    item_columns = (f"SUM(CASE WHEN c.itemised_amount <> 0 THEN 1 ELSE 0 END), {money_sum('c.itemised_amount')}, "
+                    f"{money_sum('c.exam_amount')}, {money_sum('c.out_of_catalogue_amount')}") if itemised \
+        else "0, 0, 0, 0"
+    sums = (f"SELECT c.provider_id, COUNT(*), {money_sum('c.medfee_sumamt')}, "
+            f"{money_sum('c.fulamt_ownpay_amt + c.overlmt_selfpay + c.preselfpay_amt')}, {money_sum('c.hifp_pay')}, "
+            f"{item_columns} FROM {claim_table()} c WHERE {where} GROUP BY c.provider_id")
+    people = {provider_id: (members, repeat_days) for provider_id, members, repeat_days
+              in fetch(people_sql(where), [max_per_day, admdvs, start, end])}
+    return [row + people[row[0]] for row in fetch(sums, [admdvs, start, end])]
 
 
 def peer_percentiles(*, table: str, column: str, places: int, admdvs: str, period: date,
@@ -153,7 +177,7 @@ def peer_percentiles(*, table: str, column: str, places: int, admdvs: str, perio
            f" WHERE rn * 10000 >= %s * n GROUP BY level, n")
     exponent = Decimal(1).scaleb(-places)
     return {level: (count, Decimal(str(value)).quantize(exponent))
-            for level, count, value in _fetch(sql, [admdvs, period, scaled])}
+            for level, count, value in fetch(sql, [admdvs, period, scaled])}
 
 
 def repeat_visit_claims(*, admdvs: str, start: date, end: date, max_per_day: int,
@@ -162,12 +186,12 @@ def repeat_visit_claims(*, admdvs: str, start: date, end: date, max_per_day: int
     ``provider_ids`` (those whose indicator row counted such groups, so only their claims are read,
     through the (provider, visit_date) index):
     (provider_id, member_id, visit_date, setl_id, medfee_sumamt, hifp_pay)."""
-    table = _claim_table()
+    table = claim_table()
     claims: list[tuple] = []
     for offset in range(0, len(provider_ids), 200):
         chunk = provider_ids[offset:offset + 200]
         marks = ", ".join(["%s"] * len(chunk))
-        claims += _fetch(
+        claims += fetch(
             f"SELECT c.provider_id, c.member_id, c.visit_date, c.setl_id, c.medfee_sumamt, c.hifp_pay, c.visit_at, c.id "
             f"FROM {table} c JOIN (SELECT g.provider_id, g.member_id, g.visit_date FROM {table} g"
             f" WHERE g.provider_id IN ({marks}) AND {effective_where('g')}"
@@ -185,11 +209,11 @@ def inpatient_stay_claims(*, admdvs: str, start: date, end: date, stays_table: s
     (provider_id, member_id, setl_id, visit_date, medfee_sumamt, hifp_pay, stay id, admitted, discharged)."""
     sql = (f"SELECT c.provider_id, c.member_id, c.setl_id, c.visit_date, c.medfee_sumamt, c.hifp_pay, "
            f"s.id, s.admitted_on, s.discharged_on "
-           f"FROM {_claim_table()} c JOIN {stays_table} s ON s.member_id = c.member_id "
+           f"FROM {claim_table()} c JOIN {stays_table} s ON s.member_id = c.member_id "
            f"AND c.visit_date >= s.admitted_on AND (s.discharged_on IS NULL OR c.visit_date <= s.discharged_on) "
            f"WHERE {effective_where('c')} AND (c.exclusion IS NULL OR c.exclusion <> 'inpatient') "
            f"ORDER BY c.id, s.admitted_on")
-    return _fetch(sql, [admdvs, start, end])
+    return fetch(sql, [admdvs, start, end])
 
 
 def after_leaving_claims(*, admdvs: str, start: date, end: date) -> list[tuple]:
@@ -197,6 +221,6 @@ def after_leaving_claims(*, admdvs: str, start: date, end: date) -> list[tuple]:
     (provider_id, member_id, setl_id, visit_date, medfee_sumamt, hifp_pay, left_on)."""
     members = apps.get_model("members", "Member")._meta.db_table
     sql = (f"SELECT c.provider_id, c.member_id, c.setl_id, c.visit_date, c.medfee_sumamt, c.hifp_pay, m.left_on "
-           f"FROM {_claim_table()} c JOIN {members} m ON m.id = c.member_id "
+           f"FROM {claim_table()} c JOIN {members} m ON m.id = c.member_id "
            f"WHERE {effective_where('c')} AND m.left_on IS NOT NULL AND c.visit_date > m.left_on ORDER BY c.id")
-    return _fetch(sql, [admdvs, start, end])
+    return fetch(sql, [admdvs, start, end])

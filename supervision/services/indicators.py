@@ -1,8 +1,8 @@
 """Monthly indicators per provider 机构月度监测指标 (Nanyang 第二十二条(二), Zibo 第十六条).
 
-``indicators_compute`` aggregates one region-month in two GROUP BY statements over the claims (sums,
-including the per-claim fee-detail sums; members and repeat visits) and writes one ``ProviderIndicator``
-per treating provider, replacing the month's rows in one transaction.
+``indicators_compute`` aggregates one region-month with set-based statements over the claims (sums,
+including the per-claim fee-detail sums; members and repeat visits — ``supervision.sql``) and writes
+one ``ProviderIndicator`` per treating provider, replacing the month's rows in one transaction.
 
 Definitions (amounts net of reversals — see ``supervision.sql``):
   visits               counted claims                       members   distinct members among them
@@ -15,11 +15,13 @@ Definitions (amounts net of reversals — see ``supervision.sql``):
   repeat_visit_days    (member, day) groups with more than ``max_visits_per_day`` visits (the settings
                        in force; it also tells warnings_detect which providers to look into)
 Ratios are exact decimals rounded half-up to 4 places; a ratio with a zero (or missing) base is NULL.
-**Reading:** growth compares with the stored rows of those earlier months (compute months in order;
-a provider without a row, or a zero total, there has no growth figure). The item shares use the
-fee-detail total as denominator (``Claim.itemised_amount``, with ``exam_amount`` and
-``out_of_catalogue_amount`` summed per claim when it is written: no join to the claim items), so claims
-sent without details neither dilute nor inflate them.
+**Reading:** growth compares with the stored rows of those earlier months (a provider without a row,
+or a zero total, there has no growth figure). (Re)computing a month also refreshes the growth figures
+that compare with it — the month after, the same month next year — where those months have rows, so
+months may be computed, or re-run, in any order; the warnings of those later months follow on their
+own next run. The item shares use the fee-detail total as denominator (``Claim.itemised_amount``, with
+``exam_amount`` and ``out_of_catalogue_amount`` summed per claim when it is written: no join to the
+claim items), so claims sent without details neither dilute nor inflate them.
 """
 from __future__ import annotations
 
@@ -87,8 +89,42 @@ def indicator_build(*, provider: Provider, period: date, claims: dict, items: di
     )
 
 
+def indicators_growth_refresh(*, admdvs: str, period: date) -> int:
+    """Re-derive the growth figures that compare with ``period``'s stored totals: ``growth_mom`` of the
+    month after and ``growth_yoy`` of the same month a year later, for the rows those months already
+    have (a provider without a row, or with a zero total, in ``period`` gets NULL). Returns the rows
+    whose figure changed; a second call changes nothing.
+
+    Set-based: one read of each month and one bulk UPDATE, the figures computed by ``growth`` — the
+    same Decimal half-up rounding as ``indicator_build`` on both databases (SQLite keeps decimals as
+    REAL, so the SQL could not round the same way). Call inside a transaction: it takes each later
+    month's lock (always after the earlier month's: locks are taken in period order, no deadlock) so
+    that a concurrent compute of that month cannot write growth against the totals being replaced."""
+    totals = dict(ProviderIndicator.objects.filter(admdvs_id=admdvs, period=period)
+                  .values_list("provider_id", "medfee_sumamt"))
+    changed = 0
+    for months, field in ((1, "growth_mom"), (12, "growth_yoy")):
+        later = month_add(period, months)
+        period_lock(admdvs=admdvs, period=later)
+        rows = []
+        for row in ProviderIndicator.objects.filter(admdvs_id=admdvs, period=later).only(
+                "id", "provider_id", "medfee_sumamt", field):
+            value = growth(row.medfee_sumamt, totals.get(row.provider_id))
+            if getattr(row, field) != value:
+                setattr(row, field, value)
+                rows.append(row)
+        ProviderIndicator.objects.bulk_update(rows, [field], batch_size=500)
+        changed += len(rows)
+    return changed
+
+
 def indicators_compute(*, admdvs: str, period: date) -> int:
-    """(Re)compute the region's indicators for the month starting ``period``; returns the row count."""
+    """(Re)compute the region's indicators for the month starting ``period``; returns the row count.
+
+    The month's rows are replaced, and the growth figures of the month after and of the same month
+    next year that compare with them are refreshed (``indicators_growth_refresh``), in one transaction.
+    The earlier months' totals are read under the month's lock, so a concurrent re-run of the month
+    before cannot slip stale figures in between."""
     start, end = period, month_add(period, 1)
     settings = supervision_settings_for(admdvs=admdvs, period=period)
     with sql.month_snapshot():
@@ -97,20 +133,21 @@ def indicators_compute(*, admdvs: str, period: date) -> int:
     if settings is None:
         for figures in claims.values():
             figures["repeat_visit_days"] = None
-    providers = Provider.objects.filter(pk__in=list(claims), admdvs_id=admdvs).only(
-        "id", "admdvs_id", "district_id", "dedc_hosp_lv")
-    previous = dict(ProviderIndicator.objects.filter(admdvs_id=admdvs, period=month_add(period, -1))
-                    .values_list("provider_id", "medfee_sumamt"))
-    last_year = dict(ProviderIndicator.objects.filter(admdvs_id=admdvs, period=month_add(period, -12))
-                     .values_list("provider_id", "medfee_sumamt"))
-    rows = [
-        indicator_build(provider=provider, period=period, claims=claims[provider.pk],
-                        items=claims[provider.pk]["items"], previous=previous.get(provider.pk),
-                        last_year=last_year.get(provider.pk))
-        for provider in providers
-    ]
+    providers = list(Provider.objects.filter(pk__in=list(claims), admdvs_id=admdvs).only(
+        "id", "admdvs_id", "district_id", "dedc_hosp_lv"))
     with transaction.atomic():
         period_lock(admdvs=admdvs, period=period)
+        previous = dict(ProviderIndicator.objects.filter(admdvs_id=admdvs, period=month_add(period, -1))
+                        .values_list("provider_id", "medfee_sumamt"))
+        last_year = dict(ProviderIndicator.objects.filter(admdvs_id=admdvs, period=month_add(period, -12))
+                         .values_list("provider_id", "medfee_sumamt"))
+        rows = [
+            indicator_build(provider=provider, period=period, claims=claims[provider.pk],
+                            items=claims[provider.pk]["items"], previous=previous.get(provider.pk),
+                            last_year=last_year.get(provider.pk))
+            for provider in providers
+        ]
         ProviderIndicator.objects.filter(admdvs_id=admdvs, period=period).delete()
         ProviderIndicator.objects.bulk_create(rows, batch_size=500)
+        indicators_growth_refresh(admdvs=admdvs, period=period)
     return len(rows)

@@ -136,3 +136,58 @@ def test_given_no_supervision_settings_when_computed_then_repeat_days_unknown_an
     result = supervision_period_run(admdvs=NY, period=MARCH)
     assert ProviderIndicator.objects.get(provider=p).repeat_visit_days is None
     assert result["warnings"]["skipped_no_settings"] == 1
+
+
+@needs_items
+def test_given_reversals_inside_repeat_groups_when_computed_then_members_and_repeat_days_count_what_remains():
+    # Given max_visits_per_day 2 and at provider p, every visit total 10.00, fund 6.00, self-paid
+    # 1.00 + 0.50 + 0.20, items exam/01 4.00 and drug/03 6.00:
+    #   m1 03-05 three visits, one reversed -> two remain: no longer a repeat day
+    #   m1 03-06 four visits, one reversed  -> three remain: a repeat day
+    #   m2 03-07 one visit, reversed        -> m2 has no counted visit: not a member
+    #   m3 03-08 three visits               -> a repeat day
+    #   m3 03-09 two visits, both reversed  -> nothing that day, m3 still a member
+    p = make_provider(admdvs=NY)
+    m1, m2, m3 = (make_member(admdvs=NY) for _ in range(3))
+
+    def visits(member, day, count, reversed_count=0):
+        made = [make_claim(member=member, provider=p, day=date(2024, 3, day), total="10.00", fund="6.00",
+                           ownpay="1.00", overlmt="0.50", preself="0.20", hour=8 + n,
+                           items=[("exam", "01", "4.00"), ("drug", "03", "6.00")]) for n in range(count)]
+        for claim in made[:reversed_count]:
+            reverse_claim(claim)
+
+    visits(m1, 5, 3, 1)
+    visits(m1, 6, 4, 1)
+    visits(m2, 7, 1, 1)
+    visits(m3, 8, 3)
+    visits(m3, 9, 2, 2)
+    # When
+    indicators_compute(admdvs=NY, period=MARCH)
+    # Then  8 counted visits (2 + 3 + 0 + 3 + 0)
+    row = ProviderIndicator.objects.get(provider=p, period=MARCH)
+    assert (row.visits, row.members, row.repeat_visit_days) == (8, 2, 2)   # m1, m3; (m1, 03-06), (m3, 03-08)
+    assert (row.medfee_sumamt, row.hifp_pay, row.selfpaid_amt) == (Decimal("80.00"), Decimal("48.00"),
+                                                                    Decimal("13.60"))   # 8 x 1.70
+    assert (row.item_amt, row.exam_amt, row.out_of_catalogue_amt) == (Decimal("80.00"), Decimal("32.00"),
+                                                                       Decimal("48.00"))
+    assert row.visits_per_member == Decimal("4.0000")
+
+
+@pytest.mark.postgres
+def test_given_more_parallel_workers_when_computed_then_the_provider_ranges_give_the_same_figures(month):
+    # Given four parallel workers: the month is read in two provider ranges (A in the first, B in the
+    # second: the cut is at the region's second provider)
+    a, b = month
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 4")
+    # When
+    assert indicators_compute(admdvs=NY, period=MARCH) == 2
+    # Then the figures of the first test
+    row = ProviderIndicator.objects.get(provider=a, period=MARCH)
+    assert (row.visits, row.members, row.medfee_sumamt, row.selfpaid_amt, row.hifp_pay) == (
+        3, 2, Decimal("180.01"), Decimal("23.00"), Decimal("98.00"))
+    other = ProviderIndicator.objects.get(provider=b, period=MARCH)
+    assert (other.visits, other.members, other.medfee_sumamt) == (1, 1, Decimal("10.00"))
