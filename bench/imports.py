@@ -4,8 +4,11 @@ Generates a members xlsx (default 100 000 rows) and a members csv (default 1 000
 each end to end through ``imports.pipeline`` (read, validate, write) and, on the same rows, three
 references: django-import-export's default row-by-row import (on a sample, extrapolated: said so in
 its line), its bulk mode (use_bulk, batch_size=1000, skip_diff, force_init_instance) and the floor, a
-bare psycopg COPY of the same rows already in final form. Each measurement runs in its own process
-so its peak memory (ru_maxrss) is its own. Output: JSON lines (see bench/common.py).
+bare psycopg COPY of the same rows already in final form (also with the audit rows written by one
+INSERT ... SELECT: the floor of an import that keeps them). Reading alone and reading + validating
+are measured per file too, and each pipeline run reports its database backend's CPU time, so the
+summary can say where a row's time goes. Each measurement runs in its own process so its peak memory
+(ru_maxrss) is its own. Output: JSON lines (see bench/common.py).
 """
 from __future__ import annotations
 
@@ -85,8 +88,21 @@ def reset() -> None:
 
 # ---- phases (each in its own process) ---------------------------------------------------------------
 
+def _backend_cpu_seconds(pid: int | None) -> float | None:
+    """CPU time of a (local) PostgreSQL backend so far, from /proc: the database's share of the work,
+    whatever else the machine is doing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def phase_pipeline(path: str, label: str, audit: str = "audit") -> None:
+    import resource
+
     from django.conf import settings
+    from django.db import connection
 
     from imports.pipeline import run
     from imports.services import EVERYTHING
@@ -95,12 +111,52 @@ def phase_pipeline(path: str, label: str, audit: str = "audit") -> None:
     label = label if audit == "audit" else f"{label}, IMPORTS_MEMBER_AUDIT_ROWS=False (no MemberChange rows)"
 
     reset()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    db_before, python_before = _backend_cpu_seconds(backend), resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     outcome = run(path=path, kind="members", scope=EVERYTHING, job_id=None)
     seconds = time.perf_counter() - started
+    db_after, python_after = _backend_cpu_seconds(backend), resource.getrusage(resource.RUSAGE_SELF)
     assert outcome.ok, (outcome.refused, [e.as_dict() for e in outcome.errors[:5]])
+    python_cpu = (python_after.ru_utime + python_after.ru_stime) - (python_before.ru_utime + python_before.ru_stime)
     emit(bench="import", what=f"pipeline {label}", rows=outcome.rows_done, written=outcome.written,
-         seconds=round(seconds, 2), rows_per_s=round(outcome.rows_done / seconds), peak_rss_mb=peak_rss_mb())
+         seconds=round(seconds, 2), rows_per_s=round(outcome.rows_done / seconds), peak_rss_mb=peak_rss_mb(),
+         python_cpu_s=round(python_cpu, 2),
+         db_cpu_s=None if db_before is None or db_after is None else round(db_after - db_before, 2),
+         note="db_cpu_s: the import's own backend (COPY, audit rows, foreign-key checks); lookups and id "
+              "reservations run on a second connection, not counted")
+
+
+def phase_read(path: str, label: str, validate: str = "read") -> None:
+    """Reading alone, or reading and validating (no database writes): the Python share, per file."""
+    from itertools import islice
+
+    from imports.columns import map_header
+    from imports.context import Context
+    from imports.pipeline import BATCH_ROWS, _fewer_collections, _looks_like_header
+    from imports.readers import open_sheet
+    from imports.rows_members import MemberRows
+    from imports.services import EVERYTHING
+
+    started = time.perf_counter()
+    sheet = open_sheet(path, header_check=_looks_like_header("members"))
+    handler = None
+    if validate == "validate":
+        positions = {name: index for index, name in enumerate(map_header("members", sheet.header)) if name}
+        handler = MemberRows(ctx=Context.load(scope=EVERYTHING), positions=positions, job_id=None, by=None,
+                             write=False)
+    rows, count = iter(sheet.rows), 0
+    with _fewer_collections():  # as in the pipeline's batches
+        while batch := list(islice(rows, BATCH_ROWS)):
+            count += len(batch)
+            if handler is not None:
+                records, failures = handler.parse_batch(batch)
+                assert not failures, failures[:1]
+    seconds = time.perf_counter() - started
+    emit(bench="import", what=f"{'read + validate' if handler else 'read'} only, {label} (no database writes)",
+         rows=count, seconds=round(seconds, 2), rows_per_s=round(count / seconds), peak_rss_mb=peak_rss_mb())
 
 
 def _dataset(path: str, limit: int | None):
@@ -138,7 +194,7 @@ def phase_resource(path: str, bulk: bool, limit: int, total: int) -> None:
          note=f"measured on {len(data)} of {total} rows, time for all rows extrapolated" if len(data) < total else "")
 
 
-def phase_floor(path: str, rows: int) -> None:
+def phase_floor(path: str, rows: int, audit: str = "") -> None:
     from django.db import connection, transaction
 
     reset()
@@ -150,9 +206,19 @@ def phase_floor(path: str, rows: int) -> None:
                 " FROM STDIN WITH (FORMAT csv)") as copy:
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
+        if audit:
+            # The same history the import keeps, written set-based from the loaded rows. ANALYZE first
+            # (as the import does): statistics autovacuum took of the still-empty table would plan the
+            # commit's foreign-key checks as one index scan per row, quadratic.
+            cursor.execute("ANALYZE members_member (id)")
+            cursor.execute("INSERT INTO members_memberchange (member_id, changed_at, changed_by_id, action, before, "
+                           "after) SELECT id, now(), NULL, 'import', '{}', '{\"import_job\": 0}' FROM members_member")
     seconds = time.perf_counter() - started
-    emit(bench="import", what="floor: bare psycopg COPY (rows pre-validated, final form)", rows=rows,
-         seconds=round(seconds, 2), rows_per_s=round(rows / seconds), peak_rss_mb=peak_rss_mb())
+    what = "floor: bare psycopg COPY (rows pre-validated, final form)"
+    if audit:
+        what += " + one INSERT ... SELECT of their MemberChange rows"
+    emit(bench="import", what=what, rows=rows, seconds=round(seconds, 2), rows_per_s=round(rows / seconds),
+         peak_rss_mb=peak_rss_mb())
 
 
 def phase_junk(path: str) -> None:
@@ -193,8 +259,9 @@ def main(argv: list[str]) -> None:
     if options.phase:
         name, *args = options.phase
         {"pipeline": lambda: phase_pipeline(*args),
+         "read": lambda: phase_read(*args),
          "resource": lambda: phase_resource(args[0], args[1] == "bulk", int(args[2]), int(args[3])),
-         "floor": lambda: phase_floor(args[0], int(args[1])),
+         "floor": lambda: phase_floor(args[0], int(args[1]), *args[2:]),
          "junk": lambda: phase_junk(args[0])}[name]()
         return
     if connection.vendor != "postgresql":
@@ -226,6 +293,10 @@ def main(argv: list[str]) -> None:
     results["bulk"] = _child("resource", str(csv_path), "bulk", str(min(options.bulk_rows, options.csv_rows)),
                              str(options.csv_rows))[0]
     results["floor"] = _child("floor", str(floor), str(options.csv_rows))[0]
+    results["floor_audit"] = _child("floor", str(floor), str(options.csv_rows), "audit")[0]
+    for label, path in (("csv", csv_path), ("xlsx", xlsx)):
+        results[f"read_{label}"] = _child("read", str(path), label)[0]
+        results[f"validate_{label}"] = _child("read", str(path), label, "validate")[0]
     _child("junk", str(junk))
     bulk = results["bulk"]["rows_per_s"]
     emit(bench="import", what="summary",
@@ -235,6 +306,27 @@ def main(argv: list[str]) -> None:
          xlsx_vs_bulk=round(results["xlsx"]["rows_per_s"] / bulk, 1), goal_vs_bulk=8,
          csv_vs_floor=round(results["csv"]["rows_per_s"] / results["floor"]["rows_per_s"], 2),
          csv_peak_rss_mb=results["csv"]["peak_rss_mb"], peak_goal_mb=1024,
+         csv_vs_floor_with_audit=round(results["csv"]["rows_per_s"] / results["floor_audit"]["rows_per_s"], 2),
          without_audit_rows={"csv_rows_per_s": results["csv_noaudit"]["rows_per_s"],
                              "xlsx_rows_per_s": results["xlsx_noaudit"]["rows_per_s"],
-                             "csv_vs_floor": round(results["csv_noaudit"]["rows_per_s"] / results["floor"]["rows_per_s"], 2)})
+                             "csv_vs_floor": round(results["csv_noaudit"]["rows_per_s"] / results["floor"]["rows_per_s"], 2)},
+         per_row_us=_per_row_us(results, options.csv_rows, options.xlsx_rows))
+
+
+def _per_row_us(results: dict, csv_rows: int, xlsx_rows: int) -> dict:
+    """Where a row's time goes, in µs of CPU or wall time per row: reading and validating (Python, wall
+    time of those phases alone), the members' COPY with their foreign-key checks and the audit rows
+    (the import's database backend CPU)."""
+    def per_row(seconds, rows):
+        return None if seconds is None else round(seconds * 1e6 / rows, 1)
+
+    figures = {}
+    for label, rows in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        read = 1e6 / results[f"read_{label}"]["rows_per_s"]
+        figures[f"{label}_read"] = round(read, 1)
+        figures[f"{label}_validate"] = round(1e6 / results[f"validate_{label}"]["rows_per_s"] - read, 1)
+        members = per_row(results[f"{label}_noaudit"].get("db_cpu_s"), rows)
+        both = per_row(results[label].get("db_cpu_s"), rows)
+        figures[f"{label}_db_members"] = members
+        figures[f"{label}_db_audit_rows"] = None if members is None or both is None else round(both - members, 1)
+    return figures

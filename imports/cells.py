@@ -70,7 +70,7 @@ def certno_text(value) -> str:
     return text(value).upper()
 
 
-def money(value, *, required: bool = True) -> Decimal | None:
+def money(value, *, required: bool = True, maximum: Decimal = MAX_MONEY) -> Decimal | None:
     """Non-negative amount, at most 2 decimals: '12.50', '１２.５', '1,234.5', '¥8', 12.5 (a float cell
     is read by its shortest decimal repr, which is what was typed)."""
     if value is None or value == "":
@@ -95,8 +95,8 @@ def money(value, *, required: bool = True) -> Decimal | None:
         raise CellError(f"“{raw}”不是金额 (not a money amount)")
     if amount < 0:
         raise CellError("金额不能为负数 (must not be negative)", "range")
-    if amount > MAX_MONEY:
-        raise CellError("金额过大 (amount too large)", "range")
+    if amount > maximum:
+        raise CellError(f"金额过大，最多 {maximum} (amount too large: at most {maximum})", "range")
     if amount != amount.quantize(FEN):
         raise CellError("金额最多两位小数 (at most 2 decimal places)")
     return amount.quantize(FEN)

@@ -67,7 +67,9 @@ def _take_header(sheet: Sheet, header_check) -> None:
 
 
 def _blank(values) -> bool:
-    return all(v is None or v == "" for v in values)
+    # any() settles the usual row in C; a row of falsy values (0, 0.0, False are not blank) is then
+    # looked at cell by cell.
+    return not any(values) and all(v is None or v == "" for v in values)
 
 
 # ---- xlsx -------------------------------------------------------------------------------------------

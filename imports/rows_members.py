@@ -1,14 +1,16 @@
 """Members 参保人: each row checked in memory by the rules of ``members.services`` (certno checksum,
 region/district, insutype vs the region's scheme, psn_type vs insutype, dates), duplicates in the file
-and rows already registered found per batch with one query per region."""
+and rows already registered found per batch with one query."""
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from operator import mul
 from unicodedata import normalize
 
-from members.certno import _CHECK, _WEIGHTS, CertnoError, parse_certno
+from django.db import DatabaseError, connection, connections
+
+from members.certno import _CHECK, CertnoError, parse_certno
+from members.models import Member
 from members.services import PSN_TYPE_PREFIXES, RETIRED_PREFIX
 
 from . import cells
@@ -18,11 +20,28 @@ from .context import Context, RowError, existing_members
 from .loaders import member_loader
 
 HEADERS = {c.field: c.header for c in MEMBERS}
+# The largest base the column holds (members.Member.contribution_base: 12 digits, 2 after the point).
+_BASE_FIELD = Member._meta.get_field("contribution_base")
+MAX_CONTRIBUTION_BASE = Decimal(10) ** (_BASE_FIELD.max_digits - _BASE_FIELD.decimal_places) - cells.FEN
 INSUTYPES = {"310": "职工医保", "390": "城乡居民医保"}
 # Stored fields compared with a row for an already registered member (same → skipped, else refused).
 _FLAGS = {"": False, "否": False, "0": False, "是": True, "1": True}
 COMPARED = ("psn_name", "insutype", "psn_type", "district_id", "enrolled_on", "retired_on", "contribution_base",
             "poverty")
+
+
+def certno_check_char(first17: str) -> str:
+    """GB 11643 MOD 11-2 check character of 17 ASCII digits, in one C call: the weights are 2**(17-i)
+    mod 11 and 13 ≡ 2 (mod 11), so the weighted sum ≡ 2 × (the digits read in base 13) (mod 11).
+    Equal to ``members.certno.check_digit`` for every input (tests/imports compare them)."""
+    return _CHECK[2 * int(first17, 13) % 11]
+
+
+def _side_connection_allowed() -> bool:
+    """An autocommit side connection for the lookups and id reservations: PostgreSQL, and only when the
+    import's transaction will be the outermost one (inside an enclosing transaction, as in tests, another
+    connection could not see the rows that transaction holds)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 class MemberRows:
@@ -32,7 +51,10 @@ class MemberRows:
     def __init__(self, *, ctx: Context, positions: dict[str, int], job_id: int | None, by, write: bool):
         self.ctx = ctx
         self.positions = positions
-        self.seen: dict[tuple[str, str], int] = {}
+        # admdvs (6 characters) + certno → first row: one short string a member, not a tuple of two.
+        self.seen: dict[str, int] = {}
+        self.side_allowed = _side_connection_allowed()  # decided now: the import's transaction is not open yet
+        self.side = None  # opened by the first lookup
         self.loader = member_loader(job_id=job_id, by=by) if write else None
         self.skipped = 0
         self.district_ok: dict[tuple[str, str], bool] = {}
@@ -44,20 +66,38 @@ class MemberRows:
         self.fast_width = 1 + max((p for p in (self.fast_positions or ()) if p is not None), default=0)
 
     def parse(self, number: int, values: list) -> tuple[tuple | None, list[RowError]]:
-        """The fast path accepts the ordinary clean row; anything it is unsure of goes to the full
-        check below, which is the authority (and the only one that writes error messages)."""
-        try:
-            record = self._fast(number, values)
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError):
-            record = None
-        if record is None:
-            return self._checked(number, values)
-        key = (record[1], record[2])
-        first = self.seen.get(key)
-        if first is not None:
-            return self._checked(number, values)
-        self.seen[key] = number
-        return record, []
+        """One row (the pipeline's generic path, e.g. a sheet with formula cells): the same checks as
+        ``parse_batch``."""
+        records, failures = self.parse_batch([(number, values)])
+        return (records[0], []) if records else (None, failures[0][2])
+
+    def parse_batch(self, batch: list[tuple[int, list]]) -> tuple[list[tuple], list[tuple[int, list, list]]]:
+        """The records of a batch's good rows, and (row, values, errors) for the others.
+
+        The fast path accepts the ordinary clean row; anything it is unsure of (or a key seen before in
+        the file) goes to the full check, which is the authority and the only one that writes error
+        messages. One loop for the batch, names bound once: per-row calls and tuples cost as much as
+        the checks themselves."""
+        records: list[tuple] = []
+        failures: list[tuple[int, list, list]] = []
+        fast, checked, seen, keep = self._fast, self._checked, self.seen, records.append
+        for number, values in batch:
+            try:
+                record = fast(number, values)
+            except (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError):
+                record = None
+            if record is not None:
+                key = record[1] + record[2]
+                if key not in seen:
+                    seen[key] = number
+                    keep(record)
+                    continue
+            record, errors = checked(number, values)
+            if errors:
+                failures.append((number, values, errors))
+            else:
+                keep(record)
+        return records, failures
 
     def _fast(self, number: int, v: list):
         i = self.fast_positions
@@ -74,7 +114,7 @@ class MemberRows:
         certno = certno.strip().upper()
         if len(certno) != 18 or not certno.isascii() or not certno[:17].isdigit():
             return None
-        if _CHECK[sum(map(mul, map(int, certno[:17]), _WEIGHTS)) % 11] != certno[17]:
+        if certno_check_char(certno[:17]) != certno[17]:
             return None
         brdy = date(int(certno[6:10]), int(certno[10:12]), int(certno[12:14]))
         today = self.ctx.today
@@ -84,12 +124,15 @@ class MemberRows:
         if not name or len(name) > 50 or name[0] == "=":
             return None
         region = self.ctx.regions.get(admdvs)
-        if region is None or insutype != region.insutype or len(psn_type) != 4 or not psn_type.isdigit() \
-                or psn_type[:2] not in PSN_TYPE_PREFIXES[insutype]:
+        # isascii: str.isdigit() also accepts digits such as "²", which the full check normalises (NFKC).
+        if region is None or insutype != region.insutype or len(psn_type) != 4 or not psn_type.isascii() \
+                or not psn_type.isdigit() or psn_type[:2] not in PSN_TYPE_PREFIXES[insutype]:
             return None
         if not self._district_ok(admdvs, district):
             return None
-        if len(enrolled) != 10 or enrolled[4] != "-":
+        # Exactly the YYYY-MM-DD shape the full check hands to date.fromisoformat (which, since Python
+        # 3.11, would also take week dates such as 2020-W01-1 if only the first dash were checked).
+        if len(enrolled) != 10 or enrolled[4] != "-" or enrolled[7] != "-":
             return None
         enrolled_on = date.fromisoformat(enrolled)
         if enrolled_on < brdy or enrolled_on > today:
@@ -98,7 +141,7 @@ class MemberRows:
             if not base.isascii() or "e" in base or "E" in base:
                 return None
             amount = Decimal(base)
-            if not amount.is_finite() or amount < 0 or amount > cells.MAX_MONEY or amount != amount.quantize(cells.FEN):
+            if not amount.is_finite() or amount < 0 or amount > MAX_CONTRIBUTION_BASE or amount != amount.quantize(cells.FEN):
                 return None
             base = amount.quantize(cells.FEN)
         else:
@@ -183,11 +226,11 @@ class MemberRows:
         if retired_on is not None and psn_type and not (psn_type.startswith(RETIRED_PREFIX) and insutype == "310"):
             fail("retired_on", CellError("只有退休人员（人员类别12xx）才能填写退休办理日期 "
                                          "(only retired employees have a retirement date)", "retired_on"))
-        base = get("contribution_base", cells.money, required=False)
+        base = get("contribution_base", cells.money, required=False, maximum=MAX_CONTRIBUTION_BASE)
         poverty = get("poverty", cells.boolean)
         if errors:
             return None, errors
-        key = (admdvs, facts.certno)
+        key = admdvs + facts.certno
         first = self.seen.get(key)
         if first is not None:
             return None, [RowError(number, HEADERS["certno"], facts.certno,
@@ -198,12 +241,11 @@ class MemberRows:
 
     def check_batch(self, records: list[tuple]) -> tuple[list[tuple], list[RowError]]:
         """Rows already registered: identical → skipped (a re-import writes nothing), else refused."""
-        if self.loader is not None and hasattr(self.loader, "drain"):
-            self.loader.drain()  # the connection is free again (the previous batch's COPY is done)
-        keys: dict[str, list[str]] = {}
-        for record in records:
-            keys.setdefault(record[1], []).append(record[2])
-        stored = existing_members(keys, COMPARED)
+        side = self._side()
+        if side is None and self.loader is not None:
+            self.loader.drain()  # the import's connection is free again (the previous batch's COPY is done)
+        stored = existing_members(admdvs=[r[1] for r in records], certnos=[r[2] for r in records], fields=COMPARED,
+                                  using=side)
         if not stored:
             return records, []
         fresh, errors = [], []
@@ -219,9 +261,34 @@ class MemberRows:
                                        "(already registered with different data)", "exists"))
         return fresh, errors
 
+    def _side(self):
+        """The side connection, opened at the first lookup (None: the import's own connection does all)."""
+        if self.side is None and self.side_allowed:
+            self.side_allowed = False
+            side = connections.create_connection(connection.alias)
+            try:
+                side.ensure_connection()
+            except DatabaseError:  # e.g. no connection slot left
+                side.close()
+            else:
+                self.side = side
+                if self.loader is not None:
+                    self.loader.side = side  # the ids are reserved there too
+        return self.side
+
     def write(self, records: list[tuple]) -> list[RowError]:
         self.loader.add(records)
         return []
+
+    def close(self) -> None:
+        """Before the transaction ends, whatever happened: no write in flight, side connection closed."""
+        try:
+            if self.loader is not None:
+                self.loader.close()
+        finally:
+            if self.side is not None:
+                self.side.close()
+                self.side = None
 
     def finish(self) -> int:
         return self.loader.finish() if self.loader else 0

@@ -105,7 +105,9 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, formulas: set[t
                 if _DTD.search(window):
                     raise FileRefused(f"xlsx 部件 {member.filename} 含 DOCTYPE/ENTITY 声明，拒绝读取 "
                                       "(DTDs and entities are refused: entity expansion / external entities)")
-                if sheet and _BARE_F.search(window):
+                # "<f" or ":f" (a prefixed <x:f>) must be there for _BARE_F to match; looking for them
+                # first skips the regex, which stops at every "<" of a 50 MB sheet, on formula-free chunks.
+                if sheet and (b"<f" in window or b":f" in window) and _BARE_F.search(window):
                     _collect_formulas(window, formulas)
                 tail = window[-512:]
     except (zipfile.BadZipFile, zlib.error, struct.error, ValueError) as exc:

@@ -55,6 +55,8 @@ BAD_ROWS = [
     (dict(参保日期=(date.today() + timedelta(days=3)).isoformat()), "参保日期", "range", "超出范围"),
     (dict(参保日期="2020-02-30"), "参保日期", "invalid", "不是有效日期"),
     (dict(缴费基数="12.345"), "缴费基数", "invalid", "两位小数"),
+    # the column holds 12 digits (2 after the point): a larger base is a row error, not a crash
+    (dict(缴费基数="10000000000.00"), "缴费基数", "range", "金额过大"),
     (dict(姓名="=HYPERLINK(\"x\")"), "姓名", "formula", "公式"),
     (dict(建档立卡贫困人口="也许"), "建档立卡贫困人口", "invalid", "是/否"),
     (dict(退休办理日期="2020-01-01"), "退休办理日期", "retired_on", "退休人员"),
