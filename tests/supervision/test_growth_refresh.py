@@ -71,3 +71,29 @@ def test_given_a_month_computed_before_the_one_it_compares_with_when_that_one_is
     indicators_compute(admdvs=NY, period=FEB)
     # Then  (60 - 48) / 48 = 0.25
     assert row(a, MAR).growth_mom == Decimal("0.2500")
+
+
+def test_given_a_growth_warning_when_the_month_before_is_rerun_then_the_warning_follows():
+    # Given  February 100.00 and March 131.00 at A, both run: growth (131 - 100) / 100 = 0.31 > 0.30 opens
+    # a warning on March
+    from supervision.models import Warning
+    from supervision.services import supervision_period_run
+
+    a, m = make_provider(admdvs=NY), make_member(admdvs=NY)
+    make_claim(member=m, provider=a, day=date(2024, 2, 10), total="100.00")
+    make_claim(member=m, provider=a, day=date(2024, 3, 10), total="131.00")
+    supervision_period_run(admdvs=NY, period=FEB)
+    supervision_period_run(admdvs=NY, period=MAR)
+    warning = Warning.objects.get(provider=a, period=MAR, indicator="growth_mom")
+    assert warning.figures["value"] == "0.3100" and warning.reproduced
+    # When  a late February claim of 10.00 arrives and February is run again
+    make_claim(member=m, provider=a, day=date(2024, 2, 20), total="10.00")
+    result = supervision_period_run(admdvs=NY, period=FEB)
+    # Then  March's growth is (131 - 110) / 110 = 0.1909, under the threshold: the warning is marked as
+    # no longer reproduced (status and owner untouched), and the run says so for March
+    warning.refresh_from_db()
+    assert row(a, MAR).growth_mom == Decimal("0.1909")
+    assert not warning.reproduced and warning.status == "open"
+    assert result["later_months_warnings"]["2024-03"]["not_reproduced"] == 1
+    # and February 2025, never run, got no detection
+    assert "2025-02" not in result["later_months_warnings"]
