@@ -29,6 +29,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from claims.aggregates import money_sum, money_value
+
 VILLAGE_ROLLUP = """
     JOIN providers_provider p ON p.id = {fk}
     LEFT JOIN providers_provider pc ON p.kind = 'village' AND pc.fixmedins_code = p.parent_code
@@ -207,22 +209,6 @@ def year_claims_selection(*, admdvs: str, start: date, end: date, include_out_of
     return f"{where} AND c.visit_date BETWEEN %s AND %s", [*params, start, end]
 
 
-def _money_sum(column: str) -> str:
-    """Σ money, exact: numeric on PostgreSQL; on SQLite (which stores decimals as REAL) the sum of
-    whole fen, converted back by ``fen_to_money``. Never a float sum."""
-    if connection.vendor == "postgresql":
-        return f"SUM({column})"
-    return f"SUM(CAST(ROUND({column} * 100) AS INTEGER))"
-
-
-def fen_to_money(value) -> Decimal:
-    if value is None:
-        return Decimal("0.00")
-    if connection.vendor == "postgresql":
-        return Decimal(value).quantize(Decimal("0.01"))
-    return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
-
-
 def claims_sums(*, selection: tuple[str, list]) -> list[tuple]:
     """Rows (settling provider id, district, Σ hifp_pay, claim count): the claims are summed per
     charged provider first (a hash aggregate on a plain column), then the few per-provider sums are
@@ -231,25 +217,25 @@ def claims_sums(*, selection: tuple[str, list]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(f"""
             SELECT COALESCE(pc.id, p.id), COALESCE(pc.district, p.district), SUM(x.total), SUM(x.n)
-            FROM (SELECT c.charged_provider_id AS pid, {_money_sum('c.hifp_pay')} AS total, COUNT(*) AS n
+            FROM (SELECT c.charged_provider_id AS pid, {money_sum('c.hifp_pay')} AS total, COUNT(*) AS n
                   FROM claims_claim c WHERE {where} GROUP BY c.charged_provider_id) x
             {VILLAGE_ROLLUP.format(fk="x.pid")}
             GROUP BY COALESCE(pc.id, p.id), COALESCE(pc.district, p.district)
         """, params)
-        return [(pid, district, fen_to_money(total), int(n)) for pid, district, total, n in cursor.fetchall()]
+        return [(pid, district, money_value(total), int(n)) for pid, district, total, n in cursor.fetchall()]
 
 
 def approved_monthly_paid(*, admdvs: str, year: int) -> list[tuple]:
     """Rows (provider id, Σ paid) over the year's APPROVED monthly runs (the year-end ``prepaid``)."""
     with connection.cursor() as cursor:
         cursor.execute(f"""
-            SELECT l.provider_id, {_money_sum('l.paid')} FROM budgets_settlementline l
+            SELECT l.provider_id, {money_sum('l.paid')} FROM budgets_settlementline l
             JOIN budgets_settlementrun r ON r.id = l.run_id
             WHERE r.admdvs = %s AND r.kind = 'monthly' AND r.status = 'approved'
               AND r.period_start BETWEEN %s AND %s
             GROUP BY l.provider_id
         """, [admdvs, date(year, 1, 1), date(year, 12, 31)])
-        return [(pid, fen_to_money(total)) for pid, total in cursor.fetchall()]
+        return [(pid, money_value(total)) for pid, total in cursor.fetchall()]
 
 
 def stamp_claims(*, run_id: int, selection: tuple[str, list]) -> int:

@@ -2,7 +2,7 @@
 (fee-detail figures come from the claims' per-claim sums, not from the claim items); Python only sees
 per-provider aggregate rows or the few flagged claims.
 
-Portable across SQLite (embedded default) and PostgreSQL. The one vendor difference is the money sum:
+Portable across SQLite (embedded default) and PostgreSQL. The one vendor difference is the money sum (claims/aggregates.py):
 PostgreSQL sums ``numeric`` exactly; SQLite keeps decimals as REAL, so there the sum is taken over
 integer fen (``ROUND(x * 100)``), which is exact for amounts with 2 places. On PostgreSQL, the month's
 aggregates (``claim_aggregates``) read supervision's own indexes instead, in one statement
@@ -22,9 +22,9 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import connection, transaction
 
+from claims.aggregates import money_sum, money_value
 from supervision.periods import month_add
 
-CENT = Decimal("0.01")
 
 
 def claim_table() -> str:
@@ -37,20 +37,6 @@ def claim_item_table() -> str | None:
         return apps.get_model("claims", "ClaimItem")._meta.db_table
     except LookupError:
         return None
-
-
-def money_sum(expression: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"SUM({expression})"
-    return f"SUM(CAST(ROUND(({expression}) * 100) AS INTEGER))"
-
-
-def money_value(raw) -> Decimal:
-    if raw is None:
-        return Decimal("0.00")
-    if connection.vendor == "postgresql":
-        return Decimal(raw).quantize(CENT)
-    return (Decimal(int(raw)) / 100).quantize(CENT)
 
 
 def effective_where(alias: str = "c") -> str:
