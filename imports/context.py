@@ -15,6 +15,8 @@ from policy.models import District, Region
 from providers.models import Provider
 from staff.scope import Scope
 
+from . import cells
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -27,6 +29,36 @@ class RowError:
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "value": self.value, "message": self.message,
                 "rule": self.rule}
+
+
+class RowCells:
+    """One sheet row read by field name (``positions``: field → column index), with the problems it
+    has so far in ``errors``, each naming the row, the column's header, the cell's value and the rule."""
+
+    __slots__ = ("number", "values", "positions", "headers", "errors")
+
+    def __init__(self, number: int, values: list, positions: dict[str, int], headers: dict[str, str]):
+        self.number, self.values, self.positions, self.headers = number, values, positions, headers
+        self.errors: list[RowError] = []
+
+    def raw(self, name: str):
+        """The cell of field ``name`` (None when the column is absent or the row is short)."""
+        index = self.positions.get(name)
+        return self.values[index] if index is not None and index < len(self.values) else None
+
+    def fail(self, name: str, error: cells.CellError, value=None) -> None:
+        """Record ``error`` against field ``name``; the value shown is the cell's unless given."""
+        shown = self.raw(name) if value is None else value
+        self.errors.append(RowError(self.number, self.headers[name], cells.text_or_repr(shown), error.message,
+                                    error.rule))
+
+    def get(self, name: str, parser, **kw):
+        """``parser(cell, **kw)``, or None with the parser's CellError recorded."""
+        try:
+            return parser(self.raw(name), **kw)
+        except cells.CellError as exc:
+            self.fail(name, exc)
+            return None
 
 
 @dataclass

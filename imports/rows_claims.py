@@ -18,7 +18,7 @@ from claims.requests import claim_request_parse
 from . import cells
 from .cells import CellError
 from .columns import CLAIMS
-from .context import Context, RowError
+from .context import Context, RowCells, RowError
 
 HEADERS = {c.field: c.header for c in CLAIMS}
 MONEY = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
@@ -55,12 +55,8 @@ class ClaimRows:
         self.summary: dict = {}
 
     def parse(self, number: int, values: list):
-        errors: list[RowError] = []
-        size = len(values)
-
-        def raw(name):
-            index = self.positions.get(name)
-            return values[index] if index is not None and index < size else None
+        row = RowCells(number, values, self.positions, HEADERS)
+        errors, raw = row.errors, row.raw
 
         data = {}
         for column in CLAIMS:

@@ -16,7 +16,7 @@ from members.services import PSN_TYPE_PREFIXES, RETIRED_PREFIX
 from . import cells
 from .cells import CellError
 from .columns import MEMBERS
-from .context import Context, RowError, existing_members
+from .context import Context, RowCells, RowError, existing_members
 from .loaders import member_loader
 
 HEADERS = {c.field: c.header for c in MEMBERS}
@@ -161,24 +161,8 @@ class MemberRows:
         return known
 
     def _checked(self, number: int, values: list) -> tuple[tuple | None, list[RowError]]:
-        errors: list[RowError] = []
-        pos = self.positions
-        size = len(values)
-
-        def raw(name):
-            index = pos.get(name)
-            return values[index] if index is not None and index < size else None
-
-        def fail(name, exc: CellError, value=None):
-            shown = raw(name) if value is None else value
-            errors.append(RowError(number, HEADERS[name], cells.text_or_repr(shown), exc.message, exc.rule))
-
-        def get(name, parser, **kw):
-            try:
-                return parser(raw(name), **kw)
-            except CellError as exc:
-                fail(name, exc)
-                return None
+        row = RowCells(number, values, self.positions, HEADERS)
+        errors, fail, get = row.errors, row.fail, row.get
 
         ctx = self.ctx
         certno = get("certno", cells.certno_text)

@@ -9,7 +9,7 @@ from providers.models import Provider
 from . import cells
 from .cells import CellError
 from .columns import PROVIDERS
-from .context import Context, RowError
+from .context import Context, RowCells, RowError
 
 HEADERS = {c.field: c.header for c in PROVIDERS}
 LEVELS = {k: str(v) for k, v in Provider.Level.choices}
@@ -31,23 +31,12 @@ class ProviderRows:
         self.skipped = 0
 
     def parse(self, number: int, values: list):
-        errors: list[RowError] = []
-        size = len(values)
         self.values[number] = values
-
-        def raw(name):
-            index = self.positions.get(name)
-            return values[index] if index is not None and index < size else None
-
-        def get(name, parser, **kw):
-            try:
-                return parser(raw(name), **kw)
-            except CellError as exc:
-                errors.append(RowError(number, HEADERS[name], cells.text_or_repr(raw(name)), exc.message, exc.rule))
-                return None
+        row = RowCells(number, values, self.positions, HEADERS)
+        errors, get = row.errors, row.get
 
         def fail(name, message, rule):
-            errors.append(RowError(number, HEADERS[name], cells.text_or_repr(raw(name)), message, rule))
+            row.fail(name, CellError(message, rule))
 
         code = get("fixmedins_code", cells.code, max_length=30, label="定点机构编码")
         if code == "":

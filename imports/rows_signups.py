@@ -9,9 +9,8 @@ from members.models import SignUp
 from members.services import signup_request
 
 from . import cells
-from .cells import CellError
 from .columns import SIGNUPS
-from .context import Context, RowError
+from .context import Context, RowCells, RowError
 
 HEADERS = {c.field: c.header for c in SIGNUPS}
 REASONS = {k: str(v) for k, v in SignUp.Reason.choices}
@@ -28,19 +27,8 @@ class SignupRows:
         self.skipped = 0
 
     def parse(self, number: int, values: list):
-        errors: list[RowError] = []
-        size = len(values)
-
-        def raw(name):
-            index = self.positions.get(name)
-            return values[index] if index is not None and index < size else None
-
-        def get(name, parser, **kw):
-            try:
-                return parser(raw(name), **kw)
-            except CellError as exc:
-                errors.append(RowError(number, HEADERS[name], cells.text_or_repr(raw(name)), exc.message, exc.rule))
-                return None
+        row = RowCells(number, values, self.positions, HEADERS)
+        errors, get = row.errors, row.get
 
         certno = get("certno", cells.certno_text)
         admdvs = get("admdvs", cells.code, length=6, label="统筹区")
