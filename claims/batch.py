@@ -272,30 +272,20 @@ def _lock_accumulators_pg(pairs: list[tuple[int, int]]) -> dict[tuple[int, int],
     table = Accumulator._meta.db_table
     members, years = [m for m, _ in pairs], [y for _, y in pairs]
     lock = " FOR UPDATE OF a" if services._LOCKING else ""
+    columns = ModelColumns(Accumulator, "a", connection)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (member_id, year, fund_paid, buckets, updated_at) "
             "SELECT m, y, 0, '{}'::jsonb, now() FROM unnest(%s::bigint[], %s::int[]) AS p(m, y) "
             "ON CONFLICT (member_id, year) DO NOTHING", [members, years])
         cursor.execute(
-            f"SELECT a.id, a.member_id, a.year, a.fund_paid, a.buckets, a.updated_at FROM {table} a "
+            f"SELECT {columns.sql} FROM {table} a "
             "JOIN unnest(%s::bigint[], %s::int[]) AS p(m, y) ON a.member_id = p.m AND a.year = p.y "
             f"ORDER BY a.member_id, a.year{lock}", [members, years])
         rows = cursor.fetchall()
-    out = {}
-    for pk, member_id, year, fund_paid, buckets, updated_at in rows:
-        row = Accumulator.from_db(connection.alias, _ACCUMULATOR_ATTNAMES,
-                                  [pk, member_id, year, fund_paid, _json_value(buckets), updated_at])
-        out[(member_id, year)] = row
-    return out
-
-
-_ACCUMULATOR_ATTNAMES = ["id", "member_id", "year", "fund_paid", "buckets", "updated_at"]
-
-
-def _json_value(raw):
-    """Django's psycopg setup returns jsonb as text for JSONField to decode."""
-    return json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    plain = plain_models()
+    accumulators = [columns.build(row, 0, connection.alias, connection, plain) for row in rows]
+    return {(a.member_id, a.year): a for a in accumulators}
 
 
 def _replay(outcome: BatchOutcome, existing: Claim, request_hash: str) -> None:
