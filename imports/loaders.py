@@ -1,14 +1,15 @@
 """Set-based writes of validated members, inside the caller's transaction (a refusal rolls them back).
 
 PostgreSQL (``PostgresMemberLoader``), per batch: ids reserved from the table's sequence, one binary
-COPY of the members straight into ``members_member``, then their audit rows written set-based by one
-``INSERT ... SELECT unnest(ids)`` (no Python object or text line per audit row). Other databases:
-``bulk_create`` in batches (``BulkMemberLoader``).
+COPY of the members straight into ``members_member``. Other databases: ``bulk_create`` in batches
+(``BulkMemberLoader``). Either way the import's audit record of its members is a few
+``imports.ImportedMembers`` rows, the runs of consecutive ids it created (usually one per file),
+written by ``finish()``; one ``MemberChange`` per member only with ``IMPORTS_MEMBER_AUDIT_ROWS``.
 
-Where a member's time goes on PostgreSQL (measured, imports/README.md): the COPY ~10 µs (heap 1.3, its 8
-indexes the rest), the foreign-key checks of region and district ~6.5 µs, the audit row ~3.5 µs plus
-its foreign-key check ~3 µs. That is the bound; Python's work (~10 µs a row) runs beside it: the COPY
-of batch N runs in a helper thread while the caller parses batch N+1 on the other core.
+Where a member's time goes on PostgreSQL (measured, imports/README.md): the COPY (heap ~1.3 µs, its
+indexes most of the rest) and the foreign-key checks of region and district (~6.5 µs). That is the
+bound; Python's work (~10 µs a row) runs beside it: the COPY of batch N runs in a helper thread while
+the caller parses batch N+1 on the other core.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from members.models import Member, MemberChange
 
 from . import copy_binary
+from .models import ImportedMembers
 
 BULK_BATCH = 1000
 MEMBER_COLUMNS = ("admdvs", "certno", "psn_name", "insutype", "psn_type", "retired_on", "contribution_base",
@@ -41,20 +43,69 @@ def member_loader(*, job_id: int | None, by):
 
 
 def audit_rows_enabled() -> bool:
-    """One ``MemberChange`` ("import", with the job id) per imported member, as ``member_create`` writes
-    one per member (default). ``IMPORTS_MEMBER_AUDIT_ROWS = False`` leaves the ImportJob (who, when, the
-    stored file and its SHA-256) as the only record of a bulk load: about a third less database work."""
-    return getattr(settings, "IMPORTS_MEMBER_AUDIT_ROWS", True)
+    """Also one ``MemberChange`` ("import", with the job id) per imported member (off by default).
+
+    The ``ImportedMembers`` runs already say, for every imported member, which job (file, hash), who
+    and when, and the member's page shows it; the per-member row adds nothing to that and cost ~7 µs of
+    the database's ~26 µs a member (the row, its two indexes, its foreign-key check)."""
+    return getattr(settings, "IMPORTS_MEMBER_AUDIT_ROWS", False)
 
 
 def _audit(job_id) -> dict:
     return {"import_job": job_id}
 
 
+class IdRuns:
+    """The ids this import gave its members, as runs of consecutive integers ``[first, last]``.
+
+    Exact by construction: a run is only ever made of ids that were handed to us, so an id drawn by
+    another session in between (sequences are shared and not transactional) splits the run."""
+
+    def __init__(self):
+        self.runs: list[list[int]] = []
+
+    def add_range(self, first: int, last: int) -> None:
+        """Ids ``first`` to ``last``, all ours (a sweep that came back without holes)."""
+        if self.runs and self.runs[-1][1] + 1 == first:
+            self.runs[-1][1] = last  # the next batch's sweep followed ours directly
+        else:
+            self.runs.append([first, last])
+
+    def add(self, ids: list[int]) -> None:
+        """Ids in increasing order, possibly with holes."""
+        for member_id in ids:
+            if self.runs and self.runs[-1][1] + 1 == member_id:
+                self.runs[-1][1] = member_id
+            else:
+                self.runs.append([member_id, member_id])
+
+    def merged(self) -> list[tuple[int, int]]:
+        """The runs in id order, adjacent ones joined (batches need not come in id order)."""
+        merged: list[list[int]] = []
+        for first, last in sorted(self.runs):
+            if merged and first <= merged[-1][1]:
+                raise ValueError(f"member id {first} given twice in one import")
+            if merged and merged[-1][1] + 1 == first:
+                merged[-1][1] = last
+            else:
+                merged.append([first, last])
+        return [(first, last) for first, last in merged]
+
+
+def record_ranges(runs: IdRuns, *, job_id, by_id, at) -> int:
+    """The import's audit record of its members: one ``ImportedMembers`` row per run of ids."""
+    rows = [ImportedMembers(job_id=job_id, first_id=first, last_id=last, loaded_at=at, loaded_by_id=by_id)
+            for first, last in runs.merged()]
+    ImportedMembers.objects.bulk_create(rows)
+    return len(rows)
+
+
 class BulkMemberLoader:
     def __init__(self, *, job_id, by):
         self.job_id, self.by = job_id, by
         self.written = 0
+        self.ids = IdRuns()
+        self.now = timezone.now()
 
     def add(self, records: list[tuple]) -> int:
         members = [Member(admdvs_id=r[1], certno=r[2], psn_name=r[3], insutype=r[4], psn_type=r[5], retired_on=r[6],
@@ -66,6 +117,7 @@ class BulkMemberLoader:
                 certno__in=[m.certno for m in members]).only("pk", "admdvs_id", "certno"))
             for m in members:
                 m.pk = ids[(m.admdvs_id, m.certno)]
+        self.ids.add(sorted(m.pk for m in members))
         if not audit_rows_enabled():
             self.written += len(members)
             return len(members)
@@ -83,6 +135,7 @@ class BulkMemberLoader:
         """Nothing in flight."""
 
     def finish(self) -> int:
+        record_ranges(self.ids, job_id=self.job_id, by_id=getattr(self.by, "pk", None), at=self.now)
         return self.written
 
 
@@ -107,6 +160,7 @@ class PostgresMemberLoader:
         self.constraints: str | None = None  # foreign keys switched to per-statement checks
         self.pool: ThreadPoolExecutor | None = None
         self.pending = None
+        self.ids = IdRuns()
 
     def _reserve_ids(self, count: int) -> list[int]:
         """``count`` fresh ids. Sequences are not transactional, so the side connection may hand them
@@ -128,7 +182,12 @@ class PostgresMemberLoader:
                            "FROM (SELECT nextval(%s::regclass) AS id FROM generate_series(1, %s)) AS drawn",
                            [self.sequence, count])
             first, last, spelled = cursor.fetchone()
-        return list(range(first, last + 1)) if spelled is None else [int(i) for i in spelled.split(",")]
+        if spelled is None:
+            self.ids.add_range(first, last)
+            return list(range(first, last + 1))
+        ids = [int(i) for i in spelled.split(",")]
+        self.ids.add(ids)
+        return ids
 
     def add(self, records: list[tuple]) -> int:
         ids = self._reserve_ids(len(records))
@@ -158,12 +217,14 @@ class PostgresMemberLoader:
                 self.pool = None
 
     def finish(self) -> int:
-        """After the last batch of a clean file: the foreign keys back to their declared (deferred) mode,
-        which only matters when an enclosing transaction goes on."""
+        """After the last batch of a clean file: the audit record of the members (their id runs), and
+        the foreign keys back to their declared (deferred) mode, which only matters when an enclosing
+        transaction goes on."""
         self.close()
         if self.constraints:
             with connection.cursor() as cursor:
                 cursor.execute(f"SET CONSTRAINTS {self.constraints} DEFERRED")
+        record_ranges(self.ids, job_id=self.job_id, by_id=self.by_id, at=self.now)
         return self.written
 
     def _write(self, raw_connection, payload: bytes, ids: list[int]) -> None:
@@ -181,8 +242,8 @@ def _checked_per_statement(cursor) -> str:
     """Foreign keys of the loaded tables checked at the end of each statement, not at the commit.
 
     Django declares them DEFERRABLE INITIALLY DEFERRED, so PostgreSQL would queue one check per row
-    (3 a member with its audit row, ~3.5 µs each) and run them all in the COMMIT, while Python waits
-    with nothing to do: 10 s of a 1M-row import. Checked per batch, they run while Python parses the
+    (2 a member, 3 with a per-member audit row, ~3 µs each) and run them all in the COMMIT, while
+    Python waits with nothing to do: 10 s of a 1M-row import. Checked per batch, they run while Python parses the
     next one. The same checks, only earlier; the file is still refused whole if one fails."""
     cursor.execute("SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint WHERE contype = 'f' "
                    "AND condeferrable AND conrelid IN ('members_member'::regclass, 'members_memberchange'::regclass)")

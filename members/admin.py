@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from imports.admin_mixins import ExportFilteredMixin
 from imports.resources import MemberResource
+from imports.selectors import member_import_origin
 from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
                                 ServiceFormAdminMixin, export_certno, masked_certno_column, plain,
                                 scoped_regions_and_districts)
@@ -213,10 +214,18 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
         extra_context["signup_admin_add"] = SignUpAdmin.add_url_for(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # A member created by a bulk import has no MemberChange row of its own (imports.ImportedMembers
+        # records the import's id runs): its page shows the import here, under the change history.
+        if obj is not None and obj.pk is not None:
+            context["import_origin"] = member_import_origin(obj.pk)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
 
 @admin.register(MemberChange)
 class MemberChangeAdmin(SnapshotColumns, ScopedAdminMixin, admin.ModelAdmin):
-    """The audit trail of members: read-only."""
+    """The audit trail of members: read-only. Members created by a bulk import have no row here (the
+    import's record is its job and its id runs, imports.ImportedMembers, shown on the member's page)."""
 
     scope_region_field = "member__admdvs"
     scope_district_field = "member__district"

@@ -18,7 +18,7 @@ class Member(models.Model):
         LEFT = "left", _("终止参保")
         DECEASED = "deceased", _("死亡")
 
-    # The composite (admdvs, -id) and (district, -id) indexes below serve these lookups; plain FK
+    # The composite (admdvs, id) and (district, id) indexes below serve these lookups; plain FK
     # indexes would only slow bulk loads of millions of members.
     admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, related_name="members",
                                db_column="admdvs", db_index=False, verbose_name=_("统筹区"))
@@ -47,17 +47,23 @@ class Member(models.Model):
         verbose_name = _("参保人")
         verbose_name_plural = _("参保人")
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["admdvs", "certno"], name="member_region_certno_unique")]
+        # One member per (region, certno). certno first: the same index then serves the lookups by certno
+        # alone (admin search, the claims list, the API's certno filter) as well as by (region, certno),
+        # so no separate certno index is kept up to date on every insert (members/migrations/0004).
+        constraints = [models.UniqueConstraint(fields=["certno", "admdvs"], name="member_certno_region_unique")]
+        # (admdvs, id) and (district, id) ascending, although the pages list newest first: PostgreSQL reads
+        # a btree backwards for ``ORDER BY id DESC`` (no sort, same plan), and new members' increasing ids
+        # append at the right edge of their group, which keeps the pages full instead of splitting them
+        # half-empty (members/migrations/0003).
         indexes = [
-            models.Index(fields=["certno"]),
-            models.Index(fields=["district", "-id"]),
-            models.Index(fields=["admdvs", "-id"]),
+            models.Index(fields=["district", "id"], name="member_district_id_idx"),
+            models.Index(fields=["admdvs", "id"], name="member_region_id_idx"),
             # Prefix search by name (LIKE '王%') uses this on PostgreSQL; other backends ignore opclasses.
             models.Index(fields=["psn_name"], name="member_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
             # City-wide filters on the rare values (left, deceased, poverty-registered) stay indexed
             # lookups instead of scanning millions of active members.
             models.Index(fields=["status", "-id"], name="member_not_active_idx", condition=~models.Q(status="active")),
-            models.Index(fields=["admdvs", "-id"], name="member_poverty_idx", condition=models.Q(poverty=True)),
+            models.Index(fields=["admdvs", "id"], name="member_poverty_id_idx", condition=models.Q(poverty=True)),
         ]
 
     def __str__(self) -> str:

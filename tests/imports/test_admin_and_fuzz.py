@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from imports.models import ImportJob
+from imports.models import ImportedMembers, ImportJob
 from imports.pipeline import run
 from imports.resources import MemberResource
 from imports.services import EVERYTHING
@@ -122,6 +122,7 @@ def test_fuzz_mutated_rows_never_crash_and_never_half_write(tmp_path_factory, mu
     after = Member.objects.count()
     assert after - before in (0, outcome.written) and (outcome.ok or after == before)
     MemberChange.objects.all().delete()
+    ImportedMembers.objects.all().delete()
     Member.objects.all().delete()
 
 
@@ -141,6 +142,7 @@ def test_fuzz_mutated_files_are_refused_cleanly(tmp_path_factory, seed, flips, t
     outcome = run(path=str(path), kind="members", scope=EVERYTHING)
     assert outcome.ok or Member.objects.count() == 0
     MemberChange.objects.all().delete()
+    ImportedMembers.objects.all().delete()
     Member.objects.all().delete()
 
 

@@ -1,9 +1,9 @@
-"""PostgreSQL-only paths: COPY loading with audit rows, progress visible from another connection,
+"""PostgreSQL-only paths: COPY loading with its audit record (id runs), progress visible from another connection,
 and a concurrent duplicate caught by the unique constraint (all-or-nothing still holds)."""
 import pytest
 from django.db import connections
 
-from imports.models import ImportJob
+from imports.models import ImportedMembers, ImportJob
 from imports.services import import_job_create, import_job_run
 from members.models import Member, MemberChange
 
@@ -42,10 +42,13 @@ def test_copy_path_writes_members_and_audit_rows_and_reports_progress(tmp_path, 
     monkeypatch.setattr(pipeline, "run", spying_run)
     # when it runs
     done = import_job_run(job_id=job.pk)
-    # then every row is written once with its audit row, and progress was visible while it ran
+    # then every row is written once, the three batches' ids recorded as one run of this job, and
+    # progress was visible while it ran
     assert done.status == ImportJob.Status.DONE, done.message
     assert Member.objects.count() == 12_000
-    assert MemberChange.objects.filter(action="import", after__import_job=job.pk).count() == 12_000
+    first, last = Member.objects.order_by("id").first().pk, Member.objects.order_by("id").last().pk
+    assert list(ImportedMembers.objects.values_list("job", "first_id", "last_id")) == [(job.pk, first, first + 11_999)]
+    assert last == first + 11_999 and not MemberChange.objects.exists()
     assert Member.objects.get(certno=certno(5, birth=date(1950, 1, 1))).psn_name == "名\t5"
     assert seen == [5000, 10000, 12000]
 
@@ -61,4 +64,28 @@ def test_a_bad_row_after_loaded_batches_rolls_everything_back(tmp_path):
                             file_name="m.csv")
     done = import_job_run(job_id=job.pk)
     assert done.status == ImportJob.Status.REFUSED and done.errors[0]["row"] == 11_002, done.errors[:3]
-    assert Member.objects.count() == 0 and MemberChange.objects.count() == 0
+    assert Member.objects.count() == 0 and MemberChange.objects.count() == 0 and ImportedMembers.objects.count() == 0
+
+
+def test_a_conflict_in_an_early_batch_refuses_the_file_as_a_conflict(tmp_path, monkeypatch):
+    # given a member already stored that the lookups are made to miss, in the first of three batches
+    # (its COPY fails in the helper thread while the caller parses the second batch)
+    from datetime import date, timedelta
+
+    from imports import rows_members
+
+    from .helpers import certno
+
+    import_job_run(job_id=import_job_create(kind="members", path=str(write_csv(
+        tmp_path / "a.csv", MEMBER_HEADER, [member_row(1)])), file_name="a.csv").pk)
+    monkeypatch.setattr(rows_members, "existing_members", lambda **kwargs: {})
+    rows = [member_row(1)] + [member_row(0, 身份证号=certno(i % 900, birth=date(1970, 1, 1) + timedelta(days=i // 900)))
+                              for i in range(11_000)]
+    job = import_job_create(kind="members", path=str(write_csv(tmp_path / "b.csv", MEMBER_HEADER, rows)),
+                            file_name="b.csv")
+    # when it runs
+    done = import_job_run(job_id=job.pk)
+    # then the cause (the unique violation) refuses the file, not the aborted transaction after it
+    assert done.status == ImportJob.Status.REFUSED and "concurrent conflict" in done.message, done.message
+    assert "member_certno_region_unique" in done.message
+    assert Member.objects.count() == 1 and not ImportedMembers.objects.filter(job=job).exists()
