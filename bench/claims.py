@@ -27,6 +27,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -190,6 +191,33 @@ def _parallel(target, bodies: list[dict], workers: int, *args) -> tuple[float, l
     return elapsed, latencies, max(rss for _, rss, _ in results), sum(cpu for _, _, cpu in results)
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds used so far by this PostgreSQL cluster (its live processes plus the backends its
+    postmaster has reaped), when the server runs on this machine; else None. With 2 cores shared by
+    client and server, the batch's rate is bounded by the two CPU figures together."""
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            postmaster = int(Path(cursor.fetchone()[0], "postmaster.pid").read_text().split()[0])
+        total = 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if pid == postmaster:
+                total += sum(int(x) for x in fields[11:15]) / tick  # its own time and its reaped children's
+            elif ppid == postmaster:
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+    except (DatabaseError, OSError, ValueError, IndexError):  # not allowed to read it, or not on this machine
+        return None
+
+
 def _figures(kind: str, count: int, elapsed: float, latencies: list[float], rss: float, cpu: float | None = None,
              **extra) -> dict:
     figures = dict(bench="claims", kind=kind, claims=count, seconds=round(elapsed, 2),
@@ -311,8 +339,17 @@ def main(argv: list[str]) -> None:
         from claims.requests import claim_request_parse
 
         requests = [claim_request_parse(b) for b in visits(count=args.visits, seed=next(seed))]
+        server0, children0 = _server_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
         t0, c0 = time.perf_counter(), time.process_time()
         outcomes = claims_settle_batch(requests=requests, by=None)
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-        _figures("batch", sum(1 for o in outcomes if o.created), elapsed, [], peak_rss_mb(), cpu,
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu += children.ru_utime + children.ru_stime - children0.ru_utime - children0.ru_stime  # the worker processes
+        created = sum(1 for o in outcomes if o.created)
+        server1 = _server_cpu()
+        if server0 is not None and server1 is not None and created:
+            extra = {"server_cpu_ms_per_claim": round((server1 - server0) / created * 1000, 3)}
+        else:
+            extra = {}
+        _figures("batch", created, elapsed, [], peak_rss_mb(), cpu, **extra,
                  refused=sum(1 for o in outcomes if o.errors))

@@ -137,7 +137,8 @@ def phase_read(path: str, label: str, validate: str = "read") -> None:
 
     from imports.columns import map_header
     from imports.context import Context
-    from imports.pipeline import BATCH_ROWS, _fewer_collections, _looks_like_header
+    from config.memory import fewer_collections
+    from imports.pipeline import BATCH_ROWS, _looks_like_header
     from imports.readers import open_sheet
     from imports.rows_members import MemberRows
     from imports.services import EVERYTHING
@@ -150,7 +151,7 @@ def phase_read(path: str, label: str, validate: str = "read") -> None:
         handler = MemberRows(ctx=Context.load(scope=EVERYTHING), positions=positions, job_id=None, by=None,
                              write=False)
     rows, count = iter(sheet.rows), 0
-    with _fewer_collections():  # as in the pipeline's batches
+    with fewer_collections():  # as in the pipeline's batches
         while batch := list(islice(rows, BATCH_ROWS)):
             count += len(batch)
             if handler is not None:

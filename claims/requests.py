@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
@@ -86,8 +87,15 @@ class ClaimRequest:
 
     @cached_property
     def _hash(self) -> str:
-        raw = _CANONICAL.encode(self._content)
-        return hashlib.sha256(raw.encode()).hexdigest()
+        # orjson with sorted keys writes exactly the bytes of the canonical form (compact, keys in
+        # code-point order, non-ASCII as UTF-8, the same escapes: pinned by a property test) about
+        # five times faster; the hashes stored with earlier claims stay valid. Text it refuses (a
+        # lone surrogate) goes the canonical way, which refuses it as before.
+        try:
+            raw = orjson.dumps(self._content, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            raw = _CANONICAL.encode(self._content).encode()
+        return hashlib.sha256(raw).hexdigest()
 
     def content_hash(self) -> str:
         return self._hash

@@ -15,7 +15,8 @@ Errors: bad input → ``ValidationError`` naming the field (400); a conflict wit
 """
 from __future__ import annotations
 
-import uuid
+import functools
+import os
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -65,8 +66,14 @@ NEGATED = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_
 
 
 def setl_id_new(*, admdvs: str, day) -> str:
-    """A settlement id: region, visit day and 16 random hex digits (30 characters)."""
-    return f"{admdvs}{day:%Y%m%d}{uuid.uuid4().hex[:16]}"
+    """A settlement id: region, visit day and 16 random hex digits (30 characters): 64 random bits
+    straight from the OS (a uuid4 cost five times as much and fixed one of the digits)."""
+    return f"{admdvs}{_day_digits(day)}{os.urandom(8).hex()}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_digits(day) -> str:
+    return day.strftime("%Y%m%d")  # formatted once per day, not once per claim (a batch settles thousands a day)
 
 
 def scope_of(by):

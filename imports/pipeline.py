@@ -7,14 +7,14 @@ file is all-or-nothing. Errors keep being collected after the first one, so staf
 """
 from __future__ import annotations
 
-import gc
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable
 
 from django.db import IntegrityError, transaction
+
+from config.memory import fewer_collections
 
 from .cells import text_or_repr
 from .columns import KINDS, HeaderError, header_key, map_header
@@ -26,7 +26,6 @@ BATCH_ROWS = 5000
 MAX_ERRORS_KEPT = 1000          # stored on the job (and shown in the preview)
 MAX_FAILED_ROWS = 100_000       # errors and failed rows kept for the downloadable error report
 PREVIEW_ROWS = 20
-GC_THRESHOLD = 50_000           # allocations between young-generation collections during the batches
 
 
 @dataclass
@@ -127,7 +126,7 @@ def _run(outcome: Outcome, *, path, kind, scope, by, job_id, dry_run, progress, 
 
     with transaction.atomic():
         try:
-            with _fewer_collections():
+            with fewer_collections():
                 _batches(outcome, sheet, handler, note, dry_run=dry_run, writes_always=writes_always,
                          progress=progress, batch_rows=batch_rows)
         finally:
@@ -150,19 +149,6 @@ def _run(outcome: Outcome, *, path, kind, scope, by, job_id, dry_run, progress, 
             outcome.written = 0
         if dry_run or outcome.error_count:
             transaction.set_rollback(True)
-
-
-@contextmanager
-def _fewer_collections():
-    """The cyclic garbage collector, run every 700 allocations by default, walks each batch's live rows
-    again and again: ~3 s of CPU per million rows, a quarter of all Python time. Every 50 000 allocations
-    it finds them mostly gone. Process-wide, so restored right after; nothing is switched off."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _batches(outcome: Outcome, sheet, handler, note, *, dry_run, writes_always, progress, batch_rows) -> None:

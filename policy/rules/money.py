@@ -8,7 +8,9 @@ RATIO_PLACES = Decimal("0.0001")
 
 def to_fen(value: Decimal) -> Decimal:
     """Round an exact intermediate value to the fen, half-up (RULES.md: once per recorded amount)."""
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+    if type(value) is not Decimal:  # an int (or a Decimal subclass): made a Decimal first
+        value = Decimal(value)
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def dec(value) -> Decimal:
