@@ -7,8 +7,8 @@ COPY of the members straight into ``members_member``. Other databases: ``bulk_cr
 written by ``finish()``; one ``MemberChange`` per member only with ``IMPORTS_MEMBER_AUDIT_ROWS``.
 
 Where a member's time goes on PostgreSQL (measured, imports/README.md): the COPY (heap ~1.3 µs, its
-indexes most of the rest) and the foreign-key checks of region and district (~6.5 µs). That is the
-bound; Python's work (~10 µs a row) runs beside it: the COPY of batch N runs in a helper thread while
+indexes most of the rest) and the one composite foreign-key check of (region, district) (~3 µs; two
+single-column checks cost ~6 µs before members/migrations/0005). That is the bound; Python's work (~10 µs a row) runs beside it: the COPY of batch N runs in a helper thread while
 the caller parses batch N+1 on the other core.
 """
 from __future__ import annotations
@@ -242,9 +242,12 @@ def _checked_per_statement(cursor) -> str:
     """Foreign keys of the loaded tables checked at the end of each statement, not at the commit.
 
     Django declares them DEFERRABLE INITIALLY DEFERRED, so PostgreSQL would queue one check per row
-    (2 a member, 3 with a per-member audit row, ~3 µs each) and run them all in the COMMIT, while
-    Python waits with nothing to do: 10 s of a 1M-row import. Checked per batch, they run while Python parses the
-    next one. The same checks, only earlier; the file is still refused whole if one fails."""
+    (1 a member: the composite (admdvs, district) key, raw SQL in members/migrations/0005; 2 with a
+    per-member audit row; ~3 µs each) and run them all in the COMMIT, while Python waits with nothing to
+    do: 10 s of a 1M-row import with the two keys members had before. Checked per batch, they run while
+    Python parses the next one. The same checks, only earlier; the file is still refused whole if one
+    fails. Found in pg_constraint, not from Django's models, so the composite key Django does not know
+    is included."""
     cursor.execute("SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint WHERE contype = 'f' "
                    "AND condeferrable AND conrelid IN ('members_member'::regclass, 'members_memberchange'::regclass)")
     names = cursor.fetchone()[0] or ""

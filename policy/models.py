@@ -39,6 +39,11 @@ class District(models.Model):
         verbose_name = _("县区")
         verbose_name_plural = _("县区")
         ordering = ["code"]
+        # Trivially unique (code alone is the key), but PostgreSQL only lets a foreign key reference
+        # columns with a unique constraint on exactly them: members' composite key (admdvs, district) →
+        # (region, code) checks in one probe that the district exists and lies in the member's region
+        # (members/migrations/0005).
+        constraints = [models.UniqueConstraint(fields=["region", "code"], name="district_region_code_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -53,17 +53,28 @@ def test_copy_path_writes_members_and_audit_rows_and_reports_progress(tmp_path, 
     assert seen == [5000, 10000, 12000]
 
 
-def test_a_bad_row_after_loaded_batches_rolls_everything_back(tmp_path):
+@pytest.mark.parametrize("overrides,rule", [
+    (dict(险种="310"), "insutype_region"),
+    # a district of another region: a row error with its number, found before the database's composite
+    # key (members_member (admdvs, district) → policy_district) would refuse it without one
+    (dict(县区="411302"), "district_region"),
+])
+def test_a_bad_row_after_loaded_batches_rolls_everything_back(tmp_path, overrides, rule):
+    # given two batches of good members, loaded before the bad last row is read
     from datetime import date, timedelta
 
     from .helpers import certno
 
     rows = [member_row(0, 身份证号=certno(i % 900, birth=date(1960, 1, 1) + timedelta(days=i // 900)))
-            for i in range(11_000)] + [member_row(1, 险种="310")]
+            for i in range(11_000)] + [member_row(1, **overrides)]
     job = import_job_create(kind="members", path=str(write_csv(tmp_path / "m.csv", MEMBER_HEADER, rows)),
                             file_name="m.csv")
+    # when it runs
     done = import_job_run(job_id=job.pk)
-    assert done.status == ImportJob.Status.REFUSED and done.errors[0]["row"] == 11_002, done.errors[:3]
+    # then the file is refused naming that row and rule, and nothing of it is written
+    assert done.status == ImportJob.Status.REFUSED, done.message
+    assert {e["row"] for e in done.errors} == {11_002}, done.errors[:3]
+    assert rule in {e["rule"] for e in done.errors}, done.errors
     assert Member.objects.count() == 0 and MemberChange.objects.count() == 0 and ImportedMembers.objects.count() == 0
 
 
@@ -89,3 +100,49 @@ def test_a_conflict_in_an_early_batch_refuses_the_file_as_a_conflict(tmp_path, m
     assert done.status == ImportJob.Status.REFUSED and "concurrent conflict" in done.message, done.message
     assert "member_certno_region_unique" in done.message
     assert Member.objects.count() == 1 and not ImportedMembers.objects.filter(job=job).exists()
+
+
+def test_a_district_of_another_region_that_slips_past_the_checks_is_refused_by_the_batchs_copy(tmp_path, monkeypatch):
+    # given an import whose snapshot of the districts is stale: it believes Nanyang's 411302 lies in
+    # Nanchang (as if moved meanwhile), so its checks pass a Nanchang member there, in the first of
+    # three batches
+    from datetime import date, timedelta
+
+    from imports import pipeline
+    from imports.context import Context
+
+    from .helpers import certno
+
+    real_load = Context.load.__func__
+
+    def stale_load(cls, *, scope):
+        context = real_load(cls, scope=scope)
+        context.district_region["411302"] = "360100"
+        return context
+
+    monkeypatch.setattr(Context, "load", classmethod(stale_load))
+    rows = [member_row(1, 县区="411302")] + [
+        member_row(0, 身份证号=certno(i % 900, birth=date(1975, 1, 1) + timedelta(days=i // 900)))
+        for i in range(11_000)]
+    job = import_job_create(kind="members", path=str(write_csv(tmp_path / "m.csv", MEMBER_HEADER, rows)),
+                            file_name="m.csv")
+    batches_parsed = []
+    real_run = pipeline.run
+
+    def counting_run(**kwargs):
+        progress = kwargs["progress"]
+
+        def count(outcome):
+            batches_parsed.append(outcome.rows_done)
+            progress(outcome)
+        return real_run(**{**kwargs, "progress": count})
+
+    monkeypatch.setattr(pipeline, "run", counting_run)
+    # when it runs
+    done = import_job_run(job_id=job.pk)
+    # then the composite key refuses the first batch's COPY, at the end of that statement (the import
+    # switches it to IMMEDIATE), not at the commit after all three batches; nothing is written
+    assert done.status == ImportJob.Status.REFUSED, done.message
+    assert "member_region_district_fk" in done.message, done.message
+    assert len(batches_parsed) < 3, batches_parsed
+    assert Member.objects.count() == 0 and not ImportedMembers.objects.filter(job=job).exists()
