@@ -77,6 +77,11 @@ class ClaimSummary:
     def id(self) -> int:
         return self.pk
 
+    def __reduce__(self):
+        # Pickled as the constructor's arguments (a worker process sends back thousands per chunk):
+        # a third cheaper to load than the slots-dataclass default of a state dict.
+        return ClaimSummary, tuple(getattr(self, name) for name in ClaimSummary.__slots__)
+
     @classmethod
     def of(cls, claim: Claim) -> "ClaimSummary":
         # Straight from the instance's __dict__ (every field is loaded there), not through the
@@ -95,6 +100,9 @@ class BatchOutcome:
     claim: ClaimSummary | None = None
     created: bool = False
     errors: dict[str, list[str]] | None = None
+
+    def __reduce__(self):
+        return BatchOutcome, (self.claim, self.created, self.errors)
 
 
 def claims_settle_batch(*, requests: Sequence[ClaimRequest], by, chunk_size: int = 2000,
@@ -256,11 +264,15 @@ class _Batch:
         self.providers = _providers(requests)
         self.by_member: dict[int, list[int]] = defaultdict(list)
         scope = services.scope_of(by)
+        # Each member is looked at once (scope included), not once per visit: this loop runs in the
+        # parent before the worker processes start, so its time is not shared out.
+        visible = {key: m for key, m in self.members.items()
+                   if scope.covers(admdvs=m.admdvs_id, district=m.district_id)}
         for index, request in enumerate(requests):
             try:
                 claim_request_check(request)
-                member = self.members.get((request.admdvs, request.certno))
-                if member is None or not scope.covers(admdvs=member.admdvs_id, district=member.district_id):
+                member = visible.get((request.admdvs, request.certno))
+                if member is None:
                     raise ValidationError({"certno": [f"统筹区 {request.admdvs} 无此参保人 (no such member)"]})
                 if request.fixmedins_code not in self.providers:
                     raise ValidationError({"fixmedins_code": [f"定点机构 {request.fixmedins_code} 不存在"]})

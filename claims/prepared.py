@@ -9,14 +9,17 @@ claims — the batch path cannot send them either, so nothing may rely on them.
 """
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
 from decimal import Decimal
 from typing import Callable
 
+import orjson
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 
 def _run(connection, sql: str, params: list, *, fetch: str | None):
@@ -183,6 +186,9 @@ def _insert_plan(model: type[Model], connection, fields: list) -> list:
                 kind = None
             if kind is date and target.get_internal_type() != "DateField":
                 kind = None
+            if (connection.vendor == "postgresql" and target.get_internal_type() == "JSONField"
+                    and getattr(target, "encoder", None) is None):
+                kind = _JSON
             plan.append((field.attname, kind, field))
         _PLAN[key] = plan
     return plan
@@ -196,9 +202,23 @@ def _insert_sql(obj: Model, connection) -> tuple[str, list]:
         value = values.get(attname, _MISSING)
         if kind is not None and (value is None or type(value) is kind):
             params.append(value)
+        elif kind is _JSON and value is not _MISSING:
+            params.append(Jsonb(value, dumps=_json_dumps))
         else:
             params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
     return sql, params
+
+
+class _JSON:
+    """Marks a JSONField without a custom encoder: its value goes to psycopg as ``Jsonb`` written by
+    orjson (the record's inputs and steps were the largest parameters to serialise)."""
+
+
+def _json_dumps(value) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # what orjson does not take (non-str keys, ...): as Django would write it
+        return json.dumps(value).encode()
 
 
 _MISSING = object()

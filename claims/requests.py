@@ -223,7 +223,11 @@ def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
 
 
 def claim_request_check(request: ClaimRequest) -> None:
-    """The identities between the amounts (also run on requests built in code)."""
+    """The identities between the amounts (also run on requests built in code). A request is
+    immutable, so once it passed it is not checked again (the service and the batch check every
+    request they are given, most of which ``claim_request_parse`` has just checked)."""
+    if request.__dict__.get("_checked"):
+        return
     errors: dict[str, list[str]] = {}
     for name in AMOUNT_FIELDS:
         try:
@@ -244,3 +248,4 @@ def claim_request_check(request: ClaimRequest) -> None:
                                      "(the fee details must add up to medfee_sumamt)"]
     if errors:
         raise ValidationError(errors)
+    request.__dict__["_checked"] = True  # beside the frozen fields: not part of equality or the hash

@@ -137,7 +137,9 @@ SPECTACULAR_SETTINGS = {
 # Threads (each with its own connection) that settle a file of visits side by side on PostgreSQL,
 # when the batch runs outside a transaction (claims/batch.py). More than the database's cores helps
 # nothing.
-CLAIMS_BATCH_WORKERS = int(os.environ.get("CLAIMS_BATCH_WORKERS", "2"))
+# Worker processes of the claims batch (claims/batch.py): one per CPU, plus one to use the CPU while
+# another waits for its commit to reach the disk.
+CLAIMS_BATCH_WORKERS = int(os.environ.get("CLAIMS_BATCH_WORKERS", (os.cpu_count() or 1) + 1))
 
 REDIS_URL = os.environ.get("REDIS_URL")
 CELERY_TIMEZONE = TIME_ZONE
