@@ -111,9 +111,9 @@ def claims_settle_batch(*, requests: Sequence[ClaimRequest], by, chunk_size: int
     ``BatchOutcome`` per request, in input order. Chunks of about ``chunk_size`` claims commit one
     by one, each holding whole members.
 
-    Called outside a transaction on PostgreSQL, ``workers`` threads (default
-    ``settings.CLAIMS_BATCH_WORKERS``) settle chunks side by side, each on its own connection: a
-    chunk's database work (COPY, index upkeep, commit) then overlaps the next chunk's decisions.
+    Called outside a transaction on PostgreSQL, ``workers`` processes (default
+    ``settings.CLAIMS_BATCH_WORKERS``: CPUs + 1) settle chunks side by side, each on its own
+    connection: the decisions run on every CPU, and one chunk's commit overlaps others' work.
     Chunks hold disjoint members and each locks its rows in member order, so they neither wait for
     nor deadlock with one another. Inside a caller's transaction (the all-or-nothing import) there
     is one connection, so chunks run one after another as savepoints."""
