@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import emit, peak_rss_mb, percentile
+from bench.common import cpu_seconds, emit, peak_rss_mb, percentile, proc_stat
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIONS = {"411300": "411302", "370300": "370302", "360700": "360702", "360100": "360102", "441600": "441602"}
@@ -202,17 +202,14 @@ def _server_cpu() -> float | None:
             cursor.execute("SHOW data_directory")
             postmaster = int(Path(cursor.fetchone()[0], "postmaster.pid").read_text().split()[0])
         total = 0.0
-        tick = os.sysconf("SC_CLK_TCK")
         for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
+            fields = proc_stat(stat.parent.name)
+            if fields is None:
                 continue
-            pid, ppid = int(stat.parent.name), int(fields[1])
-            if pid == postmaster:
-                total += sum(int(x) for x in fields[11:15]) / tick  # its own time and its reaped children's
-            elif ppid == postmaster:
-                total += (int(fields[11]) + int(fields[12])) / tick
+            if int(stat.parent.name) == postmaster:
+                total += cpu_seconds(fields, reaped_children=True)  # its own time and its reaped backends'
+            elif int(fields[1]) == postmaster:
+                total += cpu_seconds(fields)
         return total
     except (DatabaseError, OSError, ValueError, IndexError):  # not allowed to read it, or not on this machine
         return None

@@ -1,13 +1,31 @@
 """Helpers shared by the benchmarks: timing, peak memory, JSON-line output."""
 import json
+import os
 import resource
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def proc_stat(pid) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (field 3 onwards), or None when that
+    process is not on this machine (or gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return None
+
+
+def cpu_seconds(fields: list[str], *, reaped_children: bool = False) -> float:
+    """User + system CPU seconds of a /proc stat (``proc_stat``); with ``reaped_children``, also
+    those of the children it has waited for."""
+    used = fields[11:15] if reaped_children else fields[11:13]
+    return sum(int(x) for x in used) / os.sysconf("SC_CLK_TCK")
 
 
 def emit(**figures) -> None:

@@ -25,7 +25,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.common import emit, peak_rss_mb
+from bench.common import cpu_seconds, emit, peak_rss_mb, proc_stat
 
 HEADER = ["身份证号", "姓名", "统筹区", "险种", "人员类别", "县区", "参保日期", "退休办理日期", "缴费基数", "建档立卡贫困人口"]
 REGIONS = [("360100", "390", "1501", ["360102", "360103", "360104", "360111"]),
@@ -93,11 +93,8 @@ def reset() -> None:
 def _backend_cpu_seconds(pid: int | None) -> float | None:
     """CPU time of a (local) PostgreSQL backend so far, from /proc: the database's share of the work,
     whatever else the machine is doing."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError, TypeError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = proc_stat(pid)
+    return None if fields is None else cpu_seconds(fields)
 
 
 def phase_pipeline(path: str, label: str, audit: str = "") -> None:
