@@ -12,24 +12,20 @@ reused with other content) are reported in their outcome and write nothing; the 
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import operator
-import pickle
-import queue
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-import orjson
 from django.core.exceptions import ValidationError
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from config.memory import fewer_collections
+from config.sequences import ids_draw
 
 from members.models import Member, SignUp
 from policy.rules import region_module
@@ -42,6 +38,8 @@ from .context import ModelColumns, plain_models
 from .facts import (accumulator_buckets, accumulator_store, charged_provider_for, claim_build, decide, inputs_json,
                     signup_facts, signups_on)
 from .models import Accumulator, Claim, ClaimItem
+from .batch_workers import settle_side_by_side
+from .prepared import json_bytes
 from .requests import ClaimRequest, claim_request_check
 
 
@@ -137,121 +135,11 @@ def _settle(*, requests: Sequence[ClaimRequest], by, chunk_size: int, workers: i
     if workers is None:
         workers = settings.CLAIMS_BATCH_WORKERS
     if workers > 1 and len(chunks) > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        _settle_side_by_side(batch, chunks, workers)
+        settle_side_by_side(batch, chunks, workers)
     else:
         for chunk in chunks:
             batch.settle_chunk(chunk)
     return batch.outcomes
-
-
-def _settle_side_by_side(batch: "_Batch", chunks: list[list[int]], workers: int) -> None:
-    """Each worker takes the next chunk until none is left; the first failure stops the others
-    from starting new chunks (chunks already committed stay, as when settling one by one) and is
-    raised here.
-
-    The workers are forked processes, not threads: deciding a claim is Python work, and threads
-    under the GIL added only 15-20 % over one. Forked after this process closed its connections,
-    each child inherits the loaded batch (members, providers, requests) without copying it, opens
-    its own connection, and sends back only its chunks' outcomes. Where fork is unavailable, the
-    same loop runs on threads."""
-    if "fork" not in mp.get_all_start_methods():
-        _settle_on_threads(batch, chunks, workers)
-        return
-    global _FORKED
-    connections.close_all()  # a forked child must never share this process's sockets
-    context = mp.get_context("fork")
-    next_chunk, stop, results = context.Value("l", 0), context.Event(), context.Queue()
-    _FORKED = (batch, chunks, next_chunk, stop, results)
-    processes = [context.Process(target=_chunk_worker, name=f"claims-batch-{n}")
-                 for n in range(min(workers, len(chunks)))]
-    try:
-        for process in processes:
-            process.start()
-    finally:
-        _FORKED = None
-    failures: list[BaseException] = []
-    running = len(processes)
-    while running:
-        try:
-            kind, payload = results.get(timeout=1.0)
-        except queue.Empty:
-            if any(p.exitcode not in (None, 0) for p in processes):  # killed before saying "done"
-                stop.set()
-                failures.append(RuntimeError("a claims batch worker process died: "
-                                             + ", ".join(f"{p.name} exit {p.exitcode}" for p in processes)))
-                break
-            continue
-        if kind == "chunk":
-            for index, outcome in payload:
-                batch.outcomes[index] = outcome
-        elif kind == "failed":
-            failures.append(payload)
-        else:
-            running -= 1
-    for process in processes:
-        process.join()
-    if failures:
-        raise failures[0]
-
-
-_FORKED: tuple | None = None  # (batch, chunks, next chunk number, stop event, results queue) for the children
-
-
-def _chunk_worker() -> None:
-    """A forked child: settle chunks until none is left (or a sibling failed), sending each
-    chunk's outcomes back as soon as it commits."""
-    batch, chunks, next_chunk, stop, results = _FORKED
-    try:
-        while not stop.is_set():
-            with next_chunk.get_lock():
-                number = next_chunk.value
-                next_chunk.value = number + 1
-            if number >= len(chunks):
-                break
-            batch.settle_chunk(chunks[number])
-            results.put(("chunk", [(i, batch.outcomes[i]) for m in chunks[number] for i in batch.by_member[m]]))
-    except BaseException as exc:  # sent to the parent, which raises it
-        stop.set()
-        results.put(("failed", _portable(exc)))
-    finally:
-        connections.close_all()
-        results.put(("done", None))
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """The exception itself when it survives pickling; otherwise a RuntimeError naming it."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-        return exc
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-
-
-def _settle_on_threads(batch: "_Batch", chunks: list[list[int]], workers: int) -> None:
-    pending = iter(chunks)
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            while not failures:
-                with lock:
-                    chunk = next(pending, None)
-                if chunk is None:
-                    return
-                batch.settle_chunk(chunk)
-        except BaseException as exc:  # re-raised in the caller's thread below
-            failures.append(exc)
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    threads = [threading.Thread(target=work, name=f"claims-batch-{n}") for n in range(min(workers, len(chunks)))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
 
 
 class _Batch:
@@ -468,10 +356,9 @@ def _insert(model, rows: list) -> None:
 
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    sql, sequence = _copy_statement(model, connection)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", [sequence, len(rows)])
-        for row, pk in zip(rows, cursor.fetchone()[0]):
+        for row, pk in zip(rows, ids_draw(cursor, table=model._meta.db_table, column=model._meta.pk.column,
+                                          count=len(rows))):
             row.pk = pk
             row._state.adding = False
         # Positions in the row (after the id) of the JSON columns; the auto_now(_add) fields stamped first.
@@ -479,7 +366,7 @@ def _insert(model, rows: list) -> None:
         stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
         values_of = operator.itemgetter("id", *(f.attname for f in fields))  # of the instance's __dict__
         encode = _json_text
-        with cursor.cursor.copy(sql) as copy:
+        with cursor.cursor.copy(_copy_statement(model, connection)) as copy:
             for row in rows:
                 for name in stamped:
                     setattr(row, name, now)
@@ -489,27 +376,22 @@ def _insert(model, rows: list) -> None:
                 copy.write_row(values)
 
 
-_COPY_STATEMENTS: dict[tuple, tuple[str, str]] = {}
+_COPY_STATEMENTS: dict[tuple, str] = {}
 
 
-def _copy_statement(model, connection) -> tuple[str, str]:
-    """The model's COPY statement (the id first) and its id sequence, resolved once."""
+def _copy_statement(model, connection) -> str:
+    """The model's COPY statement, the id first; built once."""
     key = (model, connection.alias)
     if key not in _COPY_STATEMENTS:
         meta = model._meta
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in [meta.pk, *(f for f in meta.concrete_fields if not f.primary_key)])
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
-            sequence = cursor.fetchone()[0]
-        _COPY_STATEMENTS[key] = (f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", sequence)
+        _COPY_STATEMENTS[key] = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
     return _COPY_STATEMENTS[key]
 
 
 def _json_text(value) -> str:
-    """JSON text for a jsonb column: orjson (several times faster than json on the record's inputs and
-    steps, the batch's largest Python cost after the rules); the server parses it either way."""
-    return orjson.dumps(value).decode()
+    return json_bytes(value).decode()  # text COPY takes str; bytes would go as bytea
 
 
 def _accumulators_write(accumulators: dict, buckets: dict) -> None:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from config.sequences import ids_draw
 from members.models import Member, MemberChange
 
 from . import copy_binary
@@ -156,7 +157,6 @@ class PostgresMemberLoader:
         self.now = timezone.now()
         # Every row of one import carries the same timestamps (the job's start), as one statement would.
         self.tail = copy_binary.constant_tail(status=Member.Status.ACTIVE, stamp=self.now)
-        self.sequence: str | None = None
         self.constraints: str | None = None  # foreign keys switched to per-statement checks
         self.pool: ThreadPoolExecutor | None = None
         self.pending = None
@@ -169,23 +169,10 @@ class PostgresMemberLoader:
             self.drain()  # the import's connection is free for this query
         source = self.side if self.side is not None else connection
         with source.cursor() as cursor:
-            if self.sequence is None:
-                # Resolved once: pg_get_serial_sequence() inside the generate_series below would be
-                # evaluated per row (a catalogue lookup each).
-                cursor.execute("SELECT pg_get_serial_sequence('members_member', 'id')")
-                self.sequence = cursor.fetchone()[0]
-            # One row back, not one per id: the ids of one nextval() sweep are increasing, so when the
-            # last minus the first is count - 1 they are exactly that range (no one else drew from the
-            # sequence meanwhile); otherwise they come back spelled out.
-            cursor.execute("SELECT min(id), max(id), CASE WHEN max(id) - min(id) = count(*) - 1 THEN NULL "
-                           "ELSE string_agg(id::text, ',' ORDER BY id) END "
-                           "FROM (SELECT nextval(%s::regclass) AS id FROM generate_series(1, %s)) AS drawn",
-                           [self.sequence, count])
-            first, last, spelled = cursor.fetchone()
-        if spelled is None:
-            self.ids.add_range(first, last)
-            return list(range(first, last + 1))
-        ids = [int(i) for i in spelled.split(",")]
+            ids = ids_draw(cursor, table=Member._meta.db_table, column="id", count=count)
+        if isinstance(ids, range):
+            self.ids.add_range(ids.start, ids.stop - 1)
+            return list(ids)
         self.ids.add(ids)
         return ids
 

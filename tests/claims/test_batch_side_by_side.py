@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from claims import batch as batch_module
+from claims import batch_workers
 from claims.batch import claims_settle_batch
 from claims.services import claim_settle
 from tests.claims.invariants import accumulated, deltas_sum
@@ -83,7 +84,7 @@ def test_two_processes_decide_like_one_by_one(admdvs, monkeypatch, tmp_path):
 def test_without_fork_two_threads_decide_like_one_by_one(monkeypatch, tmp_path):
     # given a platform without fork (the same twins as above)
     twins, expected, requests = given_twins("370300")
-    monkeypatch.setattr(batch_module.mp, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(batch_workers.mp, "get_all_start_methods", lambda: ["spawn"])
     log = tmp_path / "chunks.log"
     spy_on_chunks(monkeypatch, log)
     # when the batch runs with two workers
@@ -114,8 +115,8 @@ def test_an_exception_that_cannot_cross_processes_is_named():
         pass
 
     # when it is made portable / then a RuntimeError names it; a picklable one passes as it is
-    portable = batch_module._portable(Local("no space left"))
+    portable = batch_workers._portable(Local("no space left"))
     assert type(portable) is RuntimeError and str(portable) == "Local: no space left"
     assert type(pickle.loads(pickle.dumps(portable))) is RuntimeError
     original = ValueError("bad")
-    assert batch_module._portable(original) is original
+    assert batch_workers._portable(original) is original
