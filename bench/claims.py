@@ -180,6 +180,8 @@ def _parallel(target, bodies: list[dict], workers: int, *args) -> tuple[float, l
     queue = ctx.Queue()
     parts = [bodies[n::workers] for n in range(workers)]
     procs = [ctx.Process(target=target, args=(part, *args, queue)) for part in parts]
+    server0 = _server_cpu()
+    connections.close_all()
     t0 = time.perf_counter()
     for proc in procs:
         proc.start()
@@ -187,8 +189,10 @@ def _parallel(target, bodies: list[dict], workers: int, *args) -> tuple[float, l
     elapsed = time.perf_counter() - t0
     for proc in procs:
         proc.join()
+    server1 = _server_cpu()
     latencies = sorted(x for lat, _, _ in results for x in lat)
-    return elapsed, latencies, max(rss for _, rss, _ in results), sum(cpu for _, _, cpu in results)
+    server = None if server0 is None or server1 is None else server1 - server0
+    return elapsed, latencies, max(rss for _, rss, _ in results), sum(cpu for _, _, cpu in results), server
 
 
 def _server_cpu() -> float | None:
@@ -213,6 +217,13 @@ def _server_cpu() -> float | None:
         return total
     except (DatabaseError, OSError, ValueError, IndexError):  # not allowed to read it, or not on this machine
         return None
+
+
+def _server_figure(seconds: float | None, claims: int) -> dict:
+    """The server's CPU per claim, when it could be read (see _server_cpu)."""
+    if seconds is None or not claims:
+        return {}
+    return {"server_cpu_ms_per_claim": round(seconds / claims * 1000, 3)}
 
 
 def _figures(kind: str, count: int, elapsed: float, latencies: list[float], rss: float, cpu: float | None = None,
@@ -320,12 +331,15 @@ def main(argv: list[str]) -> None:
     floor = {}
     if "floor" in only:
         for workers in (1, 4):
-            elapsed, lat, rss, cpu = _parallel(_floor_worker, visits(count=args.visits, seed=next(seed)), workers, dsn)
-            floor[workers] = _figures("floor_psycopg", args.visits, elapsed, lat, rss, cpu, workers=workers)
+            elapsed, lat, rss, cpu, server = _parallel(_floor_worker, visits(count=args.visits, seed=next(seed)),
+                                                       workers, dsn)
+            floor[workers] = _figures("floor_psycopg", args.visits, elapsed, lat, rss, cpu, workers=workers,
+                                      **_server_figure(server, args.visits))
     if "service" in only:
         for workers in (1, 2, 4):
-            elapsed, lat, rss, cpu = _parallel(_service_worker, visits(count=args.visits, seed=next(seed)), workers)
-            extra = {}
+            elapsed, lat, rss, cpu, server = _parallel(_service_worker, visits(count=args.visits, seed=next(seed)),
+                                                       workers)
+            extra = _server_figure(server, args.visits)
             if workers in floor:
                 extra["vs_floor"] = round(args.visits / elapsed / floor[workers]["claims_per_s"], 2)
             _figures("service", args.visits, elapsed, lat, rss, cpu, workers=workers, **extra)
@@ -344,9 +358,6 @@ def main(argv: list[str]) -> None:
         cpu += children.ru_utime + children.ru_stime - children0.ru_utime - children0.ru_stime  # the worker processes
         created = sum(1 for o in outcomes if o.created)
         server1 = _server_cpu()
-        if server0 is not None and server1 is not None and created:
-            extra = {"server_cpu_ms_per_claim": round((server1 - server0) / created * 1000, 3)}
-        else:
-            extra = {}
+        extra = _server_figure(None if server0 is None or server1 is None else server1 - server0, created)
         _figures("batch", created, elapsed, [], peak_rss_mb(), cpu, **extra,
                  refused=sum(1 for o in outcomes if o.errors))

@@ -40,7 +40,7 @@ from .facts import (accumulator_buckets, accumulator_store, charged_provider_for
 from .models import Accumulator, Claim, ClaimItem
 from .batch_workers import settle_side_by_side
 from .prepared import json_bytes
-from .requests import ClaimRequest, claim_request_check
+from .requests import ClaimRequest, claim_request_check, request_hash_for
 
 
 
@@ -173,7 +173,8 @@ class _Batch:
     def settle_chunk(self, member_ids: list[int]) -> None:
         requests, outcomes = self.requests, self.outcomes
         indexes = [i for m in member_ids for i in self.by_member[m]]
-        hashes = {i: requests[i].content_hash() for i in indexes}
+        # The hash answers a retry under the same key; a visit without a key is never compared.
+        hashes = {i: request_hash_for(requests[i]) for i in indexes}
         with transaction.atomic():
             keyed = {requests[i].idempotency_key for i in indexes if requests[i].idempotency_key}
             earlier = {c.idempotency_key: c for c in Claim.objects.filter(idempotency_key__in=keyed)} if keyed else {}

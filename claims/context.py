@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.models import Model
 from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 
 from members.models import Member, SignUp
 from providers.models import Provider
 
 from .models import Accumulator
-from .prepared import run_statement
+from .prepared import init_signals_quiet, run_statement
 
 
 @dataclass
@@ -136,7 +135,7 @@ class _Statement:
 def plain_models() -> bool:
     """True when nothing listens to the init signals of the models read here (the normal case):
     instances may then skip Model.__init__."""
-    return not any(pre_init.has_listeners(m) or post_init.has_listeners(m) for m in _MODELS)
+    return init_signals_quiet(_MODELS)
 
 
 _MODELS = (Accumulator, Member, Provider, SignUp)

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 
 from members.models import Member, SignUp
 from policy import rules
@@ -17,6 +16,7 @@ from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, Pro
 from providers.models import Provider
 
 from .models import Accumulator, Claim
+from .prepared import init_signals_quiet
 from .requests import ClaimRequest
 
 ZERO = Decimal("0.00")
@@ -140,15 +140,22 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
         created_at=None, created_by_id=by.pk if getattr(by, "pk", None) else None)
     claim = _new_claim(values)
     if not fast:
-        claim.member, claim.provider, claim.charged_provider = member, provider, charged_provider
+        # The ids are already in ``values``: cache the objects as the descriptors would, without
+        # their per-assignment checks (the same three objects the ids were taken from).
+        _MEMBER_FIELD.set_cached_value(claim, member)
+        _PROVIDER_FIELD.set_cached_value(claim, provider)
+        _CHARGED_FIELD.set_cached_value(claim, charged_provider)
     return claim
+
+
+_MEMBER_FIELD, _PROVIDER_FIELD, _CHARGED_FIELD = Claim.member.field, Claim.provider.field, Claim.charged_provider.field
 
 
 def _new_claim(values: dict) -> Claim:
     """``Claim(**values)`` (``values`` naming every concrete field by attname), without
     ``Model.__init__``'s per-field descriptor and signal work when nothing listens to Claim's
     init signals: the same instance state (``_state.adding``, no related object cached)."""
-    if pre_init.has_listeners(Claim) or post_init.has_listeners(Claim):
+    if not init_signals_quiet((Claim,)):
         return Claim(*[values[name] for name in _claim_attnames()])
     claim = Claim.__new__(Claim)
     claim._state = ModelState()

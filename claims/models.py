@@ -89,6 +89,7 @@ class Claim(models.Model):
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="reversed_by", verbose_name=_("撤销的原结算"))
     idempotency_key = models.CharField(_("幂等键"), max_length=100, null=True, blank=True, unique=True)
+    # SHA-256 of the request's content when it carried an idempotency_key (a retry is compared with it); else "".
     request_hash = models.CharField(max_length=64, blank=True)
     monthly_run_id = models.BigIntegerField(_("计入月结算批次"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("结算时间"), auto_now_add=True)

@@ -8,7 +8,6 @@ again (same file or another) replays the first result and writes nothing.
 """
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -90,7 +89,7 @@ class ClaimRows:
             return None, [RowError(number, HEADERS["visit_at"], cells.text_or_repr(raw("visit_at")),
                                    "就诊时间晚于今天 (visit in the future)", "range")]
         if not request.idempotency_key:
-            request = dataclasses.replace(request, idempotency_key="import:" + request.content_hash()[:56])
+            request = request.with_idempotency_key("import:" + request.content_hash()[:56])
         first = self.seen.get(request.idempotency_key)
         if first is not None:
             return None, [RowError(number, HEADERS["idempotency_key"], request.idempotency_key,
