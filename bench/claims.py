@@ -17,6 +17,8 @@ them) and a few providers per region, empties the claims tables, then measures i
   service    claims.services.claim_settle (1, 2 and 4 worker processes; goal >= 70 % of the floor)
   http       POST /api/v1/claims/ through gunicorn (2 workers) with 8 concurrent clients (goal p99 < 50 ms)
   batch      claims.batch.claims_settle_batch over V visits (goal >= 10 000 claims/s)
+Floor and service are measured in alternating rounds (--rounds, see _interleaved), each round right
+after a CHECKPOINT (see _checkpoint), so neither pays for the other's checkpoint or for a slow minute.
 Each line is JSON: claims/s, p50/p99 latency in ms, peak RSS in MB. Figures depend on machine load.
 """
 from __future__ import annotations
@@ -172,9 +174,25 @@ def _floor_worker(bodies: list[dict], dsn: str, queue) -> None:
     queue.put((latencies, peak_rss_mb(), time.process_time()))
 
 
+def _checkpoint() -> None:
+    """Start a measurement from a fresh checkpoint. Every page a claim first changes after a
+    checkpoint goes to the WAL whole (full-page writes), so a checkpoint falling inside one
+    measurement and not another (every 5 minutes by default) made the server's CPU per claim swing
+    by half between runs. After a CHECKPOINT each measurement pays the same, and the next timed one
+    is 5 minutes away (every measurement here is shorter)."""
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError:  # not allowed (needs superuser or pg_checkpoint): measured as it comes
+        pass
+
+
 def _parallel(target, bodies: list[dict], workers: int, *args) -> tuple[float, list[float], float, float]:
     from django.db import connections
 
+    _checkpoint()
     connections.close_all()
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
@@ -193,6 +211,28 @@ def _parallel(target, bodies: list[dict], workers: int, *args) -> tuple[float, l
     latencies = sorted(x for lat, _, _ in results for x in lat)
     server = None if server0 is None or server1 is None else server1 - server0
     return elapsed, latencies, max(rss for _, rss, _ in results), sum(cpu for _, _, cpu in results), server
+
+
+def _interleaved(kinds: list[str], workers: int, bodies: dict[str, list[dict]], *, rounds: int, dsn: str) -> dict:
+    """Floor and service at one concurrency, measured in alternating rounds (floor, service,
+    floor, ...), each on its share of its visits and each after a CHECKPOINT. This machine's speed
+    drifts by 10-20 % over minutes (a shared virtual machine): measured one after the other, the
+    ratio of the two said more about when each ran than about the service. Returns per kind the
+    totals over its rounds: (seconds, latencies, peak RSS, client CPU, server CPU or None)."""
+    targets = {"floor": (_floor_worker, (dsn,)), "service": (_service_worker, ())}
+    totals = {kind: [0.0, [], 0.0, 0.0, 0.0] for kind in kinds}
+    for round_ in range(rounds):
+        for kind in kinds:
+            target, args = targets[kind]
+            part = bodies[kind][round_::rounds]
+            elapsed, lat, rss, cpu, server = _parallel(target, part, workers, *args)
+            total = totals[kind]
+            total[0] += elapsed
+            total[1].extend(lat)
+            total[2] = max(total[2], rss)
+            total[3] += cpu
+            total[4] = None if server is None or total[4] is None else total[4] + server
+    return {kind: (t[0], sorted(t[1]), t[2], t[3], t[4]) for kind, t in totals.items()}
 
 
 def _server_cpu() -> float | None:
@@ -288,6 +328,7 @@ def http_bench(bodies: list[dict], *, clients: int = 8, workers: int = 2) -> dic
                 latencies.extend(mine)
 
         client(bodies[:clients])  # warm-up: imports, connections, parameter cache
+        _checkpoint()
         rest = bodies[clients:]
         threads = [threading.Thread(target=client, args=(rest[n::clients],)) for n in range(clients)]
         t0 = time.perf_counter()
@@ -310,6 +351,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--members", type=int, default=500, help="bench members (full: 10000)")
     parser.add_argument("--http-visits", type=int, default=None, help="visits for the HTTP run (default visits/2)")
     parser.add_argument("--only", default="floor,service,http,batch")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="floor and service measured in this many alternating rounds (see _interleaved)")
     args = parser.parse_args(argv)
 
     from django.conf import settings
@@ -328,21 +371,21 @@ def main(argv: list[str]) -> None:
     DURABILITY["value"] = ",".join(settings_)
     only = set(args.only.split(","))
     seed = iter(range(1, 100))
-    floor = {}
-    if "floor" in only:
-        for workers in (1, 4):
-            elapsed, lat, rss, cpu, server = _parallel(_floor_worker, visits(count=args.visits, seed=next(seed)),
-                                                       workers, dsn)
-            floor[workers] = _figures("floor_psycopg", args.visits, elapsed, lat, rss, cpu, workers=workers,
-                                      **_server_figure(server, args.visits))
-    if "service" in only:
-        for workers in (1, 2, 4):
-            elapsed, lat, rss, cpu, server = _parallel(_service_worker, visits(count=args.visits, seed=next(seed)),
-                                                       workers)
+    for workers in (1, 2, 4):
+        kinds = [kind for kind in ("floor", "service") if kind in only and (kind == "service" or workers != 2)]
+        if not kinds:
+            continue
+        totals = _interleaved(kinds, workers, {kind: visits(count=args.visits, seed=next(seed)) for kind in kinds},
+                              rounds=args.rounds, dsn=dsn)
+        floor = None
+        for kind in kinds:
+            elapsed, lat, rss, cpu, server = totals[kind]
             extra = _server_figure(server, args.visits)
-            if workers in floor:
-                extra["vs_floor"] = round(args.visits / elapsed / floor[workers]["claims_per_s"], 2)
-            _figures("service", args.visits, elapsed, lat, rss, cpu, workers=workers, **extra)
+            if kind == "service" and floor:
+                extra["vs_floor"] = round(args.visits / elapsed / floor["claims_per_s"], 2)
+            figures = _figures("floor_psycopg" if kind == "floor" else "service", args.visits, elapsed, lat, rss,
+                               cpu, workers=workers, rounds=args.rounds, **extra)
+            floor = figures if kind == "floor" else floor
     if "http" in only:
         http_bench(visits(count=args.http_visits or max(200, args.visits // 2), seed=next(seed)))
     if "batch" in only:
@@ -350,6 +393,7 @@ def main(argv: list[str]) -> None:
         from claims.requests import claim_request_parse
 
         requests = [claim_request_parse(b) for b in visits(count=args.visits, seed=next(seed))]
+        _checkpoint()
         server0, children0 = _server_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
         t0, c0 = time.perf_counter(), time.process_time()
         outcomes = claims_settle_batch(requests=requests, by=None)
