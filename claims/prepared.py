@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Callable
 
 import orjson
+import psycopg
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_init, pre_init
@@ -301,8 +302,6 @@ def pipelined_transaction_possible(connection) -> bool:
     in that transaction)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
         return False
-    import psycopg
-
     return psycopg.Pipeline.is_supported()
 
 

@@ -1,4 +1,6 @@
-"""Claims services: settle one visit, reverse a settlement. Each is one ``transaction.atomic()``.
+"""Claims services: settle one visit, reverse a settlement. Each is one database transaction:
+``transaction.atomic()``, or, for the common claim outside any transaction on PostgreSQL, the same
+statements as one implicit transaction sent in two round trips (``_settle_pipelined``).
 
 A claim is (ARCHITECTURE.md): load member, provider, sign-up and parameters → lock the member's
 accumulator row for the visit's year → the policy core decides → insert the settlement record (with
