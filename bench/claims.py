@@ -99,8 +99,9 @@ def _members_create(members: int) -> None:
         for m in Member.objects.filter(certno__startswith="9", admdvs_id__in=SIGNUP_REGIONS)], batch_size=2000)
 
 
-def visits(*, count: int, seed: int) -> list[dict]:
-    """Request bodies: random bench members, mostly at level-1 providers, dates through 2024."""
+def visits(*, count: int, seed: int, part: int = 0, parts: int = 1) -> list[dict]:
+    """Request bodies: random bench members, mostly at level-1 providers, dates through 2024. With
+    ``parts``, only the visits n with n % parts == part (the same visits the whole list has there)."""
     from members.models import Member
 
     rng = random.Random(seed)
@@ -111,6 +112,8 @@ def visits(*, count: int, seed: int) -> list[dict]:
         admdvs, certno = rng.choice(members)
         level = rng.choices("123", weights=[70, 20, 10])[0]
         amount = Decimal(rng.randint(1000, 60000)) / 100
+        if n % parts != part:
+            continue
         out.append({"admdvs": admdvs, "certno": certno, "fixmedins_code": f"BENCH-{admdvs}-L{level}",
                     "visit_at": (start + timedelta(minutes=n * 5)).isoformat() + "+08:00",
                     "medfee_sumamt": str(amount), "inscp_scp_amt": str(amount), "benefit": "ordinary"})
@@ -213,18 +216,20 @@ def _parallel(target, bodies: list[dict], workers: int, *args) -> tuple[float, l
     return elapsed, latencies, max(rss for _, rss, _ in results), sum(cpu for _, _, cpu in results), server
 
 
-def _interleaved(kinds: list[str], workers: int, bodies: dict[str, list[dict]], *, rounds: int, dsn: str) -> dict:
+def _interleaved(kinds: list[str], workers: int, seeds: dict[str, int], *, count: int, rounds: int, dsn: str) -> dict:
     """Floor and service at one concurrency, measured in alternating rounds (floor, service,
     floor, ...), each on its share of its visits and each after a CHECKPOINT. This machine's speed
     drifts by 10-20 % over minutes (a shared virtual machine): measured one after the other, the
-    ratio of the two said more about when each ran than about the service. Returns per kind the
-    totals over its rounds: (seconds, latencies, peak RSS, client CPU, server CPU or None)."""
+    ratio of the two said more about when each ran than about the service. A round's visits are
+    made just before it (the workers, forked, would otherwise count all of them in their RSS).
+    Returns per kind the totals over its rounds: (seconds, latencies, peak RSS, client CPU, server
+    CPU or None)."""
     targets = {"floor": (_floor_worker, (dsn,)), "service": (_service_worker, ())}
     totals = {kind: [0.0, [], 0.0, 0.0, 0.0] for kind in kinds}
     for round_ in range(rounds):
         for kind in kinds:
             target, args = targets[kind]
-            part = bodies[kind][round_::rounds]
+            part = visits(count=count, seed=seeds[kind], part=round_, parts=rounds)
             elapsed, lat, rss, cpu, server = _parallel(target, part, workers, *args)
             total = totals[kind]
             total[0] += elapsed
@@ -375,7 +380,7 @@ def main(argv: list[str]) -> None:
         kinds = [kind for kind in ("floor", "service") if kind in only and (kind == "service" or workers != 2)]
         if not kinds:
             continue
-        totals = _interleaved(kinds, workers, {kind: visits(count=args.visits, seed=next(seed)) for kind in kinds},
+        totals = _interleaved(kinds, workers, {kind: next(seed) for kind in kinds}, count=args.visits,
                               rounds=args.rounds, dsn=dsn)
         floor = None
         for kind in kinds:
