@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Callable
@@ -33,6 +32,11 @@ def _run(connection, sql: str, params: list, *, fetch: str | None):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return _fetch(cursor, fetch)
+    pipeline = getattr(connection, "_claims_pipeline", None)
+    if pipeline is not None:  # inside claims.pipeline.claim_pipeline: a read, answered now
+        with connection.wrap_database_errors:
+            rows = pipeline.fetch(sql, params)
+        return rows if fetch == "all" else (rows[0] if rows else None) if fetch == "one" else None
     cursor = _hot_cursor(connection)
     if connection.queries_logged or connection.execute_wrappers:
         # DEBUG, CaptureQueriesContext, execute_wrapper(): through Django's wrapper, which logs the
@@ -283,57 +287,11 @@ def insert_and_update(new: Model, changed: Model | None, names: tuple[str, ...] 
         new.pk = _run(connection, insert_sql, insert_params, fetch="one")[0]
         _run(connection, *_update_sql(changed, names, connection), fetch=None)
         sql = None
-    pending = getattr(connection, "_claims_pipeline", None)
-    if sql is not None and pending is not None:
-        # Inside pipelined_transaction: the statement is queued with the pipeline's Sync, and the
-        # id is read from its result once the pipeline has been sent (reading it now would cost a
-        # round trip of its own).
-        _run(connection, sql, params, fetch=None)
-        cursor = _hot_cursor(connection)
-        pending.append(lambda: setattr(new, "pk", cursor.fetchone()[0]))
+    pipeline = getattr(connection, "_claims_pipeline", None)
+    if sql is not None and pipeline is not None:
+        # Inside claims.pipeline.claim_pipeline: sent with the commit; the id comes with its answer
+        # (reading it now would cost a round trip of its own).
+        pipeline.queue(sql, params, lambda rows: setattr(new, "pk", rows[0][0]))
     elif sql is not None:
         new.pk = _run(connection, sql, params, fetch="one")[0]
     new._state.adding, new._state.db = False, using
-
-
-def pipelined_transaction_possible(connection) -> bool:
-    """Whether ``pipelined_transaction`` may be used: PostgreSQL with pipeline support, in
-    autocommit and outside any ``transaction.atomic()`` block (inside one, its statements must stay
-    in that transaction)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit():
-        return False
-    return psycopg.Pipeline.is_supported()
-
-
-@contextmanager
-def pipelined_transaction(connection):
-    """One transaction in two round trips: the block's statements are sent in one psycopg pipeline,
-    which PostgreSQL runs as one implicit transaction, committed by the pipeline's Sync at the end
-    of the block (or rolled back whole if any statement fails).
-
-    Why: a claim is a read that locks the accumulator row, the decision in Python, and one write.
-    Through ``transaction.atomic()`` that is four round trips (BEGIN, read, write, COMMIT) and two
-    autocommit switches; here it is two (the read, flushed without a Sync so the transaction and
-    its row lock stay open; then the write with the Sync). The lock is held from the read to the
-    commit exactly as in an explicit transaction.
-
-    Rules for the block: a read's result comes with a flush (ORM reads work too, at a round trip
-    each); a write of ``insert_and_update`` gets its id after the Sync; no ``transaction.atomic()``
-    (switching autocommit syncs the pipeline, which would commit half the work). On a Python
-    exception the queued work is rolled back (a ROLLBACK ends the implicit transaction) before the
-    pipeline is left. Check ``pipelined_transaction_possible`` first."""
-    connection.ensure_connection()
-    pending: list[Callable[[], None]] = []
-    connection._claims_pipeline = pending
-    try:
-        with connection.wrap_database_errors, connection.connection.pipeline():
-            try:
-                yield
-            except BaseException:
-                _hot_cursor(connection).execute("ROLLBACK", prepare=False)
-                raise
-    finally:
-        connection._claims_pipeline = None
-    with connection.wrap_database_errors:
-        for read_result in pending:
-            read_result()

@@ -1,6 +1,7 @@
 """Claims services: settle one visit, reverse a settlement. Each is one database transaction:
 ``transaction.atomic()``, or, for the common claim outside any transaction on PostgreSQL, the same
-statements as one implicit transaction sent in two round trips (``_settle_pipelined``).
+statements as one implicit transaction sent in two round trips (``_settle_pipelined``,
+claims/pipeline.py).
 
 A claim is (ARCHITECTURE.md): load member, provider, sign-up and parameters → lock the member's
 accumulator row for the visit's year → the policy core decides → insert the settlement record (with
@@ -22,7 +23,7 @@ import os
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.http import Http404
 
 from config.errors import Conflict
@@ -37,7 +38,8 @@ from .context import claim_context_lock
 from .facts import (accumulator_buckets, accumulator_store, charged_provider_for, claim_build, decide,
                     inputs_json, signup_facts, signups_on)
 from .models import Accumulator, Claim, ClaimItem
-from .prepared import PreparedGet, insert_and_update, pipelined_transaction, pipelined_transaction_possible
+from .pipeline import PipelineDeclined, claim_pipeline, claim_pipeline_possible
+from .prepared import PreparedGet, insert_and_update
 from .requests import ClaimRequest, claim_request_check, request_hash_for
 
 # Test-only switch: the concurrency test turns the row lock off to show that it is what keeps the
@@ -98,10 +100,17 @@ def _day_digits(day) -> str:
 
 def scope_of(by):
     if by is None:
-        from staff.scope import Scope
-
-        return Scope(everything=True, regions=frozenset(), districts=frozenset())
+        return _SYSTEM_SCOPE
     return scope_for_user(by)
+
+
+def _system_scope():
+    from staff.scope import Scope
+
+    return Scope(everything=True, regions=frozenset(), districts=frozenset())
+
+
+_SYSTEM_SCOPE = _system_scope()  # the system itself (tasks, commands) sees every district
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,13 +207,17 @@ def claim_settle(*, request: ClaimRequest, by) -> tuple[Claim, bool]:
         existing = _replay(key=request.idempotency_key, request_hash=request_hash, by=by)
         if existing is not None:
             return existing, False
+    # Read before the lock is taken (cached per process; a query when the cache is cold): the
+    # member is looked up in the request's region, so these are the member's parameters.
+    parameters = (parameters_in_force(admdvs=request.admdvs, day=request.visit_local.date())
+                  if request.admdvs in REGIONS else None)  # an unknown region has no such member: 400 below
     try:
-        claim = _settle_pipelined(request=request, request_hash=request_hash, by=by)
+        claim = _settle_pipelined(request=request, parameters=parameters, request_hash=request_hash, by=by)
         if claim is None:
             with transaction.atomic():
                 member, provider, accumulator, signups = _context_locked(request=request, by=by)
                 claim = _settle_locked(request=request, member=member, provider=provider, accumulator=accumulator,
-                                       signups=signups, request_hash=request_hash, by=by)
+                                       signups=signups, parameters=parameters, request_hash=request_hash, by=by)
         return claim, True
     except IntegrityError:
         # Another request with the same idempotency key committed between our check and insert.
@@ -215,22 +228,27 @@ def claim_settle(*, request: ClaimRequest, by) -> tuple[Claim, bool]:
         raise
 
 
-def _settle_pipelined(*, request: ClaimRequest, request_hash: str, by) -> Claim | None:
-    """The common claim in two round trips instead of four (``pipelined_transaction``): the same
-    locked read, decision and write as the ``transaction.atomic()`` path, in one implicit
-    transaction. Only outside any transaction, and for a visit that pays nothing from a personal
-    account (the accounts module writes through the ORM in transactions of its own) and carries no
-    fee details. None, with nothing written or left locked, when it does not apply or the member
-    has no accumulator row for the year yet: the caller then takes the atomic path."""
-    if request.acct_used or request.fee_details or not pipelined_transaction_possible(connection):
+def _settle_pipelined(*, request: ClaimRequest, parameters, request_hash: str, by) -> Claim | None:
+    """The common claim in two round trips instead of four (claims/pipeline.py): the same locked
+    read, decision and write as the ``transaction.atomic()`` path, in one implicit transaction.
+    Only outside any transaction, and for a visit that pays nothing from a personal account (the
+    accounts module writes through the ORM in transactions of its own) and carries no fee details.
+    None, with nothing written or left locked, when it does not apply, when the member has no
+    accumulator row for the year yet, or when the decision needed a query of its own (a charged
+    provider not among those read): the caller then takes the atomic path."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if request.acct_used or request.fee_details or not claim_pipeline_possible(connection):
         return None
-    with pipelined_transaction(connection):
-        context = _context_read(request)
-        if context is None:
-            return None
-        member, provider, accumulator, signups = _context_checked(context, request=request, by=by)
-        return _settle_locked(request=request, member=member, provider=provider, accumulator=accumulator,
-                              signups=signups, request_hash=request_hash, by=by)
+    try:
+        with claim_pipeline(connection):
+            context = _context_read(request)
+            if context is None:
+                return None
+            member, provider, accumulator, signups = _context_checked(context, request=request, by=by)
+            return _settle_locked(request=request, member=member, provider=provider, accumulator=accumulator,
+                                  signups=signups, parameters=parameters, request_hash=request_hash, by=by)
+    except PipelineDeclined:
+        return None
 
 
 def _context_read(request: ClaimRequest):
@@ -279,10 +297,9 @@ def _signup_for(signups: list[SignUp] | None, day) -> tuple:
 
 
 def _settle_locked(*, request: ClaimRequest, member: Member, provider: Provider, accumulator: Accumulator,
-                   signups: list[SignUp] | None, request_hash: str, by) -> Claim:
+                   signups: list[SignUp] | None, parameters, request_hash: str, by) -> Claim:
     day = request.visit_local.date()
     signup, signup_provider = _signup_for(signups, day)
-    parameters = parameters_in_force(admdvs=member.admdvs_id, day=day)
     buckets = accumulator_buckets(accumulator)
     decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,
                               parameters=parameters, buckets=buckets, year=day.year)

@@ -1,5 +1,5 @@
 """The claim settled outside any transaction (PostgreSQL): one implicit transaction in two round trips
-(claims.prepared.pipelined_transaction). It must decide and record exactly what the atomic path does,
+(claims.pipeline.claim_pipeline). It must decide and record exactly what the atomic path does,
 and a failure at any point must leave nothing written."""
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -79,7 +79,8 @@ def test_a_write_refused_at_the_commit_leaves_nothing(monkeypatch):
     before = accumulated(member)
     # When another visit under the same key is settled on the pipelined path
     with pytest.raises(IntegrityError):
-        services._settle_pipelined(request=second.with_idempotency_key("K-1"), request_hash="x", by=None)
+        services._settle_pipelined(request=second.with_idempotency_key("K-1"), parameters=None,
+                                    request_hash="x", by=None)
     # Then nothing was written and the connection is usable
     assert Claim.objects.filter(member=member).count() == 1
     assert accumulated(member) == before
@@ -118,7 +119,7 @@ def test_visits_with_account_payment_or_fee_details_take_the_atomic_path():
                            fee_details=[{"code": "D1", "name": "药", "category": "drug", "chrgitm_lv": "01",
                                          "amount": "180.00"}])
     # When a visit with fee details is settled / Then the pipelined path declines it
-    assert services._settle_pipelined(request=detailed, request_hash="", by=None) is None
+    assert services._settle_pipelined(request=detailed, parameters=None, request_hash="", by=None) is None
     claim, _ = services.claim_settle(request=detailed, by=None)
     assert claim.items.count() == 1
     assert Decimal(claim.hifp_pay) >= 0
