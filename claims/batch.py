@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
@@ -38,69 +35,12 @@ from .context import ModelColumns, plain_models
 from .facts import (accumulator_buckets, accumulator_store, charged_provider_for, claim_build, decide, inputs_json,
                     signup_facts, signups_on)
 from .models import Accumulator, Claim, ClaimItem
+from .batch_outcomes import BatchOutcome, ClaimSummary
 from .batch_workers import settle_side_by_side
 from .prepared import json_bytes
 from .requests import ClaimRequest, claim_request_check, request_hash_for
 
 
-
-
-@dataclass(slots=True)
-class ClaimSummary:
-    """What a batch outcome keeps of a recorded claim: its identity and result, without its
-    ``inputs``/``steps`` JSON or related objects (a whole ``Claim`` per visit of a 100 000-visit
-    file held about 1 GB). Read the row itself (``Claim.objects.get(pk=...)``) for the rest."""
-
-    pk: int
-    setl_id: str
-    member_id: int
-    visit_at: datetime
-    visit_date: date
-    status: str
-    reason: str | None
-    act_pay_dedc: Decimal
-    pool_prop_selfpay: Decimal
-    hifp_pay: Decimal
-    psn_part_amt: Decimal
-    acct_pay: Decimal
-    psn_cash_pay: Decimal
-    exam_amount: Decimal
-    out_of_catalogue_amount: Decimal
-    itemised_amount: Decimal
-    deltas: dict
-    idempotency_key: str | None
-    request_hash: str
-
-    @property
-    def id(self) -> int:
-        return self.pk
-
-    def __reduce__(self):
-        # Pickled as the constructor's arguments (a worker process sends back thousands per chunk):
-        # a third cheaper to load than the slots-dataclass default of a state dict.
-        return ClaimSummary, tuple(getattr(self, name) for name in ClaimSummary.__slots__)
-
-    @classmethod
-    def of(cls, claim: Claim) -> "ClaimSummary":
-        # Straight from the instance's __dict__ (every field is loaded there), not through the
-        # model's attribute descriptors: one C call instead of twenty Python ones.
-        return cls(*_summary_values(claim.__dict__))
-
-
-_summary_values = operator.itemgetter(*["id" if name == "pk" else name for name in ClaimSummary.__dataclass_fields__])
-
-
-@dataclass(slots=True)
-class BatchOutcome:
-    """One request's result, in the order of the input: the claim's summary (created, or an
-    idempotent replay) or the field errors that refused it."""
-
-    claim: ClaimSummary | None = None
-    created: bool = False
-    errors: dict[str, list[str]] | None = None
-
-    def __reduce__(self):
-        return BatchOutcome, (self.claim, self.created, self.errors)
 
 
 def claims_settle_batch(*, requests: Sequence[ClaimRequest], by, chunk_size: int = 2000,
@@ -170,7 +110,10 @@ class _Batch:
             self.by_member[member.pk].append(index)
         self.member_by_pk = {m.pk: m for m in self.members.values()}
 
-    def settle_chunk(self, member_ids: list[int]) -> None:
+    def settle_chunk(self, member_ids: list[int], *, summarise: bool = True) -> None:
+        """One chunk's transaction. Its new claims' outcomes become ``ClaimSummary``s, unless
+        ``summarise`` is off (a forked worker, which sends them straight from the ``Claim``: see
+        claims/batch_outcomes.py)."""
         requests, outcomes = self.requests, self.outcomes
         indexes = [i for m in member_ids for i in self.by_member[m]]
         # The hash answers a retry under the same key; a visit without a key is never compared.
@@ -210,10 +153,11 @@ class _Batch:
                     ClaimItem(claim=claim, code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv,
                               amount=d.amount) for claim, request in items for d in request.fee_details])
             _accumulators_write(accumulators, buckets)
-        for index in indexes:
-            outcome = outcomes[index]
-            if outcome.claim is not None and not isinstance(outcome.claim, ClaimSummary):
-                outcome.claim = ClaimSummary.of(outcome.claim)
+        if summarise:
+            for index in indexes:
+                outcome = outcomes[index]
+                if outcome.claim is not None and not isinstance(outcome.claim, ClaimSummary):
+                    outcome.claim = ClaimSummary.of(outcome.claim)
 
 
 def _members(requests: Iterable[ClaimRequest]) -> dict[tuple[str, str], Member]:
@@ -262,7 +206,7 @@ def _lock_accumulators_pg(pairs: list[tuple[int, int]]) -> dict[tuple[int, int],
     """The same on PostgreSQL in two plain statements over arrays of the (member, year) pairs (the
     ORM's bulk_create and IN-list compile cost more than the statements themselves)."""
     table = Accumulator._meta.db_table
-    members, years = [m for m, _ in pairs], [y for _, y in pairs]
+    members, years = _int_array([m for m, _ in pairs]), _int_array([y for _, y in pairs])
     lock = " FOR UPDATE OF a" if services._LOCKING else ""
     columns = ModelColumns(Accumulator, "a", connection)
     with connection.cursor() as cursor:
@@ -411,11 +355,18 @@ def _accumulators_write(accumulators: dict, buckets: dict) -> None:
         Accumulator.objects.bulk_update(changed, ["fund_paid", "buckets"], batch_size=500)
         return
     table = Accumulator._meta.db_table
+    # One JSON document of the changed rows, not a VALUES list (a statement with thousands of
+    # placeholders costs the client more to prepare than the update costs the server) nor array
+    # parameters (psycopg dumps a list element by element in Python): orjson writes it in C.
+    rows = _json_text([{"id": row.pk, "fund_paid": str(row.fund_paid), "buckets": row.buckets} for row in changed])
     with connection.cursor() as cursor:
-        # Three arrays, not a VALUES list: a statement with thousands of placeholders costs the
-        # client more to prepare than the update costs the server.
         cursor.execute(
-            f"UPDATE {table} AS a SET fund_paid = v.fund_paid, buckets = v.buckets::jsonb, updated_at = now() "
-            "FROM unnest(%s::bigint[], %s::numeric[], %s::text[]) AS v(id, fund_paid, buckets) WHERE a.id = v.id",
-            [[row.pk for row in changed], [row.fund_paid for row in changed],
-             [_json_text(row.buckets) for row in changed]])
+            f"UPDATE {table} AS a SET fund_paid = v.fund_paid, buckets = v.buckets, updated_at = now() "
+            "FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fund_paid numeric, buckets jsonb) WHERE a.id = v.id",
+            [rows])
+
+
+def _int_array(values: list[int]) -> str:
+    """An integer array parameter as PostgreSQL's text form ``{1,2,3}`` (cast in the statement):
+    for thousands of ids, a fraction of psycopg's Python dumping of a list."""
+    return "{" + ",".join(map(str, values)) + "}"

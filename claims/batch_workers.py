@@ -15,6 +15,8 @@ import threading
 
 from django.db import connections
 
+from .batch_outcomes import outcomes_pack, outcomes_unpack
+
 
 def settle_side_by_side(batch, chunks: list[list[int]], workers: int) -> None:
     """Each worker takes the next chunk until none is left; the first failure stops the others
@@ -54,8 +56,7 @@ def settle_side_by_side(batch, chunks: list[list[int]], workers: int) -> None:
                 break
             continue
         if kind == "chunk":
-            for index, outcome in payload:
-                batch.outcomes[index] = outcome
+            outcomes_unpack(payload, batch.outcomes, batch.requests)
         elif kind == "failed":
             failures.append(payload)
         else:
@@ -80,8 +81,11 @@ def _chunk_worker() -> None:
                 next_chunk.value = number + 1
             if number >= len(chunks):
                 break
-            batch.settle_chunk(chunks[number])
-            results.put(("chunk", [(i, batch.outcomes[i]) for m in chunks[number] for i in batch.by_member[m]]))
+            batch.settle_chunk(chunks[number], summarise=False)
+            indexes = [i for m in chunks[number] for i in batch.by_member[m]]
+            results.put(("chunk", outcomes_pack(batch.outcomes, indexes)))
+            for index in indexes:  # this process's copy: the parent has them now
+                batch.outcomes[index] = None
     except BaseException as exc:  # sent to the parent, which raises it
         stop.set()
         results.put(("failed", _portable(exc)))

@@ -48,12 +48,12 @@ def spy_on_chunks(monkeypatch, log, fail_for=None):
     memory); the chunk holding member ``fail_for`` raises instead."""
     settle_chunk = batch_module._Batch.settle_chunk
 
-    def spying(self, member_ids):
+    def spying(self, member_ids, **options):
         with open(log, "a") as out:
             out.write(f"{multiprocessing.current_process().name}/{threading.current_thread().name} {os.getpid()}\n")
         if fail_for in member_ids:
             raise RuntimeError("disk full")
-        return settle_chunk(self, member_ids)
+        return settle_chunk(self, member_ids, **options)
 
     monkeypatch.setattr(batch_module._Batch, "settle_chunk", spying)
 
