@@ -16,7 +16,9 @@ them) and a few providers per region, empties the claims tables, then measures i
              update the accumulator (1, 2 and 4 client processes)
   service    claims.services.claim_settle (1, 2 and 4 worker processes; goal >= 70 % of the floor)
   http       POST /api/v1/claims/ through gunicorn (2 workers) with 8 concurrent clients (goal p99 < 50 ms)
-  batch      claims.batch.claims_settle_batch over V visits (goal >= 10 000 claims/s)
+  batch      claims.batch.claims_settle_batch over V visits (goal >= 10 000 claims/s), into the claims
+             table as the measurements before it left it (``claims_in_table_before``; with
+             ``--only batch`` it starts empty)
 Floor and service are measured in alternating rounds (--rounds, see _interleaved), each round right
 after a CHECKPOINT (see _checkpoint), so neither pays for the other's checkpoint or for a slow minute.
 Each line is JSON: claims/s, p50/p99 latency in ms, peak RSS in MB. Figures depend on machine load.
@@ -398,6 +400,11 @@ def main(argv: list[str]) -> None:
         from claims.requests import claim_request_parse
 
         requests = [claim_request_parse(b) for b in visits(count=args.visits, seed=next(seed))]
+        # The batch's rate falls as the table it writes into grows (more index pages touched, so
+        # more of them written whole to the WAL after the checkpoint): the line says how full it was.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM claims_claim")
+            rows_before = cursor.fetchone()[0]
         _checkpoint()
         server0, children0 = _server_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
         t0, c0 = time.perf_counter(), time.process_time()
@@ -409,4 +416,4 @@ def main(argv: list[str]) -> None:
         server1 = _server_cpu()
         extra = _server_figure(None if server0 is None or server1 is None else server1 - server0, created)
         _figures("batch", created, elapsed, [], peak_rss_mb(), cpu, **extra,
-                 refused=sum(1 for o in outcomes if o.errors))
+                 refused=sum(1 for o in outcomes if o.errors), claims_in_table_before=rows_before)
