@@ -61,25 +61,38 @@ def claims_settle_batch(*, requests: Sequence[ClaimRequest], by, chunk_size: int
 
 def _settle(*, requests: Sequence[ClaimRequest], by, chunk_size: int, workers: int | None) -> list[BatchOutcome]:
     batch = _Batch(requests=requests, by=by)
-    chunks: list[list[int]] = []
-    chunk: list[int] = []
-    size = 0
-    for member_id in sorted(batch.by_member):
-        chunk.append(member_id)
-        size += len(batch.by_member[member_id])
-        if size >= chunk_size:
-            chunks.append(chunk)
-            chunk, size = [], 0
-    if chunk:
-        chunks.append(chunk)
     if workers is None:
         workers = settings.CLAIMS_BATCH_WORKERS
-    if workers > 1 and len(chunks) > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+    side_by_side = workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+    chunks = _chunks(batch.by_member, chunk_size=chunk_size, tail=workers * chunk_size if side_by_side else 0)
+    if side_by_side and len(chunks) > 1:
         settle_side_by_side(batch, chunks, workers)
     else:
         for chunk in chunks:
             batch.settle_chunk(chunk)
     return batch.outcomes
+
+
+def _chunks(by_member: dict[int, list[int]], *, chunk_size: int, tail: int) -> list[list[int]]:
+    """Members in id order, cut into chunks of about ``chunk_size`` claims; a member's visits are
+    never split. The last ``tail`` claims go in chunks a quarter that size: workers taking chunks
+    side by side then finish within a small chunk of one another, instead of the last one settling
+    a whole chunk alone while the others have nothing left (about 0.2 s of a 100 000-visit file)."""
+    remaining = sum(len(indexes) for indexes in by_member.values())
+    chunks: list[list[int]] = []
+    chunk: list[int] = []
+    size = 0
+    for member_id in sorted(by_member):
+        chunk.append(member_id)
+        count = len(by_member[member_id])
+        size += count
+        remaining -= count
+        if size >= (chunk_size if remaining >= tail else max(1, chunk_size // 4)):
+            chunks.append(chunk)
+            chunk, size = [], 0
+    if chunk:
+        chunks.append(chunk)
+    return chunks
 
 
 class _Batch:
