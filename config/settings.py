@@ -1,6 +1,7 @@
 """Settings, all from the environment.
 
-Embedded default (no ``DATABASE_URL`` / ``REDIS_URL``): SQLite file in the checkout and Celery eager.
+Embedded default (no ``DATABASE_URL`` / ``REDIS_URL``): a PostgreSQL server from a pip-installed wheel,
+started (or reused) in ``.pgdata/`` of the checkout (config/embedded_postgres.py), and Celery eager.
 Production: ``DATABASE_URL=postgres://...`` (psycopg 3) and ``REDIS_URL=redis://...``.
 """
 import os
@@ -79,14 +80,12 @@ WSGI_APPLICATION = "config.wsgi.application"
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            # Concurrent writers wait instead of failing at once; SQLite serialises them anyway.
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
-        }
-    }
+    from config.embedded_postgres import embedded_database
+
+    DATABASES = {"default": embedded_database()}
+# Two test runs side by side on one server (e.g. two checkouts) each need their own test database.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -134,13 +133,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: eager in the embedded default, Redis otherwise.
-# Threads (each with its own connection) that settle a file of visits side by side on PostgreSQL,
-# when the batch runs outside a transaction (claims/batch.py). More than the database's cores helps
-# nothing.
-# Worker processes of the claims batch (claims/batch.py): one per CPU, plus one to use the CPU while
-# another waits for its commit to reach the disk.
-CLAIMS_BATCH_WORKERS = int(os.environ.get("CLAIMS_BATCH_WORKERS", (os.cpu_count() or 1) + 1))
-
 REDIS_URL = os.environ.get("REDIS_URL")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True

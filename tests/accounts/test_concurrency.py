@@ -12,7 +12,6 @@ from tests.accounts.conftest import NANYANG, employee
 from tests.factories import make_provider
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_counters_never_overdraw():
     # given: a balance of 100.00 and two counters each settling a member share of 70.00

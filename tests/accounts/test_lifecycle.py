@@ -95,7 +95,6 @@ def test_entries_are_immutable_in_code_and_database(db):
         AccountEntry.objects.create(account=account, kind="debit", amount=Decimal("-1"), running_balance=Decimal("-1"))
 
 
-@pytest.mark.postgres
 def test_database_trigger_refuses_raw_update_and_delete(db):
     from django.db import connection
 

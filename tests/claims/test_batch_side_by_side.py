@@ -17,7 +17,7 @@ from tests.claims.invariants import accumulated, deltas_sum
 from tests.claims.test_services import visits
 from tests.factories import make_member, make_provider, make_signup
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def shape(claim):

@@ -13,7 +13,7 @@ from tests.claims.helpers import request_for
 from tests.claims.invariants import accumulated, deltas_sum
 from tests.factories import make_member, make_provider
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 THREADS, VISITS = 16, 50
 ZIBO_CAP_2024 = Decimal("4000")
 

@@ -13,7 +13,7 @@ from tests.claims.helpers import request_for
 from tests.claims.invariants import accumulated, deltas_sum
 from tests.factories import make_member, make_provider
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SCRATCH = "CREATE TABLE IF NOT EXISTS pipeline_scratch (id integer PRIMARY KEY, note text)"
 

@@ -15,7 +15,7 @@ from tests.claims.helpers import request_for
 from tests.claims.invariants import accumulated, deltas_sum
 from tests.factories import make_member, make_provider, make_signup
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 DECIDED = ("status", "reason", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "psn_part_amt", "psn_cash_pay",
            "deltas")

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from members.models import Member
 from tests.factories import make_member
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 KEY = "member_region_district_fk"
 

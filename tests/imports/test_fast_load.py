@@ -74,7 +74,6 @@ def test_a_week_date_and_a_superscript_code_get_the_full_checks_answers():
 AMOUNTS = ["", "0", "0.01", "0.1", "1", "12.5", "9999.99", "10000", "10000.5", "123456789.01", "9999999999.99"]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_binary_copy_stores_every_value_exactly(tmp_path):
     # given employees with every shape of amount, retirement dates, and names COPY text would escape
@@ -98,7 +97,6 @@ def test_binary_copy_stores_every_value_exactly(tmp_path):
         assert member.created_at == member.updated_at == Member.objects.order_by("id").first().created_at
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_foreign_keys_are_deferred_again_after_an_import_inside_a_transaction(tmp_path):
     import_file(kind="members", path=str(write_csv(tmp_path / "m.csv", MEMBER_HEADER, [member_row(1)])))
@@ -112,7 +110,6 @@ def _rows(count: int, *, start: date = date(1950, 1, 1)) -> list[list]:
     return [member_row(0, 身份证号=certno(i % 900, birth=start + timedelta(days=i // 900))) for i in range(count)]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_side_connection_lookups_skip_identical_members_and_refuse_changed_ones(tmp_path):
     # given 6 000 members imported by a clerk (two batches; lookups and ids on the side connection)
@@ -139,7 +136,6 @@ def test_side_connection_lookups_skip_identical_members_and_refuse_changed_ones(
     assert Member.objects.count() == 6001 and not Member.objects.filter(certno=certno(902)).exists()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_member_registered_concurrently_refuses_the_file_whole(tmp_path, monkeypatch):
     # given a member registered after the file's lookups ran (the lookup is made to miss it)
@@ -155,7 +151,6 @@ def test_a_member_registered_concurrently_refuses_the_file_whole(tmp_path, monke
     assert Member.objects.count() == 1 and not ImportedMembers.objects.filter(job=job).exists()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_statistics_that_say_empty_are_refreshed_inside_the_import(tmp_path):
     # given statistics taken of the empty table (what autovacuum records while an import is running)
@@ -173,7 +168,6 @@ def test_statistics_that_say_empty_are_refreshed_inside_the_import(tmp_path):
 
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_a_side_connection_the_import_connection_does_the_lookups(tmp_path, monkeypatch):
     # given the database refuses a second connection

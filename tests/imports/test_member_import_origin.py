@@ -86,7 +86,6 @@ def _sequence() -> str:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_id_drawn_by_another_session_between_batches_splits_the_run(tmp_path, monkeypatch):
     # given another session that draws one id from the members' sequence just before the second
@@ -118,7 +117,6 @@ def test_an_id_drawn_by_another_session_between_batches_splits_the_run(tmp_path,
     assert member_import_origin(first + 4999).job_id == member_import_origin(first + 5001).job_id == job.pk
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_sweep_with_holes_records_only_the_ids_it_was_given(tmp_path):
     # given a sequence that hands out every second id (what a sweep sees when another session's

@@ -9,7 +9,7 @@ from members.models import Member, MemberChange
 
 from .helpers import MEMBER_HEADER, member_row, write_csv
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_copy_path_writes_members_and_audit_rows_and_reports_progress(tmp_path, monkeypatch):

@@ -174,7 +174,6 @@ def test_given_reversals_inside_repeat_groups_when_computed_then_members_and_rep
     assert row.visits_per_member == Decimal("4.0000")
 
 
-@pytest.mark.postgres
 def test_given_more_parallel_workers_when_computed_then_the_provider_ranges_give_the_same_figures(month):
     # Given four parallel workers: the month is read in two provider ranges (A in the first, B in the
     # second: the cut is at the region's second provider)
