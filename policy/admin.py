@@ -2,7 +2,8 @@
 
 Parameter sets are what every claim is computed with, so: visible to staff with the view permission,
 editable only with ``policy.change_parameterset``, validated by ``ParameterSet.clean`` (which names
-the parameter key), and frozen once any claim used them (end-date the set and add a new one).
+the parameter key), and frozen once any claim used them (end-date the set and add a new one): the
+rule is ``policy.services.parameter_set_update``'s; the admin only shows a frozen set read-only.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from staff.admin_mixins import scoped_region_codes
 
 from .models import District, ParameterSet, Region
+from .selectors import parameter_set_used_by_claims
+from .services import parameter_set_update, parameter_set_update_check
 
 admin.site.site_header = _("医保经办管理系统")
 admin.site.site_title = _("医保经办管理系统")
@@ -65,6 +68,22 @@ class ParameterSetForm(forms.ModelForm):
         model = ParameterSet
         fields = ("region", "effective_from", "effective_to", "values", "note")
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            # The service's refusal shown next to the field; the instance is still the stored row here
+            # (the form's values are copied onto it only after clean()).
+            parameter_set_update_check(parameter_set=self.instance, changes=submitted_changes(cleaned))
+        return cleaned
+
+
+def submitted_changes(cleaned_data: dict) -> dict:
+    """The form's fields as the service's keyword arguments (a frozen set's form has only its end date)."""
+    changes = {name: cleaned_data[name] for name in ParameterSetForm.Meta.fields if name in cleaned_data}
+    if changes.get("region") is not None:
+        changes["region"] = changes["region"].pk
+    return changes
+
 
 @admin.register(ParameterSet)
 class ParameterSetAdmin(admin.ModelAdmin):
@@ -95,7 +114,7 @@ class ParameterSetAdmin(admin.ModelAdmin):
             return False
         cached = getattr(obj, "_used_by_claims", None)
         if cached is None:
-            cached = obj._used_by_claims = obj.claims.exists()
+            cached = obj._used_by_claims = parameter_set_used_by_claims(parameter_set=obj)
         return cached
 
     def has_delete_permission(self, request, obj=None):
@@ -113,24 +132,6 @@ class ParameterSetAdmin(admin.ModelAdmin):
             return ("region", "effective_from", "values", "pretty_values", "note") + self.readonly_fields
         return self.readonly_fields
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        if obj is None or not self._used(obj):
-            return form_class
-        last_visit = obj.claims.order_by("-visit_date").values_list("visit_date", flat=True).first()
-
-        class EndDateForm(form_class):
-            def clean_effective_to(self):
-                end = self.cleaned_data.get("effective_to")
-                if end is None:
-                    raise forms.ValidationError(_("该版本已被结算使用：只能填写失效日期"))
-                if last_visit and end < last_visit:
-                    raise forms.ValidationError(
-                        _("失效日期不能早于已按此版本结算的最后就诊日期 %(d)s") % {"d": last_visit.isoformat()})
-                return end
-
-        return EndDateForm
-
     @admin.display(description=_("参数"))
     def pretty_values(self, obj):
         from django.utils.html import format_html
@@ -147,7 +148,10 @@ class ParameterSetAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            return
+        parameter_set_update(parameter_set=obj, **submitted_changes(form.cleaned_data), by=request.user)
+        obj.refresh_from_db()  # the admin's history and message read the saved row
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})

@@ -51,3 +51,13 @@ def parameters_for_year(*, admdvs: str, year: int) -> list[tuple[int, Params]]:
     start, end = date(year, 1, 1), date(year, 12, 31)
     return [(pk, p) for pk, p in _region_sets(admdvs)
             if p.effective_from <= end and (p.effective_to is None or p.effective_to >= start)]
+
+
+def parameter_set_used_by_claims(*, parameter_set: ParameterSet) -> bool:
+    """Whether any claim recorded this set as the version it was computed with."""
+    return parameter_set.claims.exists()
+
+
+def parameter_set_last_visit(*, parameter_set: ParameterSet) -> date | None:
+    """The latest visit date settled with this set (None: no claim used it)."""
+    return parameter_set.claims.order_by("-visit_date").values_list("visit_date", flat=True).first()

@@ -77,6 +77,26 @@ def make_staff(*, username: str | None = None, admdvs: str | None = None, distri
     return User.objects.get(pk=user.pk)  # fresh: no cached permissions or scope
 
 
+def make_claim_using(parameter_set, *, visit_date: date = date(2023, 3, 1), setl_id: str = "S-USED-1"):
+    """One settled claim row recorded with ``parameter_set`` (written directly: the claims service is
+    not under test where this is used, only the fact that a claim used the set)."""
+    from datetime import datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from claims.models import Claim
+
+    member, provider = make_member(), make_provider()
+    zero = Decimal("0.00")
+    return Claim.objects.create(
+        setl_id=setl_id, admdvs_id="360100", district_id="360102", member=member, provider=provider,
+        charged_provider=provider, visit_at=datetime(visit_date.year, visit_date.month, visit_date.day, 9,
+                                                     tzinfo=ZoneInfo("Asia/Shanghai")),
+        visit_date=visit_date, medfee_sumamt=Decimal("100.00"), inscp_scp_amt=Decimal("100.00"),
+        status="settled", act_pay_dedc=zero, pool_prop_selfpay=Decimal("0.6000"), hifp_pay=Decimal("60.00"),
+        psn_part_amt=Decimal("40.00"), parameter_set=parameter_set)
+
+
 @pytest.fixture
 def city_admin(db):
     return make_staff(username="city_admin", all_regions=True, superuser=True)

@@ -1,11 +1,12 @@
 """Parameter sets in the admin: pretty JSON, validation naming the key, permissions, frozen once used."""
+import datetime
 import json
 
 import pytest
 from django.urls import reverse
 
 from policy.models import ParameterSet
-from tests.factories import make_staff
+from tests.factories import make_claim_using, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def test_given_a_set_used_by_a_claim_when_editing_then_values_read_only_and_only
     ps = nanchang_set()
     field_names = {f.name for f in Claim._meta.concrete_fields}
     assert "parameter_set" in field_names
-    used = _claim_using(ps)
+    used = make_claim_using(ps, setl_id="S-ADMIN-1")
     client.force_login(editor())
     url = reverse("admin:policy_parameterset_change", args=[ps.pk])
     html = client.get(url).content.decode()
@@ -87,20 +88,15 @@ def test_given_a_set_used_by_a_claim_when_editing_then_values_read_only_and_only
     assert ps.effective_to.isoformat() == "2023-12-31"
 
 
-def _claim_using(ps):
-    """One settled claim row recorded with this parameter set (the claims service is not under test)."""
-    from datetime import datetime
-    from decimal import Decimal
-    from zoneinfo import ZoneInfo
+def test_given_a_used_set_when_ending_it_before_its_last_claim_then_the_form_names_the_date(client):
+    ps = nanchang_set()
+    make_claim_using(ps, visit_date=datetime.date(2023, 3, 1), setl_id="S-ADMIN-2")
+    client.force_login(editor())
 
-    from claims.models import Claim
-    from tests.factories import make_member, make_provider
+    response = client.post(reverse("admin:policy_parameterset_change", args=[ps.pk]), {"effective_to": "2023-02-28"})
 
-    member, provider = make_member(), make_provider()
-    zero = Decimal("0.00")
-    return Claim.objects.create(
-        setl_id="S-ADMIN-1", admdvs_id="360100", district_id="360102", member=member, provider=provider,
-        charged_provider=provider, visit_at=datetime(2023, 3, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai")),
-        visit_date=datetime(2023, 3, 1).date(), medfee_sumamt=Decimal("100.00"), inscp_scp_amt=Decimal("100.00"),
-        status="settled", act_pay_dedc=zero, pool_prop_selfpay=Decimal("0.6000"), hifp_pay=Decimal("60.00"),
-        psn_part_amt=Decimal("40.00"), parameter_set=ps)
+    assert response.status_code == 200
+    assert any("2023-03-01" in e for e in response.context["adminform"].form.errors["effective_to"])
+    ps.refresh_from_db()
+    assert ps.effective_to is None
+
