@@ -1,6 +1,6 @@
-"""Members 参保人: each row checked in memory by the rules of ``members.services`` (certno checksum,
-region/district, insutype vs the region's scheme, psn_type vs insutype, dates), duplicates in the file
-and rows already registered found per batch with one query."""
+"""Members 参保人: each row checked in memory by the rules the API uses too (``members.rules``: certno
+checksum, region/district, insutype vs the region's scheme, psn_type vs insutype, dates, base), duplicates
+in the file and rows already registered found per batch with one query."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,9 +9,8 @@ from unicodedata import normalize
 
 from django.db import DatabaseError, connection, connections
 
-from members.certno import _CHECK, CertnoError, parse_certno
-from members.models import Member
-from members.services import PSN_TYPE_PREFIXES, RETIRED_PREFIX
+from members.certno import _CHECK
+from members.rules import INSUTYPES, MAX_CONTRIBUTION_BASE, PSN_TYPE_PREFIXES, member_fields_check
 
 from . import cells
 from .cells import CellError
@@ -20,10 +19,6 @@ from .context import Context, RowCells, RowError, existing_members
 from .loaders import member_loader
 
 HEADERS = {c.field: c.header for c in MEMBERS}
-# The largest base the column holds (members.Member.contribution_base: 12 digits, 2 after the point).
-_BASE_FIELD = Member._meta.get_field("contribution_base")
-MAX_CONTRIBUTION_BASE = Decimal(10) ** (_BASE_FIELD.max_digits - _BASE_FIELD.decimal_places) - cells.FEN
-INSUTYPES = {"310": "职工医保", "390": "城乡居民医保"}
 # Stored fields compared with a row for an already registered member (same → skipped, else refused).
 _FLAGS = {"": False, "否": False, "0": False, "是": True, "1": True}
 COMPARED = ("psn_name", "insutype", "psn_type", "district_id", "enrolled_on", "retired_on", "contribution_base",
@@ -161,67 +156,47 @@ class MemberRows:
         return known
 
     def _checked(self, number: int, values: list) -> tuple[tuple | None, list[RowError]]:
+        """The authority on a row: the cells read by ``cells`` (shapes, dates, amounts), then the member
+        rules of ``members.rules`` (the same as the API's), then the clerk's district scope."""
         row = RowCells(number, values, self.positions, HEADERS)
         errors, fail, get = row.errors, row.fail, row.get
 
         ctx = self.ctx
         certno = get("certno", cells.certno_text)
-        facts = None
-        if certno is not None:
-            try:
-                facts = parse_certno(certno, today=ctx.today)
-            except CertnoError as exc:
-                fail("certno", CellError(str(exc), "certno"))
         name = get("psn_name", cells.text)
-        if name is not None and not name:
-            fail("psn_name", CellError("姓名不能为空 (required)", "required"))
-        elif name is not None and len(name) > 50:
-            fail("psn_name", CellError("姓名最长50个字符 (too long)"))
         admdvs = get("admdvs", cells.code, length=6, label="统筹区")
-        region = ctx.regions.get(admdvs) if admdvs else None
-        if admdvs and region is None:
-            fail("admdvs", CellError(f"统筹区 {admdvs} 不存在 (unknown region)", "unknown_region"))
         insutype = get("insutype", cells.choice, choices=INSUTYPES, label="险种")
-        if insutype and region is not None and insutype != region.insutype:
-            fail("insutype", CellError(f"险种 {insutype} 与统筹区 {admdvs} 的险种 {region.insutype} 不符 "
-                                       "(insutype does not match the region's scheme)", "insutype_region"))
         psn_type = get("psn_type", cells.code, max_length=4, label="人员类别")
-        prefixes = PSN_TYPE_PREFIXES.get(insutype or "")
-        if psn_type is not None and prefixes and not (len(psn_type) == 4 and psn_type.isdigit()
-                                                      and psn_type[:2] in prefixes):
-            fail("psn_type", CellError(f"人员类别 {psn_type} 不适用于险种 {insutype}（应为 "
-                                       f"{'/'.join(p + 'xx' for p in prefixes)} 开头的4位代码）"
-                                       "(psn_type does not fit insutype)", "psn_type_insutype"))
         district = get("district", cells.code, length=6, label="县区")
-        if district:
-            owner = ctx.district_region.get(district)
-            if owner is None:
-                fail("district", CellError(f"县区 {district} 不存在 (unknown district)", "unknown_district"))
-            elif admdvs and owner != admdvs:
-                fail("district", CellError(f"县区 {district} 不属于统筹区 {admdvs} (district not in region)",
-                                           "district_region"))
-            elif admdvs and not ctx.scope.covers(admdvs=admdvs, district=district):
-                fail("district", CellError(f"您的权限范围不包括县区 {district} (outside your district scope)",
-                                           "scope"))
-        brdy = facts.birth_date if facts else None
-        enrolled_on = get("enrolled_on", cells.day, latest=ctx.today, earliest=brdy or cells.EARLIEST)
-        retired_on = get("retired_on", cells.day, required=False, latest=ctx.today,
-                         earliest=brdy or cells.EARLIEST)
-        if retired_on is not None and psn_type and not (psn_type.startswith(RETIRED_PREFIX) and insutype == "310"):
-            fail("retired_on", CellError("只有退休人员（人员类别12xx）才能填写退休办理日期 "
-                                         "(only retired employees have a retirement date)", "retired_on"))
+        # No bounds here: the rules say how early or late a date may be (birth date, today).
+        enrolled_on = get("enrolled_on", cells.day, earliest=date.min)
+        retired_on = get("retired_on", cells.day, required=False, earliest=date.min)
         base = get("contribution_base", cells.money, required=False, maximum=MAX_CONTRIBUTION_BASE)
         poverty = get("poverty", cells.boolean)
+        region = ctx.regions.get(admdvs) if admdvs else None
+        check = member_fields_check(
+            certno=certno, psn_name=name, admdvs=admdvs, insutype=insutype, psn_type=psn_type, district=district,
+            enrolled_on=enrolled_on, retired_on=retired_on, contribution_base=base,
+            region_insutype=region.insutype if region is not None else None,
+            district_region=ctx.district_region.get(district) if district else None, today=ctx.today)
+        unread = {error.column for error in errors}  # a cell that could not be read has its message already
+        for field, problems in check.errors.items():
+            if HEADERS[field] not in unread:
+                for problem in problems:
+                    fail(field, CellError(problem.bilingual(), problem.rule))
+        if district and admdvs and "district" not in check.errors and HEADERS["district"] not in unread \
+                and not ctx.scope.covers(admdvs=admdvs, district=district):
+            fail("district", CellError(f"您的权限范围不包括县区 {district} (outside your district scope)", "scope"))
         if errors:
             return None, errors
-        key = admdvs + facts.certno
+        key = admdvs + check.certno
         first = self.seen.get(key)
         if first is not None:
-            return None, [RowError(number, HEADERS["certno"], facts.certno,
+            return None, [RowError(number, HEADERS["certno"], check.certno,
                                    f"与第 {first} 行重复（同一统筹区同一身份证号）(duplicate in file)", "duplicate")]
         self.seen[key] = number
-        return (number, admdvs, facts.certno, name, insutype, psn_type, retired_on, base, bool(poverty),
-                district, enrolled_on, facts.birth_date, facts.gender), []
+        return (number, admdvs, check.certno, check.psn_name, insutype, psn_type, retired_on, base, bool(poverty),
+                district, enrolled_on, check.brdy, check.gend), []
 
     def check_batch(self, records: list[tuple]) -> tuple[list[tuple], list[RowError]]:
         """Rows already registered: identical → skipped (a re-import writes nothing), else refused."""

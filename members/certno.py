@@ -10,7 +10,8 @@ from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: ``\d`` would also take full-width or Arabic-Indic digits and store them as typed.
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class CertnoError(ValueError):

@@ -54,7 +54,7 @@ BAD_ROWS = [
     (dict(险种="310", 人员类别="1101"), "险种", "insutype_region", "不符"),
     (dict(人员类别="1101"), "人员类别", "psn_type_insutype", "不适用于险种"),
     (dict(险种="999"), "险种", "enum", "无效"),
-    (dict(参保日期=(date.today() + timedelta(days=3)).isoformat()), "参保日期", "range", "超出范围"),
+    (dict(参保日期=(date.today() + timedelta(days=3)).isoformat()), "参保日期", "range", "不能晚于今天"),
     (dict(参保日期="2020-02-30"), "参保日期", "invalid", "不是有效日期"),
     (dict(缴费基数="12.345"), "缴费基数", "invalid", "两位小数"),
     # the column holds 12 digits (2 after the point): a larger base is a row error, not a crash
