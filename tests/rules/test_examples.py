@@ -4,14 +4,14 @@ applying each decision's deltas; a "reverse_visit" applies the negated deltas of
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-
 import pytest
+
+from tests.shared_folder import shared_path
 
 from .support import Ledger, at, member, provider, signup
 from .support import visit as make_visit
 
-EXAMPLES = Path("/work/shared/policy/examples/claims.json")
+EXAMPLES = shared_path("policy", "examples", "claims.json")
 CASES = json.loads(EXAMPLES.read_text())["cases"]
 
 
