@@ -1,13 +1,11 @@
 """From database rows to the policy core's inputs, and from its ``Decision`` to a ``Claim`` row.
 
-Shared by the one-claim service and the batch path, so both record exactly the same things.
+Pure helpers of the settle step (claims/engine.py): no queries.
 """
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-
-from django.db.models.base import ModelState
 
 from members.models import Member, SignUp
 from policy import rules
@@ -16,7 +14,6 @@ from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, Pro
 from providers.models import Provider
 
 from .models import Accumulator, Claim
-from .prepared import init_signals_quiet
 from .requests import ClaimRequest
 
 ZERO = Decimal("0.00")
@@ -116,16 +113,17 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
 
 def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider: Provider,
                 charged_provider: Provider, decision: Decision, parameter_set_id: int | None, inputs: dict,
-                request_hash: str, by, fast: bool = False) -> Claim:
-    """The unsaved settlement row for a decision (member share not yet split: see _pay_member_share).
+                request_hash: str, by) -> Claim:
+    """The unsaved settlement row for a decision (member share all cash until ``share_split``).
 
-    ``fast`` (the batch path): no related objects are cached on it."""
+    Built by the model's own constructor: a field not named here takes its model default, so a new
+    column is one migration and, if its value comes from the visit, one line here."""
     local = request.visit_local
     psn_part = request.medfee_sumamt - decision.fund_pay
     exam, out_of_catalogue, itemised = fee_summary(request)
-    values = dict(
-        id=None, setl_id=setl_id, admdvs_id=member.admdvs_id, district_id=member.district_id, member_id=member.pk,
-        provider_id=provider.pk, charged_provider_id=charged_provider.pk, visit_at=local, visit_date=local.date(),
+    return Claim(
+        setl_id=setl_id, admdvs_id=member.admdvs_id, district_id=member.district_id, member=member,
+        provider=provider, charged_provider=charged_provider, visit_at=local, visit_date=local.date(),
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
         out_of_area=request.out_of_area, channel=request.channel, exclusion=request.exclusion,
         medfee_sumamt=request.medfee_sumamt, fulamt_ownpay_amt=request.fulamt_ownpay_amt,
@@ -135,32 +133,8 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
         psn_part_amt=psn_part, acct_pay=ZERO, psn_cash_pay=psn_part, acct_used=request.acct_used,
         exam_amount=exam, out_of_catalogue_amount=out_of_catalogue, itemised_amount=itemised,
         deltas={name: str(amount) for name, amount in decision.deltas.items()}, steps=steps_json(decision),
-        inputs=inputs, parameter_set_id=parameter_set_id, reverses_id=None,
-        idempotency_key=request.idempotency_key, request_hash=request_hash, monthly_run_id=None,
-        created_at=None, created_by_id=by.pk if getattr(by, "pk", None) else None)
-    claim = _new_claim(values)
-    if not fast:
-        # The ids are already in ``values``: cache the objects as the descriptors would, without
-        # their per-assignment checks (the same three objects the ids were taken from).
-        _MEMBER_FIELD.set_cached_value(claim, member)
-        _PROVIDER_FIELD.set_cached_value(claim, provider)
-        _CHARGED_FIELD.set_cached_value(claim, charged_provider)
-    return claim
-
-
-_MEMBER_FIELD, _PROVIDER_FIELD, _CHARGED_FIELD = Claim.member.field, Claim.provider.field, Claim.charged_provider.field
-
-
-def _new_claim(values: dict) -> Claim:
-    """``Claim(**values)`` (``values`` naming every concrete field by attname), without
-    ``Model.__init__``'s per-field descriptor and signal work when nothing listens to Claim's
-    init signals: the same instance state (``_state.adding``, no related object cached)."""
-    if not init_signals_quiet((Claim,)):
-        return Claim(*[values[name] for name in _claim_attnames()])
-    claim = Claim.__new__(Claim)
-    claim._state = ModelState()
-    claim.__dict__.update(values)
-    return claim
+        inputs=inputs, parameter_set_id=parameter_set_id, idempotency_key=request.idempotency_key,
+        request_hash=request_hash, created_by_id=by.pk if getattr(by, "pk", None) else None)
 
 
 def fee_summary(request: ClaimRequest) -> tuple[Decimal, Decimal, Decimal]:
@@ -179,19 +153,9 @@ def fee_summary(request: ClaimRequest) -> tuple[Decimal, Decimal, Decimal]:
     return exam, out_of_catalogue, itemised
 
 
-def _claim_attnames() -> list[str]:
-    global _ATTNAMES
-    if _ATTNAMES is None:
-        _ATTNAMES = [f.attname for f in Claim._meta.concrete_fields]
-    return _ATTNAMES
-
-
-_ATTNAMES: list[str] | None = None
-
-
 def charged_provider_for(decision: Decision, provider: Provider, signup_provider: Provider | None) -> Provider:
-    """The provider the core charged: the treating one, its centre (loaded with select_related),
-    the signed one, or else one lookup by code."""
+    """The provider the core charged. The core only ever charges the treating provider, its centre
+    or the member's signed provider, all three loaded with the claim's context."""
     code = decision.charged_provider_code
     if code == provider.fixmedins_code:
         return provider
@@ -199,4 +163,4 @@ def charged_provider_for(decision: Decision, provider: Provider, signup_provider
         return provider.parent
     if signup_provider is not None and signup_provider.fixmedins_code == code:
         return signup_provider
-    return Provider.objects.get(fixmedins_code=code)
+    raise LookupError(f"the rules charged {code}, neither the treating, its centre nor the signed provider")

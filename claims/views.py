@@ -7,23 +7,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed, ParseError
+from rest_framework.exceptions import ParseError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import selectors, services
 from .models import Claim
-from .prepared import PreparedGet
 from .requests import claim_request_parse
-from .serializers import (AccumulatorsSerializer, ClaimDetailSerializer, ClaimRequestSerializer, ClaimSerializer,
-                          claim_representation)
+from .serializers import AccumulatorsSerializer, ClaimDetailSerializer, ClaimRequestSerializer, ClaimSerializer
 
 
 class DecimalJSONParser(JSONParser):
@@ -47,37 +42,11 @@ def _date_param(request, name: str) -> date | None:
         raise ValidationError({name: ["日期格式应为 YYYY-MM-DD"]}) from None
 
 
-class PreparedTokenAuthentication(TokenAuthentication):
-    """DRF's TokenAuthentication (same header, same answers) with its one query compiled once per
-    process (claims/prepared.py): the ORM building it cost more than the claim's own statements."""
-
-    _TOKEN = None
-
-    def authenticate_credentials(self, key):
-        cls = PreparedTokenAuthentication
-        if cls._TOKEN is None:
-            model = self.get_model()
-            cls._TOKEN = PreparedGet(lambda key: model.objects.select_related("user").filter(key=key), key="\x00key")
-        token = cls._TOKEN.get(key=key)
-        if token is None:
-            raise AuthenticationFailed(_("Invalid token."))
-        if not token.user.is_active:
-            raise AuthenticationFailed(_("User inactive or deleted."))
-        return (token.user, token)
-
-
-def _authentication_classes():
-    """The configured classes, DRF's TokenAuthentication replaced by the prepared one."""
-    return [PreparedTokenAuthentication if cls is TokenAuthentication else cls
-            for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
-
-
 class ClaimListCreateView(GenericAPIView):
     """GET: scoped settlements (filters: admdvs, district, certno, fixmedins_code, status, benefit,
     visit_from, visit_to). POST: adjudicate and settle one visit (201; 200 for an idempotent replay)."""
 
     parser_classes = [DecimalJSONParser]
-    authentication_classes = _authentication_classes()
     serializer_class = ClaimSerializer
     queryset = Claim.objects.none()
 
@@ -100,7 +69,7 @@ class ClaimListCreateView(GenericAPIView):
         claim, created = services.claim_settle(request=claim_request, by=request.user)
         if not created:
             claim = selectors.claim_get(setl_id=claim.setl_id, user=request.user)
-        data = claim_representation(claim, request.user)
+        data = ClaimSerializer(claim, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -119,7 +88,8 @@ class ClaimReverseView(APIView):
 
     def post(self, request, setl_id: str):
         reversal = services.claim_reverse(setl_id=setl_id, by=request.user)
-        return Response(claim_representation(reversal, request.user), status=status.HTTP_201_CREATED)
+        data = ClaimSerializer(reversal, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class MemberAccumulatorsView(APIView):

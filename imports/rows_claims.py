@@ -1,7 +1,7 @@
 """Claims 门诊结算: each row parsed by ``claims.requests.claim_request_parse`` (the API's own rules:
 enums, money, the medfee_sumamt identity) after the cells are normalised; the batch's members and
 providers looked up once; at the end the whole file is adjudicated by the claims service's batch path
-(``claims_settle_batch``), which takes each member's visits in visit order.
+(``claims.services.claims_settle_batch``, the one settle step), which takes each member's visits in visit order.
 
 A row without an idempotency key gets one derived from its content, so importing the same visits
 again (same file or another) replays the first result and writes nothing.
@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from claims.requests import claim_request_parse
+from claims.services import claims_settle_batch
 
 from . import cells
 from .cells import CellError
@@ -31,14 +32,6 @@ LABELS = {
                   "inpatient": "住院期间", "chronic": "慢特病待遇", "inpatient_fund_emergency": "住院基金已结算急诊"},
 }
 DEFAULTS = {"benefit": "ordinary", "out_of_area": "none", "channel": "direct", "exclusion": ""}
-
-
-def _settle_batch():
-    try:
-        from claims.services import claims_settle_batch
-    except ImportError:
-        from claims.batch import claims_settle_batch
-    return claims_settle_batch
 
 
 class ClaimRows:
@@ -126,7 +119,7 @@ class ClaimRows:
     def finalize(self) -> list[RowError]:
         if not self.requests:
             return []
-        outcomes = _settle_batch()(requests=[r for _, r in self.requests], by=self.by)
+        outcomes = claims_settle_batch(requests=[r for _, r in self.requests], by=self.by)
         errors, settled, fund = [], 0, Decimal("0.00")
         statuses: dict[str, int] = {}
         for (number, request), outcome in zip(self.requests, outcomes):

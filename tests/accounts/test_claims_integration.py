@@ -75,7 +75,7 @@ def test_claim_paid_from_relatives_account_and_refusals_write_nothing(db, api_cl
 
 def test_batch_pays_from_relatives_account_and_refuses_an_unbound_payer(db):
     # given: a holder with 100.00, a bound spouse and an unbound colleague
-    from claims.batch import claims_settle_batch
+    from claims.services import claims_settle_batch
     from claims.requests import claim_request_parse
 
     holder = employee(NANYANG, base="5000.00")

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from claims import services
-from claims.models import Claim
+from claims import services, store
+from claims.models import Accumulator, Claim
 from tests.claims.helpers import request_for
 from tests.claims.invariants import accumulated, deltas_sum
 from tests.factories import make_member, make_provider
@@ -62,9 +62,16 @@ def test_locked_accumulator_stays_exact_under_contention():
         assert fund_recorded(member) == ZIBO_CAP_2024
 
 
+def unlocked_rows(pairs):
+    """claims.store's read of the accumulator rows without its FOR UPDATE."""
+    member_ids, years = sorted({m for m, _ in pairs}), sorted({y for _, y in pairs})
+    rows = Accumulator.objects.filter(member_id__in=member_ids, year__in=years)
+    return {(a.member_id, a.year): a for a in rows if (a.member_id, a.year) in pairs}
+
+
 def test_without_the_lock_the_invariant_breaks(monkeypatch):
-    # given the row lock switched off (the test-only switch)
-    monkeypatch.setattr(services, "_LOCKING", False)
+    # given the claims store reading the accumulator rows without locking them
+    monkeypatch.setattr(store, "accumulator_rows_locked", unlocked_rows)
     broken = False
     for _ in range(3):
         member = make_member(admdvs="370300")

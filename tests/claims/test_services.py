@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.batch import claims_settle_batch
+from claims.services import claims_settle_batch
 from claims.models import Claim
 from claims.services import claim_reverse, claim_settle
 from tests.claims.helpers import request_for
@@ -51,7 +51,7 @@ def test_batch_decides_like_one_by_one(admdvs, city_admin):
     singles = [claim_settle(request=r, by=city_admin)[0] for r in visits(one, providers, 3)]
     batch_requests = list(reversed(visits(two, providers, 3)))
     # when
-    outcomes = claims_settle_batch(requests=batch_requests, by=city_admin, chunk_size=5)
+    outcomes = claims_settle_batch(requests=batch_requests, by=city_admin)
     # then the same decisions, in visit order, and the same accumulator
     batched = sorted((o.claim for o in outcomes), key=lambda c: c.visit_at)
     shape = lambda c: (c.status, c.reason, c.act_pay_dedc, c.pool_prop_selfpay, c.hifp_pay, c.deltas)  # noqa: E731
@@ -108,13 +108,20 @@ def test_accumulator_is_the_sum_of_deltas_and_reversal_restores(admdvs, ops, cit
     assert accumulated(member) == {} == deltas_sum(member)
 
 
-def test_batch_task_answers_per_row(city_admin):
-    from claims.tasks import settle_batch
+def test_file_of_visits_answers_per_row_in_file_order(city_admin):
+    from claims.files import claims_file_settle
 
+    # given a file with a good row, a row whose amounts do not add up, and two members' visits
     member, providers = world("370300")
+    other = make_member(admdvs="370300")
     good = {"admdvs": "370300", "certno": member.certno, "fixmedins_code": providers[0].fixmedins_code,
             "visit_at": "2024-02-01T10:00", "medfee_sumamt": "100.00", "inscp_scp_amt": "100.00"}
     bad = {**good, "medfee_sumamt": "99.00"}
-    answer = settle_batch(rows=[good, bad], user_id=city_admin.pk)
-    assert answer["settled"] == 1
+    others = {**good, "certno": other.certno, "visit_at": "2024-02-02T10:00"}
+    # when it is settled in partitions of one member each (eager Celery chord)
+    answer = claims_file_settle(rows=[good, bad, others], user_id=city_admin.pk, partition_rows=1).get()
+    # then every row is answered in file order
+    assert answer["settled"] == 2 and answer["failed_partitions"] == []
     assert answer["rows"][0]["status"] == "settled" and "medfee_sumamt" in answer["rows"][1]["errors"]
+    assert answer["rows"][2]["created"] is True
+    assert Claim.objects.filter(member=other).count() == 1

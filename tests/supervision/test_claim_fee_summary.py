@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims.batch import claims_settle_batch
+from claims.services import claims_settle_batch
 from claims.models import Claim
 from tests.claims.helpers import body, request_for
 from tests.factories import make_member, make_provider

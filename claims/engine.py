@@ -1,0 +1,158 @@
+"""The settle step: one visit decided and recorded in memory. The only place a claim is decided.
+
+Every path that settles visits — one API claim, a file of visits in Celery partitions, an import
+inside its all-or-nothing transaction, a policy simulation — loads a ``Ledger`` (claims/store.py:
+members, providers, sign-ups, the locked accumulator rows, the claims already recorded under the
+requests' idempotency keys), calls ``claim_settle_step`` once per visit in visit order, and hands
+the outcomes to one writer. The step itself sends no query: what it needs is in the ledger, and
+what it decides goes back into the ledger (the member's year-to-date buckets move on in memory
+exactly as the table's row would) and into its ``Settled`` outcome.
+
+The step, in order (each refusal leaves the ledger as it was):
+1. idempotent replay: a key already recorded answers with that claim if the content matches, 409 if
+   not (a recorded claim outside the caller's scope is answered as an unknown member);
+2. the provider (400 if unknown) and the member (400 if unknown or outside the caller's scope);
+3. the sign-up in effect on the visit day (sign-up regions);
+4. the region's decision (policy core) on the year-to-date buckets;
+5. the settlement row, its fee-detail items, the member share split (personal account or cash);
+6. the decision's deltas applied to the member's buckets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from django.core.exceptions import ValidationError
+
+from config.errors import Conflict
+from members.models import Member, SignUp
+from policy.rules.common import apply_deltas
+from providers.models import Provider
+
+from .facts import charged_provider_for, claim_build, decide, inputs_json, signup_facts, signups_on
+from .ids import setl_id_new
+from .models import Claim, ClaimItem
+from .requests import ClaimRequest, request_hash_for
+
+ZERO = Decimal("0.00")
+
+# (claim, payer_certno) -> what the personal account paid of claim.psn_part_amt. Raises
+# ValidationError to refuse the visit (e.g. a payer who is not a bound relative).
+SharePayer = Callable[[Claim, "str | None"], Decimal]
+
+
+@dataclass
+class MemberBook:
+    """One member as the step sees them."""
+
+    member: Member
+    signups: list[SignUp] | None          # history by (effective_from, id); None outside sign-up regions
+    buckets: dict[int, dict[str, Decimal]]  # year -> year-to-date buckets (the locked accumulator rows)
+
+
+@dataclass
+class Ledger:
+    """What a set of visits needs, loaded (and locked) by claims/store.py ``ledger_load``."""
+
+    books: dict[tuple[str, str], MemberBook]  # (admdvs, certno) -> book; only members the caller may see
+    providers: dict[str, Provider]            # fixmedins_code -> provider (parent loaded)
+    recorded: dict[str, Claim]                # idempotency_key -> claim already recorded under it
+    scope: object                             # staff.scope.Scope of the caller
+    by: object                                # the acting user, None for the system
+    parameters: Callable = None               # (admdvs, day) -> (set id, params) | None
+    pay_share: SharePayer | None = None       # None: no personal-account payment (all cash)
+    rows: dict = field(default_factory=dict)  # (member id, year) -> locked Accumulator row, for the writer
+
+
+@dataclass
+class Settled:
+    """The step's outcome for one visit: a new claim, a replayed one, or a refusal."""
+
+    claim: Claim | None = None
+    created: bool = False
+    error: ValidationError | Conflict | None = None
+    items: list[ClaimItem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """The refusal as field -> messages (the batch's and the import's report)."""
+        if self.error is None:
+            return {}
+        if isinstance(self.error, Conflict):
+            return {"idempotency_key": [str(self.error.detail)]}
+        return self.error.message_dict
+
+
+def no_such_member(admdvs: str) -> ValidationError:
+    return ValidationError({"certno": [f"统筹区 {admdvs} 无此参保人 (no such member in this region)"]})
+
+
+def no_such_provider(code: str) -> ValidationError:
+    return ValidationError({"fixmedins_code": [f"定点机构 {code} 不存在 (no such provider)"]})
+
+
+def replay_conflict(key: str, existing: Claim) -> Conflict:
+    return Conflict(f"幂等键 {key} 已用于内容不同的结算 {existing.setl_id} "
+                    "(idempotency key already used with different content)", code="idempotency_conflict")
+
+
+def claim_settle_step(request: ClaimRequest, *, ledger: Ledger) -> Settled:
+    """Decide one visit against the ledger (see the module docstring); never raises for a refusal."""
+    try:
+        return _settle(request, ledger)
+    except (ValidationError, Conflict) as exc:
+        return Settled(error=exc)
+
+
+def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
+    request_hash = request_hash_for(request)
+    key = request.idempotency_key
+    if key and key in ledger.recorded:
+        existing = ledger.recorded[key]
+        if not ledger.scope.covers(admdvs=existing.admdvs_id, district=existing.district_id):
+            raise no_such_member(request.admdvs)
+        if existing.request_hash != request_hash:
+            raise replay_conflict(key, existing)
+        return Settled(claim=existing, created=False)
+    provider = ledger.providers.get(request.fixmedins_code)
+    if provider is None:
+        raise no_such_provider(request.fixmedins_code)
+    book = ledger.books.get((request.admdvs, request.certno))
+    if book is None:
+        raise no_such_member(request.admdvs)
+    member, day = book.member, request.visit_local.date()
+
+    signup = signup_provider = None
+    if book.signups is not None:
+        in_effect, first = signups_on(book.signups, day)
+        signup, signup_provider = signup_facts(in_effect, first), (in_effect.provider if in_effect else None)
+
+    parameters = ledger.parameters(admdvs=member.admdvs_id, day=day)
+    before = book.buckets[day.year]
+    decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,
+                              parameters=parameters, buckets=before, year=day.year)
+    claim = claim_build(
+        setl_id=setl_id_new(admdvs=member.admdvs_id, day=day), request=request, member=member, provider=provider,
+        charged_provider=charged_provider_for(decision, provider, signup_provider), decision=decision,
+        parameter_set_id=set_id, inputs=inputs_json(request, member, provider, signup, before, parameters),
+        request_hash=request_hash, by=ledger.by)
+    _share_split(claim, request, ledger.pay_share)
+    if decision.deltas:
+        book.buckets[day.year] = apply_deltas(before, decision.deltas)
+    if key:
+        ledger.recorded[key] = claim  # a second visit under the same key in this set replays it
+    items = [ClaimItem(claim=claim, code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv,
+                       amount=d.amount) for d in request.fee_details]
+    return Settled(claim=claim, created=True, items=items)
+
+
+def _share_split(claim: Claim, request: ClaimRequest, pay_share: SharePayer | None) -> None:
+    """The member share ``psn_part_amt`` = ``acct_pay`` (personal account 个人账户, as far as its
+    balance goes) + ``psn_cash_pay``. A visit held for review pays nothing from the account yet."""
+    if not (claim.acct_used and pay_share is not None and claim.status != Claim.Status.PENDING_REVIEW):
+        return
+    claim.acct_pay = pay_share(claim, request.acct_payer_certno)
+    claim.psn_cash_pay = claim.psn_part_amt - claim.acct_pay
+    if request.acct_payer_certno:
+        claim.inputs = {**claim.inputs, "acct_payer_certno": request.acct_payer_certno}

@@ -1,0 +1,100 @@
+"""A file of visits settled as a Celery group of member partitions (ARCHITECTURE.md "One engine").
+
+``claims_file_settle(rows=..., user_id=...)`` cuts the rows into partitions of whole members (every
+visit of a member in one partition, so the member's visits are decided in visit order and no two
+partitions ever wait for the same accumulator row), sends them as a ``group`` of
+``claims.tasks.settle_partition`` tasks chained to one ``claims.tasks.settle_file_collect`` (a
+chord), and returns the chord's ``AsyncResult``: ``.get()`` gives the per-row answers. Each
+partition is one transaction (``claims_settle_batch``): a partition that fails writes nothing and is
+reported with its rows, the others stand. Eager in the embedded default (no ``REDIS_URL``), on the
+workers otherwise. An import that must be all-or-nothing does not come here: it calls
+``claims_settle_batch`` inside its own transaction.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+
+from .requests import claim_request_parse
+from .services import claims_settle_batch
+
+PARTITION_ROWS = 2000
+
+
+def claims_file_settle(*, rows: list[dict], user_id: int | None, partition_rows: int = PARTITION_ROWS,
+                       queue: str | None = None):
+    """Dispatch the chord (on ``queue``, default Celery's); its result is ``claims_file_collect``'s answer."""
+    from celery import chord
+
+    from .tasks import settle_file_collect, settle_partition
+
+    options = {"queue": queue} if queue else {}
+    partitions = claims_file_partitions(rows, partition_rows=partition_rows)
+    header = [settle_partition.s(rows=[rows[i] for i in positions], positions=positions, user_id=user_id)
+              .set(**options) for positions in partitions]
+    return chord(header)(settle_file_collect.s(total=len(rows)).set(**options))
+
+
+def claims_file_partitions(rows: list[dict], *, partition_rows: int) -> list[list[int]]:
+    """Row positions cut into partitions of about ``partition_rows`` rows, whole members only,
+    members in (region, certno) order (a member with more visits than that is one partition)."""
+    by_member: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, row in enumerate(rows):
+        by_member[_member_key(row)].append(position)
+    partitions, current = [], []
+    for key in sorted(by_member):
+        current.extend(by_member[key])
+        if len(current) >= partition_rows:
+            partitions.append(current)
+            current = []
+    if current:
+        partitions.append(current)
+    return partitions
+
+
+def _member_key(row) -> tuple[str, str]:
+    if not isinstance(row, dict):
+        return ("", "")
+    return (str(row.get("admdvs") or "").strip(), str(row.get("certno") or "").strip().upper())
+
+
+def claims_partition_settle(*, rows: list[dict], positions: list[int], user_id: int | None) -> dict:
+    """One partition in one transaction: per row ``{"setl_id", "status", "hifp_pay", "created"}`` or
+    ``{"errors": {field: [messages]}}``; if the transaction itself fails, ``{"failed": reason}``
+    for the partition and nothing of it written."""
+    by = get_user_model().objects.get(pk=user_id) if user_id is not None else None
+    answers: list[dict | None] = [None] * len(rows)
+    parsed, requests = [], []
+    for index, row in enumerate(rows):
+        try:
+            requests.append(claim_request_parse(row))
+            parsed.append(index)
+        except ValidationError as exc:
+            answers[index] = {"errors": exc.message_dict}
+    try:
+        outcomes = claims_settle_batch(requests=requests, by=by)
+    except DatabaseError as exc:
+        return {"positions": positions, "failed": f"本批次未写入 (partition not written): {exc}"}
+    for index, outcome in zip(parsed, outcomes):
+        answers[index] = ({"errors": outcome.errors} if outcome.error is not None else
+                          {"setl_id": outcome.claim.setl_id, "status": outcome.claim.status,
+                           "hifp_pay": str(outcome.claim.hifp_pay), "created": outcome.created})
+    return {"positions": positions, "answers": answers}
+
+
+def claims_file_collect(partitions: list[dict], *, total: int) -> dict:
+    """The partitions' answers back in the file's row order."""
+    rows: list[dict | None] = [None] * total
+    failed = []
+    for partition in partitions:
+        if "failed" in partition:
+            failed.append({"rows": [p + 1 for p in partition["positions"]], "reason": partition["failed"]})
+            for position in partition["positions"]:
+                rows[position] = {"errors": {"partition": [partition["failed"]]}}
+            continue
+        for position, answer in zip(partition["positions"], partition["answers"]):
+            rows[position] = answer
+    return {"settled": sum(1 for r in rows if r and r.get("created")), "rows": rows, "failed_partitions": failed}

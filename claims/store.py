@@ -1,0 +1,162 @@
+"""The settle step's database edges: one loader and one writer, for one visit or a file of them.
+
+``ledger_load`` reads, for a set of visits, everything the step needs in a handful of set-based
+statements and locks the members' accumulator rows; ``settled_write`` inserts the new claims and
+their items and writes the accumulator rows back. Both run inside the caller's transaction, which
+holds the locks from the read to the commit.
+
+The lock (``accumulators_lock``): a member's accumulator row for a year is created when missing
+(``INSERT ... ON CONFLICT DO NOTHING``, so two first claims cannot both create it) and taken with
+``SELECT ... FOR UPDATE`` in (member, year) order, so two sets of visits, or a set and a single
+claim, wait for each other instead of deadlocking. Nothing else writes ``Accumulator``.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from django.db import connection
+
+from members.models import Member, SignUp
+from policy.rules import REGIONS
+from providers.models import Provider
+
+from .engine import Ledger, MemberBook, Settled
+from .facts import accumulator_buckets, accumulator_store
+from .models import Accumulator, Claim, ClaimItem
+from .requests import ClaimRequest
+from .rows import columns, model_from_row, models_insert, models_select, width
+
+
+def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_share=None) -> Ledger:
+    """The ledger for ``requests``, their members' accumulator rows locked until the transaction
+    ends. Members outside ``scope`` are left out (the step answers them as unknown)."""
+    members = [m for m in _members(requests) if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
+    by_key = {(m.admdvs_id, m.certno): m for m in members}
+    years: dict[int, set[int]] = defaultdict(set)
+    for request in requests:
+        member = by_key.get((request.admdvs, request.certno))
+        if member is not None:
+            years[member.pk].add(request.visit_local.year)
+    accumulators = accumulators_lock({(m, y) for m, ys in years.items() for y in ys})
+    # Read under the locks: a claim a concurrent request committed for these members is seen here.
+    keys = {r.idempotency_key for r in requests if r.idempotency_key}
+    recorded = {c.idempotency_key: c for c in models_select(
+        Claim, f"SELECT {columns(Claim, 'c')} FROM {Claim._meta.db_table} c WHERE c.idempotency_key = ANY(%s)",
+        [sorted(keys)])} if keys else {}
+    history = _signups([m.pk for m in members if REGIONS[m.admdvs_id].HAS_SIGNUP])
+    books = {
+        key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
+                        buckets={y: accumulator_buckets(accumulators[(m.pk, y)]) for y in years.get(m.pk, ())})
+        for key, m in by_key.items()}
+    return Ledger(books=books, providers=_providers(requests), recorded=recorded, scope=scope, by=by,
+                  parameters=parameters, pay_share=pay_share, rows=accumulators)
+
+
+def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
+    """Insert the new claims (ids given back to the objects) and their items; write back the
+    accumulator rows whose buckets moved."""
+    created = [o for o in outcomes if o.created]
+    models_insert(Claim, [o.claim for o in created])
+    items = []
+    for outcome in created:
+        for item in outcome.items:
+            item.claim = outcome.claim  # the claim has its id now
+            items.append(item)
+    models_insert(ClaimItem, items)
+    accumulators_write(ledger.rows, {(book.member.pk, year): buckets
+                                             for book in ledger.books.values()
+                                             for year, buckets in book.buckets.items()})
+
+
+def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
+    """The (member, year) rows, created when missing, locked in (member, year) order."""
+    if not pairs:
+        return {}
+    rows = accumulator_rows_locked(pairs)
+    if len(rows) < len(pairs):
+        missing = sorted(pairs - rows.keys())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Accumulator._meta.db_table} (member_id, year, fund_paid, buckets, updated_at) "
+                "SELECT m, y, 0, '{}'::jsonb, now() FROM unnest(%s::bigint[], %s::int[]) AS p(m, y) "
+                "ON CONFLICT (member_id, year) DO NOTHING", [[m for m, _ in missing], [y for _, y in missing]])
+        rows = accumulator_rows_locked(pairs)
+    return rows
+
+
+def accumulator_rows_locked(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
+    ordered = sorted(pairs)
+    rows = models_select(
+        Accumulator, f"SELECT {columns(Accumulator, 'a')} FROM {Accumulator._meta.db_table} a "
+        "JOIN unnest(%s::bigint[], %s::int[]) AS p(m, y) ON a.member_id = p.m AND a.year = p.y "
+        "ORDER BY a.member_id, a.year FOR UPDATE OF a", [[m for m, _ in ordered], [y for _, y in ordered]])
+    return {(a.member_id, a.year): a for a in rows}
+
+
+def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[tuple[int, int], dict]) -> None:
+    """The rows whose buckets changed, in one statement (an UPDATE joined to a JSON document of
+    the new values: one parameter, whatever the number of rows)."""
+    changed = []
+    for key, new in buckets.items():
+        row = rows[key]
+        old = (row.fund_paid, row.buckets)
+        accumulator_store(row, new)
+        if (row.fund_paid, row.buckets) != old:
+            changed.append(row)
+    if not changed:
+        return
+    document = json.dumps([{"id": row.pk, "fund_paid": str(row.fund_paid), "buckets": row.buckets}
+                           for row in changed])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Accumulator._meta.db_table} AS a SET fund_paid = v.fund_paid, buckets = v.buckets, "
+            "updated_at = now() FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fund_paid numeric, buckets jsonb) "
+            "WHERE a.id = v.id", [document])
+
+
+def _members(requests: Sequence[ClaimRequest]) -> list[Member]:
+    wanted = sorted({(r.admdvs, r.certno) for r in requests})
+    return models_select(
+        Member, f"SELECT {columns(Member, 'm')} FROM {Member._meta.db_table} m "
+        "JOIN unnest(%s::text[], %s::text[]) AS w(admdvs, certno) ON m.admdvs = w.admdvs AND m.certno = w.certno",
+        [[a for a, _ in wanted], [c for _, c in wanted]])
+
+
+def _providers(requests: Sequence[ClaimRequest]) -> dict[str, Provider]:
+    """Each requested provider with its centre (a village clinic's fund payments go to its centre)."""
+    table = Provider._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns(Provider, 'p')}, {columns(Provider, 'c')} FROM {table} p "
+                       f"LEFT JOIN {table} c ON c.fixmedins_code = p.parent_code WHERE p.fixmedins_code = ANY(%s)",
+                       [sorted({r.fixmedins_code for r in requests})])
+        rows = cursor.fetchall()
+    providers = {}
+    for row in rows:
+        provider = model_from_row(Provider, row)
+        provider.parent = model_from_row(Provider, row, width(Provider))
+        providers[provider.fixmedins_code] = provider
+    return providers
+
+
+def _signups(member_ids: list[int]) -> dict[int, list[SignUp]]:
+    """Every sign-up of these members with its provider, in (effective_from, id) order."""
+    history: dict[int, list[SignUp]] = defaultdict(list)
+    if not member_ids:
+        return history
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns(SignUp, 's')}, {columns(Provider, 'p')} FROM {SignUp._meta.db_table} s "
+                       f"JOIN {Provider._meta.db_table} p ON p.id = s.provider_id WHERE s.member_id = ANY(%s) "
+                       "ORDER BY s.member_id, s.effective_from, s.id", [member_ids])
+        rows = cursor.fetchall()
+    for row in rows:
+        signup = model_from_row(SignUp, row)
+        signup.provider = model_from_row(Provider, row, width(SignUp))
+        history[signup.member_id].append(signup)
+    return history
+
+
+def deltas_negated(deltas: dict[str, str]) -> dict[str, Decimal]:
+    return {name: -Decimal(amount) for name, amount in deltas.items()}
