@@ -6,8 +6,6 @@ Thin: every write calls ``members.services``; every row goes through ``staff.sco
 """
 from __future__ import annotations
 
-import re
-
 from django.contrib import admin
 from django.db.models import Q
 from django.template.defaultfilters import linebreaksbr
@@ -21,22 +19,9 @@ from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDist
                                 scoped_regions_and_districts)
 from staff.scope import can_see_full_certno, mask_certno
 
-from .admin_signups import SignUpAdmin  # noqa: F401  (registers the sign-up admin)
+from .admin_signups import SignUpAdmin  # also registers the sign-up admin
 from .models import Member, MemberChange, SignUp
-
-CERTNO_LIKE = re.compile(r"^\d{17}[\dXx]$")
-
-
-def search_members(queryset, term: str, *, prefix: str = ""):
-    """Member search as the indexes allow it: a full certno is an exact match (certno index), anything
-    else a name prefix (``member_name_prefix_idx``, LIKE '王%'); never ``%term%`` over millions."""
-    term = (term or "").strip()
-    if not term:
-        return queryset
-    if CERTNO_LIKE.match(term):
-        return queryset.filter(**{f"{prefix}certno": term.upper()})
-    return queryset.filter(**{f"{prefix}psn_name__startswith": term})
-
+from .selectors import member_search
 
 class PersonTypeFilter(admin.SimpleListFilter):
     title = _("人员类别")
@@ -149,7 +134,7 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
                    "insutype", "status", "poverty")
     list_select_related = ("admdvs", "district")
     ordering = ("-id",)
-    search_fields = ("certno", "psn_name")  # shows the search box; matching is search_members()
+    search_fields = ("certno", "psn_name")  # shows the search box; matching is member_search()
     search_help_text = _("输入完整18位身份证号精确查找，或输入姓名开头（如“王”“王建”）")
     inlines = (SignUpHistoryInline, MemberChangeInline)
     change_form_template = "admin/members/member/change_form.html"
@@ -171,7 +156,7 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
                 (_("参保日期"), "enrolled_on"))
 
     def get_search_results(self, request, queryset, search_term):
-        return search_members(queryset, search_term), False
+        return member_search(queryset=queryset, term=search_term), False
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -242,7 +227,7 @@ class MemberChangeAdmin(SnapshotColumns, ScopedAdminMixin, admin.ModelAdmin):
         return (masked_certno_column(request, path="member__certno"),) + self.list_display_static
 
     def get_search_results(self, request, queryset, search_term):
-        return search_members(queryset, search_term, prefix="member__"), False
+        return member_search(queryset=queryset, term=search_term, prefix="member__"), False
 
     def has_add_permission(self, request):
         return False

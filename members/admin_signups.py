@@ -25,6 +25,7 @@ from staff.admin_mixins import (ScopedAdminMixin, ScopedRegionFilter, scoped_reg
 from staff.scope import certno_for
 
 from .models import Member, SignUp
+from .selectors import CERTNO_LIKE, member_search
 
 
 def signup_write(*, member: Member, provider: Provider, applied_on: date, reason: str, family_doctor: bool, user):
@@ -95,12 +96,10 @@ class SignUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return (masked_certno_column(request, path="member__certno"),) + self.list_display_static
 
     def get_search_results(self, request, queryset, search_term):
-        from .admin import CERTNO_LIKE, search_members
-
         term = (search_term or "").strip()
         if term and not CERTNO_LIKE.match(term) and term.isascii():
             return queryset.filter(provider__fixmedins_code=term), False
-        return search_members(queryset, term, prefix="member__"), False
+        return member_search(queryset=queryset, term=term, prefix="member__"), False
 
     def has_change_permission(self, request, obj=None):
         return False  # append-only: a change is a new request

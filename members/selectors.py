@@ -8,6 +8,7 @@ the later request (greater id) winning a tie; for a month, the one in effect on 
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +23,22 @@ def certno_normalise(raw: str) -> str:
     """The stored form of a certno: upper-case X, no surrounding blanks (no checksum check here:
     lookups of an existing member only need to find it)."""
     return (raw or "").strip().upper()
+
+
+# A full certno as typed in a search box (the search then is one exact index lookup).
+CERTNO_LIKE = re.compile(r"^\d{17}[\dXx]$")
+
+
+def member_search(*, queryset: QuerySet, term: str, prefix: str = "") -> QuerySet:
+    """Member search as the indexes allow it: a full certno is an exact match (certno index), anything
+    else a name prefix (``member_name_prefix_idx``, LIKE '王%'); never ``%term%`` over millions.
+    ``prefix``: the path to the member from the queryset's model (``member__`` for sign-ups)."""
+    term = (term or "").strip()
+    if not term:
+        return queryset
+    if CERTNO_LIKE.match(term):
+        return queryset.filter(**{f"{prefix}certno": term.upper()})
+    return queryset.filter(**{f"{prefix}psn_name__startswith": term})
 
 
 def member_get(*, admdvs: str, certno: str) -> Member | None:
