@@ -110,9 +110,3 @@ def map_header(kind: str, header: list) -> list[str | None]:
         raise HeaderError(f"缺少必填列：{wanted} (missing columns: {', '.join(c.field for c in missing)})")
     return mapping
 
-
-def header_of(kind: str, field: str) -> str:
-    for column in KINDS[kind]:
-        if column.field == field:
-            return column.header
-    return field

@@ -46,13 +46,6 @@ def parameters_in_force(*, admdvs: str, day: date) -> tuple[int, Params] | None:
     return None
 
 
-def parameters_for_year(*, admdvs: str, year: int) -> list[tuple[int, Params]]:
-    """Every set that covers some day of the year, in date order (capitation years may span two)."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    return [(pk, p) for pk, p in _region_sets(admdvs)
-            if p.effective_from <= end and (p.effective_to is None or p.effective_to >= start)]
-
-
 def parameter_set_used_by_claims(*, parameter_set: ParameterSet) -> bool:
     """Whether any claim recorded this set as the version it was computed with."""
     return parameter_set.claims.exists()

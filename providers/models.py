@@ -57,11 +57,6 @@ class Provider(models.Model):
         """Level for deductibles and ratios: 未定级 (9) is treated as 一级 (1)."""
         return "1" if self.dedc_hosp_lv == self.Level.UNRATED else self.dedc_hosp_lv
 
-    @property
-    def settling_code(self) -> str:
-        """The provider whose settlement line carries this one (a village clinic's centre)."""
-        return self.parent_id if self.kind == self.Kind.VILLAGE and self.parent_id else self.fixmedins_code
-
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.district_id and self.admdvs_id and self.district.region_id != self.admdvs_id:

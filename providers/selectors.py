@@ -10,10 +10,6 @@ from policy.rules import REGIONS
 from .models import Provider
 
 
-def provider_get(*, fixmedins_code: str) -> Provider | None:
-    return Provider.objects.filter(fixmedins_code=fixmedins_code).first()
-
-
 def provider_list(*, admdvs: str | None = None, district: str | None = None, status: str | None = None,
                   kind: str | None = None, name_prefix: str | None = None,
                   parent_code: str | None = None) -> QuerySet[Provider]:

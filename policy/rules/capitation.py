@@ -22,11 +22,6 @@ def balance(determined: Decimal, prepaid: Decimal) -> Decimal:
     return to_fen(determined - prepaid)
 
 
-def month_share_total(standard_times_months: Decimal) -> Decimal:
-    """Σ(standard × months) ÷ 12 for a provider, rounded once for the recorded line."""
-    return to_fen(Decimal(standard_times_months) / 12)
-
-
 def pro_rata_cuts(amounts: dict, excess: Decimal) -> dict:
     """Split ``excess`` over ``amounts`` (key → determined) in proportion, so the cuts sum EXACTLY
     to ``excess`` (rounded to the fen first): every share is rounded down to the fen, then the fen

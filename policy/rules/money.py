@@ -12,9 +12,3 @@ def to_fen(value: Decimal) -> Decimal:
         value = Decimal(value)
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
-
-def dec(value) -> Decimal:
-    """Exact Decimal from a str/int/Decimal; floats are refused because they are not exact."""
-    if isinstance(value, float):
-        raise TypeError("money and ratios are never floats")
-    return value if isinstance(value, Decimal) else Decimal(str(value))

@@ -184,14 +184,8 @@ _RATIO_NOTES = {
 # ---------------------------------------------------------------------------------------------
 
 
-def age_group(params: Params, *, budget_year: int, birth_year: int) -> tuple[int, Decimal]:
-    """(group, yearly standard) for a member; age = budget year − birth year, per RULES.md."""
-    age = budget_year - birth_year
-    for group in params.get("age_groups"):
-        for low, high in group["ranges"]:
-            if age >= low and (high is None or age <= high):
-                return group["group"], group["standard"]
-    raise ValueError(f"age {age} belongs to no budget group")
+# A member's age group (``age_groups``; age = budget year − birth year, per RULES.md) is applied set-based,
+# as birth-date ranges in SQL: budgets/sql.py ``_group_case``.
 
 
 def monthly_quota(*, standard_total_of_signed_members: Decimal) -> Decimal:
