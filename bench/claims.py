@@ -16,9 +16,11 @@ them) and a few providers per region, empties the claims tables, then measures i
              update the accumulator (1, 2 and 4 client processes)
   service    claims.services.claim_settle (1, 2 and 4 worker processes; goal >= 70 % of the floor)
   http       POST /api/v1/claims/ through gunicorn (2 workers) with 8 concurrent clients (goal p99 < 50 ms)
-  batch      claims.batch.claims_settle_batch over V visits (goal >= 10 000 claims/s), into the claims
-             table as the measurements before it left it (``claims_in_table_before``; with
-             ``--only batch`` it starts empty)
+  batch      claims.files.claims_file_settle over V visits: member partitions as a Celery chord settled
+             by --batch-workers (2) prefork worker processes over Redis (goal >= 10 000 claims/s; set
+             REDIS_URL, e.g. from scripts/services.sh; without it the chord runs eagerly in this
+             process), into the claims table as the measurements before it left it
+             (``claims_in_table_before``; with ``--only batch`` it starts empty)
 Floor and service are measured in alternating rounds (--rounds, see _interleaved), each round right
 after a CHECKPOINT (see _checkpoint), so neither pays for the other's checkpoint or for a slow minute.
 Each line is JSON: claims/s, p50/p99 latency in ms, peak RSS in MB. Figures depend on machine load.
@@ -351,6 +353,59 @@ def http_bench(bodies: list[dict], *, clients: int = 8, workers: int = 2) -> dic
         server.wait(timeout=10)
 
 
+def batch_bench(bodies: list[dict], *, workers: int) -> None:
+    """A file of visits through claims.files.claims_file_settle: member partitions as a Celery chord
+    settled by ``workers`` worker processes (prefork, one process each) over Redis; eager, in this
+    process, without REDIS_URL. Timed from dispatch until every row is answered."""
+    from django.conf import settings
+    from django.db import connection
+
+    from claims.files import claims_file_settle
+
+    # The batch's rate falls as the table it writes into grows (more index pages touched, so
+    # more of them written whole to the WAL after the checkpoint): the line says how full it was.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM claims_claim")
+        rows_before = cursor.fetchone()[0]
+    queue = f"bench-claims-{uuid.uuid4().hex[:8]}"
+    eager = not settings.REDIS_URL
+    started = [] if eager else [_celery_worker(queue, n) for n in range(workers)]
+    try:
+        if started:
+            from config.celery import app
+
+            # Wait until every worker answers, so start-up is not timed.
+            for _ in range(120):
+                replies = app.control.ping(destination=[f"{queue}-{n}@{socket.gethostname()}"
+                                                        for n in range(workers)], timeout=1.0)
+                if len(replies) == workers:
+                    break
+        _checkpoint()
+        server0 = _server_cpu()
+        t0, c0 = time.perf_counter(), time.process_time()
+        answer = claims_file_settle(rows=bodies, user_id=None, queue=None if eager else queue).get(timeout=3600)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        server1 = _server_cpu()
+    finally:
+        for worker in started:
+            worker.terminate()
+        for worker in started:
+            worker.wait(timeout=30)
+    created = answer["settled"]
+    extra = _server_figure(None if server0 is None or server1 is None else server1 - server0, created)
+    _figures("batch", created, elapsed, [], peak_rss_mb(), cpu, **extra, celery="eager" if eager else "redis",
+             celery_workers=0 if eager else workers, refused=sum(1 for r in answer["rows"] if "errors" in r),
+             failed_partitions=len(answer["failed_partitions"]), claims_in_table_before=rows_before)
+
+
+def _celery_worker(queue: str, number: int) -> subprocess.Popen:
+    celery = Path(sys.executable).with_name("celery")
+    return subprocess.Popen(
+        [str(celery), "-A", "config", "worker", "--pool=prefork", "-c", "1", "-l", "warning", "-Q", queue,
+         "-n", f"{queue}-{number}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 # ---------------------------------------------------------------------------------------------
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench/run.py claims")
@@ -358,6 +413,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--members", type=int, default=500, help="bench members (full: 10000)")
     parser.add_argument("--http-visits", type=int, default=None, help="visits for the HTTP run (default visits/2)")
     parser.add_argument("--only", default="floor,service,http,batch")
+    parser.add_argument("--batch-workers", type=int, default=2, help="Celery worker processes for the batch")
     parser.add_argument("--rounds", type=int, default=4,
                         help="floor and service measured in this many alternating rounds (see _interleaved)")
     args = parser.parse_args(argv)
@@ -365,10 +421,8 @@ def main(argv: list[str]) -> None:
     from django.conf import settings
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        raise SystemExit("the claims benchmark needs PostgreSQL: set DATABASE_URL")
     db = settings.DATABASES["default"]
-    dsn = f"host={db['HOST']} port={db['PORT']} dbname={db['NAME']} user={db['USER']}"
+    dsn = f"host={db['HOST']} dbname={db['NAME']} user={db['USER']}" + (f" port={db['PORT']}" if db['PORT'] else "")
     prepare(members=args.members)
     with connection.cursor() as cursor:
         settings_ = []
@@ -396,24 +450,4 @@ def main(argv: list[str]) -> None:
     if "http" in only:
         http_bench(visits(count=args.http_visits or max(200, args.visits // 2), seed=next(seed)))
     if "batch" in only:
-        from claims.batch import claims_settle_batch
-        from claims.requests import claim_request_parse
-
-        requests = [claim_request_parse(b) for b in visits(count=args.visits, seed=next(seed))]
-        # The batch's rate falls as the table it writes into grows (more index pages touched, so
-        # more of them written whole to the WAL after the checkpoint): the line says how full it was.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM claims_claim")
-            rows_before = cursor.fetchone()[0]
-        _checkpoint()
-        server0, children0 = _server_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0, c0 = time.perf_counter(), time.process_time()
-        outcomes = claims_settle_batch(requests=requests, by=None)
-        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu += children.ru_utime + children.ru_stime - children0.ru_utime - children0.ru_stime  # the worker processes
-        created = sum(1 for o in outcomes if o.created)
-        server1 = _server_cpu()
-        extra = _server_figure(None if server0 is None or server1 is None else server1 - server0, created)
-        _figures("batch", created, elapsed, [], peak_rss_mb(), cpu, **extra,
-                 refused=sum(1 for o in outcomes if o.errors), claims_in_table_before=rows_before)
+        batch_bench(visits(count=args.visits, seed=next(seed)), workers=args.batch_workers)

@@ -14,6 +14,7 @@ from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, Pro
 from providers.models import Provider
 
 from .models import Accumulator, Claim
+from .rows import model_new
 from .requests import ClaimRequest
 
 ZERO = Decimal("0.00")
@@ -116,14 +117,15 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
                 request_hash: str, by) -> Claim:
     """The unsaved settlement row for a decision (member share all cash until ``share_split``).
 
-    Built by the model's own constructor: a field not named here takes its model default, so a new
-    column is one migration and, if its value comes from the visit, one line here."""
+    Built by the model's own constructor (claims/rows.py ``model_new``): a field not named here takes
+    its model default, so a new column is one migration and, if its value comes from the visit, one
+    line here."""
     local = request.visit_local
     psn_part = request.medfee_sumamt - decision.fund_pay
     exam, out_of_catalogue, itemised = fee_summary(request)
-    return Claim(
-        setl_id=setl_id, admdvs_id=member.admdvs_id, district_id=member.district_id, member=member,
-        provider=provider, charged_provider=charged_provider, visit_at=local, visit_date=local.date(),
+    claim = model_new(Claim, dict(
+        setl_id=setl_id, admdvs_id=member.admdvs_id, district_id=member.district_id, member_id=member.pk,
+        provider_id=provider.pk, charged_provider_id=charged_provider.pk, visit_at=local, visit_date=local.date(),
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
         out_of_area=request.out_of_area, channel=request.channel, exclusion=request.exclusion,
         medfee_sumamt=request.medfee_sumamt, fulamt_ownpay_amt=request.fulamt_ownpay_amt,
@@ -134,7 +136,10 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
         exam_amount=exam, out_of_catalogue_amount=out_of_catalogue, itemised_amount=itemised,
         deltas={name: str(amount) for name, amount in decision.deltas.items()}, steps=steps_json(decision),
         inputs=inputs, parameter_set_id=parameter_set_id, idempotency_key=request.idempotency_key,
-        request_hash=request_hash, created_by_id=by.pk if getattr(by, "pk", None) else None)
+        request_hash=request_hash, created_by_id=by.pk if getattr(by, "pk", None) else None))
+    # The three rows the ids came from, for whoever reads the claim next (the API's answer, the account).
+    claim.member, claim.provider, claim.charged_provider = member, provider, charged_provider
+    return claim
 
 
 def fee_summary(request: ClaimRequest) -> tuple[Decimal, Decimal, Decimal]:

@@ -1,5 +1,5 @@
-"""Ids drawn ahead from a table's sequence (PostgreSQL), for rows written by COPY: the claims batch and
-the members import give their rows ids before sending them."""
+"""Ids drawn ahead from a table's sequence (PostgreSQL), for rows written by COPY: the claims writer
+(claims/rows.py) and the members import give their rows ids before sending them."""
 from __future__ import annotations
 
 from typing import Sequence

@@ -125,3 +125,36 @@ def test_file_of_visits_answers_per_row_in_file_order(city_admin):
     assert answer["rows"][0]["status"] == "settled" and "medfee_sumamt" in answer["rows"][1]["errors"]
     assert answer["rows"][2]["created"] is True
     assert Claim.objects.filter(member=other).count() == 1
+
+
+def test_a_large_batch_with_fee_details_is_written_by_copy_and_decides_like_one_by_one(city_admin):
+    # given two identical Heyuan members, 80 visits each with two fee-detail lines (above the writer's
+    # COPY threshold for claims and for items)
+    one, providers = world("441600")
+    two = make_member(admdvs="441600")
+    make_signup(member=two, provider=providers[0], effective_from=date(2023, 1, 1))
+
+    def detailed(member):
+        out = []
+        for request in visits(member, providers, 5, count=80):
+            half = (request.medfee_sumamt / 2).quantize(Decimal("0.01"))
+            details = [{"code": "X1", "name": "检查", "category": "exam", "chrgitm_lv": "01", "amount": str(half)},
+                       {"code": "D1", "name": "药品", "category": "drug", "chrgitm_lv": "03",
+                        "amount": str(request.medfee_sumamt - half)}]
+            out.append(request_for(member=member, provider=providers[[p.fixmedins_code for p in providers]
+                                                                     .index(request.fixmedins_code)],
+                                   benefit=request.benefit, visit_at=request.visit_at.isoformat(),
+                                   inscp=str(request.inscp_scp_amt), emergency=request.emergency,
+                                   fee_details=details))
+        return out
+    singles = [claim_settle(request=r, by=city_admin)[0] for r in detailed(one)]
+    # when the twin's visits go as one batch
+    outcomes = claims_settle_batch(requests=detailed(two), by=city_admin)
+    # then the same decisions, every claim with its id and its two items, and the accumulator is exact
+    shape = lambda c: (c.visit_at, c.status, c.hifp_pay, c.deltas, c.exam_amount, c.out_of_catalogue_amount)  # noqa: E731
+    assert [shape(c) for c in singles] == [shape(o.claim) for o in sorted(outcomes, key=lambda o: o.claim.visit_at)]
+    stored = Claim.objects.filter(member=two)
+    assert stored.count() == 80 and {o.claim.pk for o in outcomes} == set(stored.values_list("pk", flat=True))
+    assert all(claim.items.count() == 2 for claim in stored)
+    assert accumulated(two) == deltas_sum(two)
+    assert {k[1]: v for k, v in accumulated(one).items()} == {k[1]: v for k, v in accumulated(two).items()}
