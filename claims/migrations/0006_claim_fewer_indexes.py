@@ -19,16 +19,14 @@ def _pattern_index_names(schema_editor):
 
 
 def drop_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name, _column in _pattern_index_names(schema_editor):
-            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+    for name, _column in _pattern_index_names(schema_editor):
+        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
 
 
 def create_pattern_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name, column in _pattern_index_names(schema_editor):
-            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} "
-                                  f"ON claims_claim ({column} varchar_pattern_ops)")
+    for name, column in _pattern_index_names(schema_editor):
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} "
+                              f"ON claims_claim ({column} varchar_pattern_ops)")
 
 
 class Migration(migrations.Migration):
