@@ -13,7 +13,7 @@ from staff.roles import DISTRICT_CLERK, SETTLEMENT_APPROVER
 from tests.factories import make_provider, make_staff
 
 # transaction=True (transactional_db) because the live server's thread must see committed rows.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NC, DISTRICT_A, DISTRICT_B = "360100", "360102", "360103"
 PASSWORD = "pw-123456"

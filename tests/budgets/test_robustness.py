@@ -94,7 +94,7 @@ def test_given_no_run_yet_when_writer_fails_then_no_run_exists(monkeypatch):
     assert not SettlementRun.objects.exists() and not SettlementLine.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_given_two_workers_when_starting_same_run_at_once_then_one_run():
     _region_with_districts()
     barrier, results, errors = threading.Barrier(2), [], []
