@@ -182,8 +182,6 @@ def main(argv: list[str]) -> None:
     from supervision.services.indicators import indicators_compute
     from supervision.services.warnings import warnings_detect
 
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench/indicators needs PostgreSQL: set DATABASE_URL")
     with connection.cursor() as cursor:
         if args.reload or not _loaded(cursor, args.providers, args.visits):
             with timed() as seconds, transaction.atomic():

@@ -2,8 +2,9 @@
 """Benchmarks: ``python bench/run.py <name> [args]`` runs ``bench/<name>.py``'s ``main(argv)``.
 
 Each benchmark prints its figures as JSON lines (one object per measurement) and says what the
-floor/reference was, measured in the same run. They need PostgreSQL: export DATABASE_URL first
-(``eval "$(scripts/services.sh start)"``). They are never part of the test suite.
+floor/reference was, measured in the same run. They run on the configured database: the embedded
+default, or the one DATABASE_URL names (``eval "$(scripts/services.sh start)"`` for the test cluster,
+whose settings each module's docstring gives for its figures). They are never part of the test suite.
 """
 import importlib
 import os

@@ -1,9 +1,9 @@
 """Settlement runs: compute (idempotent per region/kind/period, draft recomputed whole) and approve.
 
 ``settlement_run_compute`` takes a PostgreSQL advisory lock on (admdvs, kind, period) for the whole
-transaction (SQLite serialises writers with BEGIN IMMEDIATE), so two workers starting the same run
-produce one run; the unique constraint is the last line of defence. The run row, its lines and its
-totals are written in ONE transaction: a run killed halfway leaves the previous state.
+transaction, so two workers starting the same run produce one run; the unique constraint is the last
+line of defence. The run row, its lines and its totals are written in ONE transaction: a run killed
+halfway leaves the previous state.
 """
 from __future__ import annotations
 
@@ -105,10 +105,9 @@ def _lock_key(admdvs: str, kind: str, period: str) -> int:
 
 
 def _lock(admdvs: str, kind: str, period: str) -> None:
-    """Transaction-scoped advisory lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(admdvs, kind, period)])
+    """Transaction-scoped advisory lock: two starts of the same run queue up here."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(admdvs, kind, period)])
 
 
 def _write_lines(run: SettlementRun, lines: list[dict]) -> None:

@@ -9,7 +9,7 @@ Attribution (RULES.md "A member's provider ... for a month, the one in effect on
   numbered year × 12 + month − 1, that is the months k with index(effective_from) <= k <
   index(next_from), so each sign-up row gives its member-months inside the period by arithmetic
   (``lo``/``hi`` in ``spans``) — equivalent to joining a month series and counting, without
-  multiplying a million rows by twelve. The month index is EXTRACT on PostgreSQL, strftime on SQLite.
+  multiplying a million rows by twelve.
 * a village clinic's sign-up rolls up to its centre (Nanchang 第二十五条, Heyuan 第十二条); a member
   who left the scheme (``left_on``) on or before a month end is not counted for that month.
 * Nanchang only, annual budget only (第二十八条): a member's FIRST sign-up counts the full year, so
@@ -25,11 +25,10 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date
-from decimal import Decimal
 
 from django.db import connection
 
-from claims.aggregates import money_sum, money_value
+from claims.aggregates import money_value
 
 VILLAGE_ROLLUP = """
     JOIN providers_provider p ON p.id = {fk}
@@ -38,12 +37,11 @@ VILLAGE_ROLLUP = """
 
 
 def tune_transaction() -> None:
-    """PostgreSQL: no JIT for these statements. The planner's row estimates for the window and CASE
-    make it compile the query to machine code, which took seconds for a query that runs in a fraction
-    of that (measured with EXPLAIN ANALYZE in bench/settlement.py). Call inside a transaction."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+    """No JIT for these statements. The planner's row estimates for the window and CASE make it
+    compile the query to machine code, which took seconds for a query that runs in a fraction of that
+    (measured with EXPLAIN ANALYZE in bench/settlement.py). Call inside a transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
 
 
 def month_end(year: int, month: int) -> date:
@@ -52,17 +50,7 @@ def month_end(year: int, month: int) -> date:
 
 def _month_index(column: str) -> str:
     """year × 12 + month − 1 of a date column (NULL stays NULL)."""
-    if connection.vendor == "postgresql":
-        return f"(EXTRACT(YEAR FROM {column})::int * 12 + EXTRACT(MONTH FROM {column})::int - 1)"
-    return f"(CAST(strftime('%%Y', {column}) AS INTEGER) * 12 + CAST(strftime('%%m', {column}) AS INTEGER) - 1)"
-
-
-def _greatest(*args: str) -> str:
-    return f"{'GREATEST' if connection.vendor == 'postgresql' else 'MAX'}({', '.join(args)})"
-
-
-def _least(*args: str) -> str:
-    return f"{'LEAST' if connection.vendor == 'postgresql' else 'MIN'}({', '.join(args)})"
+    return f"(EXTRACT(YEAR FROM {column})::int * 12 + EXTRACT(MONTH FROM {column})::int - 1)"
 
 
 def _group_case(year: int, age_groups: list[dict] | None) -> tuple[str, list]:
@@ -122,9 +110,9 @@ def attribution_counts(*, admdvs: str, year: int, months: list[int], age_groups:
         ),
         spans AS (
             SELECT member_id, settle_id, district, g,
-                   {_greatest(start, str(lo_p))} AS lo,
-                   {_least(f"COALESCE({_month_index('next_from')}, {hi_p})",
-                           f"COALESCE({_month_index('left_on')}, {hi_p})", str(hi_p))} AS hi
+                   GREATEST({start}, {lo_p}) AS lo,
+                   LEAST(COALESCE({_month_index('next_from')}, {hi_p}),
+                         COALESCE({_month_index('left_on')}, {hi_p}), {hi_p}) AS hi
             FROM iv WHERE g IS NOT NULL{where_district}
         )
         SELECT settle_id, district, g, SUM(hi - lo), {members} FROM spans WHERE hi > lo
@@ -188,7 +176,7 @@ def approved_monthly_ranges(*, admdvs: str, before: date) -> list[tuple[date, da
         cursor.execute("SELECT period_start, period_end FROM budgets_settlementrun WHERE admdvs = %s "
                        "AND kind = 'monthly' AND status = 'approved' AND period_end < %s ORDER BY period_start",
                        [admdvs, before])
-        rows = [(_as_date(a), _as_date(b)) for a, b in cursor.fetchall()]
+        rows = cursor.fetchall()
     merged: list[tuple[date, date]] = []
     for first, last in rows:
         if merged and (first - merged[-1][1]).days <= 1:
@@ -196,10 +184,6 @@ def approved_monthly_ranges(*, admdvs: str, before: date) -> list[tuple[date, da
         else:
             merged.append((first, last))
     return merged
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def year_claims_selection(*, admdvs: str, start: date, end: date, include_out_of_area: bool,
@@ -217,7 +201,7 @@ def claims_sums(*, selection: tuple[str, list]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(f"""
             SELECT COALESCE(pc.id, p.id), COALESCE(pc.district, p.district), SUM(x.total), SUM(x.n)
-            FROM (SELECT c.charged_provider_id AS pid, {money_sum('c.hifp_pay')} AS total, COUNT(*) AS n
+            FROM (SELECT c.charged_provider_id AS pid, SUM(c.hifp_pay) AS total, COUNT(*) AS n
                   FROM claims_claim c WHERE {where} GROUP BY c.charged_provider_id) x
             {VILLAGE_ROLLUP.format(fk="x.pid")}
             GROUP BY COALESCE(pc.id, p.id), COALESCE(pc.district, p.district)
@@ -228,8 +212,8 @@ def claims_sums(*, selection: tuple[str, list]) -> list[tuple]:
 def approved_monthly_paid(*, admdvs: str, year: int) -> list[tuple]:
     """Rows (provider id, Σ paid) over the year's APPROVED monthly runs (the year-end ``prepaid``)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"""
-            SELECT l.provider_id, {money_sum('l.paid')} FROM budgets_settlementline l
+        cursor.execute("""
+            SELECT l.provider_id, SUM(l.paid) FROM budgets_settlementline l
             JOIN budgets_settlementrun r ON r.id = l.run_id
             WHERE r.admdvs = %s AND r.kind = 'monthly' AND r.status = 'approved'
               AND r.period_start BETWEEN %s AND %s

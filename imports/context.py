@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from members.models import Member
@@ -119,32 +118,22 @@ def existing_members(*, admdvs: list[str], certnos: list[str], fields: tuple[str
     ``admdvs[i]``, ``certnos[i]``), in one query.
 
     ``using``: the connection to ask (default: the current one). The import passes an autocommit side
-    connection on PostgreSQL, so the lookups of batch N+1 run on the second core while the import's own
-    connection loads batch N; it sees what is committed, which is what a stored member is (rows of the
+    connection, so the lookups of batch N+1 run on the second core while the import's own connection
+    loads batch N; it sees what is committed, which is what a stored member is (rows of the
     same file are found by the in-file duplicate check, and a member registered concurrently after the
     lookup makes the load fail on the unique constraint: the file is refused whole)."""
     found: dict[tuple[str, str], tuple] = {}
     if not certnos:
         return found
-    db = using or connection
-    if db.vendor == "postgresql":
-        # One index probe per key, whatever the planner statistics say: a LATERAL subquery with LIMIT
-        # is always run as a nested loop over the keys. ``certno = ANY(array)`` was planned, with the
-        # statistics of a table still being loaded, as a scan of the whole region per batch.
-        columns = ", ".join(f.removesuffix("_id") for f in fields)
-        with db.cursor() as cursor:
-            cursor.execute(f"SELECT k.admdvs, k.certno, m.* FROM unnest(%s::varchar[], %s::varchar[]) "
-                           f"AS k(admdvs, certno) CROSS JOIN LATERAL (SELECT {columns} FROM members_member m "
-                           "WHERE m.admdvs = k.admdvs AND m.certno = k.certno LIMIT 1) m",
-                           [array_literal(admdvs), array_literal(certnos)])
-            for admdvs, certno, *values in cursor.fetchall():
-                found[(admdvs, certno)] = tuple(values)
-        return found
-    by_region: dict[str, list[str]] = {}
-    for region, certno in zip(admdvs, certnos):
-        by_region.setdefault(region, []).append(certno)
-    for region, wanted in by_region.items():
-        rows = Member.objects.filter(Q(admdvs_id=region) & Q(certno__in=wanted)).values_list("certno", *fields)
-        for certno, *values in rows:
-            found[(region, certno)] = tuple(values)
+    # One index probe per key, whatever the planner statistics say: a LATERAL subquery with LIMIT is
+    # always run as a nested loop over the keys. ``certno = ANY(array)`` was planned, with the
+    # statistics of a table still being loaded, as a scan of the whole region per batch.
+    columns = ", ".join(f.removesuffix("_id") for f in fields)
+    with (using or connection).cursor() as cursor:
+        cursor.execute(f"SELECT k.admdvs, k.certno, m.* FROM unnest(%s::varchar[], %s::varchar[]) "
+                       f"AS k(admdvs, certno) CROSS JOIN LATERAL (SELECT {columns} FROM members_member m "
+                       "WHERE m.admdvs = k.admdvs AND m.certno = k.certno LIMIT 1) m",
+                       [array_literal(admdvs), array_literal(certnos)])
+        for admdvs, certno, *values in cursor.fetchall():
+            found[(admdvs, certno)] = tuple(values)
     return found

@@ -3,8 +3,7 @@ and records the outcome (progress, errors, the error report), ``import_file`` do
 
 The same file (kind + SHA-256) is written at most once: a second import of it is recorded as a
 ``duplicate`` job and writes nothing. Progress is written through a second database connection, so
-it is visible while the import's own transaction is still open (PostgreSQL; other backends update at
-the end).
+it is visible while the import's own transaction is still open.
 """
 from __future__ import annotations
 
@@ -77,8 +76,8 @@ def _job_file(job: ImportJob, path: str | None):
 
 
 def _progress_writer(job: ImportJob):
-    """A callback writing rows_done/errors through a separate autocommit connection (PostgreSQL)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    """A callback writing rows_done/errors through a separate autocommit connection."""
+    if connection.in_atomic_block:
         # Inside an outer transaction (tests) the job row is invisible to another connection.
         return None, None
     side = connections.create_connection("default")

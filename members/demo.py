@@ -7,7 +7,7 @@ the region's rule gives (first: that day; address change: 1st of next month), li
 records; new requests made by staff go through ``members.services.signup_request``.
 
 ``load_scale`` adds N members per region for benchmarks: rows are generated in batches and written
-with COPY on PostgreSQL (bulk_create elsewhere), so memory stays flat whatever N is.
+with COPY, so memory stays flat whatever N is.
 """
 from __future__ import annotations
 
@@ -260,18 +260,9 @@ def _copy_batch(rows: list[tuple]) -> int:
         return cursor.rowcount
 
 
-def _bulk_batch(rows: list[tuple]) -> int:
-    objs = [Member(**{("admdvs_id" if c == "admdvs" else "district_id" if c == "district" else c): v
-                      for c, v in zip(SCALE_COLUMNS, row)}) for row in rows]
-    before = Member.objects.count()
-    Member.objects.bulk_create(objs, ignore_conflicts=True)
-    return Member.objects.count() - before
-
-
 def load_scale(*, per_region: int, batch_size: int = 50_000,
                progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Add ``per_region`` bulk members to every region; returns the rows added per region."""
-    write = _copy_batch if connection.vendor == "postgresql" else _bulk_batch
     added: dict[str, int] = {}
     for region in Region.objects.order_by("admdvs"):
         codes = list(District.objects.filter(region=region).order_by("code").values_list("code", flat=True))
@@ -281,10 +272,9 @@ def load_scale(*, per_region: int, batch_size: int = 50_000,
         for offset in range(0, per_region, batch_size):
             rows = list(scale_rows(region, codes, start + offset, min(batch_size, per_region - offset)))
             with transaction.atomic():
-                added[region.admdvs] += write(rows)
+                added[region.admdvs] += _copy_batch(rows)
             if progress:
                 progress(region.admdvs, added[region.admdvs])
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Member._meta.db_table}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Member._meta.db_table}")
     return added

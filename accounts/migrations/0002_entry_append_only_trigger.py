@@ -1,7 +1,6 @@
-"""PostgreSQL: refuse UPDATE and DELETE of account entries in the database itself (append-only ledger).
+"""Refuse UPDATE and DELETE of account entries in the database itself (append-only ledger).
 
 The model and queryset guards stop the ORM; this trigger also stops raw SQL and other clients.
-Other backends (the embedded SQLite default) rely on the code guards.
 """
 from django.db import migrations
 
@@ -22,16 +21,7 @@ DROP FUNCTION IF EXISTS accounts_entry_append_only();
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    # Each script as one list item: sent whole, not split into statements (the function body's $$ quoting).
+    operations = [migrations.RunSQL([CREATE], [DROP])]

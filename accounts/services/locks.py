@@ -1,8 +1,8 @@
 """The one lock helper for the account row (Saleor style): every balance change goes through it.
 
 The stored ``Account.balance`` is read and written only with the row locked (``SELECT ... FOR
-UPDATE``; SQLite serialises writers with its IMMEDIATE transactions), so two counters paying from
-one account at once queue up and the second one sees the first one's debit.
+UPDATE``), so two counters paying from one account at once queue up and the second one sees the first
+one's debit.
 """
 from __future__ import annotations
 

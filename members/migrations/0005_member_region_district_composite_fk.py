@@ -1,5 +1,5 @@
-"""One composite foreign key (admdvs, district) → policy_district (region_id, code) on PostgreSQL,
-instead of the two single-column keys admdvs → policy_region and district → policy_district.
+"""One composite foreign key (admdvs, district) → policy_district (region_id, code) instead of the two
+single-column keys admdvs → policy_region and district → policy_district.
 
 Why: each foreign key costs the database a query and a row lock per inserted member; the two were ~6 µs
 of the ~17 µs a bulk-imported member costs PostgreSQL, the bound of the import (issue #5,
@@ -8,10 +8,10 @@ than both did: that the district exists *and* belongs to the member's region. Th
 redundant: the district row's own key guarantees its region exists.
 
 Django 5.2 has no composite foreign keys, so the ForeignKey fields keep ``db_constraint=False`` (the ORM
-still joins and filters on them) and the key is raw SQL, PostgreSQL only (SQLite cannot add a constraint
-to an existing table). ``DEFERRABLE INITIALLY DEFERRED`` like Django's own keys, so transactions that
-Django orders freely (fixtures, deletions) behave as before, and the import's ``SET CONSTRAINTS …
-IMMEDIATE`` (imports/loaders.py, which finds the loaded tables' keys in pg_constraint) still applies.
+still joins and filters on them) and the key is raw SQL. ``DEFERRABLE INITIALLY DEFERRED`` like Django's
+own keys, so transactions that Django orders freely (fixtures, deletions) behave as before, and the
+import's ``SET CONSTRAINTS … IMMEDIATE`` (imports/loaders.py, which finds the loaded tables' keys in
+pg_constraint) still applies.
 
 ``NOT VALID`` here, validated in 0006, a separate migration and so a separate transaction: this one takes
 strong locks on members_member until its commit (SHARE ROW EXCLUSIVE to add the key, ACCESS EXCLUSIVE to
@@ -26,19 +26,9 @@ from django.db import migrations, models
 
 NAME = "member_region_district_fk"
 
-
-def add_composite_key(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(
-        f"ALTER TABLE members_member ADD CONSTRAINT {NAME} FOREIGN KEY (admdvs, district) "
-        "REFERENCES policy_district (region_id, code) DEFERRABLE INITIALLY DEFERRED NOT VALID")
-
-
-def drop_composite_key(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"ALTER TABLE members_member DROP CONSTRAINT IF EXISTS {NAME}")
+ADD_KEY = (f"ALTER TABLE members_member ADD CONSTRAINT {NAME} FOREIGN KEY (admdvs, district) "
+           "REFERENCES policy_district (region_id, code) DEFERRABLE INITIALLY DEFERRED NOT VALID")
+DROP_KEY = f"ALTER TABLE members_member DROP CONSTRAINT IF EXISTS {NAME}"
 
 
 class Migration(migrations.Migration):
@@ -52,7 +42,7 @@ class Migration(migrations.Migration):
         # The composite key first, then the old ones dropped: in one transaction, so no commit ever sees
         # members_member without a key on district. Reversed, the composite key goes and the two
         # single-column keys come back (validated, as Django adds them).
-        migrations.RunPython(add_composite_key, drop_composite_key, elidable=False),
+        migrations.RunSQL([ADD_KEY], [DROP_KEY], elidable=False),
         migrations.AlterField(
             model_name='member',
             name='admdvs',

@@ -1,4 +1,4 @@
-"""Validate the composite key of 0005 against the members already stored (PostgreSQL only).
+"""Validate the composite key of 0005 against the members already stored.
 
 Why a migration of its own: VALIDATE CONSTRAINT scans members_member (millions of rows) holding only a
 SHARE UPDATE EXCLUSIVE lock, which lets inserts and updates go on; in 0005's transaction the scan would
@@ -9,12 +9,6 @@ lies outside the member's region: fix those members (their district) and migrate
 from django.db import migrations
 
 
-def validate(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("ALTER TABLE members_member VALIDATE CONSTRAINT member_region_district_fk")
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -22,4 +16,5 @@ class Migration(migrations.Migration):
     ]
 
     # Nothing to undo: an unvalidated key would check the same new rows.
-    operations = [migrations.RunPython(validate, migrations.RunPython.noop, elidable=False)]
+    operations = [migrations.RunSQL(["ALTER TABLE members_member VALIDATE CONSTRAINT member_region_district_fk"],
+                                    migrations.RunSQL.noop, elidable=False)]

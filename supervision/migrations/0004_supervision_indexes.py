@@ -1,4 +1,4 @@
-"""Indexes for the supervision statements on other apps' tables (PostgreSQL only).
+"""Indexes for the supervision statements on other apps' tables.
 
 On ``claims_claim``, two partial indexes over the originals (not reversal rows), keyed by (admdvs,
 calendar month, provider, …), which ``indicators_compute`` reads a region-month from with index-only
@@ -14,8 +14,7 @@ On ``members_member``, ``supervision_member_left_idx``: the few members with a `
 
 They live here, not in ``claims``/``members``: they serve supervision's statements only, and a
 RunPython operation keeps them out of those apps' model state (``makemigrations`` stays clean).
-Built CONCURRENTLY (no lock against claim writes), hence a non-atomic migration. SQLite: nothing —
-the embedded default runs the portable statements.
+Built CONCURRENTLY (no lock against claim writes), hence a non-atomic migration.
 """
 from django.db import migrations
 
@@ -35,8 +34,6 @@ INDEXES = {  # name: (model, definition)
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     with schema_editor.connection.cursor() as cursor:
         for name, (model, definition) in INDEXES.items():
             # A failed CONCURRENTLY build leaves an INVALID index behind: drop it so a retry builds anew.
@@ -52,8 +49,6 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"DROP STATISTICS IF EXISTS {STATISTICS}")
         for name in INDEXES:

@@ -60,11 +60,9 @@ def growth(current: Decimal, previous: Decimal | None) -> Decimal | None:
 
 
 def period_lock(*, admdvs: str, period: date) -> None:
-    """Serialise two computations of the same region-month. PostgreSQL: a transaction advisory lock;
-    SQLite: writers are already serialised (IMMEDIATE transactions), nothing to do."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(admdvs), period.year * 100 + period.month])
+    """Serialise two computations of the same region-month: a transaction advisory lock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(admdvs), period.year * 100 + period.month])
 
 
 def indicator_build(*, provider: Provider, period: date, claims: dict, items: dict | None,
@@ -95,11 +93,11 @@ def indicators_growth_refresh(*, admdvs: str, period: date) -> int:
     have (a provider without a row, or with a zero total, in ``period`` gets NULL). Returns the rows
     whose figure changed; a second call changes nothing.
 
-    Set-based: one read of each month and one bulk UPDATE, the figures computed by ``growth`` — the
-    same Decimal half-up rounding as ``indicator_build`` on both databases (SQLite keeps decimals as
-    REAL, so the SQL could not round the same way). Call inside a transaction: it takes each later
-    month's lock (always after the earlier month's: locks are taken in period order, no deadlock) so
-    that a concurrent compute of that month cannot write growth against the totals being replaced."""
+    Set-based: one read of each month and one bulk UPDATE, the figures computed by ``growth``, the very
+    function (and Decimal half-up rounding) ``indicator_build`` uses. Call inside a transaction: it
+    takes each later month's lock (always after the earlier month's: locks are taken in period order,
+    no deadlock) so that a concurrent compute of that month cannot write growth against the totals
+    being replaced."""
     totals = dict(ProviderIndicator.objects.filter(admdvs_id=admdvs, period=period)
                   .values_list("provider_id", "medfee_sumamt"))
     changed = 0

@@ -84,13 +84,9 @@ def _indicator_candidates(*, admdvs: str, period: date, settings: SupervisionSet
     return found
 
 
-def _money(raw) -> str:
-    """A money column read by raw SQL (a float on SQLite) as its 2-place text."""
-    return str(Decimal(str(raw)).quantize(Decimal("0.01")))
-
-
-def _iso(value) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _money(raw: Decimal) -> str:
+    """A money column read by raw SQL as its 2-place text."""
+    return str(raw.quantize(Decimal("0.01")))
 
 
 def _pattern_candidates(*, admdvs: str, period: date, settings: SupervisionSettings) -> dict[Key, Candidate]:
@@ -100,9 +96,10 @@ def _pattern_candidates(*, admdvs: str, period: date, settings: SupervisionSetti
                    .order_by("provider_id").values_list("provider_id", flat=True))
     for provider_id, member_id, day, setl_id, amount, fund in sql.repeat_visit_claims(
             admdvs=admdvs, start=start, end=end, max_per_day=settings.max_visits_per_day, provider_ids=flagged):
-        key = (provider_id, Warning.Kind.REPEAT_VISITS, "", f"{member_id}:{_iso(day)}")
+        key = (provider_id, Warning.Kind.REPEAT_VISITS, "", f"{member_id}:{day.isoformat()}")
         candidate = found.setdefault(key, Candidate(provider_id, member_id, {
-            "visit_date": _iso(day), "max_visits_per_day": settings.max_visits_per_day, "visits": 0, "claims": []}))
+            "visit_date": day.isoformat(), "max_visits_per_day": settings.max_visits_per_day, "visits": 0,
+            "claims": []}))
         candidate.figures["visits"] += 1
         candidate.figures["claims"].append({"setl_id": setl_id, "medfee_sumamt": _money(amount),
                                             "hifp_pay": _money(fund)})
@@ -111,13 +108,13 @@ def _pattern_candidates(*, admdvs: str, period: date, settings: SupervisionSetti
             admdvs=admdvs, start=start, end=end, stays_table=stays):
         key = (provider_id, Warning.Kind.INPATIENT_STAY, "", setl_id)
         found.setdefault(key, Candidate(provider_id, member_id, {
-            "setl_id": setl_id, "visit_date": _iso(day), "medfee_sumamt": _money(amount),
-            "hifp_pay": _money(fund), "stay_id": stay_id, "admitted_on": _iso(admitted),
-            "discharged_on": _iso(discharged) if discharged else None}))
+            "setl_id": setl_id, "visit_date": day.isoformat(), "medfee_sumamt": _money(amount),
+            "hifp_pay": _money(fund), "stay_id": stay_id, "admitted_on": admitted.isoformat(),
+            "discharged_on": discharged.isoformat() if discharged else None}))
     for provider_id, member_id, setl_id, day, amount, fund, left_on in sql.after_leaving_claims(
             admdvs=admdvs, start=start, end=end):
         found[(provider_id, Warning.Kind.AFTER_LEAVING, "", setl_id)] = Candidate(provider_id, member_id, {
-            "setl_id": setl_id, "visit_date": _iso(day), "left_on": _iso(left_on),
+            "setl_id": setl_id, "visit_date": day.isoformat(), "left_on": left_on.isoformat(),
             "medfee_sumamt": _money(amount), "hifp_pay": _money(fund)})
     return found
 
