@@ -1,5 +1,5 @@
-"""PostgreSQL: a calendar month's indicator aggregates through the month indexes (supervision
-migration 0004), in one statement.
+"""A calendar month's indicator aggregates through the month indexes (supervision migration 0004), in
+one statement.
 
 Both indexes are partial, over the originals (``reverses_id IS NULL AND status <> 'reversal'``), and
 keyed by (admdvs, calendar month, provider, …) so a month of a region is one range read in provider
@@ -19,8 +19,8 @@ they are few (one per reversal row), found from the reversals through the primar
   repeat days  all − the (provider, member, day) groups above the limit with all their claims that
                fall to it or below once their reversed ones are gone.
 Those groups are re-counted from the people index for the pairs a reversal touches only. A provider
-left with no counted claim has no row. The same figures as ``supervision.sql.effective_where`` gives:
-the portable path (SQLite) still uses it, and the tests run on both.
+left with no counted claim has no row. The same figures as ``supervision.sql.effective_where`` gives
+(the path of any other date range); the tests run both.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from datetime import date
 from django.apps import apps
 from django.db import connection
 
-from supervision.sql import claim_table, fetch, people_sql
+from supervision.statements import claim_table, fetch, people_sql
 
 AMOUNTS_INDEX = "supervision_claim_amounts_idx"
 PEOPLE_INDEX = "supervision_claim_people_idx"

@@ -2,11 +2,9 @@
 (fee-detail figures come from the claims' per-claim sums, not from the claim items); Python only sees
 per-provider aggregate rows or the few flagged claims.
 
-Portable across SQLite (embedded default) and PostgreSQL. The one vendor difference is the money sum (claims/aggregates.py):
-PostgreSQL sums ``numeric`` exactly; SQLite keeps decimals as REAL, so there the sum is taken over
-integer fen (``ROUND(x * 100)``), which is exact for amounts with 2 places. On PostgreSQL, the month's
-aggregates (``claim_aggregates``) read supervision's own indexes instead, in one statement
-(``supervision.month_index``); the tests run both paths and hold them to the same figures.
+A calendar month's aggregates (``claim_aggregates``) read supervision's own indexes, in one statement
+(``supervision.month_index``); any other date range is read by the pair of statements over
+``effective_where`` here. The tests run both paths and hold them to the same figures.
 
 **Counted claims** ("effective"): the month's originals that are not themselves reversals and have not
 been reversed. A reversal row and its original cancel out, so neither counts — whatever month the
@@ -22,21 +20,10 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import connection, transaction
 
-from claims.aggregates import money_sum, money_value
+from claims.aggregates import money_value
+from supervision.month_index import month_aggregates
 from supervision.periods import month_add
-
-
-
-def claim_table() -> str:
-    return apps.get_model("claims", "Claim")._meta.db_table
-
-
-def claim_item_table() -> str | None:
-    """The fee-detail table 费用明细, or None while ``claims.ClaimItem`` does not exist yet."""
-    try:
-        return apps.get_model("claims", "ClaimItem")._meta.db_table
-    except LookupError:
-        return None
+from supervision.statements import claim_item_table, claim_table, fetch, people_sql
 
 
 def effective_where(alias: str = "c") -> str:
@@ -49,43 +36,15 @@ def effective_where(alias: str = "c") -> str:
 
 @contextmanager
 def month_snapshot():
-    """One consistent view for the several statements of a month (claims keep arriving): PostgreSQL
-    REPEATABLE READ; SQLite's transaction is already one snapshot. Inside a caller's transaction, the
-    caller's isolation applies."""
+    """One consistent view for the several statements of a month (claims keep arriving): REPEATABLE
+    READ. Inside a caller's transaction, the caller's isolation applies."""
     if connection.in_atomic_block:
         yield
         return
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield
-
-
-PG_SETTINGS = {"jit": "off", "work_mem": "256MB", "enable_mergejoin": "off"}
-
-
-@contextmanager
-def _tuned(cursor, extra: dict[str, str] | None = None):
-    """PostgreSQL only, for the length of one statement: memory for a month-sized sort/hash, no JIT (a
-    fixed ~0.5 s compile these one-off statements never win back), and a hash anti-join against the
-    reversals instead of a merge join that forces an ordered index scan (``effective_where``)."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    settings = {**PG_SETTINGS, **(extra or {})}
-    with transaction.atomic():
-        for name, value in settings.items():
-            cursor.execute(f"SET LOCAL {name} = '{value}'")
-        yield
-        for name in settings:   # inside an outer transaction, do not leak them to later statements
-            cursor.execute(f"SET LOCAL {name} TO DEFAULT")
-
-
-def fetch(sql: str, params: list, pg_settings: dict[str, str] | None = None) -> list[tuple]:
-    with connection.cursor() as cursor, _tuned(cursor, pg_settings):
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def claim_aggregates(*, admdvs: str, start: date, end: date, max_per_day: int) -> dict[int, dict]:
@@ -98,17 +57,15 @@ def claim_aggregates(*, admdvs: str, start: date, end: date, max_per_day: int) -
     over the counted claims that carried fee details, or None when none did (or without the
     fee-detail table).
 
-    PostgreSQL, for a calendar month: through supervision's month indexes (``supervision.month_index``);
-    otherwise (SQLite, or any other range) the portable pair of statements. Both give the same rows:
+    A calendar month: through supervision's month indexes (``supervision.month_index``); any other
+    range: the pair of statements over ``effective_where``. Both give the same rows:
     (provider_id, visits, total, self-paid, fund, claims with details, items, exam, out-of-catalogue,
     members, repeat-visit days)."""
     itemised = claim_item_table() is not None
-    if connection.vendor == "postgresql" and start.day == 1 and end == month_add(start, 1):
-        from supervision.month_index import month_aggregates   # it builds on this module's helpers
-
+    if start.day == 1 and end == month_add(start, 1):
         rows = month_aggregates(admdvs=admdvs, month=start, max_per_day=max_per_day, itemised=itemised)
     else:
-        rows = _portable_statements(admdvs=admdvs, start=start, end=end, max_per_day=max_per_day, itemised=itemised)
+        rows = _range_statements(admdvs=admdvs, start=start, end=end, max_per_day=max_per_day, itemised=itemised)
     result = {}
     for provider_id, visits, total, selfpaid, fund, with_items, item, exam, ooc, members, repeat_days in rows:
         items = None
@@ -121,26 +78,15 @@ def claim_aggregates(*, admdvs: str, start: date, end: date, max_per_day: int) -
     return result
 
 
-def people_sql(where: str) -> str:
-    """Distinct members and repeat-visit days per provider, from one GROUP BY (provider, member, day):
-    nearly every such group is one visit, so the (provider, member) level would be as large again —
-    COUNT(DISTINCT member_id) per provider sorts only the member ids of one provider at a time.
-    Params: max_per_day, then those of ``where``."""
-    return (f"SELECT d.provider_id, COUNT(DISTINCT d.member_id) AS members,"
-            f" SUM(CASE WHEN d.n > %s THEN 1 ELSE 0 END) AS repeat_days FROM ("
-            f" SELECT c.provider_id, c.member_id, c.visit_date, COUNT(*) AS n FROM {claim_table()} c"
-            f" WHERE {where} GROUP BY c.provider_id, c.member_id, c.visit_date) d GROUP BY d.provider_id")
-
-
-def _portable_statements(*, admdvs: str, start: date, end: date, max_per_day: int, itemised: bool) -> list[tuple]:
+def _range_statements(*, admdvs: str, start: date, end: date, max_per_day: int, itemised: bool) -> list[tuple]:
     """The sums (one hash aggregate) and the people statement over ``effective_where``, joined by
     provider in Python."""
     where = effective_where("c")
-    item_columns = (f"SUM(CASE WHEN c.itemised_amount <> 0 THEN 1 ELSE 0 END), {money_sum('c.itemised_amount')}, "
-                    f"{money_sum('c.exam_amount')}, {money_sum('c.out_of_catalogue_amount')}") if itemised \
+    item_columns = ("SUM(CASE WHEN c.itemised_amount <> 0 THEN 1 ELSE 0 END), SUM(c.itemised_amount), "
+                    "SUM(c.exam_amount), SUM(c.out_of_catalogue_amount)") if itemised \
         else "0, 0, 0, 0"
-    sums = (f"SELECT c.provider_id, COUNT(*), {money_sum('c.medfee_sumamt')}, "
-            f"{money_sum('c.fulamt_ownpay_amt + c.overlmt_selfpay + c.preselfpay_amt')}, {money_sum('c.hifp_pay')}, "
+    sums = ("SELECT c.provider_id, COUNT(*), SUM(c.medfee_sumamt), "
+            "SUM(c.fulamt_ownpay_amt + c.overlmt_selfpay + c.preselfpay_amt), SUM(c.hifp_pay), "
             f"{item_columns} FROM {claim_table()} c WHERE {where} GROUP BY c.provider_id")
     people = {provider_id: (members, repeat_days) for provider_id, members, repeat_days
               in fetch(people_sql(where), [max_per_day, admdvs, start, end])}
@@ -152,7 +98,7 @@ def peer_percentiles(*, table: str, column: str, places: int, admdvs: str, perio
     """Per level: (number of peers with a value, the nearest-rank percentile value).
 
     Nearest rank: the k-th smallest value with k = ceil(p × n), computed in integers (k × 10000 ≥
-    p × 10000 × n) so both databases pick the same row without floating point.
+    p × 10000 × n), so the row is picked without floating point.
     """
     scaled = int((percentile * 10000).to_integral_value())
     sql = (f"SELECT level, n, MIN(value) FROM ("
@@ -162,7 +108,7 @@ def peer_percentiles(*, table: str, column: str, places: int, admdvs: str, perio
            f" FROM {table} WHERE admdvs = %s AND period = %s AND {column} IS NOT NULL) ranked"
            f" WHERE rn * 10000 >= %s * n GROUP BY level, n")
     exponent = Decimal(1).scaleb(-places)
-    return {level: (count, Decimal(str(value)).quantize(exponent))
+    return {level: (count, value.quantize(exponent))
             for level, count, value in fetch(sql, [admdvs, period, scaled])}
 
 
@@ -185,7 +131,7 @@ def repeat_visit_claims(*, admdvs: str, start: date, end: date, max_per_day: int
             f" ON d.provider_id = c.provider_id AND d.member_id = c.member_id AND d.visit_date = c.visit_date"
             f" WHERE c.provider_id IN ({marks}) AND {effective_where('c')}",
             chunk + [admdvs, start, end, max_per_day] + chunk + [admdvs, start, end])
-    claims.sort(key=lambda row: (row[0], row[1], str(row[2]), str(row[6]), row[7]))
+    claims.sort(key=lambda row: (row[0], row[1], row[2], row[6], row[7]))
     return [row[:6] for row in claims]
 
 

@@ -190,3 +190,26 @@ def test_given_more_parallel_workers_when_computed_then_the_provider_ranges_give
         3, 2, Decimal("180.01"), Decimal("23.00"), Decimal("98.00"))
     other = ProviderIndicator.objects.get(provider=b, period=MARCH)
     assert (other.visits, other.members, other.medfee_sumamt) == (1, 1, Decimal("10.00"))
+
+
+def test_given_a_range_that_is_not_a_calendar_month_when_aggregated_then_the_month_indexes_figures(month):
+    # Given repeat-visit groups at A on top of the month (at most 2 visits a day): member m with three
+    # visits on 03-10, four on 03-11 (one reversed: still a repeat day), three on 03-12 (one reversed:
+    # no longer one)
+    from supervision import sql
+
+    a, _b = month
+    m = make_member(admdvs=NY)
+    for day, count, reversed_count in ((10, 3, 0), (11, 4, 1), (12, 3, 1)):
+        made = [make_claim(member=m, provider=a, day=date(2024, 3, day), total="10.00", fund="6.00", hour=8 + n)
+                for n in range(count)]
+        for claim in made[:reversed_count]:
+            reverse_claim(claim)
+    by_month = sql.claim_aggregates(admdvs=NY, start=MARCH, end=date(2024, 4, 1), max_per_day=2)
+    # When the same claims are read as a range of days (none falls on 03-01 or 03-31), which the
+    # statements over effective_where serve instead of the month indexes
+    by_range = sql.claim_aggregates(admdvs=NY, start=date(2024, 3, 2), end=date(2024, 3, 31), max_per_day=2)
+    # Then both paths give the same figures
+    assert by_range == by_month
+    assert (by_month[a.pk]["visits"], by_month[a.pk]["members"], by_month[a.pk]["repeat_visit_days"],
+            by_month[a.pk]["medfee_sumamt"]) == (3 + 3 + 3 + 2, 3, 2, Decimal("260.01"))
