@@ -1,46 +1,59 @@
 """Set-based writes of validated members, inside the caller's transaction (a refusal rolls them back).
 
-PostgreSQL (``PostgresMemberLoader``), per batch: ids reserved from the table's sequence, one binary
-COPY of the members straight into ``members_member``. Other databases: ``bulk_create`` in batches
-(``BulkMemberLoader``). Either way the import's audit record of its members is a few
+Per batch (``MemberLoader``): ids reserved from the table's sequence, one binary COPY of the members
+straight into ``members_member``. The import's audit record of its members is a few
 ``imports.ImportedMembers`` rows, the runs of consecutive ids it created (usually one per file),
 written by ``finish()``; one ``MemberChange`` per member only with ``IMPORTS_MEMBER_AUDIT_ROWS``.
 
-Where a member's time goes on PostgreSQL (measured, imports/README.md): the COPY (heap ~1.3 µs, its
-indexes most of the rest) and the one composite foreign-key check of (region, district) (~3 µs; two
-single-column checks cost ~6 µs before members/migrations/0005). That is the bound; Python's work (~10 µs a row) runs beside it: the COPY of batch N runs in a helper thread while
-the caller parses batch N+1 on the other core.
+Where a member's time goes (measured, imports/README.md): the COPY (heap ~1.3 µs, its indexes most of
+the rest) and the one composite foreign-key check of (region, district) (~3 µs; two single-column
+checks cost ~6 µs before members/migrations/0005). That is the bound; Python's work (~10 µs a row)
+runs beside it: the COPY of batch N runs in a helper thread while the caller parses batch N+1 on the
+other core.
 """
 from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from config.sequences import ids_draw
-from members.models import Member, MemberChange
+from members.models import Member
 
-from . import copy_binary
 from .models import ImportedMembers
 
-BULK_BATCH = 1000
 MEMBER_COLUMNS = ("admdvs", "certno", "psn_name", "insutype", "psn_type", "retired_on", "contribution_base",
                   "poverty", "district", "enrolled_on", "brdy", "gend")
 _COPY_MEMBERS = (f"COPY members_member (id, {', '.join(MEMBER_COLUMNS)}, status, chronic_diseases, created_at, "
                  "updated_at) FROM STDIN WITH (FORMAT binary)")
+# The columns' types, in that order, for psycopg's binary dumpers: a binary COPY field must be in its
+# column's own format, which a Python value does not say (an int could be int2, int4 or int8). Binary, so
+# the server stores each field as sent instead of parsing dates, amounts and timestamps from text.
+_COPY_TYPES = ("int8", "varchar", "varchar", "varchar", "varchar", "varchar", "date", "numeric", "bool",
+               "varchar", "date", "date", "varchar", "varchar", "jsonb", "timestamptz", "timestamptz")
+
+
+class _JsonbText(Dumper):
+    """JSON text sent as jsonb as it is (binary jsonb: format version 1, then the text). The members'
+    empty list of chronic diseases is text already: psycopg's own jsonb dumper would run json.dumps on
+    it once a row, which measured as much as all the other fields' encoding together."""
+
+    format = Format.BINARY
+    oid = psycopg.adapters.types["jsonb"].oid
+
+    def dump(self, obj: str) -> bytes:
+        return b"\x01" + obj.encode()
+
+
 # The audit rows of a batch, from the ids just loaded: one statement, whatever the batch size.
 _AUDIT_ROWS = ("INSERT INTO members_memberchange (member_id, changed_at, changed_by_id, action, before, after) "
                "SELECT unnest(%s::bigint[]), %s, %s, 'import', '{}'::jsonb, %s::jsonb")
-
-
-def member_loader(*, job_id: int | None, by):
-    """The loader for this database."""
-    if connection.vendor == "postgresql":
-        return PostgresMemberLoader(job_id=job_id, by=by)
-    return BulkMemberLoader(job_id=job_id, by=by)
 
 
 def audit_rows_enabled() -> bool:
@@ -101,46 +114,7 @@ def record_ranges(runs: IdRuns, *, job_id, by_id, at) -> int:
     return len(rows)
 
 
-class BulkMemberLoader:
-    def __init__(self, *, job_id, by):
-        self.job_id, self.by = job_id, by
-        self.written = 0
-        self.ids = IdRuns()
-        self.now = timezone.now()
-
-    def add(self, records: list[tuple]) -> int:
-        members = [Member(admdvs_id=r[1], certno=r[2], psn_name=r[3], insutype=r[4], psn_type=r[5], retired_on=r[6],
-                          contribution_base=r[7], poverty=r[8], district_id=r[9], enrolled_on=r[10], brdy=r[11],
-                          gend=r[12]) for r in records]
-        Member.objects.bulk_create(members, batch_size=BULK_BATCH)
-        if members and members[0].pk is None:  # a backend that does not return ids
-            ids = dict(((m.admdvs_id, m.certno), m.pk) for m in Member.objects.filter(
-                certno__in=[m.certno for m in members]).only("pk", "admdvs_id", "certno"))
-            for m in members:
-                m.pk = ids[(m.admdvs_id, m.certno)]
-        self.ids.add(sorted(m.pk for m in members))
-        if not audit_rows_enabled():
-            self.written += len(members)
-            return len(members)
-        audit = _audit(self.job_id)
-        MemberChange.objects.bulk_create(
-            [MemberChange(member_id=m.pk, changed_by=self.by, action="import", before={}, after=audit)
-             for m in members], batch_size=BULK_BATCH)
-        self.written += len(members)
-        return len(members)
-
-    def drain(self) -> None:
-        """Writes are synchronous here."""
-
-    def close(self) -> None:
-        """Nothing in flight."""
-
-    def finish(self) -> int:
-        record_ranges(self.ids, job_id=self.job_id, by_id=getattr(self.by, "pk", None), at=self.now)
-        return self.written
-
-
-class PostgresMemberLoader:
+class MemberLoader:
     """COPY per batch in a helper thread on the import's connection (same transaction), overlapping
     PostgreSQL's work with the caller's parsing of the next batch. At most one batch is in flight;
     ``drain()`` waits for it and re-raises its failure as Django's exception (a unique violation from
@@ -155,8 +129,9 @@ class PostgresMemberLoader:
         self.audit = json.dumps(_audit(job_id))
         self.audit_rows = audit_rows_enabled()
         self.now = timezone.now()
-        # Every row of one import carries the same timestamps (the job's start), as one statement would.
-        self.tail = copy_binary.constant_tail(status=Member.Status.ACTIVE, stamp=self.now)
+        # status, chronic_diseases, created_at, updated_at: every row of one import carries the same
+        # timestamps (the job's start), as one statement would.
+        self.tail = (Member.Status.ACTIVE.value, "[]", self.now, self.now)
         self.constraints: str | None = None  # foreign keys switched to per-statement checks
         self.pool: ThreadPoolExecutor | None = None
         self.pending = None
@@ -178,13 +153,13 @@ class PostgresMemberLoader:
 
     def add(self, records: list[tuple]) -> int:
         ids = self._reserve_ids(len(records))
-        row, tail = copy_binary.member_row, self.tail
-        rows = [row(member_id, record, tail) for member_id, record in zip(ids, records)]
-        payload = b"".join([copy_binary.HEADER, *rows, copy_binary.TRAILER])
+        tail = self.tail
+        # a record is (row number, then the MEMBER_COLUMNS' values)
+        rows = [(member_id, *record[1:], *tail) for member_id, record in zip(ids, records)]
         self.drain()
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-copy")
-        self.pending = self.pool.submit(self._write, connection.connection, payload, ids)
+        self.pending = self.pool.submit(self._write, connection.connection, rows, ids)
         self.written += len(records)
         return len(records)
 
@@ -214,12 +189,16 @@ class PostgresMemberLoader:
         record_ranges(self.ids, job_id=self.job_id, by_id=self.by_id, at=self.now)
         return self.written
 
-    def _write(self, raw_connection, payload: bytes, ids: list[int]) -> None:
+    def _write(self, raw_connection, rows: list[tuple], ids: list[int]) -> None:
         with raw_connection.cursor() as raw:
+            # by type only (no Python class): used for the jsonb column set_types names, nothing else
+            raw.adapters.register_dumper(None, _JsonbText)
             if self.constraints is None:
                 self.constraints = _checked_per_statement(raw)
             with raw.copy(_COPY_MEMBERS) as copy:
-                copy.write(payload)
+                copy.set_types(_COPY_TYPES)
+                for row in rows:
+                    copy.write_row(row)
             _planner_statistics(raw)
             if self.audit_rows:
                 raw.execute(_AUDIT_ROWS, ["{" + ",".join(map(str, ids)) + "}", self.now, self.by_id, self.audit])

@@ -16,7 +16,7 @@ from . import cells
 from .cells import CellError
 from .columns import MEMBERS
 from .context import Context, RowCells, RowError, existing_members
-from .loaders import member_loader
+from .loaders import MemberLoader
 
 HEADERS = {c.field: c.header for c in MEMBERS}
 # Stored fields compared with a row for an already registered member (same → skipped, else refused).
@@ -33,10 +33,10 @@ def certno_check_char(first17: str) -> str:
 
 
 def _side_connection_allowed() -> bool:
-    """An autocommit side connection for the lookups and id reservations: PostgreSQL, and only when the
-    import's transaction will be the outermost one (inside an enclosing transaction, as in tests, another
+    """An autocommit side connection for the lookups and id reservations, only when the import's
+    transaction will be the outermost one (inside an enclosing transaction, as in tests, another
     connection could not see the rows that transaction holds)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+    return not connection.in_atomic_block
 
 
 class MemberRows:
@@ -50,7 +50,7 @@ class MemberRows:
         self.seen: dict[str, int] = {}
         self.side_allowed = _side_connection_allowed()  # decided now: the import's transaction is not open yet
         self.side = None  # opened by the first lookup
-        self.loader = member_loader(job_id=job_id, by=by) if write else None
+        self.loader = MemberLoader(job_id=job_id, by=by) if write else None
         self.skipped = 0
         self.district_ok: dict[tuple[str, str], bool] = {}
         order = ("certno", "psn_name", "admdvs", "insutype", "psn_type", "district", "enrolled_on", "retired_on",

@@ -91,7 +91,7 @@ def test_an_id_drawn_by_another_session_between_batches_splits_the_run(tmp_path,
     # given another session that draws one id from the members' sequence just before the second
     # batch's sweep (as a registration at the same moment would)
     sequence, drawn = _sequence(), []
-    real_reserve = loaders.PostgresMemberLoader._reserve_ids
+    real_reserve = loaders.MemberLoader._reserve_ids
 
     def reserve(self, count):
         if self.ids.runs:
@@ -102,7 +102,7 @@ def test_an_id_drawn_by_another_session_between_batches_splits_the_run(tmp_path,
             other.close()
         return real_reserve(self, count)
 
-    monkeypatch.setattr(loaders.PostgresMemberLoader, "_reserve_ids", reserve)
+    monkeypatch.setattr(loaders.MemberLoader, "_reserve_ids", reserve)
     # when 6 000 members (two batches) are imported
     job = import_file(kind="members", path=str(write_csv(tmp_path / "m.csv", MEMBER_HEADER, _rows(6000))))
     # then two runs of exactly the members' ids, with the other session's id between them
