@@ -60,7 +60,7 @@ class Ledger:
     recorded: dict[str, Claim]                # idempotency_key -> claim already recorded under it
     scope: object                             # staff.scope.Scope of the caller
     by: object                                # the acting user, None for the system
-    parameters: Callable = None               # (admdvs, day) -> (set id, params) | None
+    parameters: Callable                      # parameters_in_force(admdvs=, day=) -> (set id, params) | None
     pay_share: SharePayer | None = None       # None: no personal-account payment (all cash)
     rows: dict = field(default_factory=dict)  # (member id, year) -> locked Accumulator row, for the writer
 

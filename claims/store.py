@@ -66,9 +66,8 @@ def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
             item.claim = outcome.claim  # the claim has its id now
             items.append(item)
     models_insert(ClaimItem, items)
-    accumulators_write(ledger.rows, {(book.member.pk, year): buckets
-                                             for book in ledger.books.values()
-                                             for year, buckets in book.buckets.items()})
+    accumulators_write(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
+                                     for year, buckets in book.buckets.items()})
 
 
 def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
