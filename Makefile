@@ -1,13 +1,14 @@
 # The two commands of the README:
 #   make demo   set up, load demo data for all five regions, run a settlement, serve on 127.0.0.1:8000
 #   make test   run the whole suite (on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+# and, run first by make test: make lint   ruff (ruff.toml) and the import contracts (.importlinter)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup serve worker beat bench clean
+.PHONY: demo test lint setup serve worker beat bench clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,7 +28,11 @@ demo: $(STAMP)
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test: $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 worker: $(STAMP)

@@ -7,9 +7,10 @@ its line), its bulk mode (use_bulk, batch_size=1000, skip_diff, force_init_insta
 bare psycopg COPY of the same rows already in final form (also with one MemberChange row per member
 written by one INSERT ... SELECT: the floor of an import that keeps per-member audit rows). Each
 file is imported as configured by default (the audit record is the imports.ImportedMembers id runs)
-and again with ``IMPORTS_MEMBER_AUDIT_ROWS`` (one MemberChange per member as well), for comparison. Reading alone and reading + validating
-are measured per file too, and each pipeline run reports its database backend's CPU time, so the
-summary can say where a row's time goes. Each measurement runs in its own process so its peak memory
+and again with ``IMPORTS_MEMBER_AUDIT_ROWS`` (one MemberChange per member as well), for comparison. Reading
+alone and reading + validating are measured per file too, and each pipeline run reports its database
+backend's CPU time, so the summary can say where a row's time goes. Each measurement runs in its own
+process so its peak memory
 (ru_maxrss) is its own. Output: JSON lines (see bench/common.py).
 
 The import and reference phases TRUNCATE the members tables (and import jobs) of the database they
@@ -32,7 +33,8 @@ from pathlib import Path
 
 from bench.common import cpu_seconds, emit, peak_rss_mb, proc_stat
 
-HEADER = ["身份证号", "姓名", "统筹区", "险种", "人员类别", "县区", "参保日期", "退休办理日期", "缴费基数", "建档立卡贫困人口"]
+HEADER = ["身份证号", "姓名", "统筹区", "险种", "人员类别", "县区", "参保日期", "退休办理日期", "缴费基数",
+          "建档立卡贫困人口"]
 REGIONS = [("360100", "390", "1501", ["360102", "360103", "360104", "360111"]),
            ("411300", "310", "1101", ["411302", "411303"])]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -232,8 +234,8 @@ def phase_junk(path: str) -> None:
 
     started = time.perf_counter()
     outcome = run(path=path, kind="members", scope=EVERYTHING)
-    emit(bench="import", what="100 MB junk refused", refused=outcome.refused, seconds=round(time.perf_counter() - started, 2),
-         peak_rss_mb=peak_rss_mb())
+    emit(bench="import", what="100 MB junk refused", refused=outcome.refused,
+         seconds=round(time.perf_counter() - started, 2), peak_rss_mb=peak_rss_mb())
 
 
 # ---- orchestration ----------------------------------------------------------------------------------
@@ -330,5 +332,6 @@ def _per_row_us(results: dict, csv_rows: int, xlsx_rows: int) -> dict:
         members = per_row(results[label].get("db_cpu_s"), rows)
         both = per_row(results[f"{label}_rows"].get("db_cpu_s"), rows)
         figures[f"{label}_db_members"] = members
-        figures[f"{label}_db_member_change_rows"] = None if members is None or both is None else round(both - members, 1)
+        figures[f"{label}_db_member_change_rows"] = (None if members is None or both is None
+                                                     else round(both - members, 1))
     return figures

@@ -186,7 +186,8 @@ def split_over_workers(period: str, expected: list) -> None:
     try:
         time.sleep(6)
         with timed() as elapsed:
-            run_id = settlement_split_signature(ADMDVS, "monthly", period, queue=queue, pieces=2).apply_async().get(timeout=3600)
+            signature = settlement_split_signature(ADMDVS, "monthly", period, queue=queue, pieces=2)
+            run_id = signature.apply_async().get(timeout=3600)
         run = SettlementRun.objects.get(pk=run_id)
         emit(bench="settlement", phase="split", workers=2, pieces=2, seconds=round(elapsed(), 2),
              same_lines_as_single_task=snapshot(run) == expected)

@@ -127,7 +127,8 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         lines = settlement_lines_visible(run=run, user=request.user)
         response = HttpResponse(run_lines_xlsx(run=run, lines=lines),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="settlement-{run.admdvs_id}-{run.kind}-{run.period}.xlsx"'
+        name = f"settlement-{run.admdvs_id}-{run.kind}-{run.period}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
     def statement_view(self, request, pk):

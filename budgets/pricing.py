@@ -113,7 +113,8 @@ def apply_ceilings(lines: list[dict], ceilings: dict[str, Decimal]) -> None:
         for line in group:
             cut = cuts[line["provider_id"]]
             line["inputs"]["ceiling"] = {"district_fund": str(amount), "district_determined": str(total),
-                                         "excess": str(total - amount), "determined_before_cut": str(line["determined"])}
+                                         "excess": str(total - amount),
+                                         "determined_before_cut": str(line["determined"])}
             line["ceiling_cut"] = cut
             line["determined"] = line["determined"] - cut
             line["balance_due"] = balance(line["determined"], line["prepaid"])

@@ -2,7 +2,7 @@
 (claims/rows.py) and the members import give their rows ids before sending them."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 _SEQUENCES: dict[tuple[str, str, str], str] = {}
 

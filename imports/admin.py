@@ -144,7 +144,8 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method != "POST":
             return redirect("admin:imports_importjob_preview", job.pk)
         if not (job.dry_run and job.status == ImportJob.Status.PREVIEWED):
-            messages.error(request, "只有预检通过的文件才能确认导入 (only a file that passed the dry run can be imported)")
+            messages.error(request,
+                           "只有预检通过的文件才能确认导入 (only a file that passed the dry run can be imported)")
             return redirect("admin:imports_importjob_preview", job.pk)
         confirmed = import_job_confirm(job=job, by=request.user)
         import_job_run_task.delay(confirmed.pk)

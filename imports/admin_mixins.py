@@ -31,7 +31,7 @@ class ExportFilteredMixin:
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
         return [path("export/", self.admin_site.admin_view(self.export_filtered_view),
-                     name="%s_%s_export_filtered" % info)] + super().get_urls()
+                     name="{}_{}_export_filtered".format(*info))] + super().get_urls()
 
     def export_filtered_queryset(self, request):
         # The changelist reads every GET parameter as a filter, so hide our own "_format" from it.

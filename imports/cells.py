@@ -34,7 +34,7 @@ def text(value) -> str:
             value = unicodedata.normalize("NFKC", value)
         value = value.strip()
         if value.startswith(FORMULA_PREFIX):
-            raise CellError(f"单元格以“=”开头（公式），请粘贴为数值 (formulas are refused)", "formula")
+            raise CellError("单元格以“=”开头（公式），请粘贴为数值 (formulas are refused)", "formula")
         return value
     if isinstance(value, bool):
         return "1" if value else "0"

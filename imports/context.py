@@ -70,7 +70,7 @@ class Context:
     members: dict[tuple[str, str], Member] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, *, scope: Scope) -> "Context":
+    def load(cls, *, scope: Scope) -> Context:
         return cls(scope=scope, today=timezone.localdate(),
                    regions={r.admdvs: r for r in Region.objects.all()},
                    district_region=dict(District.objects.values_list("code", "region_id")))

@@ -8,9 +8,9 @@ file is all-or-nothing. Errors keep being collected after the first one, so staf
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Callable
 
 from django.db import IntegrityError, transaction
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from .safety import MAX_FILE_BYTES, FileRefused, inspect_xlsx, sniff
 
@@ -62,7 +61,7 @@ def _take_header(sheet: Sheet, header_check) -> None:
                 sheet.rows_total = max(sheet.rows_total - number, 0)
             return
     if header_check is not None:
-        raise FileRefused("前 %d 行中找不到表头行（请使用导入模板的列名）(no header row found)" % HEADER_SCAN_ROWS)
+        raise FileRefused(f"前 {HEADER_SCAN_ROWS} 行中找不到表头行（请使用导入模板的列名）(no header row found)")
     raise FileRefused("文件没有表头行 (no header row)")
 
 
@@ -155,7 +154,7 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
         csv.field_size_limit(CSV_FIELD_LIMIT)
         number = 0
         try:
-            with io.open(path, encoding=encoding, newline="", errors="strict") as handle:
+            with open(path, encoding=encoding, newline="", errors="strict") as handle:
                 first = handle.readline(SAMPLE_BYTES)
                 if len(first) >= SAMPLE_BYTES:
                     raise FileRefused("第 1 行超过 1 MB，不是表格文件 (not a spreadsheet: no line breaks)")

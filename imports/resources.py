@@ -74,8 +74,10 @@ class MemberResource(SafeExportMixin, resources.ModelResource):
     psn_type = fields.Field(attribute="psn_type", column_name=h["psn_type"])
     district = fields.Field(attribute="district", column_name=h["district"],
                             widget=CachedForeignKeyWidget(District, "code"))
-    enrolled_on = fields.Field(attribute="enrolled_on", column_name=h["enrolled_on"], widget=widgets.DateWidget("%Y-%m-%d"))
-    retired_on = fields.Field(attribute="retired_on", column_name=h["retired_on"], widget=widgets.DateWidget("%Y-%m-%d"))
+    enrolled_on = fields.Field(attribute="enrolled_on", column_name=h["enrolled_on"],
+                               widget=widgets.DateWidget("%Y-%m-%d"))
+    retired_on = fields.Field(attribute="retired_on", column_name=h["retired_on"],
+                              widget=widgets.DateWidget("%Y-%m-%d"))
     contribution_base = fields.Field(attribute="contribution_base", column_name=h["contribution_base"],
                                      widget=widgets.DecimalWidget())
     poverty = fields.Field(attribute="poverty", column_name=h["poverty"], widget=widgets.BooleanWidget())
@@ -105,9 +107,11 @@ class SignUpResource(SafeExportMixin, resources.ModelResource):
     certno = fields.Field(attribute="member__certno", column_name=h["certno"], readonly=True)
     admdvs = fields.Field(attribute="member__admdvs_id", column_name=h["admdvs"], readonly=True)
     fixmedins_code = fields.Field(attribute="provider__fixmedins_code", column_name=h["fixmedins_code"], readonly=True)
-    applied_on = fields.Field(attribute="applied_on", column_name=h["applied_on"], widget=widgets.DateWidget("%Y-%m-%d"))
+    applied_on = fields.Field(attribute="applied_on", column_name=h["applied_on"],
+                              widget=widgets.DateWidget("%Y-%m-%d"))
     reason = fields.Field(attribute="reason", column_name=h["reason"])
-    family_doctor = fields.Field(attribute="family_doctor", column_name=h["family_doctor"], widget=widgets.BooleanWidget())
+    family_doctor = fields.Field(attribute="family_doctor", column_name=h["family_doctor"],
+                                 widget=widgets.BooleanWidget())
     effective_from = fields.Field(attribute="effective_from", column_name="生效日期", readonly=True,
                                   widget=widgets.DateWidget("%Y-%m-%d"))
     del h
@@ -132,7 +136,8 @@ class ClaimResource(SafeExportMixin, resources.ModelResource):
     def get_export_headers(self, selected_fields=None):
         names = {c.field: c.header for c in CLAIMS}
         names.update({"member__certno": "身份证号", "provider__fixmedins_code": "定点机构编码", "setl_id": "结算ID",
-                      "status": "状态", "reason": "原因", "act_pay_dedc": "本次起付线", "pool_prop_selfpay": "基金支付比例",
+                      "status": "状态", "reason": "原因", "act_pay_dedc": "本次起付线",
+                      "pool_prop_selfpay": "基金支付比例",
                       "hifp_pay": "统筹基金支付", "psn_part_amt": "个人负担", "acct_pay": "个人账户支付",
                       "psn_cash_pay": "现金支付"})
         return [names.get(f.column_name, f.column_name) for f in self.get_export_fields(selected_fields)]

@@ -136,7 +136,8 @@ class MemberRows:
             if not base.isascii() or "e" in base or "E" in base:
                 return None
             amount = Decimal(base)
-            if not amount.is_finite() or amount < 0 or amount > MAX_CONTRIBUTION_BASE or amount != amount.quantize(cells.FEN):
+            if not amount.is_finite() or amount < 0 or amount > MAX_CONTRIBUTION_BASE \
+                    or amount != amount.quantize(cells.FEN):
                 return None
             base = amount.quantize(cells.FEN)
         else:

@@ -113,7 +113,8 @@ class ProviderRows:
             if found is None:
                 message, rule = f"上级中心 {parent} 不存在（文件中和系统中都没有）(unknown centre)", "unknown_provider"
             elif found[1] not in CENTRES:
-                message, rule = "上级中心必须是乡镇卫生院或社区卫生服务中心 (centre must be township/community)", "parent_kind"
+                message = "上级中心必须是乡镇卫生院或社区卫生服务中心 (centre must be township/community)"
+                rule = "parent_kind"
             elif found[0] != record[3]:
                 message, rule = "上级中心必须在同一统筹区 (centre must be in the same region)", "parent_region"
             if message:

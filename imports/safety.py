@@ -41,7 +41,8 @@ def sniff(path: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(_OLE2):
-        raise FileRefused("不支持旧版 xls 或加密的 Excel 文件，请另存为 .xlsx 或 .csv (old .xls / encrypted workbooks are not accepted)")
+        raise FileRefused("不支持旧版 xls 或加密的 Excel 文件，请另存为 .xlsx 或 .csv "
+                          "(old .xls / encrypted workbooks are not accepted)")
     if head.startswith(b"PK"):
         raise FileRefused("文件不是有效的 xlsx（zip 结构损坏）(not a valid xlsx file)")
     return "csv"
@@ -100,7 +101,8 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, formulas: set[t
                     break
                 real += len(chunk)
                 if real > member.file_size or real > MAX_MEMBER_BYTES:
-                    raise FileRefused(f"xlsx 部件 {member.filename} 实际解压大小超过声明值 (zip member lies about its size)")
+                    raise FileRefused(f"xlsx 部件 {member.filename} 实际解压大小超过声明值 "
+                                      "(zip member lies about its size)")
                 window = tail + chunk
                 if _DTD.search(window):
                     raise FileRefused(f"xlsx 部件 {member.filename} 含 DOCTYPE/ENTITY 声明，拒绝读取 "
@@ -123,4 +125,5 @@ def _collect_formulas(window: bytes, formulas: set[tuple[int, int]]) -> None:
         # A formula we could not place on a cell (unusual markup): refuse the whole file.
         raise FileRefused("工作表含公式单元格，请复制并“粘贴为数值”后再导入 (formula cells are refused)")
     if len(formulas) > MAX_FORMULA_CELLS:
-        raise FileRefused(f"工作表含 {len(formulas)} 个以上公式单元格，请粘贴为数值后再导入 (formula cells are refused)")
+        raise FileRefused(f"工作表含 {len(formulas)} 个以上公式单元格，请粘贴为数值后再导入 "
+                          "(formula cells are refused)")

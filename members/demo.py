@@ -12,10 +12,10 @@ with COPY, so memory stays flat whatever N is.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Callable, Iterator
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -32,7 +32,8 @@ from staff.roles import DISTRICT_CLERK, roles_sync
 
 SEED = 20240101
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华玉兰志强海燕文博子涵雨欣浩然梓轩欣怡思远晓东红梅春燕"
+GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华玉兰志强"
+         "海燕文博子涵雨欣浩然梓轩欣怡思远晓东红梅春燕")
 BASE_MEMBERS_PER_REGION = 24
 # Bulk members use certno sequence numbers 500–999, the hand-made demo members 0–499: never the same.
 SCALE_SEQ_BASE, SCALE_SEQ_SPAN = 500, 500

@@ -124,7 +124,8 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
         add("insutype", "enum", gettext_noop("险种只能是 310（职工医保）或 390（城乡居民医保）"))
     elif not (psn_type and len(psn_type) == 4 and psn_type.isascii() and psn_type.isdigit()
               and psn_type[:2] in prefixes):
-        add("psn_type", "psn_type_insutype", gettext_noop("人员类别 %(p)s 不适用于险种 %(t)s（应为 %(ok)s 开头的4位代码）"),
+        add("psn_type", "psn_type_insutype",
+            gettext_noop("人员类别 %(p)s 不适用于险种 %(t)s（应为 %(ok)s 开头的4位代码）"),
             p=psn_type, t=insutype, ok="/".join(f"{p}xx" for p in prefixes))
 
     if district_region is None:

@@ -84,7 +84,7 @@ def _check_window(*, region: Region, applied_on: date, errors: _Errors) -> None:
     start, end = params.get("selection_window_start"), params.get("selection_window_end")
     if not (start <= (applied_on.month, applied_on.day) <= end):
         errors.add("reason", _("年度重新选择只能在每年 %(s)s 至 %(e)s 申请（申请日期 %(d)s）") % {
-            "s": "%02d-%02d" % start, "e": "%02d-%02d" % end, "d": applied_on})
+            "s": "{:02d}-{:02d}".format(*start), "e": "{:02d}-{:02d}".format(*end), "d": applied_on})
 
 
 def _check_reason(*, member: Member, region: Region, reason: str, applied_on: date, errors: _Errors) -> None:

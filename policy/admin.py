@@ -60,9 +60,10 @@ class PrettyJSONField(forms.JSONField):
 
 
 class ParameterSetForm(forms.ModelForm):
-    values = PrettyJSONField(label=_("参数"), widget=forms.Textarea(attrs={"rows": 24, "cols": 90,
-                                                                        "style": "font-family: monospace"}),
-                             help_text=_("JSON 对象：金额、比例写成字符串（如 \"0.55\"、\"1500.00\"），未知的参数写 null"))
+    values = PrettyJSONField(
+        label=_("参数"),
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 90, "style": "font-family: monospace"}),
+        help_text=_("JSON 对象：金额、比例写成字符串（如 \"0.55\"、\"1500.00\"），未知的参数写 null"))
 
     class Meta:
         model = ParameterSet

@@ -56,7 +56,8 @@ class ParameterSet(models.Model):
     figures as a new set; a set that decisions already used is not edited (end-date it and add one).
     """
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="parameter_sets", verbose_name=_("统筹区"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="parameter_sets",
+                               verbose_name=_("统筹区"))
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("含当日；空表示长期有效"))
     values = models.JSONField(_("参数"))

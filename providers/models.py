@@ -35,7 +35,8 @@ class Provider(models.Model):
     dedc_hosp_lv = models.CharField(_("等级"), max_length=1, choices=Level.choices)
     kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="village_clinics",
-                               to_field="fixmedins_code", db_column="parent_code", verbose_name=_("一体化管理的乡镇/社区中心"))
+                               to_field="fixmedins_code", db_column="parent_code",
+                               verbose_name=_("一体化管理的乡镇/社区中心"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     status_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)

@@ -157,7 +157,10 @@ class ScopedAdminMixin:
         return response
 
 
-def masked_certno_column(request, *, path: str = "certno", description=_("身份证号")):
+CERTNO_LABEL = _("身份证号")
+
+
+def masked_certno_column(request, *, path: str = "certno", description=CERTNO_LABEL):
     """A list_display column showing the certno masked unless the user may see it in full.
 
     Built per request (a closure) because the column depends on who is looking.

@@ -78,7 +78,8 @@ def audit_record(*, action: str, model_label: str, object_id, before: dict | Non
         object_id=str(object_id), before=before or {}, after=after or {})
 
 
-def audit_bulk(*, action: str, model_label: str, count: int, summary: dict, user=None, channel: str | None = None) -> None:
+def audit_bulk(*, action: str, model_label: str, count: int, summary: dict, user=None,
+               channel: str | None = None) -> None:
     """One event for a bulk write (an import file, a run's lines, a crediting run)."""
     from staff.models import AuditEvent
 

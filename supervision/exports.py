@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable
 
 from django.http import HttpResponse
 from openpyxl import Workbook

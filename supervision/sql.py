@@ -124,8 +124,8 @@ def repeat_visit_claims(*, admdvs: str, start: date, end: date, max_per_day: int
         chunk = provider_ids[offset:offset + 200]
         marks = ", ".join(["%s"] * len(chunk))
         claims += fetch(
-            f"SELECT c.provider_id, c.member_id, c.visit_date, c.setl_id, c.medfee_sumamt, c.hifp_pay, c.visit_at, c.id "
-            f"FROM {table} c JOIN (SELECT g.provider_id, g.member_id, g.visit_date FROM {table} g"
+            "SELECT c.provider_id, c.member_id, c.visit_date, c.setl_id, c.medfee_sumamt, c.hifp_pay, c.visit_at, "
+            f"c.id FROM {table} c JOIN (SELECT g.provider_id, g.member_id, g.visit_date FROM {table} g"
             f" WHERE g.provider_id IN ({marks}) AND {effective_where('g')}"
             f" GROUP BY g.provider_id, g.member_id, g.visit_date HAVING COUNT(*) > %s) d"
             f" ON d.provider_id = c.provider_id AND d.member_id = c.member_id AND d.visit_date = c.visit_date"

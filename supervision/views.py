@@ -33,7 +33,8 @@ CHANGE = "supervision.change_warning"
 INDICATOR_COLUMNS = [("period", "月份"), ("fixmedins_code", "机构编码"), ("fixmedins_name", "机构名称"),
                      ("visits", "就诊人次"), ("members", "就诊人数"), ("medfee_sumamt", "医疗费总额"),
                      ("hifp_pay", "统筹基金支付"), ("avg_cost", "次均费用"), ("fund_per_member", "人均基金支付"),
-                     ("visits_per_member", "人次人头比"), ("self_paid_share", "自费比例"), ("exam_share", "检查费用占比"),
+                     ("visits_per_member", "人次人头比"), ("self_paid_share", "自费比例"),
+                     ("exam_share", "检查费用占比"),
                      ("out_of_catalogue_share", "目录外项目占比"), ("growth_mom", "费用环比增长"),
                      ("growth_yoy", "费用同比增长")]
 CHARTED = ["avg_cost", "fund_per_member", "visits_per_member", "self_paid_share", "exam_share",
@@ -112,7 +113,8 @@ def warning_list(request):
         rows = list(warnings[:50_000])
         access_log(user=request.user, action="export", what="supervision.Warning",
                    object_ids=[w.pk for w in rows], count=len(rows), request=request)
-        return xlsx_response(filename=f"warnings-{f['period_text']}.xlsx", sheet="预警", rows=_warning_rows(request, rows),
+        return xlsx_response(filename=f"warnings-{f['period_text']}.xlsx", sheet="预警",
+                             rows=_warning_rows(request, rows),
                              headers=["月份", "机构编码", "机构名称", "县区", "预警类型", "指标", "指标值", "比较值",
                                       "参保人", "身份证号", "对象", "状态", "责任人", "处理说明"])
     page = Paginator(warnings, 100).get_page(request.GET.get("page"))

@@ -79,12 +79,14 @@ def account_credit_month(*, admdvs: str, period: str | date, by=None) -> CreditR
     if region is None:
         raise ValidationError({"admdvs": [f"未知统筹区 {admdvs!r}"]})
     if region.insutype != "310":
-        raise ValidationError({"admdvs": [f"{region.name} 为城乡居民医保，不设个人账户 (resident scheme: no accounts)"]})
+        raise ValidationError(
+            {"admdvs": [f"{region.name} 为城乡居民医保，不设个人账户 (resident scheme: no accounts)"]})
     if month > timezone.localdate().replace(day=1):
         raise ValidationError({"period": [f"{month:%Y-%m} 尚未开始，不能预先划入 (future month)"]})
     found = parameters_in_force(admdvs=admdvs, day=month)
     if found is None:
-        raise ValidationError({"period": [f"{region.name} {month:%Y-%m} 没有生效的政策参数 (no parameter set in force)"]})
+        raise ValidationError(
+            {"period": [f"{region.name} {month:%Y-%m} 没有生效的政策参数 (no parameter set in force)"]})
     set_id, params = found
     user = by if getattr(by, "pk", None) else None
     today = timezone.localdate()
@@ -133,5 +135,6 @@ def account_credit_month(*, admdvs: str, period: str | date, by=None) -> CreditR
                                                                updated_at=timezone.now())
         run.save(update_fields=["employed_count", "employed_amount", "retired_count", "retired_amount"])
         audit_bulk(action="credit", model_label="accounts.AccountEntry", count=len(entries), user=user, summary={
-            "credit_run": run.pk, "admdvs": admdvs, "period": f"{month:%Y-%m}", "amount": str(sum(e.amount for e in entries))})
+            "credit_run": run.pk, "admdvs": admdvs, "period": f"{month:%Y-%m}",
+            "amount": str(sum(e.amount for e in entries))})
     return run

@@ -30,7 +30,8 @@ def _refuse_no_account(member: Member, field: str = "certno") -> None:
     if member.insutype != "310":
         raise ValidationError({field: ["城乡居民医保参保人不设个人账户 (resident-scheme members have no account)"]})
     if NoAccountEnrolment.objects.filter(member=member).exists():
-        raise ValidationError({field: ["只参加住院医疗保险的参保人不建立个人账户 (inpatient-only members have no account)"]})
+        raise ValidationError(
+            {field: ["只参加住院医疗保险的参保人不建立个人账户 (inpatient-only members have no account)"]})
 
 
 def account_open(*, member: Member, by=None) -> Account:
@@ -84,7 +85,8 @@ def relative_bind(*, holder: Member, relative_certno: str, relation: str, consen
             if account is None:
                 account_open(member=holder, by=by)
             return Relative.objects.create(holder=holder, relative_certno=certno, relation=relation,
-                                           consented_on=consented_on, created_by=by if getattr(by, "pk", None) else None)
+                                           consented_on=consented_on,
+                                           created_by=by if getattr(by, "pk", None) else None)
     except IntegrityError:
         raise Conflict(f"{certno} 已绑定本账户 (already bound)", code="already_bound") from None
 
@@ -112,7 +114,8 @@ def account_payout(*, member: Member, reason: str, day: date, payee: str = "", b
     """One-off payout of the whole balance (death → heirs, emigration, leaving the scheme...); closes."""
     allowed = set(Account.CloseReason.values) - {Account.CloseReason.TRANSFER_OUT}
     if reason not in allowed:
-        raise ValidationError({"reason": [f"一次性支付原因须为 {sorted(allowed)} (transfers use account_transfer_out)"]})
+        raise ValidationError(
+            {"reason": [f"一次性支付原因须为 {sorted(allowed)} (transfers use account_transfer_out)"]})
     if reason in ("enlistment", "resettled") and member.admdvs_id != HEYUAN:
         raise ValidationError({"reason": ["应征入伍、跨省异地安置支取仅适用于河源（第十一条）(Heyuan only)"]})
     if reason == Account.CloseReason.DEATH and not payee:

@@ -18,8 +18,9 @@ the fen (``to_fen``). Ratios are exact decimals.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Callable, Mapping, NoReturn
+from typing import NoReturn
 
 from .common import (
     EXCLUSION_REASONS, FUND, Decision, MemberFacts, ProviderFacts, Step, SubcapUse, VisitFacts, YearToDate,

@@ -20,10 +20,10 @@ Reason codes (``Decision.reason``) are listed, with their meaning, in ``REASONS`
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Mapping
 
 from .money import ZERO
 

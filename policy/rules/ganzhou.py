@@ -134,7 +134,8 @@ def _two_disease(claim: Claim, params: Params, *, member: MemberFacts, level: st
     under that policy, not here (避免重复报销)."""
     disease = visit.benefit
     if disease in member.chronic_diseases:
-        claim.refuse("chronic_benefit", f"第五条(四) 已纳入门诊特殊慢性病保障的{_BENEFIT_NAMES[disease]}患者，按慢性病政策执行")
+        claim.refuse("chronic_benefit",
+                     f"第五条(四) 已纳入门诊特殊慢性病保障的{_BENEFIT_NAMES[disease]}患者，按慢性病政策执行")
     eligible = claim.eligible(visit)
     claim.step("deductible", ZERO, "第五条(四) 两病用药不设起付线")
     ratio = _ordinary_ratio(params, member=member, level=level)

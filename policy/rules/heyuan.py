@@ -150,11 +150,13 @@ def _where_covered(claim: Claim, *, provider: ProviderFacts, selected: ProviderF
         why = "急救抢救" if visit.emergency else "经转诊"
         in_city = provider.admdvs == ADMDVS
         charged = selected.code if in_city else charged_to(provider)
-        claim.step("where", None, f"第十七条 {why}在非选定机构 {provider.code} 就医，按就医机构 {provider.level}级待遇，"
-                                  f"记入 {charged}" + ("（市内，计入选定机构包干）" if in_city else "（市外，按项目付费）"))
+        claim.step("where", None,
+                   f"第十七条 {why}在非选定机构 {provider.code} 就医，按就医机构 {provider.level}级待遇，"
+                   f"记入 {charged}" + ("（市内，计入选定机构包干）" if in_city else "（市外，按项目付费）"))
         return provider.level, charged
     claim.refuse("not_signed_provider",
-                 f"第十七条 未经转诊到非选定定点医疗机构（选定 {selected.code}）门诊就医，且非急救抢救，统筹基金不予支付")
+                 f"第十七条 未经转诊到非选定定点医疗机构（选定 {selected.code}）门诊就医，"
+                 "且非急救抢救，统筹基金不予支付")
 
 
 # ---------------------------------------------------------------------------------------------

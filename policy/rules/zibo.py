@@ -30,12 +30,13 @@ PARAMETERS = {
     "annual_cap": Spec("money", "年度最高支付限额"),
     "temporary_out_of_area_selfpay": Spec("ratio", "临时外出: share of the eligible amount the member pays first"),
     "account_rate_employed": Spec("ratio", "在职: share of the contribution base credited monthly (个人缴费 2%)"),
-    "account_employer_part": Spec("money", "在职: employer part still credited monthly (2023: half the former standard; 2024: 0)",
-                                  nullable=True),
+    "account_employer_part": Spec("money", "在职: employer part still credited monthly "
+                                  "(2023: half the former standard; 2024: 0)", nullable=True),
     "account_rate_retired_under_70": Spec("ratio", "退休 under 70: share of the 2023 average pension"),
     "account_rate_retired_70_plus": Spec("ratio", "退休 70 and over: share of the 2023 average pension"),
     "average_pension": Spec("money", "本市2023年度基本养老金平均水平 — entered by staff", nullable=True),
-    "retired_account_fixed": Spec("money", "2023: the unchanged retired monthly credit — entered by staff", nullable=True),
+    "retired_account_fixed": Spec("money", "2023: the unchanged retired monthly credit — entered by staff",
+                                  nullable=True),
 }
 
 _COMMON = {

@@ -55,8 +55,8 @@ def _indicator_candidates(*, admdvs: str, period: date, settings: SupervisionSet
     table = ProviderIndicator._meta.db_table
     for indicator in PEER_INDICATORS:
         percentiles = sql.peer_percentiles(table=table, column=indicator, admdvs=admdvs,
-                                           places=ProviderIndicator._meta.get_field(indicator).decimal_places, period=period,
-                                           percentile=settings.peer_percentile)
+                                           places=ProviderIndicator._meta.get_field(indicator).decimal_places,
+                                           period=period, percentile=settings.peer_percentile)
         for level, (peers, peer_value) in percentiles.items():
             if peers < settings.min_peers:
                 continue

@@ -55,7 +55,8 @@ def test_given_village_clinic_signup_and_claims_when_run_then_inside_centre_line
     lines = _lines(settlement_run_compute(admdvs=NANCHANG, kind="monthly", period="2024-03"))
 
     assert list(lines) == ["V-CENTRE"]
-    assert (lines["V-CENTRE"].members, str(lines["V-CENTRE"].quota), str(lines["V-CENTRE"].actual)) == (1, "3.08", "20.00")
+    centre = lines["V-CENTRE"]
+    assert (centre.members, str(centre.quota), str(centre.actual)) == (1, "3.08", "20.00")
 
 
 def test_given_referral_to_county_tcm_when_run_then_counted_at_signed_provider():
@@ -93,7 +94,8 @@ def test_given_member_left_in_march_when_april_run_then_not_counted():
 
 @pytest.mark.parametrize("birth_year, group, quota", [
     (2024, 1, "3.08"), (2023, 2, "5.83"), (2022, 3, "11.75"), (2021, 5, "18.83"), (2018, 4, "15.08"),
-    (1934, 2, "5.83"), (1936, 3, "11.75"), (1942, 5, "18.83"), (1943, 4, "15.08"), (1972, 3, "11.75"), (1971, 4, "15.08"),
+    (1934, 2, "5.83"), (1936, 3, "11.75"), (1942, 5, "18.83"), (1943, 4, "15.08"), (1972, 3, "11.75"),
+    (1971, 4, "15.08"),
 ])
 def test_given_birth_year_when_monthly_run_then_age_group_is_year_minus_birth_year(birth_year, group, quota):
     provider = make_provider(code="AGE")

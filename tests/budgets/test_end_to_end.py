@@ -20,7 +20,7 @@ def test_given_visits_and_reversals_through_claims_api_when_runs_then_actual_net
     admin = make_staff(all_regions=True, superuser=True)
     api_client.force_authenticate(admin)
     centre = make_provider(code="E2E-C")
-    village = make_provider(code="E2E-V", kind="village", parent=centre)
+    make_provider(code="E2E-V", kind="village", parent=centre)
     make_provider(code="E2E-TCM", kind="county_tcm", level="2")
     member = make_member(birth=date(1954, 6, 1))                           # group 5: quota 18.83
     make_signup(member=member, provider=centre, effective_from=date(2023, 1, 1))

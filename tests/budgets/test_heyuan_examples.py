@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from tests.budgets.helpers import lines_by_code, make_claim, make_member, make_provider, make_signup, members_signed, post_run
+from tests.budgets.helpers import (lines_by_code, make_claim, make_member, make_provider, make_signup, members_signed,
+                                   post_run)
 
 pytestmark = pytest.mark.django_db
 HEYUAN = "441600"

@@ -1,7 +1,6 @@
 """The admin's template / upload → preview → confirm flow, exports, and a Hypothesis fuzz test."""
 import io
 import random
-import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

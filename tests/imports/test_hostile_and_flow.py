@@ -1,5 +1,4 @@
 """Hostile files, all-or-nothing, re-import, the command's exit codes, district scope."""
-import os
 import resource
 import time
 

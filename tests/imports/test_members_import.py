@@ -20,7 +20,8 @@ def errors_of(job):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_csv_in_any_supported_encoding_is_imported(tmp_path, encoding):
     # given a members csv with Chinese names in this encoding
-    path = write_csv(tmp_path / "m.csv", MEMBER_HEADER, [member_row(1, 姓名="王小明"), member_row(2)], encoding=encoding)
+    path = write_csv(tmp_path / "m.csv", MEMBER_HEADER, [member_row(1, 姓名="王小明"), member_row(2)],
+                     encoding=encoding)
     # when it is imported
     job = import_file(kind="members", path=str(path))
     # then both members exist with birth date and gender from the certno, each traced to this job

@@ -1,5 +1,5 @@
 """Beat task and management command: the month before now in Asia/Shanghai, explicit periods, repeatable."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import call_command
@@ -13,9 +13,9 @@ from tests.supervision.helpers import make_claim
 
 def test_given_utc_evening_of_the_last_day_when_scheduled_then_shanghai_has_turned_the_month():
     # 2024-03-31 16:30 UTC is 2024-04-01 00:30 in Shanghai: the month that ended is March
-    assert month_before(datetime(2024, 3, 31, 16, 30, tzinfo=timezone.utc)) == date(2024, 3, 1)
-    assert month_before(datetime(2024, 3, 31, 15, 30, tzinfo=timezone.utc)) == date(2024, 2, 1)
-    assert month_before(datetime(2024, 1, 1, 0, 0, tzinfo=timezone.utc)) == date(2023, 12, 1)
+    assert month_before(datetime(2024, 3, 31, 16, 30, tzinfo=UTC)) == date(2024, 3, 1)
+    assert month_before(datetime(2024, 3, 31, 15, 30, tzinfo=UTC)) == date(2024, 2, 1)
+    assert month_before(datetime(2024, 1, 1, 0, 0, tzinfo=UTC)) == date(2023, 12, 1)
 
 
 @pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_given_claims_when_beat_task_runs_for_a_period_then_every_region_is_comp
     # Without a period, "now" decides: the month before.
     from django.utils import timezone as dj_timezone
 
-    monkeypatch.setattr(dj_timezone, "now", lambda: datetime(2024, 4, 1, 3, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr(dj_timezone, "now", lambda: datetime(2024, 4, 1, 3, 0, tzinfo=UTC))
     assert schedule_monthly_indicators()[0].endswith(":2024-03")
     assert Warning.objects.count() == 1
 

@@ -70,7 +70,8 @@ def test_given_a_self_paid_ceiling_when_share_just_below_or_above_then_warning_o
     ("out_of_catalogue_share", "out_of_catalogue_share_max", [("drug", "03", "25.00"), ("drug", "01", "75.00")], False),
     ("out_of_catalogue_share", "out_of_catalogue_share_max", [("drug", "03", "25.01"), ("drug", "02", "74.99")], True),
 ])
-def test_given_item_share_ceilings_when_just_below_or_above_then_warning_only_above(indicator, setting, items, breached):
+def test_given_item_share_ceilings_when_just_below_or_above_then_warning_only_above(indicator, setting, items,
+                                                                                   breached):
     settings(**{setting: Decimal("0.2500")})
     p = make_provider(admdvs=NY)
     make_claim(member=make_member(admdvs=NY), provider=p, day=date(2024, 3, 3), total="100.00", items=items)

@@ -33,7 +33,7 @@ def action_names(response) -> set[str]:
 
 
 def changelists():
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         yield f"{opts.app_label}.{opts.model_name}", f"/admin/{opts.app_label}/{opts.model_name}/"
 
