@@ -33,7 +33,6 @@ import json
 import multiprocessing as mp
 import os
 import random
-import resource
 import socket
 import subprocess
 import sys

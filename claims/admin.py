@@ -17,7 +17,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import Conflict
-from staff.admin_mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter, masked_certno_column
+from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
+                                masked_certno_column)
 from staff.scope import can_see_full_certno, mask_certno
 
 from . import services

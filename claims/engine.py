@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 

@@ -16,7 +16,7 @@ batch reports the same refusals, with the same messages, per visit instead of ra
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Sequence
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction

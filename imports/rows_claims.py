@@ -1,7 +1,7 @@
 """Claims 门诊结算: each row parsed by ``claims.requests.claim_request_parse`` (the API's own rules:
-enums, money, the medfee_sumamt identity) after the cells are normalised; the batch's members and
-providers looked up once; at the end the whole file is adjudicated by the claims service's batch path
-(``claims.services.claims_settle_batch``, the one settle step), which takes each member's visits in visit order.
+enums, money, the medfee_sumamt identity) after the cells are normalised; at the end the whole file is
+adjudicated inside the import's transaction by ``claims.services.claims_settle_batch`` (the one settle
+step: member, scope, provider, replay, decision), which takes each member's visits in visit order.
 
 A row without an idempotency key gets one derived from its content, so importing the same visits
 again (same file or another) replays the first result and writes nothing.
@@ -32,6 +32,9 @@ LABELS = {
                   "inpatient": "住院期间", "chronic": "慢特病待遇", "inpatient_fund_emergency": "住院基金已结算急诊"},
 }
 DEFAULTS = {"benefit": "ordinary", "out_of_area": "none", "channel": "direct", "exclusion": ""}
+# The error report's rule for a refusal by the settle step, by the field it names (a member outside
+# the importer's scope is answered as unknown, as the API answers it: nothing leaks).
+RULES = {"certno": "unknown_member", "fixmedins_code": "unknown_provider", "idempotency_key": "idempotency_conflict"}
 
 
 class ClaimRows:
@@ -92,26 +95,10 @@ class ClaimRows:
         return (number, request), []
 
     def check_batch(self, records):
-        ctx = self.ctx
-        ctx.load_members((r.admdvs, r.certno) for _, r in records)
-        ctx.load_providers(r.fixmedins_code for _, r in records)
-        fresh, errors = [], []
-        for number, request in records:
-            member = ctx.members.get((request.admdvs, request.certno))
-            if member is None:
-                errors.append(RowError(number, HEADERS["certno"], request.certno,
-                                       f"统筹区 {request.admdvs} 没有该身份证号的参保人 (unknown member)", "unknown_member"))
-            elif not ctx.scope.covers(admdvs=member.admdvs_id, district=member.district_id):
-                errors.append(RowError(number, HEADERS["certno"], request.certno,
-                                       "该参保人不在您的权限范围内 (outside your district scope)", "scope"))
-            elif request.fixmedins_code not in ctx.providers:
-                errors.append(RowError(number, HEADERS["fixmedins_code"], request.fixmedins_code,
-                                       f"定点机构 {request.fixmedins_code} 不存在 (unknown provider)", "unknown_provider"))
-            else:
-                fresh.append((number, request))
-        ctx.forget_members()
-        self.requests.extend(fresh)  # adjudicated together at the end (visit order per member)
-        return fresh, errors
+        # Member, scope and provider are the settle step's to check (claims/engine.py), with the
+        # same answers as the API's; the whole file is settled at the end (visit order per member).
+        self.requests.extend(records)
+        return records, []
 
     def write(self, records) -> list:
         return []
@@ -126,7 +113,7 @@ class ClaimRows:
             if outcome.errors:
                 for name, messages in outcome.errors.items():
                     errors.extend(RowError(number, HEADERS.get(name, name), str(getattr(request, name, "") or ""),
-                                           message, "claim_rule") for message in messages)
+                                           message, RULES.get(name, "claim_rule")) for message in messages)
             elif not outcome.created:
                 self.skipped += 1
             else:

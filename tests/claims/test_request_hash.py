@@ -1,7 +1,7 @@
 """The idempotency hash: orjson writes exactly the canonical JSON bytes the hash was defined on, so the
 hashes stored with earlier claims (and a retried request's) stay equal."""
 import hashlib
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from decimal import Decimal
 
 from hypothesis import given, settings, strategies as st
@@ -17,7 +17,7 @@ text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20
 def test_the_hash_is_sha256_of_the_canonical_json(certno, code, name, payer, exclusion, amount):
     # given a request with arbitrary text (control characters, quotes, CJK, emoji) and amounts
     request = ClaimRequest(
-        admdvs="411300", certno=certno, fixmedins_code=code, visit_at=datetime(2025, 3, 1, 1, 30, tzinfo=timezone.utc),
+        admdvs="411300", certno=certno, fixmedins_code=code, visit_at=datetime(2025, 3, 1, 1, 30, tzinfo=UTC),
         medfee_sumamt=amount, fulamt_ownpay_amt=Decimal("0.00"), overlmt_selfpay=Decimal("0.00"),
         preselfpay_amt=Decimal("0.00"), inscp_scp_amt=amount, exclusion=exclusion, acct_payer_certno=payer,
         fee_details=(FeeDetail(code=code, name=name, category="drug", chrgitm_lv="01", amount=amount),))
@@ -30,7 +30,7 @@ def test_a_known_request_keeps_its_hash():
     # given the request of a claim stored before the hash was computed with orjson
     request = ClaimRequest(
         admdvs="360100", certno="36010219800101001X", fixmedins_code="H36010200001",
-        visit_at=datetime(2025, 3, 1, 1, 30, tzinfo=timezone.utc), medfee_sumamt=Decimal("120.50"),
+        visit_at=datetime(2025, 3, 1, 1, 30, tzinfo=UTC), medfee_sumamt=Decimal("120.50"),
         fulamt_ownpay_amt=Decimal("10.00"), overlmt_selfpay=Decimal("0.00"), preselfpay_amt=Decimal("0.50"),
         inscp_scp_amt=Decimal("110.00"), fee_details=(FeeDetail(code="X1", name="阿莫西林\"胶囊\"", category="drug",
                                                                 chrgitm_lv="01", amount=Decimal("120.50")),))

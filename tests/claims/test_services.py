@@ -84,7 +84,7 @@ def test_accumulator_is_the_sum_of_deltas_and_reversal_restores(admdvs, ops, cit
     member, providers = world(admdvs)
     settled: list[Claim] = []
     moment = datetime(2024, 3, 1, 8, 0)
-    for n, (kind, level, benefit, amount, pick) in enumerate(ops):
+    for kind, level, benefit, amount, pick in ops:
         moment += timedelta(hours=5)
         if kind == "reverse" and settled:
             target = settled.pop(pick % len(settled))
