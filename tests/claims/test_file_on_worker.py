@@ -4,13 +4,8 @@ decides exactly as settling the same visits one by one does.
 The worker listens on a queue of its own (other workers on the same Redis never take these
 messages) and connects to this test's database, so it sees the members the test committed.
 """
-import os
-import signal
-import subprocess
-import sys
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -21,9 +16,9 @@ from claims.models import Claim
 from claims.services import claim_settle
 from claims.requests import claim_request_parse
 from members.certno import make_certno
+from tests.celery_worker import celery_worker
 from tests.factories import make_member, make_provider, make_signup
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 REGIONS = ("411300", "370300", "360700", "360100", "441600")
 MEMBERS_PER_REGION, VISITS_PER_MEMBER = 100, 20  # 5 x 100 x 20 = 10 000 visits
@@ -77,22 +72,9 @@ def test_given_a_prefork_worker_when_a_10000_visit_file_is_settled_then_it_decid
     file_rows = [row for slot, (twins, providers) in enumerate(worlds) for row in visit_rows(twins[0], providers, slot)]
     file_rows.reverse()  # the file's order is not visit order: the engine orders each member's visits
     queue = f"claims-file-{uuid.uuid4().hex[:8]}"
-    celery = Path(sys.executable).with_name("celery")
-    worker = subprocess.Popen(
-        [str(celery), "-A", "config", "worker", "--pool=prefork", "-c", "2", "-l", "warning", "-Q", queue,
-         "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url()}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, start_new_session=True)
-    try:
+    with celery_worker(queue, pool="prefork", concurrency=2, env={"DATABASE_URL": database_url()}):
         # when the file goes through the worker as member partitions (a Celery chord over Redis)
         answer = claims_file_settle(rows=file_rows, user_id=None, partition_rows=1000, queue=queue).get(timeout=600)
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
     # then every row was settled, in several partitions, with nothing failed
     assert answer["failed_partitions"] == []
     assert answer["settled"] == 10_000
