@@ -1,12 +1,12 @@
 """Every worked case of shared/policy/examples/claims.json, through the REST API."""
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.claims.helpers import body, build_case_world
+from tests.shared_folder import shared_path
 
-CASES = json.loads(Path("/work/shared/policy/examples/claims.json").read_text())["cases"]
+CASES = json.loads(shared_path("policy", "examples", "claims.json").read_text())["cases"]
 VISIT_KEYS = ("benefit", "emergency", "referral", "out_of_area", "channel", "exclusion")
 
 
