@@ -87,12 +87,13 @@ def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accu
 
 
 def accumulator_rows_locked(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
-    ordered = sorted(pairs)
+    # By the (member, year) unique index; the rows of these members in another of these years are
+    # locked too (the same members, in the same order: harmless), and left out here.
     rows = models_select(
         Accumulator, f"SELECT {columns(Accumulator, 'a')} FROM {Accumulator._meta.db_table} a "
-        "JOIN unnest(%s::bigint[], %s::int[]) AS p(m, y) ON a.member_id = p.m AND a.year = p.y "
-        "ORDER BY a.member_id, a.year FOR UPDATE OF a", [[m for m, _ in ordered], [y for _, y in ordered]])
-    return {(a.member_id, a.year): a for a in rows}
+        "WHERE a.member_id = ANY(%s) AND a.year = ANY(%s) ORDER BY a.member_id, a.year FOR UPDATE",
+        [sorted({m for m, _ in pairs}), sorted({y for _, y in pairs})])
+    return {(a.member_id, a.year): a for a in rows if (a.member_id, a.year) in pairs}
 
 
 def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[tuple[int, int], dict]) -> None:
@@ -117,11 +118,13 @@ def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[t
 
 
 def _members(requests: Sequence[ClaimRequest]) -> list[Member]:
-    wanted = sorted({(r.admdvs, r.certno) for r in requests})
-    return models_select(
+    wanted = {(r.admdvs, r.certno) for r in requests}
+    # By the (certno, region) index for one visit or ten thousand; the pairs are matched here.
+    members = models_select(
         Member, f"SELECT {columns(Member, 'm')} FROM {Member._meta.db_table} m "
-        "JOIN unnest(%s::text[], %s::text[]) AS w(admdvs, certno) ON m.admdvs = w.admdvs AND m.certno = w.certno",
-        [[a for a, _ in wanted], [c for _, c in wanted]])
+        "WHERE m.certno = ANY(%s) AND m.admdvs = ANY(%s)",
+        [sorted({c for _, c in wanted}), sorted({a for a, _ in wanted})])
+    return [m for m in members if (m.admdvs_id, m.certno) in wanted]
 
 
 def _providers(requests: Sequence[ClaimRequest]) -> dict[str, Provider]:

@@ -83,6 +83,13 @@ else:
     from config.embedded_postgres import embedded_database
 
     DATABASES = {"default": embedded_database()}
+# Values travel apart from the SQL (server-side binding) and a statement a connection runs a fifth time
+# is prepared on the server, so the claim's handful of statements are planned once per connection, not
+# once per claim (planning them cost PostgreSQL more than running them). Behind a pooler in transaction
+# mode (PgBouncer < 1.21) set DATABASE_PREPARE_THRESHOLD=off: prepared statements do not survive there.
+_PREPARE = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    server_side_binding=True, prepare_threshold=None if _PREPARE.lower() == "off" else int(_PREPARE))
 # Two test runs side by side on one server (e.g. two checkouts) each need their own test database.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
