@@ -110,11 +110,13 @@ def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[t
         return
     document = json.dumps([{"id": row.pk, "fund_paid": str(row.fund_paid), "buckets": row.buckets}
                            for row in changed])
+    # ``a.id = ANY(...)`` lets PostgreSQL find the rows by the primary key whatever it guesses of the
+    # document's length (without it, a prepared plan joined the document to a scan of the whole table).
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Accumulator._meta.db_table} AS a SET fund_paid = v.fund_paid, buckets = v.buckets, "
             "updated_at = now() FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fund_paid numeric, buckets jsonb) "
-            "WHERE a.id = v.id", [document])
+            "WHERE a.id = ANY(%s) AND a.id = v.id", [document, [row.pk for row in changed]])
 
 
 def _members(requests: Sequence[ClaimRequest]) -> list[Member]:
