@@ -33,11 +33,6 @@ from .rows import columns, model_from_row, models_insert, models_select, width
 def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_share=None) -> Ledger:
     """The ledger for ``requests``, their members' accumulator rows locked until the transaction
     ends. Members outside ``scope`` are left out (the step answers them as unknown)."""
-    # The reads and writes below are prepared statements (config/settings.py) whose generic plans
-    # use the unique indexes for one visit or ten thousand. Left to choose, PostgreSQL kept planning
-    # the array lookups anew for every claim (custom plans, about 0.5 ms of server CPU each).
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
     members = [m for m in _members(requests) if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
     by_key = {(m.admdvs_id, m.certno): m for m in members}
     years: dict[int, set[int]] = defaultdict(set)
