@@ -42,4 +42,4 @@ beat: $(STAMP)
 	$(VENV)/bin/celery -A config beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) media staticfiles  # .pgdata/ (the embedded database) is kept: delete it by hand

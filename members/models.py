@@ -26,8 +26,7 @@ class Member(models.Model):
     # and also that the district lies in the member's region (the district's own key guarantees its
     # region exists). The two single-column checks were ~6 µs of the database's ~17 µs per imported
     # member (imports/README.md). They stay ForeignKeys for the ORM (joins, filters, admin,
-    # select_related). Other databases (SQLite, the tests' second backend) get no member foreign key in
-    # the database; the services and the import check region and district before writing, everywhere.
+    # select_related). The services and the import also check region and district before writing.
     admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, related_name="members",
                                db_column="admdvs", db_index=False, db_constraint=False, verbose_name=_("统筹区"))
     certno = models.CharField(_("身份证号"), max_length=18)
