@@ -80,7 +80,7 @@ class Settled:
         if self.error is None:
             return {}
         if isinstance(self.error, Conflict):
-            return {"idempotency_key": [str(self.error.detail)]}
+            return {"idempotency_key": [self.error.message]}
         return self.error.message_dict
 
 

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from config.errors import Conflict
-from policy.rules.common import apply_deltas
+from policy.rules.common import apply_deltas, negate_deltas
 from policy.selectors import parameters_in_force
 from staff.scope import Scope, scope_for_user
 
@@ -32,7 +32,7 @@ from .facts import accumulator_buckets
 from .ids import setl_id_new
 from .models import Claim
 from .requests import ClaimRequest, claim_request_check
-from .store import accumulators_lock, accumulators_write, deltas_negated, ledger_load, settled_write
+from .store import accumulators_lock, accumulators_write, ledger_load, settled_write
 
 SYSTEM_SCOPE = Scope(everything=True, regions=frozenset(), districts=frozenset())
 NEGATED = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
@@ -132,8 +132,8 @@ def claim_reverse(*, setl_id: str, by) -> Claim:
                 account_refund_claim(setl_id=original.setl_id, reversal_setl_id=reversal.setl_id, by=by)
             reversal.save(force_insert=True)
             if original.deltas:
-                accumulators_write(rows, {key: apply_deltas(accumulator_buckets(rows[key]),
-                                                            deltas_negated(original.deltas))})
+                undo = negate_deltas({name: Decimal(amount) for name, amount in original.deltas.items()})
+                accumulators_write(rows, {key: apply_deltas(accumulator_buckets(rows[key]), undo)})
             return reversal
     except IntegrityError:
         # The one-to-one ``reverses`` refused a concurrent second reversal.

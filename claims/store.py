@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from decimal import Decimal
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -161,6 +160,3 @@ def _signups(member_ids: list[int]) -> dict[int, list[SignUp]]:
         history[signup.member_id].append(signup)
     return history
 
-
-def deltas_negated(deltas: dict[str, str]) -> dict[str, Decimal]:
-    return {name: -Decimal(amount) for name, amount in deltas.items()}

@@ -158,3 +158,20 @@ def test_a_large_batch_with_fee_details_is_written_by_copy_and_decides_like_one_
     assert all(claim.items.count() == 2 for claim in stored)
     assert accumulated(two) == deltas_sum(two)
     assert {k[1]: v for k, v in accumulated(one).items()} == {k[1]: v for k, v in accumulated(two).items()}
+
+
+def test_a_key_reused_with_other_content_gets_the_apis_answer_in_a_batch(city_admin):
+    # given a claim recorded under key "k-1"
+    member, providers = world("370300")
+    first = request_for(member=member, provider=providers[1], visit_at="2024-02-01T10:00", idempotency_key="k-1")
+    claim, _ = claim_settle(request=first, by=city_admin)
+    other = request_for(member=member, provider=providers[1], visit_at="2024-02-01T10:00", inscp="999.00",
+                        idempotency_key="k-1")
+    # when the same key comes back with other content in a batch
+    outcome = claims_settle_batch(requests=[other], by=city_admin)[0]
+    # then the refusal is the API's 409 message, under the key, and nothing is written
+    with pytest.raises(Exception) as api_answer:
+        claim_settle(request=other, by=city_admin)
+    assert outcome.claim is None and outcome.errors == {"idempotency_key": [api_answer.value.message]}
+    assert claim.setl_id in api_answer.value.message and api_answer.value.code == "idempotency_conflict"
+    assert Claim.objects.filter(member=member).count() == 1
