@@ -16,7 +16,6 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
 
 from .requests import claim_request_parse
 from .services import claims_settle_batch
@@ -76,8 +75,8 @@ def claims_partition_settle(*, rows: list[dict], positions: list[int], user_id: 
             answers[index] = {"errors": exc.message_dict}
     try:
         outcomes = claims_settle_batch(requests=requests, by=by)
-    except DatabaseError as exc:
-        return {"positions": positions, "failed": f"本批次未写入 (partition not written): {exc}"}
+    except Exception as exc:  # noqa: BLE001 - rolled back whole; the others stand, so it is reported, not raised
+        return {"positions": positions, "failed": f"本批次未写入 (partition not written): {type(exc).__name__}: {exc}"}
     for index, outcome in zip(parsed, outcomes):
         answers[index] = ({"errors": outcome.errors} if outcome.error is not None else
                           {"setl_id": outcome.claim.setl_id, "status": outcome.claim.status,

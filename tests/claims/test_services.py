@@ -175,3 +175,39 @@ def test_a_key_reused_with_other_content_gets_the_apis_answer_in_a_batch(city_ad
     assert outcome.claim is None and outcome.errors == {"idempotency_key": [api_answer.value.message]}
     assert claim.setl_id in api_answer.value.message and api_answer.value.code == "idempotency_conflict"
     assert Claim.objects.filter(member=member).count() == 1
+
+
+def test_a_failing_partition_is_reported_with_its_rows_and_writes_nothing(city_admin, monkeypatch):
+    from claims import files
+    from claims.files import claims_file_settle
+
+    # given two members' visits, and the settle step failing for the second member's partition
+    member, providers = world("370300")
+    other = make_member(admdvs="370300")
+    row = {"admdvs": "370300", "fixmedins_code": providers[0].fixmedins_code, "medfee_sumamt": "100.00",
+           "inscp_scp_amt": "100.00"}
+    rows = [{**row, "certno": member.certno, "visit_at": "2024-02-01T10:00"},
+            {**row, "certno": other.certno, "visit_at": "2024-02-02T10:00"},
+            {**row, "certno": other.certno, "visit_at": "2024-02-03T10:00"}]
+    settle = files.claims_settle_batch
+
+    def failing_for_other(*, requests, by):
+        outcomes = settle(requests=requests, by=by)  # written, then the partition fails: all rolled back
+        if requests[0].certno == other.certno:
+            raise RuntimeError("disk full")
+        return outcomes
+    monkeypatch.setattr(files, "claims_settle_batch", lambda **kw: _atomic(failing_for_other, **kw))
+    # when the file is settled one member per partition
+    answer = claims_file_settle(rows=rows, user_id=city_admin.pk, partition_rows=1).get()
+    # then the failed partition names its rows (file rows 2 and 3) and wrote nothing; the other stands
+    assert answer["failed_partitions"] == [{"rows": [2, 3], "reason": answer["failed_partitions"][0]["reason"]}]
+    assert "disk full" in answer["failed_partitions"][0]["reason"]
+    assert answer["settled"] == 1 and answer["rows"][0]["created"] is True
+    assert Claim.objects.filter(member=other).count() == 0 and Claim.objects.filter(member=member).count() == 1
+
+
+def _atomic(function, **kwargs):
+    from django.db import transaction
+
+    with transaction.atomic():  # a partition is one transaction, as claims_settle_batch's own
+        return function(**kwargs)
