@@ -58,18 +58,19 @@ def _account_payer(by):
 # ---------------------------------------------------------------------------------------------
 # Settle
 # ---------------------------------------------------------------------------------------------
-def claim_settle(*, request: ClaimRequest, by) -> tuple[Claim, bool]:
+def claim_settle(*, request: ClaimRequest, by, scope: Scope | None = None) -> tuple[Claim, bool]:
     """Adjudicate and record one visit. Returns (claim, created); created is False for an
-    idempotent replay (same key, same content)."""
+    idempotent replay (same key, same content). ``scope`` overrides the one of ``by`` (a clinic
+    system account of the national interface is no staff member but settles any region's members)."""
     claim_request_check(request)
     try:
-        outcome = _settle_set([request], by=by)[0]
+        outcome = _settle_set([request], by=by, scope=scope)[0]
     except IntegrityError:
         if not request.idempotency_key:
             raise
         # A concurrent request under the same key committed between our read and our insert: the
         # second attempt reads it under the lock and answers as any replay does.
-        outcome = _settle_set([request], by=by)[0]
+        outcome = _settle_set([request], by=by, scope=scope)[0]
     if outcome.error is not None:
         raise outcome.error
     return outcome.claim, outcome.created
@@ -93,11 +94,26 @@ def claims_settle_batch(*, requests: Sequence[ClaimRequest], by) -> list[Settled
     return outcomes
 
 
-def _settle_set(requests: Sequence[ClaimRequest], *, by) -> list[Settled]:
+def claim_decide(*, request: ClaimRequest, by, scope: Scope | None = None) -> Settled:
+    """The full decision on one visit with nothing recorded (the national pre-settlement 2206): the
+    same loader, step and personal-account payment as ``claim_settle``, inside a transaction (a
+    savepoint when nested) that is rolled back. The account's payment is part of the decision
+    (``acct_pay`` depends on the balance), so it runs too and is undone with the rest. A refusal is
+    the outcome's ``error``, as in the batch."""
+    claim_request_check(request)
+    with transaction.atomic():
+        ledger = ledger_load([request], scope=scope or scope_of(by), by=by, parameters=parameters_in_force,
+                             pay_share=_account_payer(by))
+        outcome = claim_settle_step(request, ledger=ledger)
+        transaction.set_rollback(True)
+    return outcome
+
+
+def _settle_set(requests: Sequence[ClaimRequest], *, by, scope: Scope | None = None) -> list[Settled]:
     if not requests:
         return []
     with transaction.atomic():
-        ledger = ledger_load(requests, scope=scope_of(by), by=by, parameters=parameters_in_force,
+        ledger = ledger_load(requests, scope=scope or scope_of(by), by=by, parameters=parameters_in_force,
                              pay_share=_account_payer(by))
         outcomes: list[Settled | None] = [None] * len(requests)
         for index in sorted(range(len(requests)), key=lambda i: (requests[i].visit_at, i)):
@@ -109,13 +125,13 @@ def _settle_set(requests: Sequence[ClaimRequest], *, by) -> list[Settled]:
 # ---------------------------------------------------------------------------------------------
 # Reverse
 # ---------------------------------------------------------------------------------------------
-def claim_reverse(*, setl_id: str, by) -> Claim:
+def claim_reverse(*, setl_id: str, by, scope: Scope | None = None) -> Claim:
     """Record the reversal 撤销 of ``setl_id``: a new row with its amounts and deltas negated,
     ``status="reversal"``, ``reverses`` = the original. 409 if already reversed or itself a
     reversal. Later claims are not re-adjudicated (RULES.md)."""
     from accounts.services import account_refund_claim
 
-    original = (scope_of(by).filter(Claim.objects.all()).select_related("member", "provider")
+    original = ((scope or scope_of(by)).filter(Claim.objects.all()).select_related("member", "provider")
                 .filter(setl_id=setl_id).first())
     if original is None:
         raise Http404(f"结算 {setl_id} 不存在")

@@ -1,0 +1,180 @@
+"""National interface services: clinic system accounts, sign-in, and answering one message.
+
+``national_message_answer`` is the whole interface: the envelope checked, the transaction chosen by
+``infno``, its work and the answer recorded in one transaction, and a repeated ``msgid`` answered
+with the first answer (like the REST ``idempotency_key``). A refused message changes nothing but
+the record of its answer. The transactions that settle go through the claims engine
+(claims.services ``claim_settle`` / ``claim_decide`` / ``claim_reverse``): national/settlement.py.
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from rest_framework.authtoken.models import Token
+
+from config.errors import Conflict
+from providers.models import Provider
+from staff.audit import audit_record
+
+from .envelope import ENVELOPE_REQUIRED, Refused, answer, now_local, text, time_text
+from .mapping import Unmapped
+from .models import ClinicAccount, Message, SignIn
+
+
+# ---------------------------------------------------------------------------------------------
+# Clinic system accounts
+# ---------------------------------------------------------------------------------------------
+def clinic_account_ensure(*, fixmedins_code: str, by=None) -> tuple[ClinicAccount, str, bool]:
+    """The provider's clinic system account, created with its API token when missing. Returns
+    (account, token key, created). The account is no staff member: it can reach only the national
+    interface (the REST API and the admin require staff)."""
+    provider = Provider.objects.filter(fixmedins_code=fixmedins_code).first()
+    if provider is None:
+        raise ValidationError({"fixmedins_code": [f"定点机构 {fixmedins_code} 不存在 (no such provider)"]})
+    with transaction.atomic():
+        account = ClinicAccount.objects.select_related("user").filter(provider=provider).order_by("id").first()
+        created = account is None
+        if created:
+            user = get_user_model().objects.create_user(username=f"his-{fixmedins_code}", is_staff=False)
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            account = ClinicAccount.objects.create(user=user, provider=provider,
+                                                   created_by=by if getattr(by, "pk", None) else None)
+            audit_record(action="create", model_label="national.ClinicAccount", object_id=account.pk, before=None,
+                         after={"fixmedins_code": fixmedins_code, "username": user.username}, user=by,
+                         channel=None)
+        token, _ = Token.objects.get_or_create(user=account.user)
+    return account, token.key, created
+
+
+def clinic_account_of(user) -> ClinicAccount | None:
+    account = getattr(user, "_clinic_account", None)
+    if account is None and getattr(user, "is_authenticated", False):
+        account = ClinicAccount.objects.select_related("provider").filter(user=user).first()
+        user._clinic_account = account
+    return account
+
+
+# ---------------------------------------------------------------------------------------------
+# One message
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Context:
+    """What a transaction handler sees."""
+
+    account: ClinicAccount
+    provider: Provider
+    user: Any
+    message: dict
+    received: datetime
+
+
+Handler = Callable[[Context], dict]
+
+
+def _handlers() -> dict[str, Handler]:
+    from . import settlement, transactions
+
+    return {"9001": sign_in, "1101": transactions.person_info, "2201": transactions.visit_register,
+            "2203": transactions.visit_info_upload, "2204": transactions.fee_details_upload,
+            "2205": transactions.fee_details_cancel, "2206": settlement.settlement_preview,
+            "2207": settlement.settlement_record, "2208": settlement.settlement_reverse,
+            "3201": settlement.totals_reconcile}
+
+
+def national_message_answer(*, account: ClinicAccount, message: Any, user) -> dict:
+    """The answer envelope to one message (see the module docstring)."""
+    received = now_local()
+    provider = account.provider
+    if not isinstance(message, dict):
+        return answer(infcode=-1, received=received, err_msg="报文应为 JSON 对象 (the body must be an object)")
+    try:
+        msgid = text(message, "msgid", where="报文", max_length=60)
+    except Refused as exc:
+        return answer(infcode=-1, received=received, err_msg=exc.err_msg)
+    first = Message.objects.filter(provider=provider, msgid=msgid).values_list("answer", flat=True).first()
+    if first is not None:
+        return first
+    region = str(message.get("mdtrtarea_admvs") or "")
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():  # a refusal undoes what the handler wrote before it
+                    output = _dispatch(Context(account=account, provider=provider, user=user, message=message,
+                                               received=received))
+                result = answer(infcode=0, received=received, output=output, admdvs=region)
+            except Refused as exc:
+                result = answer(infcode=-1, received=received, err_msg=exc.err_msg, admdvs=region)
+            Message.objects.create(provider=provider, msgid=msgid, infno=str(message.get("infno") or "")[:6],
+                                   infcode=result["infcode"], answer=result)
+    except IntegrityError:
+        # The same msgid answered meanwhile by a concurrent request (the unique (clinic, msgid)
+        # index waited for it): its answer is the first one, and ours was rolled back whole.
+        first = Message.objects.filter(provider=provider, msgid=msgid).values_list("answer", flat=True).first()
+        if first is None:
+            raise
+        return first
+    return result
+
+
+def _dispatch(context: Context) -> dict:
+    message, provider = context.message, context.provider
+    for name in ENVELOPE_REQUIRED:
+        if message.get(name) in (None, ""):
+            raise Refused(f"{name}: 报文头必填项 (envelope field required)")
+    if str(message["fixmedins_code"]) != provider.fixmedins_code:
+        raise Refused(f"fixmedins_code: {message['fixmedins_code']} 与接口账号绑定的定点机构 {provider.fixmedins_code} "
+                      "不符，只能以本机构身份交易 (the account transacts only as its own provider)")
+    if not isinstance(message["input"], dict):
+        raise Refused("input: 交易输入应为 JSON 对象 (must be an object)")
+    infno = str(message["infno"])
+    handler = _handlers().get(infno)
+    if handler is None:
+        raise Refused(f"infno: 交易编号 {infno} 不受理 (supported: {', '.join(_handlers())})")
+    if infno != "9001":
+        sign_no = str(message.get("sign_no") or "")
+        if not SignIn.objects.filter(provider=provider, sign_no=sign_no).exists():
+            raise Refused(f"sign_no: 签到编号 {sign_no!r} 无效，请先签到【9001】 (sign in first)")
+    try:
+        return handler(context)
+    except Unmapped as exc:
+        raise Refused(f"{exc.field}: {exc.args[0].split(': ', 1)[1]}") from None
+    except ValidationError as exc:
+        raise Refused(refusal_text(exc)) from None
+    except Conflict as exc:
+        raise Refused(exc.message) from None
+    except Http404 as exc:
+        raise Refused(str(exc)) from None
+
+
+def refusal_text(exc: ValidationError) -> str:
+    """The engine's refusal (field -> messages) as one err_msg, each message after its field."""
+    if hasattr(exc, "error_dict"):
+        return "；".join(f"{field}: {m}" for field, errors in exc.message_dict.items() for m in errors)
+    return "；".join(exc.messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# 9001 sign-in
+# ---------------------------------------------------------------------------------------------
+def sign_in(context: Context) -> dict:
+    """One ``sign_no`` per clinic, operator and day: a second sign-in that day returns the same."""
+    data = context.message["input"].get("signIn")
+    if not isinstance(data, dict):
+        raise Refused("input.signIn: 缺少签到节点 signIn (required node missing)")
+    opter_no = text(data, "opter_no", where="signIn", max_length=30)
+    day = context.received.date()
+    record, _ = SignIn.objects.get_or_create(
+        provider=context.provider, opter_no=opter_no, sign_day=day,
+        defaults={"sign_no": f"{day:%Y%m%d}{secrets.token_hex(8)}",
+                  "ip": text(data, "ip", where="signIn", required=False, max_length=40),
+                  "mac": text(data, "mac", where="signIn", required=False, max_length=40)})
+    return {"signinoutb": {"sign_time": time_text(record.signed_at), "sign_no": record.sign_no}}

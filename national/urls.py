@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("api/national/", views.NationalInterfaceView.as_view(), name="national-interface"),
+    path("national/reconciliation/", views.reconciliation_page, name="national-reconciliation"),
+]

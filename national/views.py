@@ -1,0 +1,50 @@
+"""``POST /api/national/``: the national interface's one door (thin: parse, answer).
+
+Authenticated by the clinic system account's token; once authenticated the answer is always HTTP
+200 with the national answer envelope (national/services.py ``national_message_answer``).
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import render
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors
+from .envelope import answer, now_local
+from .services import clinic_account_of, national_message_answer
+
+
+class IsClinicAccount(BasePermission):
+    message = "仅限机构接口账号 (a clinic system account's token is required)"
+
+    def has_permission(self, request, view) -> bool:
+        return clinic_account_of(request.user) is not None
+
+
+class NationalInterfaceView(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsClinicAccount]
+    parser_classes = []  # the body is read here: a malformed one still gets the national answer
+
+    def post(self, request):
+        try:
+            # JSON numbers as Decimal, never float (amounts are 数值型 16,2)
+            message = json.loads(request.body.decode("utf-8"), parse_float=Decimal)
+        except (UnicodeDecodeError, ValueError):
+            return Response(answer(infcode=-1, received=now_local(), err_msg="报文不是有效的 UTF-8 JSON (not JSON)"))
+        return Response(national_message_answer(account=clinic_account_of(request.user), message=message,
+                                                user=request.user))
+
+
+@staff_member_required
+def reconciliation_page(request):
+    """对账不平 — the clinic-days whose latest 3201 reconciliation did not balance, in the staff
+    member's district scope."""
+    rows = selectors.unbalanced_reconciliations(user=request.user)
+    return render(request, "national/reconciliation.html", {"rows": rows, "title": "对账不平的机构日"})
