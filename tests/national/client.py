@@ -82,7 +82,8 @@ class Clinic:
         return {"infno": infno, "msgid": msgid or f"{code[:12]:0>12}{now:%Y%m%d%H%M%S}{next(_serial):04d}",
                 "mdtrtarea_admvs": self.provider.admdvs_id, "insuplc_admdvs": insuplc, "recer_sys_code": "YBXT",
                 "dev_no": None, "dev_safe_info": None, "cainfo": None, "signtype": None, "infver": "V1.0",
-                "opter_type": "1", "opter": self.operator, "opter_name": "收费员", "inf_time": f"{now:%Y-%m-%d %H:%M:%S}",
+                "opter_type": "1", "opter": self.operator, "opter_name": "收费员",
+                "inf_time": f"{now:%Y-%m-%d %H:%M:%S}",
                 "fixmedins_code": code, "fixmedins_name": self.provider.fixmedins_name, "sign_no": self.sign_no,
                 "input": input_}
 
@@ -113,7 +114,7 @@ class Clinic:
                               "begntime": "2024-03-04 09:30:00", "main_cond_dscr": "咳嗽三天", "dise_codg": None,
                               "dise_name": None, "birctrl_type": None, "birctrl_matn_date": None, "matn_type": None,
                               "geso_val": 0},
-                "diseinfo": [{"diag_type": "1", "diag_srt_no": 1, "diag_code": diag_code, "diag_name": "急性上呼吸道感染",
+                "diseinfo": [{"diag_type": "1", "diag_srt_no": 1, "diag_code": diag_code, "diag_name": "诊断",
                               "diag_dept": "内科", "dise_dor_no": "D0001", "dise_dor_name": "李医生",
                               "diag_time": "2024-03-04 09:40:00", "vali_flag": "1"}]}
 
