@@ -1,0 +1,181 @@
+"""Benchmark: settlement 2207 through the national interface against the REST claim endpoint.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:54330/ybjb_claimsbench \\
+        .venv/bin/python bench/run.py national [--visits 2000 --members 500]
+
+One gunicorn (2 workers) serves both doors in the same run; 8 client threads post to it:
+  rest      POST /api/v1/claims/ — the same bodies bench/claims.py's ``http`` line sends
+  national  POST /api/national/ 2207 messages (openhis Input_2207 shape) from each bench provider's
+            clinic system account; each visit was registered (2201) and its fee details uploaded
+            (2204) beforehand, untimed, through the same service
+Goals (issue 23): national p99 < 50 ms and its claims/s at least 80 % of rest's (``vs_rest``).
+Both settle the same kind of visit (bench/claims.py ``visits``: random bench members, mostly
+level-1 providers, through 2024) into the same tables; rest runs first, national after it.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from decimal import Decimal
+
+from bench.claims import ROOT, _checkpoint, _free_port, _token, prepare, visits
+from bench.common import emit, peak_rss_mb, percentile
+
+SHANGHAI_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _national_prepare(bodies: list[dict]) -> tuple[dict[str, str], list[tuple[str, dict]]]:
+    """Clinic accounts signed in, each visit registered with its fee detail; returns the tokens by
+    provider and one (provider code, 2207 message) per visit."""
+    from django.db import connection
+
+    from members.models import Member
+    from national.mapping import psn_no_for
+    from national.services import clinic_account_ensure, national_message_answer
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE national_feedetail, national_nationalsettlement, national_visit, national_message, "
+                       "national_signin, national_reconciliation RESTART IDENTITY CASCADE")
+    members = {(m.admdvs_id, m.certno): m for m in Member.objects.filter(certno__startswith="9")}
+    accounts, tokens, signs = {}, {}, {}
+    serial = iter(range(1, 10 ** 9))
+
+    def send(code: str, infno: str, input_: dict, insuplc: str | None = None) -> dict:
+        account = accounts[code]
+        message = {"infno": infno, "msgid": f"{code[-12:]:0>12}{datetime.now():%Y%m%d%H%M%S}{next(serial):06d}",
+                   "mdtrtarea_admvs": account.provider.admdvs_id, "insuplc_admdvs": insuplc, "recer_sys_code": "YBXT",
+                   "infver": "V1.0", "opter_type": "1", "opter": "BENCH", "opter_name": "基准",
+                   "inf_time": datetime.now().strftime(SHANGHAI_FORMAT), "fixmedins_code": code,
+                   "fixmedins_name": account.provider.fixmedins_name, "sign_no": signs.get(code), "input": input_}
+        answer = national_message_answer(account=account, message=message, user=account.user)
+        if answer["infcode"] != 0:
+            raise RuntimeError(f"{infno}: {answer['err_msg']}")
+        return answer
+
+    messages = []
+    for n, body in enumerate(bodies):
+        code, member = body["fixmedins_code"], members[(body["admdvs"], body["certno"])]
+        if code not in accounts:
+            accounts[code], tokens[code], _ = clinic_account_ensure(fixmedins_code=code)
+            signs[code] = send(code, "9001", {"signIn": {"opter_no": "BENCH", "ip": "127.0.0.1"}}
+                               )["output"]["signinoutb"]["sign_no"]
+        psn_no = psn_no_for(admdvs=member.admdvs_id, member_id=member.pk)
+        begntime = datetime.fromisoformat(body["visit_at"]).strftime(SHANGHAI_FORMAT)
+        mdtrt_id = send(code, "2201", {"data": {
+            "psn_no": psn_no, "insutype": member.insutype, "begntime": begntime, "mdtrt_cert_type": "02",
+            "mdtrt_cert_no": member.certno, "ipt_otp_no": f"MZ{n}", "atddr_no": "D1", "dr_name": "医生",
+            "dept_code": "NK", "dept_name": "内科", "caty": "03"}},
+            insuplc=member.admdvs_id)["output"]["data"]["mdtrt_id"]
+        amount = Decimal(body["medfee_sumamt"])
+        send(code, "2204", {"feedetail": [{
+            "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "B1", "rx_circ_flag": "0",
+            "fee_ocur_time": begntime, "med_list_codg": "XA02BCA211A001010100443", "medins_list_codg": "H1",
+            "det_item_fee_sumamt": str(amount), "cnt": "1", "pric": str(amount)}]}, insuplc=member.admdvs_id)
+        data = {"psn_no": psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": member.certno, "med_type": "11",
+                "medfee_sumamt": str(amount), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "B1",
+                "insutype": member.insutype, "acct_used_flag": "0", "invono": None, "fulamt_ownpay_amt": "0.00",
+                "overlmt_selfpay": "0.00", "preselfpay_amt": "0.00", "inscp_scp_amt": str(amount)}
+        messages.append((code, {
+            "infno": "2207", "msgid": f"{code[-12:]:0>12}{datetime.now():%Y%m%d%H%M%S}{next(serial):06d}",
+            "mdtrtarea_admvs": accounts[code].provider.admdvs_id, "insuplc_admdvs": member.admdvs_id,
+            "recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "BENCH", "opter_name": "基准",
+            "inf_time": begntime, "fixmedins_code": code, "fixmedins_name": accounts[code].provider.fixmedins_name,
+            "sign_no": signs[code], "input": {"data": data}}))
+    return tokens, messages
+
+
+def _post_all(port: int, requests: list[tuple[str, str, str]], *, clients: int) -> tuple[float, list[float], int]:
+    """(seconds, sorted latencies, failures) for ``requests`` = (path, token, body) over ``clients``
+    threads with a keep-alive connection each. A failure: not the success status, or infcode ≠ 0."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def client(part) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, failed = [], 0
+        for path, token, body in part:
+            t0 = time.perf_counter()
+            conn.request("POST", path, body, {"Authorization": f"Token {token}", "Content-Type": "application/json"})
+            response = conn.getresponse()
+            content = response.read()
+            mine.append(time.perf_counter() - t0)
+            if path == "/api/national/":
+                failed += response.status != 200 or json.loads(content)["infcode"] != 0
+            else:
+                failed += response.status != 201
+        with lock:
+            latencies.extend(mine)
+            failures[0] += failed
+
+    _checkpoint()
+    threads = [threading.Thread(target=client, args=(requests[n::clients],)) for n in range(clients)]
+    t0 = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - t0, sorted(latencies), failures[0]
+
+
+def _line(kind: str, count: int, elapsed: float, latencies: list[float], failures: int, **extra) -> dict:
+    figures = dict(bench="national", kind=kind, claims=count, seconds=round(elapsed, 2),
+                   claims_per_s=round(count / elapsed, 1), p50_ms=round(percentile(latencies, 0.5) * 1000, 2),
+                   p99_ms=round(percentile(latencies, 0.99) * 1000, 2), failures=failures, **extra)
+    emit(**figures)
+    return figures
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench/run.py national")
+    parser.add_argument("--visits", type=int, default=2000, help="visits per door")
+    parser.add_argument("--members", type=int, default=500, help="bench members")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args(argv)
+
+    from django.db import connections
+
+    prepare(members=args.members)
+    rest_bodies = visits(count=args.visits, seed=11)
+    tokens, messages = _national_prepare(visits(count=args.visits, seed=12))
+    rest_token = _token()
+    connections.close_all()
+
+    port = _free_port()
+    env = {**os.environ, "DJANGO_DEBUG": "0", "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(args.workers), "-b",
+                               f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        rest = [("/api/v1/claims/", rest_token, json.dumps(b)) for b in rest_bodies]
+        national = [("/api/national/", tokens[code], json.dumps(m, ensure_ascii=False).encode())
+                    for code, m in messages]
+        # warm-up of both doors in every worker (imports, connections, prepared statements), untimed
+        warm = args.clients * args.workers
+        _post_all(port, rest[:warm], clients=args.clients)
+        _post_all(port, national[:warm], clients=args.clients)
+        elapsed, latencies, failures = _post_all(port, rest[warm:], clients=args.clients)
+        reference = _line("rest", len(rest) - warm, elapsed, latencies, failures, gunicorn_workers=args.workers,
+                          clients=args.clients)
+        elapsed, latencies, failures = _post_all(port, national[warm:], clients=args.clients)
+        count = len(national) - warm
+        _line("national_2207", count, elapsed, latencies, failures, gunicorn_workers=args.workers,
+              clients=args.clients, vs_rest=round(count / elapsed / reference["claims_per_s"], 2),
+              peak_rss_mb=peak_rss_mb())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
