@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from claims.models import Claim
@@ -32,7 +33,7 @@ from .mapping import (ACCT_USED, FUND_PAY_TYPES, INSUTYPES, PSN_CERT_TYPE_ID_CAR
                       clr_type_for, flag, med_type_for, psn_no_for)
 from .models import FeeDetail, NationalSettlement, Reconciliation
 from .services import Context
-from .transactions import account_balance, area_check, cert_check, main_diagnosis, settled_claim_of, visit_of
+from .transactions import account_balance, area_check, cert_check, main_diagnosis, visit_of
 
 ZERO = Decimal("0.00")
 OTHER_FUNDS = ("cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay")  # not in this system
@@ -79,9 +80,10 @@ class _Settlement:
         uploaded = sum((d[1] for d in details), ZERO)
         if uploaded != medfee:
             raise Refused(f"data.medfee_sumamt: 医疗费总额 {medfee} 与收费批次 {batch} 已上传明细合计 {uploaded} 不符")
-        if settled_claim_of(visit) is not None:
+        if visit.settled:
             raise Refused(f"data.mdtrt_id: 就诊 {visit.mdtrt_id} 已结算，如需重新结算请先【2208】撤销")
         self.visit, self.member, self.med_type, self.batch = visit, member, code, batch
+        self.balance = visit.balance or ZERO  # the account's balance before this visit (none: 0)
         self.detail_ids = [d[0] for d in details]
         self.invono = text(data, "invono", required=False, max_length=20)
         self.clr_type = clr_type_for(context.provider.kind)
@@ -97,13 +99,12 @@ class _Settlement:
 def settlement_preview(context: Context) -> dict:
     """2206: the whole decision, nothing recorded."""
     checked = _Settlement(context, parts_required=False)
-    balance = account_balance(checked.member)
     outcome = claim_decide(request=checked.request, by=context.user, scope=SYSTEM_SCOPE)
     if outcome.error is not None:
         raise outcome.error
     claim = outcome.claim
     info = setlinfo(claim, member=checked.member, mdtrt_id=checked.visit.mdtrt_id, med_type=checked.med_type,
-                    clr_type=checked.clr_type, balc=balance - claim.acct_pay, setl_time=context.received,
+                    clr_type=checked.clr_type, balc=checked.balance - claim.acct_pay, setl_time=context.received,
                     medins_setl_id=context.message["msgid"])
     del info["setl_id"]  # Output_2206 has none: nothing was settled
     return {"setlinfo": info, "setldetail": setldetail(claim, insutype=checked.visit.insutype)}
@@ -113,15 +114,25 @@ def settlement_record(context: Context) -> dict:
     """2207: the decision recorded (the same claim a REST POST /claims/ writes)."""
     checked = _Settlement(context, parts_required=True)
     claim, _ = claim_settle(request=checked.request, by=context.user, scope=SYSTEM_SCOPE)
-    NationalSettlement.objects.create(
-        claim=claim, visit=checked.visit, medins_setl_id=context.message["msgid"], med_type=checked.med_type,
-        insutype=checked.visit.insutype, mdtrt_cert_type="02", psn_setlway=PSN_SETLWAY_ITEMS,
-        chrg_bchno=checked.batch, clr_type=checked.clr_type, invono=checked.invono)
-    FeeDetail.objects.filter(id__in=checked.detail_ids).update(claim=claim)
+    _settlement_link(claim, checked, medins_setl_id=context.message["msgid"])
+    # When the account paid, its row is locked by this transaction now: read the balance it left.
+    balance = account_balance(checked.member) if claim.acct_pay else checked.balance
     info = setlinfo(claim, member=checked.member, mdtrt_id=checked.visit.mdtrt_id, med_type=checked.med_type,
-                    clr_type=checked.clr_type, balc=account_balance(checked.member), setl_time=claim.created_at,
+                    clr_type=checked.clr_type, balc=balance, setl_time=claim.created_at,
                     medins_setl_id=context.message["msgid"])
     return {"setlinfo": info, "setldetail": setldetail(claim, insutype=checked.visit.insutype)}
+
+
+def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str) -> None:
+    """The national record of the claim and its fee details marked settled, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH settled AS (UPDATE {FeeDetail._meta.db_table} SET claim_id = %s WHERE id = ANY(%s)) "
+            f"INSERT INTO {NationalSettlement._meta.db_table} (claim_id, visit_id, medins_setl_id, med_type, "
+            "insutype, mdtrt_cert_type, psn_setlway, chrg_bchno, clr_type, invono) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [claim.pk, checked.detail_ids, claim.pk, checked.visit.pk, medins_setl_id, checked.med_type,
+             checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch, checked.clr_type, checked.invono])
 
 
 def settlement_reverse(context: Context) -> dict:

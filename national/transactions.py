@@ -9,7 +9,7 @@ import json
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from accounts.models import Account
 from members.models import Member
@@ -55,22 +55,20 @@ def cert_check(data: dict, member: Member, *, where: str = "data") -> None:
 
 
 def visit_of(context: Context, data: dict, *, where: str = "data") -> Visit:
-    """The clinic's own registered visit ``mdtrt_id`` of the person ``psn_no``."""
+    """The clinic's own registered visit ``mdtrt_id`` of the person ``psn_no``, with ``settled``
+    (a settlement in force, not reversed) and the member's account ``balance`` read in the same query."""
     mdtrt_id = text(data, "mdtrt_id", where=where, max_length=30)
-    visit = Visit.objects.select_related("member").filter(mdtrt_id=mdtrt_id, provider=context.provider).first()
+    visit = (Visit.objects.select_related("member").filter(mdtrt_id=mdtrt_id, provider=context.provider)
+             .annotate(settled=Exists(NationalSettlement.objects.filter(visit=OuterRef("pk"),
+                                                                        claim__reversed_by__isnull=True)),
+                       balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1]))
+             .first())
     if visit is None:
         raise Refused(f"{where}.mdtrt_id: 本机构无就诊ID {mdtrt_id} (no such visit at this provider)")
     psn_no = text(data, "psn_no", where=where, max_length=30)
     if psn_no != psn_no_for(admdvs=visit.member.admdvs_id, member_id=visit.member_id):
         raise Refused(f"{where}.psn_no: 人员编号 {psn_no} 与就诊 {mdtrt_id} 的人员不符")
     return visit
-
-
-def settled_claim_of(visit: Visit):
-    """The visit's settlement in force (not reversed), or None."""
-    record = (NationalSettlement.objects.select_related("claim").filter(visit=visit, claim__reversed_by__isnull=True)
-              .order_by("-id").first())
-    return record.claim if record else None
 
 
 def account_balance(member: Member) -> Decimal:
@@ -140,7 +138,7 @@ def visit_info_upload(context: Context) -> dict:
     if not isinstance(info, dict):
         raise Refused("input.mdtrtinfo: 应为对象 (must be an object)")
     visit = visit_of(context, info, where="mdtrtinfo")
-    if settled_claim_of(visit) is not None:
+    if visit.settled:
         raise Refused(f"mdtrtinfo.mdtrt_id: 就诊 {visit.mdtrt_id} 已结算，不能修改就诊信息 (already settled)")
     code = text(info, "med_type", where="mdtrtinfo", max_length=6)
     med_type_for(code, provider_kind=context.provider.kind)

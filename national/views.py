@@ -9,8 +9,11 @@ import json
 from decimal import Decimal
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import render
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +21,21 @@ from rest_framework.views import APIView
 from . import selectors
 from .envelope import answer, now_local
 from .services import clinic_account_of, national_message_answer
+
+
+class ClinicTokenAuthentication(TokenAuthentication):
+    """DRF's token check, reading the clinic account and its provider in the same query (one
+    round trip fewer on every message)."""
+
+    def authenticate_credentials(self, key):
+        token = (Token.objects.select_related("user", "user__clinic_account__provider").filter(key=key).first())
+        if token is None or not token.user.is_active:
+            raise AuthenticationFailed("无效的令牌 (invalid token)")
+        try:
+            token.user._clinic_account = token.user.clinic_account
+        except ObjectDoesNotExist:
+            token.user._clinic_account = None
+        return token.user, token
 
 
 class IsClinicAccount(BasePermission):
@@ -28,7 +46,7 @@ class IsClinicAccount(BasePermission):
 
 
 class NationalInterfaceView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ClinicTokenAuthentication]
     permission_classes = [IsClinicAccount]
     parser_classes = []  # the body is read here: a malformed one still gets the national answer
 
