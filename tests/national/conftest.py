@@ -11,10 +11,10 @@ REGIONS = {"nanyang": "411300", "zibo": "370300", "ganzhou": "360700", "nanchang
 SIGNUP_REGIONS = ("360100", "441600")
 
 
-def clinic_world(api_client, admdvs: str, *, code: str | None = None, **member_extra):
+def clinic_world(api_client, admdvs: str, *, code: str | None = None, kind: str = "township", **member_extra):
     """A level-1 township centre of ``admdvs``, an employed member (resident in Nanchang) signed up
     with it where the region needs a sign-up, and the centre's HIS signed in."""
-    provider = make_provider(admdvs=admdvs, level="1", kind="township", code=code)
+    provider = make_provider(admdvs=admdvs, level="1", kind=kind, code=code)
     member = make_member(admdvs=admdvs, **member_extra)
     if admdvs in SIGNUP_REGIONS:
         make_signup(member=member, provider=provider, effective_from=date(2023, 1, 1))

@@ -18,6 +18,7 @@ import pytest
 
 from claims.models import Claim
 from tests.national.client import INPUT_FIELDS, MONEY, OUTPUT_2207, RATIO, SETLDETAIL, TIME, DATE, AGE
+from tests.factories import make_staff
 from tests.national.conftest import REGIONS
 
 CASES = {  # region: (medfee, act_pay_dedc, hifp_pay, ratio)
@@ -72,7 +73,7 @@ def test_builders_send_every_property_of_the_model_classes(world):
 
 
 @pytest.mark.parametrize("region", list(REGIONS))
-def test_ordinary_visit_through_every_transaction(world, region):
+def test_ordinary_visit_through_every_transaction(world, api_client, region):
     admdvs = REGIONS[region]
     medfee, deductible, fund, ratio = CASES[region]
     # given a signed-in clinic of the region and its member, registered with fee details uploaded
@@ -111,6 +112,10 @@ def test_ordinary_visit_through_every_transaction(world, region):
     # and the claim is the engine's record, the one the REST door reads
     claim = Claim.objects.get(setl_id=info["setl_id"])
     assert (claim.provider_id, claim.member_id, str(claim.hifp_pay)) == (clinic.provider.pk, member.pk, fund)
+    api_client.force_authenticate(make_staff(all_regions=True, superuser=True))
+    rest = api_client.get(f"/api/v1/claims/{info['setl_id']}/").json()
+    api_client.force_authenticate(None)
+    assert (rest["hifp_pay"], rest["act_pay_dedc"], rest["psn_part_amt"]) == (fund, deductible, info["psn_part_amt"])
 
     # when the clinic reverses it (2208) and reconciles the day (3201) with nothing left
     reversed_ = clinic.send(clinic.envelope("2208", {"data": clinic.data_2208(

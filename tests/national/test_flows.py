@@ -192,3 +192,36 @@ def test_transactions_need_a_sign_in(db, api_client):
     clinic.sign_no = "20240304ffffffffffffffff"
     reply = clinic.send(clinic.envelope("1101", {"data": clinic.data_1101(member)}))
     assert reply["infcode"] == -1 and reply["err_msg"].startswith("sign_no:")
+
+
+@pytest.mark.parametrize(("envelope_change", "field"), [
+    ({"insuplc_admdvs": "370300"}, "insuplc_admdvs"),   # not the member's region
+    ({"mdtrtarea_admvs": "370300"}, "mdtrtarea_admvs"),  # not where the provider is
+])
+def test_regions_in_the_envelope_must_match_member_and_provider(db, api_client, envelope_change, field):
+    clinic, member = clinic_world(api_client, NANYANG)
+    visit = clinic.visit_until_fees(member, amount=Decimal("100.00"))
+    message = clinic.envelope("2207", {"data": clinic.data_2207(
+        psn_no=visit["psn_no"], member=member, mdtrt_id=visit["mdtrt_id"], batch=visit["batch"],
+        medfee=Decimal("100.00"), inscp=Decimal("100.00"))}, insuplc=NANYANG)
+    reply = clinic.send({**message, **envelope_change})
+    assert reply["infcode"] == -1 and reply["err_msg"].startswith(f"{field}:"), reply["err_msg"]
+    assert not Claim.objects.exists()
+
+
+def test_a_pharmacy_uses_med_type_41_only(db, api_client):
+    # given a Nanyang pharmacy's HIS
+    clinic, member = clinic_world(api_client, NANYANG, kind="pharmacy")
+    person = clinic.send(clinic.envelope("1101", {"data": clinic.data_1101(member)}))
+    psn_no = person["output"]["baseinfo"]["psn_no"]
+    registered = clinic.send(clinic.envelope("2201", {"data": clinic.data_2201(
+        psn_no=psn_no, member=member, begntime="2024-03-04T09:30:00")}, insuplc=NANYANG))
+    mdtrt_id = registered["output"]["data"]["mdtrt_id"]
+    # when it sends 11 普通门诊, then 41 定点药店购药
+    ordinary = clinic.send(clinic.envelope("2203", clinic.input_2203(mdtrt_id=mdtrt_id, psn_no=psn_no),
+                                           insuplc=NANYANG))
+    pharmacy = clinic.send(clinic.envelope("2203", clinic.input_2203(mdtrt_id=mdtrt_id, psn_no=psn_no, med_type="41"),
+                                           insuplc=NANYANG))
+    # then 11 is refused naming med_type and 41 is taken
+    assert ordinary["infcode"] == -1 and ordinary["err_msg"].startswith("med_type:")
+    assert pharmacy["infcode"] == 0, pharmacy["err_msg"]
