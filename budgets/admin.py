@@ -15,6 +15,7 @@ from config.errors import Conflict
 from staff.admin_mixins import ReadOnlyAdminMixin
 from staff.scope import scope_for_user
 
+from . import admin_assessments  # noqa: F401  (registers the assessment and deduction admins)
 from .exports import run_lines_xlsx
 from .models import CountyFund, SettlementLine, SettlementRun
 from .selectors import settlement_line_visible, settlement_lines_visible, settlement_runs_visible
