@@ -43,8 +43,8 @@ class SettlementLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = SettlementLine
         fields = ["fixmedins_code", "fixmedins_name", "district", "members", "member_months", "quota", "actual",
-                  "paid", "budget", "determined", "ceiling_cut", "prepaid", "balance_due", "band", "claims", "visits", "medfee_sumamt", "deductions",
-                  "deductions_carried", "inputs"]
+                  "paid", "budget", "determined", "ceiling_cut", "prepaid", "balance_due", "band", "claims",
+                  "visits", "medfee_sumamt", "deductions", "deductions_carried", "inputs"]
         read_only_fields = fields
 
     def get_band(self, line) -> str | None:

@@ -65,7 +65,8 @@ def settlement_period_resolve(*, admdvs: str, kind: str, period: str, today: dat
     if kind not in KINDS:
         raise ValidationError({"kind": ["kind 必须是 monthly、year_end 或 fee_for_service"]})
     if kind == "fee_for_service" and admdvs not in FEE_FOR_SERVICE_REGIONS:
-        raise ValidationError({"admdvs": [f"统筹区 {admdvs} 无按项目付费月结算 (only {', '.join(FEE_FOR_SERVICE_REGIONS)})"]})
+        only = ", ".join(FEE_FOR_SERVICE_REGIONS)
+        raise ValidationError({"admdvs": [f"统筹区 {admdvs} 无按项目付费月结算 (only {only})"]})
     if kind != "fee_for_service" and admdvs not in capitation_regions():
         raise ValidationError({"admdvs": [f"统筹区 {admdvs} 不实行定额包干结算 (only 360100, 441600)"]})
     by_month = kind in ("monthly", "fee_for_service")
