@@ -44,7 +44,8 @@ def test_given_ffs_run_when_opening_pages_then_run_statement_and_xlsx_show_its_f
     assert "就诊人次" in statement and "170.00" in statement and "93.50" in statement
     header = rows[1]
     by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows[2:]}
-    assert (by_code["PG-H"]["医疗费总额"], by_code["PG-H"]["实际发生统筹费用"], by_code["PG-H"]["就诊人次"]) == (170, 93.5, 1)
+    hospital_row = by_code["PG-H"]
+    assert (hospital_row["医疗费总额"], hospital_row["实际发生统筹费用"], hospital_row["就诊人次"]) == (170, 93.5, 1)
     assert by_code["PG-P"]["考核/违规扣款"] == 0
     assert f"/admin/budgets/settlementrun/{run.pk}/change/" in dashboard           # waiting for approval
 
