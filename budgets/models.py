@@ -62,8 +62,11 @@ class SettlementLine(models.Model):
     run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="lines", verbose_name=_("结算批次"))
     provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("结算机构"))
+    # The paid provider's district: an out-of-area provider's (a fee-for-service line of a Heyuan
+    # out-of-city selection) is a district of its own city, no row of ours — so no database
+    # constraint, as on ``providers.Provider.district``.
     district = models.ForeignKey("policy.District", on_delete=models.PROTECT, db_column="district", related_name="+",
-                                 verbose_name=_("县区"))
+                                 db_constraint=False, verbose_name=_("县区"))
     members = models.IntegerField(_("签约人数"), default=0)
     member_months = models.IntegerField(_("人月数"), default=0)
     quota = models.DecimalField(_("月预结算额度/月包干"), null=True, blank=True, **MONEY)

@@ -152,22 +152,27 @@ def _settling_providers(admdvs: str, districts: list[str] | None) -> tuple[str, 
     return (", ".join(str(i) for i in ids) or "NULL"), []
 
 
-# Heyuan 第十七条 / RULES.md "Emergency without a selection in effect": paid fee-for-service, no
-# capitation carries it. A visit is one when it is an emergency and the member had no sign-up in
-# effect on its day (the sign-up rows are the single record of selections).
-EMERGENCY_BEFORE_SELECTION = ("(c.emergency AND NOT EXISTS (SELECT 1 FROM members_signup sx "
-                              "WHERE sx.member_id = c.member_id AND sx.effective_from <= c.visit_date))")
+# Heyuan 第十七条: an emergency is paid fee-for-service, outside capitation, when no in-city selection
+# carries it — the member had no selection in effect on the visit day (RULES.md "Emergency without a
+# selection in effect"), or the selection in effect was out of the city (第十二条(六): such a member
+# counts in no capitation, so the treating provider is paid for it; the claims engine charges it
+# there). The sign-up in effect on a day is the latest by (effective_from, id), as everywhere.
+EMERGENCY_OUTSIDE_CAPITATION = (
+    "(c.emergency AND COALESCE((SELECT px.admdvs FROM members_signup sx "
+    "JOIN providers_provider px ON px.id = sx.provider_id "
+    "WHERE sx.member_id = c.member_id AND sx.effective_from <= c.visit_date "
+    "ORDER BY sx.effective_from DESC, sx.id DESC LIMIT 1), '') <> c.admdvs)")
 
 
 def _claims_where(*, admdvs: str, include_out_of_area: bool, districts: list[str] | None) -> tuple[str, list]:
     """Counted rows: settlements and reversals of the region's members charged to a provider of the
     region (an out-of-city provider's fee-for-service claims are never in capitation). A region that
-    keeps out-of-area visits out of capitation (Heyuan) also keeps out its emergencies before any
-    selection: both are its fee-for-service run's (``sql_fee_for_service``), never both."""
+    keeps out-of-area visits out of capitation (Heyuan) also keeps out the emergencies no in-city
+    selection carries: both are its fee-for-service run's (``sql_fee_for_service``), never both."""
     providers, params = _settling_providers(admdvs, districts)
     where = f"c.admdvs = %s AND c.status IN ('settled', 'reversal') AND c.charged_provider_id IN ({providers})"
     if not include_out_of_area:
-        where += f" AND c.out_of_area = 'none' AND NOT {EMERGENCY_BEFORE_SELECTION}"
+        where += f" AND c.out_of_area = 'none' AND NOT {EMERGENCY_OUTSIDE_CAPITATION}"
     return where, [admdvs, *params]
 
 

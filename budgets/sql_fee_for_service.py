@@ -19,7 +19,7 @@ from django.db import connection
 
 from claims.aggregates import money_value
 
-from .sql import EMERGENCY_BEFORE_SELECTION, VILLAGE_ROLLUP, approved_monthly_ranges
+from .sql import EMERGENCY_OUTSIDE_CAPITATION, VILLAGE_ROLLUP, approved_monthly_ranges
 
 KIND = "fee_for_service"
 
@@ -29,12 +29,13 @@ def fee_for_service_scope(*, admdvs: str, capitation_region: bool) -> tuple[str,
 
     In a region without capitation: every settlement and reversal of its members, whatever provider
     carries it. In Heyuan (第十二条(六), 第十七条): only what capitation does not carry — visits
-    charged to a provider out of the city, and emergencies before any selection."""
+    charged to a provider out of the city, and emergencies no in-city selection carries (before any
+    selection, or while the selection is out of the city)."""
     where = "c.admdvs = %s AND c.status IN ('settled', 'reversal')"
     params: list = [admdvs]
     if capitation_region:
         where += (" AND (c.charged_provider_id IN (SELECT po.id FROM providers_provider po WHERE po.admdvs <> %s)"
-                  f" OR {EMERGENCY_BEFORE_SELECTION})")
+                  f" OR {EMERGENCY_OUTSIDE_CAPITATION})")
         params.append(admdvs)
     return where, params
 

@@ -2,20 +2,22 @@
 settlement.md "Heyuan, one clinic, 2024", through the API."""
 from datetime import date
 
+import json
+
 import pytest
 
-from policy.models import District, Region
 from tests.budgets.helpers import (approve_as_second_person, lines_by_code, make_claim, make_member, make_provider,
                                    make_signup, post_run)
+from tests.claims.helpers import body, build_case_world
+from tests.shared_folder import shared_path
 
 pytestmark = pytest.mark.django_db
 HEYUAN = "441600"
 
 
 def guangzhou_hospital(code: str):
-    """A designated provider out of the city (Guangzhou 440100, RULES.md "Out-of-area providers")."""
-    region, _ = Region.objects.get_or_create(admdvs="440100", defaults={"name": "广州市", "insutype": "310"})
-    District.objects.get_or_create(code="440104", defaults={"region": region, "name": "越秀区"})
+    """A designated provider out of the city (Guangzhou 440100, RULES.md "Out-of-area providers"):
+    its district is one of Guangzhou's, no row of ours."""
     return make_provider(code=code, admdvs="440100", district="440104", level="3", kind="hospital")
 
 
@@ -66,3 +68,51 @@ def test_given_out_of_city_selection_from_march_when_runs_then_no_capitation_lin
     assert {code: (line["actual"], line["medfee_sumamt"], line["visits"])
             for code, line in lines_by_code(staff_client, ffs["id"]).items()} == {"GZ-H": ("120.00", "300.00", 1)}
     assert approve_as_second_person(staff_client, ffs["id"]).status_code == 200
+
+
+def test_given_claims_second_reading_heyuan_case_when_settled_through_the_engine_then_guangzhou_paid_by_ffs(
+        staff_client):
+    """claims-second-reading.json "out-of-city selection with a long-term registration": HY-L1 selected
+    from 2024-01-05, GZ-H3 (Guangzhou) from 1 March with a long-term registration to August. Its first
+    visit (an emergency before any selection, December 2023) is left out: it is another month's."""
+    cases = json.loads(shared_path("policy", "examples", "claims-second-reading.json").read_text())["cases"]
+    case = next(c for c in cases if c["name"].startswith("out-of-city selection with a long-term registration"))
+    member, providers = build_case_world(case)
+    for visit in case["visits"][1:]:
+        response = staff_client.post("/api/v1/claims/", body(
+            member=member, provider=providers[visit["provider"]], visit_at=visit["visit_at"],
+            inscp=visit["inscp_scp_amt"], emergency=visit.get("emergency", False)), format="json")
+        assert response.status_code == 201 and response.json()["hifp_pay"] == visit["expect"]["hifp_pay"]
+
+    march = post_run(staff_client, HEYUAN, "fee_for_service", "2024-03").json()
+    september = post_run(staff_client, HEYUAN, "fee_for_service", "2024-09").json()
+    year = post_run(staff_client, HEYUAN, "year_end", "2024").json()
+
+    # March: the Guangzhou visit, 150.00 of 1 000.00 (55% of 1 000 capped at L3's 150 per visit)
+    assert {code: (line["actual"], line["medfee_sumamt"], line["visits"]) for code, line in
+            lines_by_code(staff_client, march["id"]).items()} == {"GZ-H3": ("150.00", "1000.00", 1)}
+    assert lines_by_code(staff_client, september["id"]) == {}             # not covered: nothing to pay
+    # HY-L1: January and February only, 2 × 320 ÷ 12 = 53.33 (settlement.md)
+    lines = lines_by_code(staff_client, year["id"])
+    assert set(lines) == {"HY-L1"} and (lines["HY-L1"]["member_months"], lines["HY-L1"]["budget"]) == (2, "53.33")
+
+
+def test_given_out_of_city_selection_when_emergency_in_the_city_then_fee_for_service_not_capitation(staff_client):
+    """A member whose selection is out of the city counts in no capitation: an emergency at a city
+    hospital is paid to that hospital fee-for-service (the engine charges it there)."""
+    hospital = make_provider(code="HY-H", admdvs=HEYUAN, level="2", kind="hospital")
+    clinic = make_provider(code="HY-K", admdvs=HEYUAN, kind="community")
+    away, local = make_member(admdvs=HEYUAN), make_member(admdvs=HEYUAN)
+    make_signup(member=away, provider=guangzhou_hospital("GZ-2"), effective_from=date(2024, 1, 1))
+    make_signup(member=local, provider=clinic, effective_from=date(2024, 1, 1))
+    make_claim(member=away, charged=hospital, visit=date(2024, 4, 3), hifp_pay="66.00", emergency=True)
+    make_claim(member=local, charged=clinic, provider=hospital, visit=date(2024, 4, 4), hifp_pay="44.00",
+               emergency=True)
+
+    ffs = post_run(staff_client, HEYUAN, "fee_for_service", "2024-04").json()
+    capitation = post_run(staff_client, HEYUAN, "monthly", "2024-04").json()
+
+    assert {code: line["actual"] for code, line in lines_by_code(staff_client, ffs["id"]).items()} == {
+        "HY-H": "66.00"}
+    assert {code: line["actual"] for code, line in lines_by_code(staff_client, capitation["id"]).items()} == {
+        "HY-K": "44.00"}
