@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from budgets.models import SettlementLine
 from tests.budgets.helpers import (approve_as_second_person, lines_by_code, make_claim, make_member, make_provider,
-                                   make_signup, post_run)
+                                   make_signup, make_staff, post_run)
 from tests.claims.helpers import body, build_case_world
 from tests.shared_folder import shared_path
 
@@ -44,7 +45,7 @@ def test_given_provider_suspended_on_june_12_when_runs_then_a_keeps_june_and_b_f
 
 
 def test_given_out_of_city_selection_from_march_when_runs_then_no_capitation_line_and_visits_fee_for_service(
-        staff_client):
+        staff_client, client):
     a = make_provider(code="HY-A", admdvs=HEYUAN, kind="community")
     guangzhou = guangzhou_hospital("GZ-H")
     member = make_member(admdvs=HEYUAN)
@@ -68,6 +69,12 @@ def test_given_out_of_city_selection_from_march_when_runs_then_no_capitation_lin
     assert {code: (line["actual"], line["medfee_sumamt"], line["visits"])
             for code, line in lines_by_code(staff_client, ffs["id"]).items()} == {"GZ-H": ("120.00", "300.00", 1)}
     assert approve_as_second_person(staff_client, ffs["id"]).status_code == 200
+    # the out-of-area provider's line (a district that is no row of ours) on the admin pages
+    line = SettlementLine.objects.get(run_id=ffs["id"])
+    client.force_login(make_staff(all_regions=True, superuser=True))
+    assert client.get(f"/admin/budgets/settlementrun/{ffs['id']}/change/").status_code == 200
+    statement = client.get(f"/admin/budgets/settlementrun/line/{line.pk}/statement/")
+    assert statement.status_code == 200 and "300.00" in statement.content.decode()
 
 
 def test_given_claims_second_reading_heyuan_case_when_settled_through_the_engine_then_guangzhou_paid_by_ffs(
