@@ -35,7 +35,9 @@ def settlement_lines_visible(*, run: SettlementRun, user) -> QuerySet[Settlement
 
 
 def settlement_line_visible(*, user, pk: int) -> SettlementLine | None:
-    line = SettlementLine.objects.select_related("run", "provider", "district").filter(pk=pk).first()
+    # Not joined to the district: an out-of-area provider's line has a district that is no row of ours
+    # (an inner join would lose the line); the statement shows its code.
+    line = SettlementLine.objects.select_related("run", "provider").filter(pk=pk).first()
     if line is None or not settlement_lines_visible(run=line.run, user=user).filter(pk=pk).exists():
         return None
     return line
