@@ -9,9 +9,12 @@ year) and ``--visits`` claims in ``--period``, then prints JSON lines:
 * ``monthly``: ``settlement_run_compute`` for the month (seconds, peak RSS of this process, ratio to
   the floor); ``year_end``: the year-end run for the period's year;
 * ``split``: the same monthly run split by district over 2 Celery worker processes started here
-  (needs REDIS_URL), and whether its lines equal the single task's.
+  (needs REDIS_URL), and whether its lines equal the single task's;
+* ``ffs_floor`` / ``fee_for_service``: Nanyang's fee-for-service run for the month against its bare
+  aggregate (``bench/settlement_ffs.py``; ``--ffs-providers``, ``--ffs-visits``, ``--only``).
 
-Defaults are small; the goal sizes are ``--members 1000000 --providers 1000 --visits 3000000``.
+Defaults are small; the goal sizes are ``--members 1000000 --providers 1000 --visits 3000000`` (the
+fee-for-service line then has 1 000 providers and 3 000 000 visits too).
 Loading TRUNCATEs the members, claims and runs of the database it runs on (the embedded default's
 without DATABASE_URL): use a scratch database unless that data may go, or ``--no-load``.
 """
@@ -205,7 +208,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--visits", type=int, default=60_000)
     parser.add_argument("--period", default="2024-03")
     parser.add_argument("--no-load", action="store_true", help="reuse the data already loaded")
+    parser.add_argument("--ffs-providers", type=int, default=None,
+                        help="fee-for-service providers (default --providers)")
+    parser.add_argument("--ffs-visits", type=int, default=None, help="fee-for-service visits (default --visits)")
+    parser.add_argument("--only", choices=["capitation", "fee_for_service"], default=None,
+                        help="run one of the two lines only")
     args = parser.parse_args(argv)
+    if args.only == "fee_for_service":
+        call_command("migrate", verbosity=0)
+        return fee_for_service_line(args, load_data=not args.no_load)
     call_command("migrate", verbosity=0)
     year, month = (int(x) for x in args.period.split("-"))
     if not args.no_load:
@@ -233,3 +244,13 @@ def main(argv: list[str]) -> None:
     emit(bench="settlement", phase="year_end", seconds=round(elapsed(), 2), lines=year_run.totals["lines"],
          members=year_run.totals["members"], peak_rss_mb=peak_rss_mb(), goal="< 30 s")
     split_over_workers(args.period, expected)
+    if args.only is None:
+        fee_for_service_line(args, load_data=not args.no_load)
+
+
+def fee_for_service_line(args, *, load_data: bool) -> None:
+    """Nanyang's fee-for-service run (bench/settlement_ffs.py) on the same database, after capitation."""
+    from bench.settlement_ffs import run
+
+    run(providers=args.ffs_providers or args.providers, visits=args.ffs_visits or args.visits,
+        members=max(1, min(args.members, 100_000)), period=args.period, load_data=load_data)

@@ -15,13 +15,15 @@ from config.errors import Conflict
 from staff.admin_mixins import ReadOnlyAdminMixin
 from staff.scope import scope_for_user
 
+from . import admin_assessments  # noqa: F401  (registers the assessment and deduction admins)
 from .exports import run_lines_xlsx
 from .models import CountyFund, SettlementLine, SettlementRun
 from .selectors import settlement_line_visible, settlement_lines_visible, settlement_runs_visible
 from .services import settlement_run_approve, settlement_run_compute
 
-LINE_FIELDS = ("provider", "district", "members", "member_months", "quota", "actual", "paid", "budget",
-               "determined", "ceiling_cut", "prepaid", "balance_due", "band", "claims")
+LINE_FIELDS = ("provider", "district", "members", "member_months", "visits", "medfee_sumamt", "quota", "actual",
+               "deductions", "deductions_carried", "paid", "budget", "determined", "ceiling_cut", "prepaid",
+               "balance_due", "band", "claims")
 
 
 class SettlementLineInline(admin.TabularInline):

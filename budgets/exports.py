@@ -11,6 +11,8 @@ COLUMNS = [
     ("actual", "实际发生统筹费用"), ("paid", "月结算支付"), ("budget", "年度预算/包干总额"),
     ("determined", "决算额"), ("ceiling_cut", "超县区基金总额扣减"), ("prepaid", "已预付"),
     ("balance_due", "应补(负数为应扣回)"), ("band", "决算档次"), ("claims", "结算记录数"),
+    ("visits", "就诊人次"), ("medfee_sumamt", "医疗费总额"), ("deductions", "考核/违规扣款"),
+    ("deductions_carried", "结转下期扣款"),
 ]
 
 

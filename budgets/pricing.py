@@ -120,12 +120,35 @@ def apply_ceilings(lines: list[dict], ceilings: dict[str, Decimal]) -> None:
             line["balance_due"] = balance(line["determined"], line["prepaid"])
 
 
-TOTAL_FIELDS = ("quota", "actual", "paid", "budget", "determined", "ceiling_cut", "prepaid", "balance_due")
+def fee_for_service_lines(partials: list[dict]) -> list[dict]:
+    """RULES.md "Paying providers": per paid provider, visits, medfee_sumamt and the fund payments
+    of the month's rows net of reversals; ``paid`` = that fund total (before deductions)."""
+    per: dict[int, dict] = {}
+    for part in partials:
+        for pid, district, fund, medfee, visits, rows in part["fee_for_service"]:
+            row = per.setdefault(int(pid), {"district": district, "fund": ZERO, "medfee": ZERO, "visits": 0,
+                                            "rows": 0})
+            row["fund"] += Decimal(str(fund))
+            row["medfee"] += Decimal(str(medfee))
+            row["visits"] += int(visits)
+            row["rows"] += int(rows)
+    lines = []
+    for pid, row in per.items():
+        actual = to_fen(row["fund"])
+        lines.append({"provider_id": pid, "district_id": row["district"], "members": 0, "member_months": 0,
+                      "visits": row["visits"], "medfee_sumamt": to_fen(row["medfee"]), "actual": actual,
+                      "paid": actual, "claims": row["rows"], "inputs": {"claims": row["rows"]}})
+    return lines
+
+
+TOTAL_FIELDS = ("quota", "actual", "paid", "budget", "determined", "ceiling_cut", "prepaid", "balance_due",
+                "medfee_sumamt", "deductions", "deductions_carried")
 
 
 def totals(lines: list[dict]) -> dict:
     result = {"lines": len(lines), "members": sum(line["members"] for line in lines),
-              "claims": sum(line["claims"] for line in lines)}
+              "claims": sum(line["claims"] for line in lines),
+              "visits": sum(line.get("visits", 0) for line in lines)}
     for name in TOTAL_FIELDS:
         values = [line[name] for line in lines if line.get(name) is not None]
         if values or name in ("actual",):

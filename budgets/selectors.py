@@ -1,6 +1,8 @@
 """Read side of settlement runs, always through the user's district scope."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 
 from staff.scope import scope_for_user
@@ -33,7 +35,22 @@ def settlement_lines_visible(*, run: SettlementRun, user) -> QuerySet[Settlement
 
 
 def settlement_line_visible(*, user, pk: int) -> SettlementLine | None:
-    line = SettlementLine.objects.select_related("run", "provider", "district").filter(pk=pk).first()
+    # Not joined to the district: an out-of-area provider's line has a district that is no row of ours
+    # (an inner join would lose the line); the statement shows its code.
+    line = SettlementLine.objects.select_related("run", "provider").filter(pk=pk).first()
     if line is None or not settlement_lines_visible(run=line.run, user=user).filter(pk=pk).exists():
         return None
     return line
+
+
+def provider_assessment_record(*, provider) -> dict:
+    """For the provider's page: its last assessments, whether the last approved one failed (flagged
+    for the agreement's renewal, Heyuan 第十四条) and what approved deductions still wait for a run."""
+    from .deductions import deductions_outstanding
+    from .models import Assessment
+
+    assessments = list(Assessment.objects.filter(provider=provider).order_by("-year")[:5])
+    approved = [a for a in assessments if a.is_approved]
+    pending = deductions_outstanding(provider_ids=[provider.pk]).get(provider.pk, [])
+    return {"assessments": assessments, "renewal_flag": bool(approved) and not approved[0].passed,
+            "deductions_outstanding": sum((left for _, left in pending), Decimal("0.00"))}

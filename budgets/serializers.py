@@ -7,7 +7,7 @@ MONEY = {"max_digits": 16, "decimal_places": 2, "read_only": True}
 
 class SettlementRunRequestSerializer(serializers.Serializer):
     admdvs = serializers.CharField(max_length=6)
-    kind = serializers.ChoiceField(choices=["monthly", "year_end"])
+    kind = serializers.ChoiceField(choices=["monthly", "year_end", "fee_for_service"])
     period = serializers.CharField(max_length=7)
 
 
@@ -35,12 +35,16 @@ class SettlementLineSerializer(serializers.ModelSerializer):
     ceiling_cut = serializers.DecimalField(**MONEY)
     prepaid = serializers.DecimalField(**MONEY)
     balance_due = serializers.DecimalField(**MONEY)
+    medfee_sumamt = serializers.DecimalField(**MONEY)
+    deductions = serializers.DecimalField(**MONEY)
+    deductions_carried = serializers.DecimalField(**MONEY)
     band = serializers.SerializerMethodField()
 
     class Meta:
         model = SettlementLine
         fields = ["fixmedins_code", "fixmedins_name", "district", "members", "member_months", "quota", "actual",
-                  "paid", "budget", "determined", "ceiling_cut", "prepaid", "balance_due", "band", "claims", "inputs"]
+                  "paid", "budget", "determined", "ceiling_cut", "prepaid", "balance_due", "band", "claims",
+                  "visits", "medfee_sumamt", "deductions", "deductions_carried", "inputs"]
         read_only_fields = fields
 
     def get_band(self, line) -> str | None:

@@ -1,5 +1,9 @@
 """Settlement runs: compute (idempotent per region/kind/period, draft recomputed whole) and approve.
 
+Kinds: ``monthly`` and ``year_end`` capitation runs (Nanchang, Heyuan) and the monthly
+``fee_for_service`` run (Nanyang, Zibo, Ganzhou, Heyuan). Every kind takes approved deductions off
+its lines (``deductions.py``).
+
 ``settlement_run_compute`` takes a PostgreSQL advisory lock on (admdvs, kind, period) for the whole
 transaction, so two workers starting the same run produce one run; the unique constraint is the last
 line of defence. The run row, its lines and its totals are written in ONE transaction: a run killed
@@ -22,9 +26,16 @@ from policy.selectors import parameters_in_force
 from policy.models import District
 
 from . import pricing, sql
+from .deductions import deductions_apply, deductions_check_for_approval, deductions_record
 from .models import CountyFund, SettlementLine, SettlementRun
+from .sql_fee_for_service import fee_for_service_selection, fee_for_service_sums
 
-KINDS = ("monthly", "year_end")
+KINDS = ("monthly", "year_end", "fee_for_service")
+# RULES.md "Paying providers": the fee-for-service monthly run is Nanyang's, Zibo's, Ganzhou's and
+# Heyuan's (Nanchang reimburses even a resettled member's visits through the signed provider).
+FEE_FOR_SERVICE_REGIONS = ("411300", "370300", "360700", "441600")
+# Heyuan 第十二条(五): a provider_suspended change moves the member's capitation from the month after it.
+SUSPENDED_CHANGE_NEXT_MONTH_REGIONS = ("441600",)
 
 
 def capitation_regions() -> list[str]:
@@ -51,23 +62,29 @@ class Period:
 
 def settlement_period_resolve(*, admdvs: str, kind: str, period: str, today: date | None = None) -> Period:
     """Validate a run's key; ``ValidationError`` (400) names the field that is wrong."""
-    if admdvs not in capitation_regions():
-        raise ValidationError({"admdvs": [f"统筹区 {admdvs} 不实行定额包干结算 (only 360100, 441600)"]})
     if kind not in KINDS:
-        raise ValidationError({"kind": ["kind 必须是 monthly 或 year_end"]})
-    pattern = r"(\d{4})-(0[1-9]|1[0-2])" if kind == "monthly" else r"(\d{4})"
+        raise ValidationError({"kind": ["kind 必须是 monthly、year_end 或 fee_for_service"]})
+    if kind == "fee_for_service" and admdvs not in FEE_FOR_SERVICE_REGIONS:
+        only = ", ".join(FEE_FOR_SERVICE_REGIONS)
+        raise ValidationError({"admdvs": [f"统筹区 {admdvs} 无按项目付费月结算 (only {only})"]})
+    if kind != "fee_for_service" and admdvs not in capitation_regions():
+        raise ValidationError({"admdvs": [f"统筹区 {admdvs} 不实行定额包干结算 (only 360100, 441600)"]})
+    by_month = kind in ("monthly", "fee_for_service")
+    pattern = r"(\d{4})-(0[1-9]|1[0-2])" if by_month else r"(\d{4})"
     match = re.fullmatch(pattern, str(period or ""))
     if not match:
-        raise ValidationError({"period": [f"期间格式应为 {'YYYY-MM' if kind == 'monthly' else 'YYYY'}"]})
+        raise ValidationError({"period": [f"期间格式应为 {'YYYY-MM' if by_month else 'YYYY'}"]})
     year = int(match.group(1))
     start, end = (date(year, int(match.group(2)), 1), sql.month_end(year, int(match.group(2)))) \
-        if kind == "monthly" else (date(year, 1, 1), date(year, 12, 31))
+        if by_month else (date(year, 1, 1), date(year, 12, 31))
     if end >= (today or timezone.localdate()):
         raise ValidationError({"period": [f"期间 {period} 尚未结束，不能结算"]})
     found = parameters_in_force(admdvs=admdvs, day=end)
     if found is None:
         raise ValidationError({"period": [f"期间 {period} 不在该统筹区政策有效期内"]})
     pk, params = found
+    if kind == "fee_for_service":
+        return Period(admdvs, kind, str(period), year, [start.month], start, end, pk, params)
     first = params.get("capitation_first_month") if "capitation_first_month" in REGIONS[admdvs].PARAMETERS else 1
     if params.effective_from.year == year:          # capitation starts with the rules (Heyuan 2022-08)
         first = max(first, params.effective_from.month)
@@ -85,6 +102,8 @@ def settlement_partials(*, admdvs: str, kind: str, period: str, districts: list[
     """The run's database aggregates for some districts (all when None), JSON-serialisable so a
     Celery worker can compute a piece and hand it to the task that writes the run."""
     p = settlement_period_resolve(admdvs=admdvs, kind=kind, period=period)
+    if kind == "fee_for_service":
+        return _fee_for_service_partials(p)
     module = p.module
     groups = p.params.get("age_groups") if module.CAPITATION_BY_AGE_GROUP else None
     select = sql.monthly_claims_selection if kind == "monthly" else sql.year_claims_selection
@@ -92,11 +111,25 @@ def settlement_partials(*, admdvs: str, kind: str, period: str, districts: list[
         sql.tune_transaction()
         attribution = sql.attribution_counts(
             admdvs=admdvs, year=p.year, months=p.months, age_groups=groups, districts=districts,
-            full_year_first_signup=module.FIRST_SIGNUP_COUNTS_FULL_YEAR and kind == "year_end")
+            full_year_first_signup=module.FIRST_SIGNUP_COUNTS_FULL_YEAR and kind == "year_end",
+            suspended_change_next_month=admdvs in SUSPENDED_CHANGE_NEXT_MONTH_REGIONS)
         claims = sql.claims_sums(selection=select(admdvs=admdvs, start=p.start, end=p.end, districts=districts,
                                                   include_out_of_area=module.OUT_OF_AREA_IN_CAPITATION))
     return {"attribution": [list(row) for row in attribution],
             "claims": [[pid, district, str(total), count] for pid, district, total, count in claims]}
+
+
+def _fee_for_service_selection(admdvs: str, start: date, end: date) -> tuple[str, list]:
+    return fee_for_service_selection(admdvs=admdvs, start=start, end=end,
+                                     capitation_region=admdvs in capitation_regions())
+
+
+def _fee_for_service_partials(p: Period) -> dict:
+    """The fee-for-service run's one aggregate (a single statement: not split by district)."""
+    with transaction.atomic():
+        rows = fee_for_service_sums(selection=_fee_for_service_selection(p.admdvs, p.start, p.end))
+    return {"fee_for_service": [[pid, district, str(fund), str(medfee), visits, n]
+                                for pid, district, fund, medfee, visits, n in rows]}
 
 
 def _lock_key(admdvs: str, kind: str, period: str) -> int:
@@ -111,11 +144,18 @@ def _lock(admdvs: str, kind: str, period: str) -> None:
 
 
 def _write_lines(run: SettlementRun, lines: list[dict]) -> None:
-    """The line writer: one bulk insert of the per-provider lines."""
-    SettlementLine.objects.bulk_create([SettlementLine(run=run, **line) for line in lines], batch_size=2000)
+    """The line writer: one bulk insert of the per-provider lines, then one of their deductions."""
+    taken = {line["provider_id"]: line.pop("_taken", []) for line in lines}
+    taken = {provider_id: rows for provider_id, rows in taken.items() if rows}
+    created = SettlementLine.objects.bulk_create([SettlementLine(run=run, **line) for line in lines],
+                                                 batch_size=2000)
+    if taken:
+        deductions_record(lines_by_provider={line.provider_id: line.pk for line in created}, taken=taken)
 
 
 def _price(p: Period, partials: list[dict]) -> list[dict]:
+    if p.kind == "fee_for_service":
+        return sorted(pricing.fee_for_service_lines(partials), key=lambda line: line["provider_id"])
     per = pricing.merge(partials)
     if p.kind == "monthly":
         lines = pricing.monthly_lines(p.module, p.params, per)
@@ -151,6 +191,7 @@ def settlement_run_compute(*, admdvs: str, kind: str, period: str, by=None,
         if partials is None:
             partials = [settlement_partials(admdvs=admdvs, kind=kind, period=p.period)]
         lines = _price(p, partials)
+        deductions_apply(kind=kind, lines=lines, run_id=run.pk if run else None)
         if run is None:
             run = SettlementRun.objects.create(admdvs_id=admdvs, kind=kind, period=p.period,
                                                period_start=p.start, period_end=p.end)
@@ -170,7 +211,9 @@ def settlement_run_approve(*, run: SettlementRun, by) -> SettlementRun:
     """Freeze a run (permission ``budgets.approve_settlement``). A monthly run stamps
     ``Claim.monthly_run_id`` on exactly the claims its lines counted; if that set changed since the
     run was computed (a claim posted or reversed meanwhile), nothing changes and the answer is a
-    409: recompute, check, approve."""
+    409: recompute, check, approve. A fee-for-service run is approved by a second person: not the
+    one who computed it (a scheduled run has no computing person). A run whose deductions another
+    approved run used up meanwhile is refused the same way (``deductions_check_for_approval``)."""
     if by is None or not by.has_perm("budgets.approve_settlement"):
         raise PermissionDenied("需要结算审核权限 (approve_settlement)")
     with transaction.atomic():
@@ -178,11 +221,17 @@ def settlement_run_approve(*, run: SettlementRun, by) -> SettlementRun:
         run = SettlementRun.objects.select_for_update().get(pk=run.pk)
         if run.is_approved:
             return run
-        if run.kind == "monthly":
-            module = REGIONS[run.admdvs_id]
-            selection = sql.monthly_claims_selection(admdvs=run.admdvs_id, start=run.period_start,
-                                                     end=run.period_end,
-                                                     include_out_of_area=module.OUT_OF_AREA_IN_CAPITATION)
+        if run.kind == "fee_for_service" and run.computed_by_id is not None and run.computed_by_id == by.pk:
+            raise PermissionDenied("按项目付费结算批次须由计算人以外的另一人审核")
+        deductions_check_for_approval(run=run)
+        if run.kind in ("monthly", "fee_for_service"):
+            if run.kind == "monthly":
+                module = REGIONS[run.admdvs_id]
+                selection = sql.monthly_claims_selection(admdvs=run.admdvs_id, start=run.period_start,
+                                                         end=run.period_end,
+                                                         include_out_of_area=module.OUT_OF_AREA_IN_CAPITATION)
+            else:
+                selection = _fee_for_service_selection(run.admdvs_id, run.period_start, run.period_end)
             stamped = sql.stamp_claims(run_id=run.pk, selection=selection)
             if stamped != run.totals.get("claims", 0):
                 raise Conflict(f"结算记录已变化 ({stamped} ≠ {run.totals.get('claims', 0)})，请重新计算后再审核",

@@ -77,16 +77,27 @@ def _district_filter(alias_expr: str, districts: list[str] | None) -> tuple[str,
 
 
 def attribution_counts(*, admdvs: str, year: int, months: list[int], age_groups: list[dict] | None,
-                       full_year_first_signup: bool, districts: list[str] | None = None) -> list[tuple]:
-    """Rows (settling provider id, district, group, member_months, distinct members)."""
+                       full_year_first_signup: bool, suspended_change_next_month: bool = False,
+                       districts: list[str] | None = None) -> list[tuple]:
+    """Rows (settling provider id, district, group, member_months, distinct members).
+
+    ``suspended_change_next_month`` (Heyuan 第十二条(五)): a ``provider_suspended`` sign-up, effective
+    on its day, counts for capitation only from the month after it; the old provider keeps that
+    month. Every sign-up's first capitation month is computed first (``k0``) and ``LEAD`` takes the
+    next one's, so the old span ends exactly where the new one starts.
+    A sign-up with a provider out of the region (Heyuan's out-of-city selection, 第十二条(六)) still
+    ends the previous span but is no capitation line of its own: those visits are fee-for-service."""
     group_sql, group_params = _group_case(year, age_groups)
     first, last = min(months), max(months)
     assert months == list(range(first, last + 1))
     lo_p, hi_p = year * 12 + first - 1, year * 12 + last          # months [lo_p, hi_p) by index
-    start = _month_index("effective_from")
+    k0 = _month_index("s.effective_from")
+    if suspended_change_next_month:
+        k0 = f"({k0} + CASE WHEN s.reason = 'provider_suspended' THEN 1 ELSE 0 END)"
+    start = "k0"
     start_params: list = []
     if full_year_first_signup:
-        start = f"CASE WHEN seq = 1 AND effective_from >= %s THEN {lo_p} ELSE {start} END"
+        start = f"CASE WHEN seq = 1 AND effective_from >= %s THEN {lo_p} ELSE k0 END"
         start_params = [date(year, 1, 1)]
     where_district, district_params = _district_filter("district", districts)
     # A piece of a split run: only members with some sign-up in its districts, but ALL their sign-ups
@@ -101,8 +112,8 @@ def attribution_counts(*, admdvs: str, year: int, months: list[int], age_groups:
     sql = f"""
         WITH iv AS (
             SELECT s.member_id, COALESCE(pc.id, p.id) AS settle_id, COALESCE(pc.district, p.district) AS district,
-                   s.effective_from, LEAD(s.effective_from) OVER w AS next_from, ROW_NUMBER() OVER w AS seq,
-                   m.left_on, {group_sql} AS g
+                   p.admdvs = m.admdvs AS in_region, s.effective_from, {k0} AS k0, LEAD({k0}) OVER w AS next_k0,
+                   ROW_NUMBER() OVER w AS seq, m.left_on, {group_sql} AS g
             FROM members_signup s JOIN members_member m ON m.id = s.member_id
             {VILLAGE_ROLLUP.format(fk="s.provider_id")}
             WHERE m.admdvs = %s AND s.effective_from <= %s{piece}
@@ -111,9 +122,9 @@ def attribution_counts(*, admdvs: str, year: int, months: list[int], age_groups:
         spans AS (
             SELECT member_id, settle_id, district, g,
                    GREATEST({start}, {lo_p}) AS lo,
-                   LEAST(COALESCE({_month_index('next_from')}, {hi_p}),
+                   LEAST(COALESCE(next_k0, {hi_p}),
                          COALESCE({_month_index('left_on')}, {hi_p}), {hi_p}) AS hi
-            FROM iv WHERE g IS NOT NULL{where_district}
+            FROM iv WHERE g IS NOT NULL AND in_region{where_district}
         )
         SELECT settle_id, district, g, SUM(hi - lo), {members} FROM spans WHERE hi > lo
         GROUP BY settle_id, district, g
@@ -141,13 +152,27 @@ def _settling_providers(admdvs: str, districts: list[str] | None) -> tuple[str, 
     return (", ".join(str(i) for i in ids) or "NULL"), []
 
 
+# Heyuan 第十七条: an emergency is paid fee-for-service, outside capitation, when no in-city selection
+# carries it — the member had no selection in effect on the visit day (RULES.md "Emergency without a
+# selection in effect"), or the selection in effect was out of the city (第十二条(六): such a member
+# counts in no capitation, so the treating provider is paid for it; the claims engine charges it
+# there). The sign-up in effect on a day is the latest by (effective_from, id), as everywhere.
+EMERGENCY_OUTSIDE_CAPITATION = (
+    "(c.emergency AND COALESCE((SELECT px.admdvs FROM members_signup sx "
+    "JOIN providers_provider px ON px.id = sx.provider_id "
+    "WHERE sx.member_id = c.member_id AND sx.effective_from <= c.visit_date "
+    "ORDER BY sx.effective_from DESC, sx.id DESC LIMIT 1), '') <> c.admdvs)")
+
+
 def _claims_where(*, admdvs: str, include_out_of_area: bool, districts: list[str] | None) -> tuple[str, list]:
     """Counted rows: settlements and reversals of the region's members charged to a provider of the
-    region (an out-of-city provider's fee-for-service claims are never in capitation)."""
+    region (an out-of-city provider's fee-for-service claims are never in capitation). A region that
+    keeps out-of-area visits out of capitation (Heyuan) also keeps out the emergencies no in-city
+    selection carries: both are its fee-for-service run's (``sql_fee_for_service``), never both."""
     providers, params = _settling_providers(admdvs, districts)
     where = f"c.admdvs = %s AND c.status IN ('settled', 'reversal') AND c.charged_provider_id IN ({providers})"
     if not include_out_of_area:
-        where += " AND c.out_of_area = 'none'"
+        where += f" AND c.out_of_area = 'none' AND NOT {EMERGENCY_OUTSIDE_CAPITATION}"
     return where, [admdvs, *params]
 
 
@@ -163,19 +188,19 @@ def monthly_claims_selection(*, admdvs: str, start: date, end: date, include_out
     Rows of an earlier month whose own run is not approved yet stay with that month's run.
     """
     where, params = _claims_where(admdvs=admdvs, include_out_of_area=include_out_of_area, districts=districts)
-    ranges = [(start, end), *approved_monthly_ranges(admdvs=admdvs, before=start)]
+    ranges = [(start, end), *approved_monthly_ranges(admdvs=admdvs, kind="monthly", before=start)]
     dates = " OR ".join(["c.visit_date BETWEEN %s AND %s"] * len(ranges))
     return f"{where} AND c.monthly_run_id IS NULL AND ({dates})", [*params, *(d for r in ranges for d in r)]
 
 
-def approved_monthly_ranges(*, admdvs: str, before: date) -> list[tuple[date, date]]:
-    """The periods of the region's approved monthly runs before ``before``, merged into contiguous
-    date ranges (usually one: from the first approved month to last month), so the late-row test is a
-    plain date-range predicate the planner can estimate."""
+def approved_monthly_ranges(*, admdvs: str, kind: str, before: date) -> list[tuple[date, date]]:
+    """The periods of the region's approved runs of ``kind`` (monthly or fee_for_service) before
+    ``before``, merged into contiguous date ranges (usually one: from the first approved month to last
+    month), so the late-row test is a plain date-range predicate the planner can estimate."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT period_start, period_end FROM budgets_settlementrun WHERE admdvs = %s "
-                       "AND kind = 'monthly' AND status = 'approved' AND period_end < %s ORDER BY period_start",
-                       [admdvs, before])
+                       "AND kind = %s AND status = 'approved' AND period_end < %s ORDER BY period_start",
+                       [admdvs, kind, before])
         rows = cursor.fetchall()
     merged: list[tuple[date, date]] = []
     for first, last in rows:
@@ -210,10 +235,12 @@ def claims_sums(*, selection: tuple[str, list]) -> list[tuple]:
 
 
 def approved_monthly_paid(*, admdvs: str, year: int) -> list[tuple]:
-    """Rows (provider id, Σ paid) over the year's APPROVED monthly runs (the year-end ``prepaid``)."""
+    """Rows (provider id, Σ paid) over the year's APPROVED monthly runs (the year-end ``prepaid``).
+    A deduction taken off a monthly line was withheld, not left unpaid: it counts as prepaid, or the
+    year-end balance would pay it back."""
     with connection.cursor() as cursor:
         cursor.execute("""
-            SELECT l.provider_id, SUM(l.paid) FROM budgets_settlementline l
+            SELECT l.provider_id, SUM(l.paid + l.deductions) FROM budgets_settlementline l
             JOIN budgets_settlementrun r ON r.id = l.run_id
             WHERE r.admdvs = %s AND r.kind = 'monthly' AND r.status = 'approved'
               AND r.period_start BETWEEN %s AND %s

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .services import capitation_regions, settlement_districts, settlement_partials, settlement_run_compute
+from .services import (FEE_FOR_SERVICE_REGIONS, capitation_regions, settlement_districts, settlement_partials,
+                       settlement_run_compute)
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,11 @@ def previous_year(now: str | None = None) -> str:
 
 @shared_task(name="budgets.tasks.schedule_monthly_settlements")
 def schedule_monthly_settlements(now: str | None = None) -> list:
-    """1st of the month 02:00: the month before, for every capitation region."""
+    """1st of the month 02:00: the month before — the capitation monthly run of every capitation
+    region and the fee-for-service run of every fee-for-service region (RULES.md "Paying providers")."""
     period = previous_month(now)
-    return [run_settlement_task.delay(admdvs, "monthly", period).id for admdvs in capitation_regions()]
+    return ([run_settlement_task.delay(admdvs, "monthly", period).id for admdvs in capitation_regions()]
+            + [run_settlement_task.delay(admdvs, "fee_for_service", period).id for admdvs in FEE_FOR_SERVICE_REGIONS])
 
 
 @shared_task(name="budgets.tasks.schedule_year_end_settlements")
@@ -58,7 +61,7 @@ def run_settlement_task(admdvs: str, kind: str, period: str, split: bool | None 
     if split is None:
         split = getattr(settings, "SETTLEMENT_SPLIT_BY_DISTRICT", not settings.CELERY_TASK_ALWAYS_EAGER)
     try:
-        if split:
+        if split and kind != "fee_for_service":     # one aggregate statement: nothing to split
             return settlement_split_signature(admdvs, kind, period).apply_async().id
         return settlement_run_compute(admdvs=admdvs, kind=kind, period=period).pk
     except ValidationError as exc:      # e.g. a month before capitation started: nothing to run

@@ -58,7 +58,8 @@ class ClaimRequest:
     benefit: str = "ordinary"
     emergency: bool = False
     referral: bool = False
-    out_of_area: str = "none"
+    # None: not sent; the settle step derives it (and refuses a sent value that disagrees).
+    out_of_area: str | None = None
     channel: str = "direct"
     exclusion: str | None = None
     acct_used: bool = False
@@ -79,7 +80,7 @@ class ClaimRequest:
         return {
             "admdvs": self.admdvs, "certno": self.certno, "fixmedins_code": self.fixmedins_code,
             "visit_at": self.visit_local.isoformat(), "benefit": self.benefit, "emergency": self.emergency,
-            "referral": self.referral, "out_of_area": self.out_of_area, "channel": self.channel,
+            "referral": self.referral, "out_of_area": self.out_of_area or "none", "channel": self.channel,
             "exclusion": self.exclusion, "acct_used": self.acct_used,
             **({"acct_payer_certno": self.acct_payer_certno} if self.acct_payer_certno else {}),
             **{name: str(getattr(self, name)) for name in AMOUNT_FIELDS},
@@ -206,7 +207,7 @@ _PARSERS = {
     "benefit": lambda v: _choice(v, BENEFITS),
     "emergency": _bool,
     "referral": _bool,
-    "out_of_area": lambda v: _choice(v, OUT_OF_AREA),
+    "out_of_area": lambda v: None if v == "" else _choice(v, OUT_OF_AREA),
     "channel": lambda v: _choice(v, CHANNELS),
     "exclusion": lambda v: None if v in (None, "") else _choice(v, EXCLUSIONS),
     "acct_used": _bool,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
-from members.models import Member, SignUp
+from members.models import Member, OutOfAreaRegistration, SignUp
 from policy.rules import REGIONS
 from providers.models import Provider
 
@@ -46,9 +46,11 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
         Claim, f"SELECT {columns(Claim, 'c')} FROM {Claim._meta.db_table} c WHERE c.idempotency_key = ANY(%s)",
         [sorted(keys)])} if keys else {}
     history = _signups([m.pk for m in members if REGIONS[m.admdvs_id].HAS_SIGNUP])
+    registrations = _registrations([m.pk for m in members])
     books = {
         key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
-                        buckets={y: accumulator_buckets(accumulators[(m.pk, y)]) for y in years.get(m.pk, ())})
+                        buckets={y: accumulator_buckets(accumulators[(m.pk, y)]) for y in years.get(m.pk, ())},
+                        registrations=registrations.get(m.pk, []))
         for key, m in by_key.items()}
     return Ledger(books=books, providers=_providers(requests), recorded=recorded, scope=scope, by=by,
                   parameters=parameters, pay_share=pay_share, rows=accumulators)
@@ -160,3 +162,17 @@ def _signups(member_ids: list[int]) -> dict[int, list[SignUp]]:
         history[signup.member_id].append(signup)
     return history
 
+
+
+def _registrations(member_ids: list[int]) -> dict[int, list[OutOfAreaRegistration]]:
+    """Every out-of-area registration of these members, in (start_on, id) order: one statement by
+    the (member, start_on, id) index, whatever the number of visits (most members have none)."""
+    history: dict[int, list[OutOfAreaRegistration]] = defaultdict(list)
+    if not member_ids:
+        return history
+    table = OutOfAreaRegistration._meta.db_table
+    for registration in models_select(
+            OutOfAreaRegistration, f"SELECT {columns(OutOfAreaRegistration, 'r')} FROM {table} r "
+            "WHERE r.member_id = ANY(%s) ORDER BY r.member_id, r.start_on, r.id", [member_ids]):
+        history[registration.member_id].append(registration)
+    return history

@@ -180,3 +180,21 @@ def dashboard_members_near_cap(*, filters: Filters, day: date) -> list[dict]:
         near.append({"member": member, "fund_paid": row.fund_paid, "cap": cap,
                      "left": max(ZERO, cap - row.fund_paid), "share": (row.fund_paid / cap).quantize(Decimal("0.01"))})
     return near
+
+
+def dashboard_payment_calendar(*, filters: Filters, regions: list[str], today: date) -> list[dict]:
+    """The year's payment calendar (budgets.calendar) of the regions in scope (or the chosen one)."""
+    from budgets.calendar import payment_calendar
+
+    chosen = [r for r in regions if not filters.admdvs or r == filters.admdvs]
+    return payment_calendar(year=filters.year, regions=sorted(chosen), today=today)
+
+
+def dashboard_renewal_flags(*, filters: Filters) -> list:
+    """Providers in scope whose last approved assessment failed: their agreement's renewal needs a
+    review (Heyuan 第十四条). At most 50, newest year first."""
+    from budgets.assessments import providers_flagged_for_renewal
+    from providers.models import Provider
+
+    providers = Provider.objects.filter(filters.q())
+    return list(providers_flagged_for_renewal(providers=providers)[:50])

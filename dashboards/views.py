@@ -74,6 +74,10 @@ def dashboard(request):
         "providers": selectors.dashboard_members_by_provider(filters=filters, day=day),
         "months": months, "budgets": budgets, "near_cap": near_cap,
         "runs": selectors.dashboard_runs_waiting(filters=filters),
+        "calendar": selectors.dashboard_payment_calendar(
+            filters=filters, regions=[r.admdvs for r in regions], today=today),
+        "calendar_months": [f"{m:02d}" for m in range(1, 13)],
+        "renewal_flags": selectors.dashboard_renewal_flags(filters=filters),
         "can_approve": request.user.has_perm("budgets.approve_settlement"),
         "line_chart": line_chart, "bar_charts": bar_charts,
         "chart_strings": {"usage": _("预算使用率（%）"), "lower": _("下档线"), "upper": _("上档线"),

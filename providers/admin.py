@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from imports.admin_mixins import ExportFilteredMixin
@@ -50,11 +51,26 @@ class ProviderAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin
     service_field_map = {"parent_code": "parent"}
 
     def get_fields(self, request, obj=None):
-        return FIELDS if obj is not None else CREATE_FIELDS
+        return FIELDS + ("assessment_and_renewal",) if obj is not None else CREATE_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         # The code is the provider's identity in claims and sign-ups; the region never changes.
-        return ("fixmedins_code", "admdvs") if obj is not None else ()
+        return ("fixmedins_code", "admdvs", "assessment_and_renewal") if obj is not None else ()
+
+    @admin.display(description=_("考核与续约"))
+    def assessment_and_renewal(self, obj):
+        """Assessments and deductions are budgets' (RULES.md "Assessment and deductions"); shown here
+        so a failed assessment is seen where the agreement is managed."""
+        from budgets.selectors import provider_assessment_record
+
+        record = provider_assessment_record(provider=obj)
+        rows = format_html_join("", "<li>{} 年：{} 分，{}（{}，{}）</li>", (
+            (a.year, a.score, _("合格") if a.passed else _("不合格"), a.document_no, a.get_status_display())
+            for a in record["assessments"]))
+        flag = format_html('<p class="errornote">{}</p>', _("最近一次考核不合格：续签协议前须复核（河源 第十四条）")) \
+            if record["renewal_flag"] else ""
+        return format_html("{}<ul>{}</ul><p>{} {}</p>", flag, rows or _("无考核记录"), _("待扣款余额："),
+                           record["deductions_outstanding"])
 
     def get_search_results(self, request, queryset, search_term):
         term = (search_term or "").strip()

@@ -6,7 +6,8 @@ Sources: 第五条 (benefit categories, deductibles, ratios, caps, sub-caps, spe
 from datetime import date
 from decimal import Decimal
 
-from .adjudication import Claim, adjudicator, charged_to, refuse_common_exclusions, year_to_date_view
+from .adjudication import (Claim, adjudicator, charged_to, refuse_common_exclusions, refuse_unregistered_out_of_area,
+                           year_to_date_view)
 from .common import (
     DEDUCTIBLE, FUND, SPECIAL, Decision, MemberFacts, ProviderFacts, SignupFacts, SubcapUse, VisitFacts,
     YearToDate, YearToDateView, bucket_subcap,
@@ -75,6 +76,10 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
     claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
     refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    # 第八条 / RULES.md "Out-of-area care": registered visits (long-term or temporary) follow the local
+    # rules at the treating level (Reading: the source only promises direct settlement); unregistered
+    # ones are not covered.
+    refuse_unregistered_out_of_area(claim, visit=visit, article="第八条")
     if visit.benefit in TWO_DISEASES:
         return _two_disease(claim, params, member=member, level=provider.level, visit=visit, ytd=ytd)
     if visit.benefit == "special_item":
