@@ -1,8 +1,8 @@
 """What every supervision statement builds on: the claim tables' names, the people statement, and
 ``fetch``, which runs a statement with the planner settings a month-sized aggregate needs.
 
-Both ``supervision.sql`` (the statements over any date range) and ``supervision.month_index`` (a
-calendar month through the month indexes) use these; neither imports the other's helpers.
+``supervision.sql`` (the statements over any date range) uses these, and so does the former month
+statement kept as the tests' reference (``tests/supervision/month_statement_reference.py``).
 """
 from __future__ import annotations
 
