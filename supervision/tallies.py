@@ -77,7 +77,9 @@ def _add_sql() -> str:
     sums_update = ", ".join(f"{name} = t.{name} + EXCLUDED.{name}" for name in SUMS)
     return f"""
 WITH batch AS (
-  SELECT o.*, CASE WHEN c.reverses_id IS NULL THEN 1 ELSE -1 END AS sign
+  SELECT o.admdvs, o.provider_id, o.member_id, o.visit_date, o.medfee_sumamt, o.fulamt_ownpay_amt,
+         o.overlmt_selfpay, o.preselfpay_amt, o.hifp_pay, o.itemised_amount, o.exam_amount,
+         o.out_of_catalogue_amount, CASE WHEN c.reverses_id IS NULL THEN 1 ELSE -1 END AS sign
   FROM {t['claim']} c JOIN {t['claim']} o ON o.id = COALESCE(c.reverses_id, c.id)
   WHERE c.id = ANY(%s) AND (c.reverses_id IS NOT NULL OR c.status <> 'reversal')
     AND {COUNTED_ORIGINAL.format(o='o')}
