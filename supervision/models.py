@@ -270,12 +270,14 @@ class MemberDayTally(models.Model):
 
 class ProviderMonthTally(models.Model):
     """The counted claims of a provider in a calendar month (the claims' region): visits, amounts,
-    claims with fee details and distinct members, as ``supervision.sql.claim_aggregates`` reports them."""
+    claims with fee details and distinct members, as ``supervision.sql.claim_aggregates`` reports them
+    — split by member shard (``supervision.tallies.MEMBER_SHARDS``), the month's figure the sum."""
 
-    pk = models.CompositePrimaryKey("admdvs", "month", "provider_id")
+    pk = models.CompositePrimaryKey("admdvs", "month", "provider_id", "member_shard")
     admdvs = models.CharField(_("统筹区"), max_length=6)
     month = models.DateField(_("月份"), help_text=_("当月1日"))
     provider_id = models.BigIntegerField(_("就诊机构"))
+    member_shard = models.SmallIntegerField(_("参保人分片"), help_text=_("member_id % 16"))
     visits = models.BigIntegerField(_("就诊人次"))
     members = models.BigIntegerField(_("就诊人数"))
     medfee_sumamt = models.DecimalField(_("医疗费总额"), **TALLY_MONEY)
@@ -294,12 +296,14 @@ class ProviderMonthTally(models.Model):
 class VisitsPerDayTally(models.Model):
     """How many (member, day) groups of a provider's month had exactly ``visits_per_day`` counted
     visits: the repeat-visit days over any limit are the groups above it, whatever limit the
-    supervision settings in force give when the month is run."""
+    supervision settings in force give when the month is run. Split by member shard, as
+    ``ProviderMonthTally``."""
 
-    pk = models.CompositePrimaryKey("admdvs", "month", "provider_id", "visits_per_day")
+    pk = models.CompositePrimaryKey("admdvs", "month", "provider_id", "member_shard", "visits_per_day")
     admdvs = models.CharField(_("统筹区"), max_length=6)
     month = models.DateField(_("月份"), help_text=_("当月1日"))
     provider_id = models.BigIntegerField(_("就诊机构"))
+    member_shard = models.SmallIntegerField(_("参保人分片"), help_text=_("member_id % 16"))
     visits_per_day = models.IntegerField(_("当日就诊次数"))
     member_days = models.BigIntegerField(_("(人,日)组数"))
 

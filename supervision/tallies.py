@@ -38,6 +38,11 @@ from django.db import connection, transaction
 
 COUNTED_ORIGINAL = "{o}.reverses_id IS NULL AND {o}.status <> 'reversal'"
 MONTH = "date_trunc('month', {o}.visit_date)::date"
+# The provider-month rows are split by member (member_id % 16): the claims of every member at a
+# provider would otherwise queue on one row from their tally statement to their commit; two claims
+# of different members now meet on one row once in 16. Members and their (member, day) groups each
+# fall in one shard, so the figures are plain sums over the shards.
+MEMBER_SHARDS = 16
 SUMS = ("visits", "medfee_sumamt", "selfpaid_amt", "hifp_pay", "itemised_claims", "itemised_amount",
         "exam_amount", "out_of_catalogue_amount")
 
@@ -63,22 +68,24 @@ def _sum_columns(o: str, sign: str) -> str:
 @cache
 def _add_sql() -> str:
     """One statement for a set of new claim rows (their ids: %s). Its parts (each a CTE):
-      change     per (member, day) group, the visits it gains (+1 per original) or loses (-1 per
-                 reversal: its original's group);
+      batch      each row's counted original, +1 for an original, -1 for a reversal;
+      change     per (member, day) group, the visits it gains or loses;
       days       the groups' rows upserted, returning the visits after (before = after - change);
-      gone_from  per (provider, member, month) whose days open or empty: the member's days there with
-                 visits before this statement (CTEs all read the snapshot from before it), so the
-                 member count moves only when the first day opens or the last one empties;
+      opened     per (provider, member, month): days that open (0 → some) or empty (some → 0);
+      members    per provider-month shard, the members gained or lost: only where days opened or
+                 emptied, the member's days there with visits are counted as they were before this
+                 statement (every part reads the snapshot from before it);
       per_day    the groups moved between visits-per-day counts;
-      the provider-month sums and members, upserted last by the main statement.
-    Every upsert sorts its rows by key: two writers take the shared rows in the same order."""
+      the provider-month sums and members, upserted by the main statement.
+    Each upsert sorts its rows by key, so two writers take the shared rows in the same order."""
     t = _tables()
     sums_names = ", ".join(SUMS)
     sums_update = ", ".join(f"{name} = t.{name} + EXCLUDED.{name}" for name in SUMS)
+    shard = f"member_id %% {MEMBER_SHARDS}"   # %% : the statement has a parameter
     return f"""
 WITH batch AS (
-  SELECT o.admdvs, o.provider_id, o.member_id, o.visit_date, o.medfee_sumamt, o.fulamt_ownpay_amt,
-         o.overlmt_selfpay, o.preselfpay_amt, o.hifp_pay, o.itemised_amount, o.exam_amount,
+  SELECT o.admdvs, o.provider_id, o.member_id, o.{shard} AS member_shard, o.visit_date, o.medfee_sumamt,
+         o.fulamt_ownpay_amt, o.overlmt_selfpay, o.preselfpay_amt, o.hifp_pay, o.itemised_amount, o.exam_amount,
          o.out_of_catalogue_amount, CASE WHEN c.reverses_id IS NULL THEN 1 ELSE -1 END AS sign
   FROM {t['claim']} c JOIN {t['claim']} o ON o.id = COALESCE(c.reverses_id, c.id)
   WHERE c.id = ANY(%s) AND (c.reverses_id IS NOT NULL OR c.status <> 'reversal')
@@ -93,39 +100,40 @@ WITH batch AS (
   ON CONFLICT (admdvs, provider_id, member_id, visit_date) DO UPDATE SET visits = t.visits + EXCLUDED.visits
   RETURNING t.admdvs, t.provider_id, t.member_id, t.visit_date, t.visits AS after
 ), moved AS (
-  SELECT d.admdvs, {MONTH.format(o='d')} AS month, d.provider_id, d.member_id, d.after - c.change AS visits_before,
-         d.after AS visits_after
+  SELECT d.admdvs, {MONTH.format(o='d')} AS month, d.provider_id, d.{shard} AS member_shard, d.member_id,
+         d.after - c.change AS visits_before, d.after AS visits_after
   FROM days d JOIN change c USING (admdvs, provider_id, member_id, visit_date)
 ), opened AS (
-  SELECT admdvs, month, provider_id, member_id,
+  SELECT admdvs, month, provider_id, member_shard, member_id,
          SUM(CASE WHEN visits_before <= 0 AND visits_after > 0 THEN 1
                   WHEN visits_before > 0 AND visits_after <= 0 THEN -1 ELSE 0 END) AS opened_days
-  FROM moved GROUP BY admdvs, month, provider_id, member_id
+  FROM moved GROUP BY admdvs, month, provider_id, member_shard, member_id
 ), members AS (
-  SELECT admdvs, month, provider_id, SUM(CASE WHEN opened_days = 0 THEN 0 ELSE
+  SELECT admdvs, month, provider_id, member_shard, SUM(CASE WHEN opened_days = 0 THEN 0 ELSE
     (SELECT CASE WHEN COUNT(*) + opened.opened_days > 0 THEN 1 ELSE 0 END - CASE WHEN COUNT(*) > 0 THEN 1 ELSE 0 END
      FROM {t['day']} x WHERE x.admdvs = opened.admdvs AND x.provider_id = opened.provider_id
        AND x.member_id = opened.member_id AND x.visit_date >= opened.month
        AND x.visit_date < (opened.month + interval '1 month')::date AND x.visits > 0) END) AS members
-  FROM opened GROUP BY admdvs, month, provider_id
+  FROM opened GROUP BY admdvs, month, provider_id, member_shard
 ), per_day AS (
-  INSERT INTO {t['per_day']} AS t (admdvs, month, provider_id, visits_per_day, member_days)
-  SELECT admdvs, month, provider_id, visits_per_day, SUM(member_days) FROM (
-    SELECT admdvs, month, provider_id, visits_before AS visits_per_day, -1 AS member_days FROM moved
-    WHERE visits_before > 0
-    UNION ALL SELECT admdvs, month, provider_id, visits_after, 1 FROM moved WHERE visits_after > 0) g
-  GROUP BY admdvs, month, provider_id, visits_per_day HAVING SUM(member_days) <> 0
-  ORDER BY admdvs, month, provider_id, visits_per_day
-  ON CONFLICT (admdvs, month, provider_id, visits_per_day)
+  INSERT INTO {t['per_day']} AS t (admdvs, month, provider_id, member_shard, visits_per_day, member_days)
+  SELECT admdvs, month, provider_id, member_shard, visits_per_day, SUM(member_days) FROM (
+    SELECT admdvs, month, provider_id, member_shard, visits_before AS visits_per_day, -1 AS member_days
+    FROM moved WHERE visits_before > 0
+    UNION ALL SELECT admdvs, month, provider_id, member_shard, visits_after, 1 FROM moved WHERE visits_after > 0) g
+  GROUP BY admdvs, month, provider_id, member_shard, visits_per_day HAVING SUM(member_days) <> 0
+  ORDER BY admdvs, month, provider_id, member_shard, visits_per_day
+  ON CONFLICT (admdvs, month, provider_id, member_shard, visits_per_day)
   DO UPDATE SET member_days = t.member_days + EXCLUDED.member_days
 ), sums AS (
-  SELECT b.admdvs, {MONTH.format(o='b')} AS month, b.provider_id, {_sum_columns("b", "b.sign")}
-  FROM batch b GROUP BY b.admdvs, {MONTH.format(o='b')}, b.provider_id
+  SELECT b.admdvs, {MONTH.format(o='b')} AS month, b.provider_id, b.member_shard, {_sum_columns("b", "b.sign")}
+  FROM batch b GROUP BY b.admdvs, {MONTH.format(o='b')}, b.provider_id, b.member_shard
 )
-INSERT INTO {t['month']} AS t (admdvs, month, provider_id, {sums_names}, members)
-SELECT s.*, COALESCE(m.members, 0) FROM sums s LEFT JOIN members m USING (admdvs, month, provider_id)
-ORDER BY admdvs, month, provider_id
-ON CONFLICT (admdvs, month, provider_id) DO UPDATE SET {sums_update}, members = t.members + EXCLUDED.members"""
+INSERT INTO {t['month']} AS t (admdvs, month, provider_id, member_shard, {sums_names}, members)
+SELECT s.*, COALESCE(m.members, 0) FROM sums s LEFT JOIN members m USING (admdvs, month, provider_id, member_shard)
+ORDER BY admdvs, month, provider_id, member_shard
+ON CONFLICT (admdvs, month, provider_id, member_shard)
+DO UPDATE SET {sums_update}, members = t.members + EXCLUDED.members"""
 
 
 def claim_tallies_add(*, claim_ids: list[int]) -> None:
@@ -153,19 +161,21 @@ def tallies_rebuild(*, apps=global_apps) -> dict[str, int]:
             f"SELECT c.admdvs, c.provider_id, c.member_id, c.visit_date, COUNT(*) FROM {t['claim']} c "
             f"WHERE {counted} GROUP BY c.admdvs, c.provider_id, c.member_id, c.visit_date")
         counts["member_days"] = cursor.rowcount
+        shard = f"member_id % {MEMBER_SHARDS}"
         cursor.execute(
-            f"INSERT INTO {t['per_day']} (admdvs, month, provider_id, visits_per_day, member_days) "
-            f"SELECT d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.visits, COUNT(*) FROM {t['day']} d "
-            f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.visits")
+            f"INSERT INTO {t['per_day']} (admdvs, month, provider_id, member_shard, visits_per_day, member_days) "
+            f"SELECT d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}, d.visits, COUNT(*) FROM {t['day']} d "
+            f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}, d.visits")
         counts["visits_per_day"] = cursor.rowcount
         cursor.execute(
-            f"INSERT INTO {t['month']} (admdvs, month, provider_id, {', '.join(SUMS)}, members) "
+            f"INSERT INTO {t['month']} (admdvs, month, provider_id, member_shard, {', '.join(SUMS)}, members) "
             f"SELECT s.*, m.members FROM (SELECT c.admdvs, {MONTH.format(o='c')} AS month, c.provider_id, "
-            f"{_sum_columns('c', '1')} "
-            f"FROM {t['claim']} c WHERE {counted} GROUP BY c.admdvs, {MONTH.format(o='c')}, c.provider_id) s "
-            f"JOIN (SELECT d.admdvs, {MONTH.format(o='d')} AS month, d.provider_id, "
+            f"c.{shard} AS member_shard, {_sum_columns('c', '1')} FROM {t['claim']} c WHERE {counted} "
+            f"GROUP BY c.admdvs, {MONTH.format(o='c')}, c.provider_id, c.{shard}) s "
+            f"JOIN (SELECT d.admdvs, {MONTH.format(o='d')} AS month, d.provider_id, d.{shard} AS member_shard, "
             f"COUNT(DISTINCT d.member_id) AS members FROM {t['day']} d "
-            f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id) m USING (admdvs, month, provider_id)")
+            f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}) m "
+            f"USING (admdvs, month, provider_id, member_shard)")
         counts["provider_months"] = cursor.rowcount
         cursor.execute(f"ANALYZE {t['day']}, {t['per_day']}, {t['month']}")
     return counts
@@ -177,13 +187,15 @@ def month_aggregates(*, admdvs: str, month: date, max_per_day: int, itemised: bo
     exam, out-of-catalogue, members, repeat-visit days); a provider left with no counted claim has
     no row. Without the fee-detail table, 0 claims with details and NULL sums (as the range path)."""
     t = _tables()
-    items = ("m.itemised_claims, m.itemised_amount, m.exam_amount, m.out_of_catalogue_amount" if itemised
-             else "0::bigint, NULL::numeric, NULL::numeric, NULL::numeric")
+    items = ("SUM(m.itemised_claims)::bigint, SUM(m.itemised_amount), SUM(m.exam_amount), "
+             "SUM(m.out_of_catalogue_amount)" if itemised else "0::bigint, NULL::numeric, NULL::numeric, NULL::numeric")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.provider_id, m.visits, m.medfee_sumamt, m.selfpaid_amt, m.hifp_pay, {items}, m.members, "
-            f"(SELECT COALESCE(SUM(p.member_days), 0)::bigint FROM {t['per_day']} p WHERE p.admdvs = m.admdvs "
-            f" AND p.month = m.month AND p.provider_id = m.provider_id AND p.visits_per_day > %s) "
-            f"FROM {t['month']} m WHERE m.admdvs = %s AND m.month = %s AND m.visits > 0 ORDER BY m.provider_id",
-            [max_per_day, admdvs, month])
+            f"SELECT m.provider_id, SUM(m.visits)::bigint, SUM(m.medfee_sumamt), SUM(m.selfpaid_amt), "
+            f"SUM(m.hifp_pay), {items}, SUM(m.members)::bigint, "
+            f"(SELECT COALESCE(SUM(p.member_days), 0)::bigint FROM {t['per_day']} p WHERE p.admdvs = %s "
+            f" AND p.month = %s AND p.provider_id = m.provider_id AND p.visits_per_day > %s) "
+            f"FROM {t['month']} m WHERE m.admdvs = %s AND m.month = %s GROUP BY m.provider_id "
+            f"HAVING SUM(m.visits) > 0 ORDER BY m.provider_id",
+            [admdvs, month, max_per_day, admdvs, month])
         return cursor.fetchall()

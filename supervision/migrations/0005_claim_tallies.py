@@ -36,10 +36,11 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='ProviderMonthTally',
             fields=[
-                ('pk', models.CompositePrimaryKey('admdvs', 'month', 'provider_id', blank=True, editable=False, primary_key=True, serialize=False)),
+                ('pk', models.CompositePrimaryKey('admdvs', 'month', 'provider_id', 'member_shard', blank=True, editable=False, primary_key=True, serialize=False)),
                 ('admdvs', models.CharField(max_length=6, verbose_name='统筹区')),
                 ('month', models.DateField(help_text='当月1日', verbose_name='月份')),
                 ('provider_id', models.BigIntegerField(verbose_name='就诊机构')),
+                ('member_shard', models.SmallIntegerField(help_text='member_id % 16', verbose_name='参保人分片')),
                 ('visits', models.BigIntegerField(verbose_name='就诊人次')),
                 ('members', models.BigIntegerField(verbose_name='就诊人数')),
                 ('medfee_sumamt', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='医疗费总额')),
@@ -58,10 +59,11 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='VisitsPerDayTally',
             fields=[
-                ('pk', models.CompositePrimaryKey('admdvs', 'month', 'provider_id', 'visits_per_day', blank=True, editable=False, primary_key=True, serialize=False)),
+                ('pk', models.CompositePrimaryKey('admdvs', 'month', 'provider_id', 'member_shard', 'visits_per_day', blank=True, editable=False, primary_key=True, serialize=False)),
                 ('admdvs', models.CharField(max_length=6, verbose_name='统筹区')),
                 ('month', models.DateField(help_text='当月1日', verbose_name='月份')),
                 ('provider_id', models.BigIntegerField(verbose_name='就诊机构')),
+                ('member_shard', models.SmallIntegerField(help_text='member_id % 16', verbose_name='参保人分片')),
                 ('visits_per_day', models.IntegerField(verbose_name='当日就诊次数')),
                 ('member_days', models.BigIntegerField(verbose_name='(人,日)组数')),
             ],
