@@ -10,10 +10,10 @@ Three tables (``supervision.models``), all over the **counted claims** (``superv
 originals that are not reversals and have not been reversed), keyed by the claim's region:
   ``MemberDayTally``      (region, provider, member, day) → visits: does a claim open, grow or
                           empty a (member, day) group?
-  ``VisitsPerDayTally``   (region, month, provider, visits that day) → (member, day) groups: the
-                          repeat-visit days over whatever limit the settings give at run time;
-  ``ProviderMonthTally``  (region, month, provider) → visits, amounts, claims with fee details,
-                          distinct members.
+  ``VisitsPerDayTally``   (region, month, provider, member shard, visits that day) → (member, day)
+                          groups: the repeat-visit days over whatever limit the settings give at run time;
+  ``ProviderMonthTally``  (region, month, provider, member shard) → visits, amounts, claims with fee
+                          details, distinct members.
 
 Written by ``claim_tallies_add`` — one statement per set of new claim rows, inside the claim's
 transaction (the claims writer ``claims.store.settled_write`` and ``claims.services.claim_reverse``
@@ -24,9 +24,11 @@ supervision_tallies_rebuild``, a bench that loads claims by COPY).
 
 Locks: a (member, day) row is only ever written under that member's accumulator lock, which the
 claims writer holds (``claims.store.accumulators_lock``). The provider-month rows are shared by the
-claims of every member at that provider: each statement upserts its rows in key order (so two
-writers wait for each other instead of deadlocking), and holds them until the claim's transaction
-commits — the writer calls it last, just before the commit.
+claims of the members of one shard at that provider: each statement upserts its rows in key order
+(so two writers wait for each other instead of deadlocking), and holds them until the claim's
+transaction commits — the writer calls it last, just before the commit. (A transaction that called
+it twice could still deadlock with another: the second statement would take month rows after the
+first one's visits-per-day rows. The claims writer calls it once per transaction.)
 """
 from __future__ import annotations
 
