@@ -163,23 +163,28 @@ def tallies_rebuild(*, apps=global_apps) -> dict[str, int]:
             f"SELECT c.admdvs, c.provider_id, c.member_id, c.visit_date, COUNT(*) FROM {t['claim']} c "
             f"WHERE {counted} GROUP BY c.admdvs, c.provider_id, c.member_id, c.visit_date")
         counts["member_days"] = cursor.rowcount
+        # its statistics before the two statements that read it (a fresh table has none: the planner
+        # then took the provider-months for a handful and joined them in nested loops)
+        cursor.execute(f"ANALYZE {t['day']}")
         shard = f"member_id % {MEMBER_SHARDS}"
         cursor.execute(
             f"INSERT INTO {t['per_day']} (admdvs, month, provider_id, member_shard, visits_per_day, member_days) "
             f"SELECT d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}, d.visits, COUNT(*) FROM {t['day']} d "
             f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}, d.visits")
         counts["visits_per_day"] = cursor.rowcount
+        # the sums from the claims and the members from the day rows, each aggregated once
+        # (MATERIALIZED), then matched
         cursor.execute(
-            f"INSERT INTO {t['month']} (admdvs, month, provider_id, member_shard, {', '.join(SUMS)}, members) "
-            f"SELECT s.*, m.members FROM (SELECT c.admdvs, {MONTH.format(o='c')} AS month, c.provider_id, "
+            f"WITH s AS MATERIALIZED (SELECT c.admdvs, {MONTH.format(o='c')} AS month, c.provider_id, "
             f"c.{shard} AS member_shard, {_sum_columns('c', '1')} FROM {t['claim']} c WHERE {counted} "
-            f"GROUP BY c.admdvs, {MONTH.format(o='c')}, c.provider_id, c.{shard}) s "
-            f"JOIN (SELECT d.admdvs, {MONTH.format(o='d')} AS month, d.provider_id, d.{shard} AS member_shard, "
-            f"COUNT(DISTINCT d.member_id) AS members FROM {t['day']} d "
-            f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}) m "
-            f"USING (admdvs, month, provider_id, member_shard)")
+            f"GROUP BY c.admdvs, {MONTH.format(o='c')}, c.provider_id, c.{shard}), "
+            f"m AS MATERIALIZED (SELECT d.admdvs, {MONTH.format(o='d')} AS month, d.provider_id, "
+            f"d.{shard} AS member_shard, COUNT(DISTINCT d.member_id) AS members FROM {t['day']} d "
+            f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}) "
+            f"INSERT INTO {t['month']} (admdvs, month, provider_id, member_shard, {', '.join(SUMS)}, members) "
+            f"SELECT s.*, m.members FROM s JOIN m USING (admdvs, month, provider_id, member_shard)")
         counts["provider_months"] = cursor.rowcount
-        cursor.execute(f"ANALYZE {t['day']}, {t['per_day']}, {t['month']}")
+        cursor.execute(f"ANALYZE {t['per_day']}, {t['month']}")
     return counts
 
 
