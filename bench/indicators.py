@@ -241,15 +241,13 @@ def main(argv: list[str]) -> None:
                 load(cursor, providers=args.providers, visits=args.visits, seed=args.seed)
             emit(step="load", providers=args.providers, visits=args.visits, seconds=round(seconds(), 2))
             loaded = True
-        if loaded or not _tallied(cursor):
-            with timed() as seconds:
-                rows = tallies_rebuild()
-            emit(step="tallies_rebuild", seconds=round(seconds(), 2), rows=rows)
-            loaded = True
-        if loaded:
             with timed() as seconds:
                 cursor.execute("VACUUM ANALYZE")
             emit(step="vacuum_analyze", seconds=round(seconds(), 2))
+        if loaded or not _tallied(cursor):   # after the claims' statistics (it analyses what it writes)
+            with timed() as seconds:
+                rows = tallies_rebuild()
+            emit(step="tallies_rebuild", seconds=round(seconds(), 2), rows=rows)
         cursor.execute(FLOOR_SQL, [ADMDVS, PERIOD, date(2024, 4, 1)])   # warm the cache once
         cursor.fetchall()
     peak_load_mb = peak_rss_mb()
