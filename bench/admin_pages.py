@@ -73,8 +73,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
 
+    from django.core.management import call_command
+
     from members import demo
     from members.models import Member
+
+    call_command("migrate", verbosity=0)   # every benchmark migrates its database itself
 
     if args.load:
         demo.load_demo()

@@ -92,7 +92,10 @@ def reset() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE members_member, members_memberchange, members_signup, imports_importjob CASCADE")
+        # (the claims go with the members; supervision's tallies of them too: they have no key to the claims)
+        cursor.execute("TRUNCATE members_member, members_memberchange, members_signup, imports_importjob, "
+                       "supervision_memberdaytally, supervision_visitsperdaytally, supervision_providermonthtally "
+                       "CASCADE")
 
 
 # ---- phases (each in its own process) ---------------------------------------------------------------

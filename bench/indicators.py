@@ -1,21 +1,26 @@
 """Benchmark: monthly supervision indicators + warnings for one region-month on PostgreSQL.
 
-    createdb -h 127.0.0.1 -p 54329 -U postgres ybjb_supervbench
-    DATABASE_URL=postgres://postgres@127.0.0.1:54329/ybjb_supervbench \\
-        .venv/bin/python bench/run.py indicators --providers 1000 --visits 3000000
+    .venv/bin/python bench/run.py indicators --providers 1000 --visits 3000000
+    (or on the test cluster: eval "$(scripts/services.sh start)" first, or any DATABASE_URL)
 
-Loads (with COPY, into a database it may wipe: the bench tables are TRUNCATEd on --reload or when the
-sizes differ) P providers of Nanyang 411300, V/6 members, V claims in 2024-03 with two fee-detail lines
-each (and their per-claim sums exam_amount / out_of_catalogue_amount / itemised_amount), 1 % of them
-reversed, and a few inpatient stays and departures. Then it times, in the same run:
+Migrates the database itself (``manage.py migrate``), then loads (with COPY, into a database it may
+wipe: the bench tables are TRUNCATEd on --reload or when the sizes differ) P providers of Nanyang
+411300, V/6 members, V claims in 2024-03 with two fee-detail lines each (and their per-claim sums
+exam_amount / out_of_catalogue_amount / itemised_amount), 1 % of them reversed, and a few inpatient
+stays and departures. The claims are COPYed past the claims writer, so supervision's tallies are then
+rebuilt from them (``supervision.tallies.tallies_rebuild``, as migration supervision 0005 does for an
+existing database; step ``tallies_rebuild``). Then it times, in the same run:
   floor     the bare aggregate: visits, total and fund payment per provider for the month — with the
             server's settings and with JIT off, before and after the steps below; the lowest run counts
   compute   supervision.services.indicators.indicators_compute
   detect    supervision.services.warnings.warnings_detect
   run       supervision_period_run (both), the figure compared with the floor (goal: within 3×)
-  indexed_floor_reference   for reference only: the bare aggregate over the month's originals, which
-            supervision's amounts index (migration supervision 0004) serves index-only
-Migrate the bench database first (``manage.py migrate``): the supervision statements rely on that index.
+  reference_check   the month's figures from the tallies against the former month statement over the
+            claims (tests/supervision/month_statement_reference.py), once, with its time (--no-check
+            skips it)
+Every line carries the load average (/proc/loadavg) when it was printed; the summary: floor, run,
+ratio, load average and the peak RSS of this process during the measurements (``peak_rss_mb``) and
+with the load's generator (``peak_rss_mb_with_load``).
 """
 from __future__ import annotations
 
@@ -24,13 +29,16 @@ import io
 import random
 from datetime import date
 
-from bench.common import emit, peak_rss_mb, timed
+from bench.common import emit as emit_line
+from bench.common import peak_rss_mb, timed
 
 ADMDVS = "411300"
 PERIOD = date(2024, 3, 1)
 CHUNK = 50_000
 TABLES = ["supervision_warningevent", "supervision_warning", "supervision_providerindicator",
-          "supervision_inpatientstay", "claims_claimitem", "claims_claim", "members_member", "providers_provider"]
+          "supervision_inpatientstay", "supervision_memberdaytally", "supervision_visitsperdaytally",
+          "supervision_providermonthtally", "claims_claimitem", "claims_claim", "members_member",
+          "providers_provider"]
 CLAIM_COLUMNS = ("id, setl_id, visit_at, visit_date, benefit, emergency, referral, out_of_area, channel, "
                  "medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, status, "
                  "act_pay_dedc, pool_prop_selfpay, hifp_pay, psn_part_amt, acct_pay, psn_cash_pay, acct_used, "
@@ -38,9 +46,34 @@ CLAIM_COLUMNS = ("id, setl_id, visit_at, visit_date, benefit, emergency, referra
                  "member_id, provider_id, reverses_id, exam_amount, out_of_catalogue_amount, itemised_amount")
 FLOOR_SQL = ("SELECT provider_id, COUNT(*), SUM(medfee_sumamt), SUM(hifp_pay) FROM claims_claim "
              "WHERE admdvs = %s AND visit_date >= %s AND visit_date < %s GROUP BY provider_id")
-INDEXED_FLOOR_SQL = ("SELECT provider_id, COUNT(*), SUM(medfee_sumamt), SUM(hifp_pay) FROM claims_claim c "
-                     "WHERE c.admdvs = %s AND date_trunc('month', c.visit_date::timestamp) = %s::timestamp "
-                     "AND c.reverses_id IS NULL AND c.status <> 'reversal' GROUP BY provider_id")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages of the machine now (the machine is shared)."""
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])
+
+
+def emit(**figures) -> None:
+    emit_line(**figures, loadavg=load_average())
+
+
+def peak_reset() -> None:
+    """Start this process's peak resident memory (VmHWM) afresh (Linux: /proc/self/clear_refs), so
+    the summary's peak is that of the measured steps, not of the load's generator."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
+def peak_since_reset_mb() -> float | None:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 def money(cents: int) -> str:
@@ -64,6 +97,16 @@ def _loaded(cursor, providers: int, visits: int) -> bool:
     cursor.execute("SELECT (SELECT COUNT(*) FROM providers_provider), (SELECT COUNT(*) FROM claims_claim "
                    "WHERE reverses_id IS NULL)")
     return cursor.fetchone() == (providers, visits)
+
+
+def _tallied(cursor) -> bool:
+    """Whether the month's tallies hold the claims (they are empty when the claims were COPYed in by
+    an earlier version of this bench after the migration that builds them)."""
+    cursor.execute("SELECT (SELECT COALESCE(SUM(visits), 0) FROM supervision_providermonthtally WHERE admdvs = %s "
+                   "AND month = %s) = (SELECT COUNT(*) FROM claims_claim c WHERE c.admdvs = %s AND c.visit_date >= %s "
+                   "AND c.visit_date < %s AND c.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM claims_claim r "
+                   "WHERE r.reverses_id = c.id))", [ADMDVS, PERIOD, ADMDVS, PERIOD, date(2024, 4, 1)])
+    return cursor.fetchone()[0]
 
 
 def load(cursor, *, providers: int, visits: int, seed: int) -> None:
@@ -174,22 +217,41 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--reload", action="store_true", help="wipe and load the data even if it is there")
+    parser.add_argument("--no-check", action="store_true", help="skip the comparison with the former statement")
     args = parser.parse_args(argv)
 
+    from django.core.management import call_command
     from django.db import connection, transaction
+
+    from supervision.tallies import month_aggregates, tallies_rebuild
+    from tests.supervision import month_statement_reference
+
+    with timed() as seconds:
+        call_command("migrate", verbosity=0)
+    emit(step="migrate", seconds=round(seconds(), 2))
 
     from supervision.services import supervision_period_run
     from supervision.services.indicators import indicators_compute
     from supervision.services.warnings import warnings_detect
 
     with connection.cursor() as cursor:
+        loaded = False
         if args.reload or not _loaded(cursor, args.providers, args.visits):
             with timed() as seconds, transaction.atomic():
                 load(cursor, providers=args.providers, visits=args.visits, seed=args.seed)
             emit(step="load", providers=args.providers, visits=args.visits, seconds=round(seconds(), 2))
-            cursor.execute("VACUUM ANALYZE")
+            loaded = True
+            with timed() as seconds:
+                cursor.execute("VACUUM ANALYZE")
+            emit(step="vacuum_analyze", seconds=round(seconds(), 2))
+        if loaded or not _tallied(cursor):   # after the claims' statistics (it analyses what it writes)
+            with timed() as seconds:
+                rows = tallies_rebuild()
+            emit(step="tallies_rebuild", seconds=round(seconds(), 2), rows=rows)
         cursor.execute(FLOOR_SQL, [ADMDVS, PERIOD, date(2024, 4, 1)])   # warm the cache once
         cursor.fetchall()
+    peak_load_mb = peak_rss_mb()
+    peak_reset()
 
     def measure(name, work):
         runs = []
@@ -215,11 +277,19 @@ def main(argv: list[str]) -> None:
     run_s = measure("run", lambda: supervision_period_run(admdvs=ADMDVS, period=PERIOD)["warnings"])
     floors += [measure("floor_after", floor), measure("floor_jit_off_after", lambda: floor(jit=False))]
     floor_s = min(floors)
-    # For reference, not the goal: the same bare aggregate over what supervision's amounts index holds
-    # (the month's originals), which it can then read index-only — what the floor would cost if it
-    # could use that index.
-    indexed_s = measure("indexed_floor_reference", lambda: floor(INDEXED_FLOOR_SQL, (ADMDVS, PERIOD), jit=False))
     emit(step="statements", top=_profile(lambda: supervision_period_run(admdvs=ADMDVS, period=PERIOD)))
+    if not args.no_check:
+        # The figures of both paths on this data: the tallies against the former month statement over
+        # the claims (its month indexes are gone: it reads the table, so this takes a while).
+        from supervision.selectors import supervision_settings_for
+
+        limit = supervision_settings_for(admdvs=ADMDVS, period=PERIOD).max_visits_per_day
+        tallied = sorted(month_aggregates(admdvs=ADMDVS, month=PERIOD, max_per_day=limit, itemised=True))
+        with timed() as seconds, transaction.atomic():
+            former = sorted(month_statement_reference.month_aggregates(admdvs=ADMDVS, month=PERIOD,
+                                                                       max_per_day=limit, itemised=True))
+        emit(step="reference_check", equal=tallied == former, providers=len(tallied),
+             repeat_visit_days=sum(row[10] for row in tallied), former_statement_seconds=round(seconds(), 2))
     emit(step="summary", providers=args.providers, visits=args.visits, floor_seconds=floor_s, run_seconds=run_s,
-         ratio_to_floor=round(run_s / floor_s, 2), goal="<= 3x",
-         ratio_to_indexed_floor_reference=round(run_s / indexed_s, 2), peak_rss_mb=peak_rss_mb())
+         ratio_to_floor=round(run_s / floor_s, 2), goal="<= 3x", peak_rss_mb=peak_since_reset_mb(),
+         peak_rss_mb_with_load=max(peak_load_mb, peak_rss_mb()))

@@ -64,8 +64,11 @@ def load(*, members: int, providers: int, visits: int, year: int, month: int, se
         # Bench database only: skip the per-row foreign-key triggers while loading (the generator
         # writes consistent ids), as a restore would.
         cursor.execute("SET session_replication_role = replica")
+        # supervision's tallies too (they have no key to the claims): left empty, not rebuilt for the
+        # COPYed claims (``manage.py supervision_tallies_rebuild`` before running supervision on them)
         cursor.execute("TRUNCATE budgets_settlementline, budgets_settlementrun, claims_claim, members_signup, "
-                       "members_member CASCADE")
+                       "members_member, supervision_memberdaytally, supervision_visitsperdaytally, "
+                       "supervision_providermonthtally CASCADE")
         cursor.execute("DELETE FROM providers_provider WHERE fixmedins_code LIKE 'BN%%' AND parent_code IS NOT NULL")
         cursor.execute("DELETE FROM providers_provider WHERE fixmedins_code LIKE 'BN%%'")
     centres = [(f"BNC{i:05d}", DISTRICTS[i % len(DISTRICTS)]) for i in range(providers)]

@@ -21,6 +21,7 @@ from django.db import connection
 from members.models import Member, OutOfAreaRegistration, SignUp
 from policy.rules import REGIONS
 from providers.models import Provider
+from supervision.tallies import claim_tallies_add
 
 from .engine import Ledger, MemberBook, Settled
 from .facts import accumulator_buckets, accumulator_store
@@ -58,7 +59,9 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
 
 def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
     """Insert the new claims (ids given back to the objects) and their items; write back the
-    accumulator rows whose buckets moved."""
+    accumulator rows whose buckets moved; count the new claims into supervision's tallies (one
+    statement, last: its provider-month rows are shared by every member's claims there, and are
+    then held only until the commit)."""
     created = [o for o in outcomes if o.created]
     models_insert(Claim, [o.claim for o in created])
     items = []
@@ -69,6 +72,7 @@ def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
     models_insert(ClaimItem, items)
     accumulators_write(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
                                      for year, buckets in book.buckets.items()})
+    claim_tallies_add(claim_ids=[o.claim.pk for o in created])
 
 
 def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:

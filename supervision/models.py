@@ -244,3 +244,69 @@ class WarningEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("预警处理记录只能追加，不能删除"))
+
+
+# --- tallies: the counted claims' figures, kept as claims are written (supervision.tallies) ----------
+# Plain columns, not foreign keys: they are derived figures, rebuilt from the claims at will
+# (``manage.py supervision_tallies_rebuild``), and a key check per row would cost every claim's write.
+TALLY_MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class MemberDayTally(models.Model):
+    """Counted claims of one member at one provider on one day (the claims' region): a row per
+    (member, day) group, kept so that a claim knows whether it opens, grows or empties one."""
+
+    pk = models.CompositePrimaryKey("admdvs", "provider_id", "member_id", "visit_date")
+    admdvs = models.CharField(_("统筹区"), max_length=6)
+    provider_id = models.BigIntegerField(_("就诊机构"))
+    member_id = models.BigIntegerField(_("参保人"))
+    visit_date = models.DateField(_("就诊日期"))
+    visits = models.IntegerField(_("就诊次数"))
+
+    class Meta:
+        verbose_name = _("参保人日就诊计数")
+        verbose_name_plural = _("参保人日就诊计数")
+
+
+class ProviderMonthTally(models.Model):
+    """The counted claims of a provider in a calendar month (the claims' region): visits, amounts,
+    claims with fee details and distinct members, as ``supervision.sql.claim_aggregates`` reports them
+    — split by member shard (``supervision.tallies.MEMBER_SHARDS``), the month's figure the sum."""
+
+    pk = models.CompositePrimaryKey("admdvs", "month", "provider_id", "member_shard")
+    admdvs = models.CharField(_("统筹区"), max_length=6)
+    month = models.DateField(_("月份"), help_text=_("当月1日"))
+    provider_id = models.BigIntegerField(_("就诊机构"))
+    member_shard = models.SmallIntegerField(_("参保人分片"), help_text=_("member_id % 16"))
+    visits = models.BigIntegerField(_("就诊人次"))
+    members = models.BigIntegerField(_("就诊人数"))
+    medfee_sumamt = models.DecimalField(_("医疗费总额"), **TALLY_MONEY)
+    selfpaid_amt = models.DecimalField(_("自费自付金额"), **TALLY_MONEY)
+    hifp_pay = models.DecimalField(_("统筹基金支付"), **TALLY_MONEY)
+    itemised_claims = models.BigIntegerField(_("有明细的结算数"))
+    itemised_amount = models.DecimalField(_("明细金额合计"), **TALLY_MONEY)
+    exam_amount = models.DecimalField(_("检查费"), **TALLY_MONEY)
+    out_of_catalogue_amount = models.DecimalField(_("目录外(丙类)金额"), **TALLY_MONEY)
+
+    class Meta:
+        verbose_name = _("机构月度计数")
+        verbose_name_plural = _("机构月度计数")
+
+
+class VisitsPerDayTally(models.Model):
+    """How many (member, day) groups of a provider's month had exactly ``visits_per_day`` counted
+    visits: the repeat-visit days over any limit are the groups above it, whatever limit the
+    supervision settings in force give when the month is run. Split by member shard, as
+    ``ProviderMonthTally``."""
+
+    pk = models.CompositePrimaryKey("admdvs", "month", "provider_id", "member_shard", "visits_per_day")
+    admdvs = models.CharField(_("统筹区"), max_length=6)
+    month = models.DateField(_("月份"), help_text=_("当月1日"))
+    provider_id = models.BigIntegerField(_("就诊机构"))
+    member_shard = models.SmallIntegerField(_("参保人分片"), help_text=_("member_id % 16"))
+    visits_per_day = models.IntegerField(_("当日就诊次数"))
+    member_days = models.BigIntegerField(_("(人,日)组数"))
+
+    class Meta:
+        verbose_name = _("日就诊次数分布")
+        verbose_name_plural = _("日就诊次数分布")

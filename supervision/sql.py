@@ -2,9 +2,10 @@
 (fee-detail figures come from the claims' per-claim sums, not from the claim items); Python only sees
 per-provider aggregate rows or the few flagged claims.
 
-A calendar month's aggregates (``claim_aggregates``) read supervision's own indexes, in one statement
-(``supervision.month_index``); any other date range is read by the pair of statements over
-``effective_where`` here. The tests run both paths and hold them to the same figures.
+A calendar month's aggregates (``claim_aggregates``) are read from supervision's tallies, kept as the
+claims are written (``supervision.tallies``): a few rows per provider. Any other date range is read
+by the pair of statements over ``effective_where`` here. The tests run both paths, and the former
+month statement over the claims, and hold them to the same figures.
 
 **Counted claims** ("effective"): the month's originals that are not themselves reversals and have not
 been reversed. A reversal row and its original cancel out, so neither counts — whatever month the
@@ -21,9 +22,9 @@ from django.apps import apps
 from django.db import connection, transaction
 
 from claims.aggregates import money_value
-from supervision.month_index import month_aggregates
 from supervision.periods import month_add
 from supervision.statements import claim_item_table, claim_table, fetch, people_sql
+from supervision.tallies import month_aggregates
 
 
 def effective_where(alias: str = "c") -> str:
@@ -57,8 +58,8 @@ def claim_aggregates(*, admdvs: str, start: date, end: date, max_per_day: int) -
     over the counted claims that carried fee details, or None when none did (or without the
     fee-detail table).
 
-    A calendar month: through supervision's month indexes (``supervision.month_index``); any other
-    range: the pair of statements over ``effective_where``. Both give the same rows:
+    A calendar month: from the tallies (``supervision.tallies.month_aggregates``); any other range:
+    the pair of statements over ``effective_where``. Both give the same rows:
     (provider_id, visits, total, self-paid, fund, claims with details, items, exam, out-of-catalogue,
     members, repeat-visit days)."""
     itemised = claim_item_table() is not None

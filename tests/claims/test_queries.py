@@ -25,8 +25,8 @@ def test_settle_is_one_read_then_insert_update(city_admin):
     with CaptureQueriesContext(connection) as captured:
         claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-02T10:00",
                                          inscp="900.00"), by=city_admin)
-    # member, locked accumulator row, provider; the record and the accumulator
-    assert statements(captured) == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
+    # member, locked accumulator row, provider; the record, the accumulator, supervision's tallies
+    assert statements(captured) == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "WITH"]
 
 
 def test_first_claim_of_the_year_looks_up_creates_and_locks(city_admin):
@@ -38,8 +38,8 @@ def test_first_claim_of_the_year_looks_up_creates_and_locks(city_admin):
     with CaptureQueriesContext(connection) as captured:
         claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-01T10:00"),
                      by=city_admin)
-    # member; the row looked up, created, locked; provider; record and row
-    assert statements(captured) == ["SELECT", "SELECT", "INSERT", "SELECT", "SELECT", "INSERT", "UPDATE"]
+    # member; the row looked up, created, locked; provider; record, row and tallies
+    assert statements(captured) == ["SELECT", "SELECT", "INSERT", "SELECT", "SELECT", "INSERT", "UPDATE", "WITH"]
 
 
 def test_signup_regions_read_the_history_in_one_statement(city_admin):
@@ -50,8 +50,8 @@ def test_signup_regions_read_the_history_in_one_statement(city_admin):
     with CaptureQueriesContext(connection) as captured:
         claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-02T10:00"),
                      by=city_admin)
-    # member, locked row, sign-up history with providers, provider; record and row
-    assert statements(captured) == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
+    # member, locked row, sign-up history with providers, provider; record, row and tallies
+    assert statements(captured) == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE", "WITH"]
 
 
 def test_list_endpoint_has_no_n_plus_one(api_client, city_admin):

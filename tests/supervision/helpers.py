@@ -1,5 +1,7 @@
 """Claim rows written straight into the table (the claims service is another app's subject): each test
-states exactly the visits it needs. Fee details are written only when ``claims.ClaimItem`` exists."""
+states exactly the visits it needs, and each row is counted into supervision's tallies as the claims
+writer counts it (``supervision.tallies.claim_tallies_add``). Fee details are written only when
+``claims.ClaimItem`` exists."""
 import itertools
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -9,6 +11,7 @@ import pytest
 from django.apps import apps
 
 from claims.models import Claim
+from supervision.tallies import claim_tallies_add
 
 _seq = itertools.count(1)
 SH = ZoneInfo("Asia/Shanghai")
@@ -27,9 +30,10 @@ needs_items = pytest.mark.skipif(not has_items(), reason="claims.ClaimItem (费�
 
 def make_claim(*, member, provider, day: date, total: str, fund: str = "0", ownpay: str = "0", overlmt: str = "0",
                preself: str = "0", items: list[tuple[str, str, str]] = (), hour: int = 9, exclusion=None,
-               status: str = "settled") -> Claim:
+               status: str = "settled", tally: bool = True) -> Claim:
     """items: (category, chrgitm_lv, amount). The claim carries their per-claim sums (exam, chrgitm_lv 03,
-    all items) as the claims service writes them."""
+    all items) as the claims service writes them. ``tally=False``: not counted into the tallies (the
+    caller counts a set at once, or rebuilds them)."""
     total_d = Decimal(total)
     amounts = [(category, level, Decimal(amount)) for category, level, amount in items]
     selfpaid = Decimal(ownpay) + Decimal(overlmt) + Decimal(preself)
@@ -48,12 +52,14 @@ def make_claim(*, member, provider, day: date, total: str, fund: str = "0", ownp
         for n, (category, level, amount) in enumerate(items):
             ClaimItem.objects.create(claim=claim, code=f"I{n}", name=f"项目{n}", category=category,
                                      chrgitm_lv=level, amount=Decimal(amount))
+    if tally:
+        claim_tallies_add(claim_ids=[claim.pk])
     return claim
 
 
-def reverse_claim(original: Claim) -> Claim:
+def reverse_claim(original: Claim, *, tally: bool = True) -> Claim:
     """A reversal row: the original's amounts negated, pointing at it."""
-    return Claim.objects.create(
+    reversal = Claim.objects.create(
         setl_id=f"R{next(_seq):09d}", admdvs_id=original.admdvs_id, district_id=original.district_id,
         member=original.member, provider=original.provider, charged_provider=original.charged_provider,
         visit_at=original.visit_at, visit_date=original.visit_date, medfee_sumamt=-original.medfee_sumamt,
@@ -63,3 +69,6 @@ def reverse_claim(original: Claim) -> Claim:
         hifp_pay=-original.hifp_pay, psn_part_amt=-original.psn_part_amt, exam_amount=-original.exam_amount,
         out_of_catalogue_amount=-original.out_of_catalogue_amount, itemised_amount=-original.itemised_amount,
         reverses=original)
+    if tally:
+        claim_tallies_add(claim_ids=[reversal.pk])
+    return reversal

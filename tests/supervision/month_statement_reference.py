@@ -1,4 +1,9 @@
-"""A calendar month's indicator aggregates through the month indexes (supervision migration 0004), in
+"""THE REFERENCE, not the app: the month statement supervision ran over the claims before its tallies
+(issue 24, ``supervision.tallies``), kept here so the tests (and ``bench/run.py indicators``) hold the
+tallies to its figures. Unchanged but for this paragraph; the month indexes it was written for were
+dropped (migration supervision 0006), so it now reads the claims table itself — slower, same figures.
+
+A calendar month's indicator aggregates through the month indexes (supervision migration 0004), in
 one statement.
 
 Both indexes are partial, over the originals (``reverses_id IS NULL AND status <> 'reversal'``), and
