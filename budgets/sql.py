@@ -14,6 +14,8 @@ Attribution (RULES.md "A member's provider ... for a month, the one in effect on
   who left the scheme (``left_on``) on or before a month end is not counted for that month.
 * Nanchang only, annual budget only (第二十八条): a member's FIRST sign-up counts the full year, so
   the months of that year before it takes effect are attributed to it too.
+* a selection out of the city (Heyuan 第十六条, RULES.md "Out-of-area care") ends the member's in-city
+  span like any later sign-up, but counts in no provider's capitation itself (第十二条(六)).
 * Nanchang age group (第二十三条, age = budget year − birth year) is a CASE over the birth-date
   ranges of each group, computed in the database, so no per-member code runs.
 

@@ -28,6 +28,10 @@ RULE_LABELS = {
     "eligible": "政策范围内费用", "deductible": "起付线", "ratio": "按比例支付", "annual_cap": "年度最高支付限额",
     "per_visit_cap": "单次支付限额", "subcap": "两病专项限额", "fund_pay": "统筹基金支付", "reversal": "撤销",
     "temporary_out_of_area": "临时外出先行自付", "first_pay": "先行自付", "signup": "签约/选点机构",
+    # out-of-area care 异地就医 (a refused visit's last step is named by its reason code)
+    "out_of_area": "异地就医（备案）", "where": "就医地点", "out_of_area_not_registered": "异地就医未备案",
+    "resettlement_cancelled": "已取消异地安置", "resettled_waiting_year": "异地安置次年起享受",
+    "resettled_not_primary_care": "异地安置仅限基层医疗机构", "manual_out_of_area": "异地就医未直接结算",
 }
 
 

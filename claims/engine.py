@@ -53,7 +53,8 @@ class MemberBook:
     member: Member
     signups: list[SignUp] | None          # history by (effective_from, id); None outside sign-up regions
     buckets: dict[int, dict[str, Decimal]]  # year -> year-to-date buckets (the locked accumulator rows)
-    # 异地就医备案, by (start_on, id) (claims/store.py loads them for the whole set in one statement)
+    # 异地就医备案, by (start_on, id): claims/store.py loads them for the whole set in one statement, for
+    # the members whose visits read them (out of area, or Nanchang); left empty for the others
     registrations: list[OutOfAreaRegistration] = field(default_factory=list)
 
 

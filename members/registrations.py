@@ -1,8 +1,9 @@
 """Out-of-area registrations 异地就医备案: the one writer (RULES.md "Out-of-area care").
 
 ``registration_create`` and ``registration_cancel`` each change one member's registrations in one
-durable transaction, with the member's row locked (``SELECT ... FOR UPDATE``), so two concurrent
-requests for the same member see each other and cannot both pass the overlap check. Each writes a
+transaction (a savepoint inside an import's all-or-nothing transaction, like sign-ups), with the
+member's row locked (``SELECT ... FOR UPDATE``), so two concurrent requests for the same member see
+each other and cannot both pass the overlap check. Each writes a
 ``MemberChange`` row, so the member's page shows who registered and cancelled what, and when.
 
 Refusals (``ValidationError`` by field, a 400 in the API; a refused request changes nothing):
@@ -81,7 +82,7 @@ def registration_create(*, admdvs: str, certno: str, kind: str, dest_admdvs: str
                                    end_on=end_on)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
         clash = _overlapping(member, start_on, end_on)
         if clash is not None:
@@ -97,7 +98,7 @@ def registration_create(*, admdvs: str, certno: str, kind: str, dest_admdvs: str
 def registration_cancel(*, registration_id: int, cancelled_on: date, by=None) -> OutOfAreaRegistration:
     """取消备案: ``end_on`` (and ``cancelled_on``) become the cancellation day. A registration that
     had already ended before that day (by its end date or an earlier cancellation) is a 409."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         found = OutOfAreaRegistration.objects.filter(pk=registration_id).values_list("member_id", flat=True).first()
         if found is None:
             raise OutOfAreaRegistration.DoesNotExist(registration_id)

@@ -29,6 +29,12 @@ ALL_KINDS = ("resettled", "long_term", "temporary")
 REGISTERED_KINDS = {"441600": ("resettled", "long_term"), "360100": ("resettled",)}
 
 
+# Regions whose rules read a member's registrations for a visit in the region itself: Nanchang (the
+# resettled yearly cap covers local visits too, and 第三十二条 refuses the signed provider after a
+# cancellation). Elsewhere only a visit at a provider of another area looks at them (the claims
+# loader reads registrations for those visits only).
+LOCAL_VISITS_READ_REGISTRATIONS = ("360100",)
+
 # Regions where a member with a long-term registration may select a provider in its destination
 # (Heyuan 第十六条); elsewhere a sign-up is with a provider of the member's region.
 OUT_OF_CITY_SELECTION = ("441600",)
