@@ -25,8 +25,8 @@ def test_a_settlement_is_a_fixed_number_of_statements(db, api_client):
         with CaptureQueriesContext(connection) as queries:
             assert clinic.send(message)["infcode"] == 0
     # then: token+account, replay+sign-in, visit, fee details, link, answer (6 of the interface), the
-    # engine's (members, accumulator lock, out-of-area registrations, providers, claim, accumulator,
-    # supervision tallies; parameters cached), 2
+    # engine's (members, accumulator lock, providers, claim, accumulator, supervision tallies;
+    # parameters cached; registrations only for an out-of-area or Nanchang visit), 2
     # savepoint statements each for the message and the engine, and the audit middleware's role check
     statements = [q["sql"] for q in queries.captured_queries]
-    assert len(statements) == 18, "\n".join(s[:100] for s in statements)
+    assert len(statements) == 17, "\n".join(s[:100] for s in statements)
