@@ -11,7 +11,8 @@ exactly as the table's row would) and into its ``Settled`` outcome.
 The step, in order (each refusal leaves the ledger as it was):
 1. idempotent replay: a key already recorded answers with that claim if the content matches, 409 if
    not (a recorded claim outside the caller's scope is answered as an unknown member);
-2. the provider (400 if unknown) and the member (400 if unknown or outside the caller's scope);
+2. the provider (400 if unknown) and the member (400 if unknown or outside the caller's scope), and
+   a pharmacy fill's prescriber (400 on ``prescribing_fixmedins_code``, claims/prescriptions.py);
 3. the sign-up in effect on the visit day (sign-up regions);
 4. the region's decision (policy core) on the year-to-date buckets;
 5. the settlement row, its fee-detail items, the member share split (personal account or cash);
@@ -33,6 +34,7 @@ from providers.models import Provider
 from .facts import charged_provider_for, claim_build, decide, inputs_json, signup_facts, signups_on
 from .ids import setl_id_new
 from .models import Claim, ClaimItem
+from .prescriptions import prescriber_for
 from .requests import ClaimRequest, request_hash_for
 
 ZERO = Decimal("0.00")
@@ -122,6 +124,8 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     if book is None:
         raise no_such_member(request.admdvs)
     member, day = book.member, request.visit_local.date()
+    prescriber = prescriber_for(code=request.prescribing_fixmedins_code, provider=provider, member=member,
+                                providers=ledger.providers)
 
     signup = signup_provider = None
     if book.signups is not None:
@@ -131,11 +135,11 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     parameters = ledger.parameters(admdvs=member.admdvs_id, day=day)
     before = book.buckets[day.year]
     decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,
-                              parameters=parameters, buckets=before, year=day.year)
+                              parameters=parameters, buckets=before, year=day.year, prescriber=prescriber)
     claim = claim_build(
         setl_id=setl_id_new(admdvs=member.admdvs_id, day=day), request=request, member=member, provider=provider,
         charged_provider=charged_provider_for(decision, provider, signup_provider), decision=decision,
-        parameter_set_id=set_id, inputs=inputs_json(request, member, provider, signup, before, parameters),
+        parameter_set_id=set_id, inputs=inputs_json(request, member, provider, signup, before, parameters, prescriber),
         request_hash=request_hash, by=ledger.by)
     _share_split(claim, request, ledger.pay_share)
     if decision.deltas:

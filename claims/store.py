@@ -129,12 +129,15 @@ def _members(requests: Sequence[ClaimRequest]) -> list[Member]:
 
 
 def _providers(requests: Sequence[ClaimRequest]) -> dict[str, Provider]:
-    """Each requested provider with its centre (a village clinic's fund payments go to its centre)."""
+    """Each requested provider with its centre (a village clinic's fund payments go to its centre),
+    and the prescribers of pharmacy fills."""
     table = Provider._meta.db_table
+    codes = {r.fixmedins_code for r in requests}
+    codes.update(r.prescribing_fixmedins_code for r in requests if r.prescribing_fixmedins_code)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns(Provider, 'p')}, {columns(Provider, 'c')} FROM {table} p "
                        f"LEFT JOIN {table} c ON c.fixmedins_code = p.parent_code WHERE p.fixmedins_code = ANY(%s)",
-                       [sorted({r.fixmedins_code for r in requests})])
+                       [sorted(codes)])
         rows = cursor.fetchall()
     providers = {}
     for row in rows:

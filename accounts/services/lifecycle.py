@@ -29,7 +29,8 @@ HEYUAN = "441600"
 def _refuse_no_account(member: Member, field: str = "certno") -> None:
     if member.insutype != "310":
         raise ValidationError({field: ["城乡居民医保参保人不设个人账户 (resident-scheme members have no account)"]})
-    if NoAccountEnrolment.objects.filter(member=member).exists():
+    # The member's own ``inpatient_only`` flag (CONTRACT.md) or this app's record of the enrolment.
+    if member.inpatient_only or NoAccountEnrolment.objects.filter(member=member).exists():
         raise ValidationError(
             {field: ["只参加住院医疗保险的参保人不建立个人账户 (inpatient-only members have no account)"]})
 
