@@ -50,11 +50,12 @@ class ClaimSerializer(serializers.ModelSerializer):
         model = Claim
         fields = [
             "setl_id", "certno", "admdvs", "fixmedins_code", "visit_at", "benefit", "emergency", "referral",
-            "out_of_area", "channel", "exclusion", "prescribing_fixmedins_code", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
+            "out_of_area", "channel", "exclusion", "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay",
             "preselfpay_amt", "inscp_scp_amt", "acct_used", "idempotency_key",
             "status", "reason", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "psn_part_amt", "acct_pay",
             "psn_cash_pay", "steps", "reverses", "charged_fixmedins_code", "visit_date", "parameter_set",
             "created_at",
+            "prescribing_fixmedins_code",  # 外配处方 (a pharmacy fill's prescriber, else null)
         ]
         read_only_fields = fields
 

@@ -33,7 +33,8 @@ def test_nanyang_a_fill_shares_the_prescriber_24_hour_window():
     assert [(d.deductible, d.ratio, d.fund_pay) for d in (at_hospital, same_day, later, back)] == [
         (D("30.00"), D("0.55"), D("38.50")), (0, D("0.55"), D("55.00")), (D("30.00"), D("0.55"), D("38.50")),
         (0, D("0.55"), D("44.00"))]
-    assert [d.charged_provider_code for d in (at_hospital, same_day, later, back)] == ["NY-L2", "NY-PH", "NY-PH", "NY-L2"]
+    assert [d.charged_provider_code for d in (at_hospital, same_day, later, back)] == [
+        "NY-L2", "NY-PH", "NY-PH", "NY-L2"]
     # the windows are the hospital's, whoever opened them; the annual cap counts all four: 38.5+55+38.5+44
     windows = {k: v for k, v in ledger.years[2024].items() if k.startswith("window:")}
     assert windows == {"window:NY-L2:2024-03-01T10:00:00+08:00": D("30.00"),
