@@ -11,8 +11,10 @@ exactly as the table's row would) and into its ``Settled`` outcome.
 The step, in order (each refusal leaves the ledger as it was):
 1. idempotent replay: a key already recorded answers with that claim if the content matches, 409 if
    not (a recorded claim outside the caller's scope is answered as an unknown member);
-2. the provider (400 if unknown) and the member (400 if unknown or outside the caller's scope), and
-   a pharmacy fill's prescriber (400 on ``prescribing_fixmedins_code``, claims/prescriptions.py);
+2. the provider (400 if unknown) and the member (400 if unknown or outside the caller's scope);
+   out_of_area derived from the provider's admdvs and the registration in force (a sent value that
+   disagrees is a 400 on out_of_area; policy/rules/out_of_area.py); a pharmacy fill's prescriber
+   (400 on ``prescribing_fixmedins_code``, claims/prescriptions.py);
 3. the sign-up in effect on the visit day (sign-up regions);
 4. the region's decision (policy core) on the year-to-date buckets;
 5. the settlement row, its fee-detail items, the member share split (personal account or cash);
@@ -27,11 +29,13 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 
 from config.errors import Conflict
-from members.models import Member, SignUp
+from members.models import Member, OutOfAreaRegistration, SignUp
 from policy.rules.common import apply_deltas
+from policy.rules.out_of_area import OUT_OF_AREA_NAMES, out_of_area_derive, registration_on
 from providers.models import Provider
 
-from .facts import charged_provider_for, claim_build, decide, inputs_json, signup_facts, signups_on
+from .facts import (charged_provider_for, claim_build, decide, inputs_json, registration_facts, signup_facts,
+                    signups_on)
 from .ids import setl_id_new
 from .models import Claim, ClaimItem
 from .prescriptions import prescriber_for
@@ -51,6 +55,9 @@ class MemberBook:
     member: Member
     signups: list[SignUp] | None          # history by (effective_from, id); None outside sign-up regions
     buckets: dict[int, dict[str, Decimal]]  # year -> year-to-date buckets (the locked accumulator rows)
+    # 异地就医备案, by (start_on, id): claims/store.py loads them for the whole set in one statement, for
+    # the members whose visits read them (out of area, or Nanchang); left empty for the others
+    registrations: list[OutOfAreaRegistration] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +101,13 @@ def no_such_provider(code: str) -> ValidationError:
     return ValidationError({"fixmedins_code": [f"定点机构 {code} 不存在 (no such provider)"]})
 
 
+def out_of_area_disagrees(sent: str, derived: str) -> ValidationError:
+    return ValidationError({"out_of_area": [
+        f"异地就医类别应为 {derived}（{OUT_OF_AREA_NAMES[derived]}，由就医机构所在地和参保人的异地就医备案确定），"
+        f"请求为 {sent} (out_of_area disagrees with the provider's admdvs and the member's registrations: "
+        f"{derived})"]})
+
+
 def replay_conflict(key: str, existing: Claim) -> Conflict:
     return Conflict(f"幂等键 {key} 已用于内容不同的结算 {existing.setl_id} "
                     "(idempotency key already used with different content)", code="idempotency_conflict")
@@ -124,23 +138,34 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     if book is None:
         raise no_such_member(request.admdvs)
     member, day = book.member, request.visit_local.date()
-    prescriber = prescriber_for(code=request.prescribing_fixmedins_code, provider=provider, member=member,
-                                providers=ledger.providers)
 
     signup = signup_provider = None
     if book.signups is not None:
         in_effect, first = signups_on(book.signups, day)
         signup, signup_provider = signup_facts(in_effect, first), (in_effect.provider if in_effect else None)
 
+    registrations = registration_facts(book.registrations) if book.registrations else ()
+    in_force = registration_on(registrations, day) if registrations else None
+    out_of_area, registration = out_of_area_derive(
+        member_admdvs=member.admdvs_id, provider_admdvs=provider.admdvs_id, in_force=in_force)
+    if request.out_of_area is not None and request.out_of_area != out_of_area:
+        raise out_of_area_disagrees(request.out_of_area, out_of_area)
+    # A pharmacy fill's prescriber: of the member's region or of the registration's destination.
+    prescriber = prescriber_for(code=request.prescribing_fixmedins_code, provider=provider, member=member,
+                                providers=ledger.providers, destination=in_force.dest_admdvs if in_force else None)
+
     parameters = ledger.parameters(admdvs=member.admdvs_id, day=day)
     before = book.buckets[day.year]
     decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,
-                              parameters=parameters, buckets=before, year=day.year, prescriber=prescriber)
+                              parameters=parameters, buckets=before, year=day.year, out_of_area=out_of_area,
+                              registration=registration, registrations=registrations, prescriber=prescriber)
     claim = claim_build(
         setl_id=setl_id_new(admdvs=member.admdvs_id, day=day), request=request, member=member, provider=provider,
         charged_provider=charged_provider_for(decision, provider, signup_provider), decision=decision,
-        parameter_set_id=set_id, inputs=inputs_json(request, member, provider, signup, before, parameters, prescriber),
-        request_hash=request_hash, by=ledger.by)
+        parameter_set_id=set_id,
+        inputs=inputs_json(request, member, provider, signup, before, parameters, registration=registration,
+                           prescriber=prescriber),
+        request_hash=request_hash, by=ledger.by, out_of_area=out_of_area)
     _share_split(claim, request, ledger.pay_share)
     if decision.deltas:
         book.buckets[day.year] = apply_deltas(before, decision.deltas)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from members.models import Member, SignUp
+from members.models import Member, OutOfAreaRegistration, SignUp
 from policy import rules
-from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, ProviderFacts, SignupFacts,
-                                 VisitFacts, YearToDate)
+from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, ProviderFacts, RegistrationFacts,
+                                 SignupFacts, VisitFacts, YearToDate)
 from providers.models import Provider
 
 from .models import Accumulator, Claim
@@ -20,11 +20,18 @@ from .requests import ClaimRequest
 ZERO = Decimal("0.00")
 
 
-def member_facts(member: Member, day: date) -> MemberFacts:
+def member_facts(member: Member, day: date, registrations: tuple[RegistrationFacts, ...] = ()) -> MemberFacts:
     return MemberFacts(
         person_type=member.person_type_on(day), birth_date=member.brdy, enrolled_on=member.enrolled_on,
-        left_on=member.left_on, poverty=member.poverty, resettled_on=member.resettled_on,
-        chronic_diseases=frozenset(member.chronic_diseases or ()), inpatient_only=member.inpatient_only)
+        left_on=member.left_on, poverty=member.poverty,
+        chronic_diseases=frozenset(member.chronic_diseases or ()), registrations=registrations,
+        inpatient_only=member.inpatient_only)
+
+
+def registration_facts(rows: list[OutOfAreaRegistration]) -> tuple[RegistrationFacts, ...]:
+    """A member's registrations (rows in (start_on, id) order) as the core's facts."""
+    return tuple(RegistrationFacts(kind=r.kind, dest_admdvs=r.dest_admdvs, start_on=r.start_on, end_on=r.end_on,
+                                   cancelled_on=r.cancelled_on, id=r.pk) for r in rows)
 
 
 def provider_facts(provider: Provider) -> ProviderFacts:
@@ -49,11 +56,14 @@ def signups_on(history: list[SignUp], day: date) -> tuple[SignUp | None, SignUp 
     return in_effect, (history[0] if history else None)
 
 
-def visit_facts(request: ClaimRequest, prescriber: Provider | None = None) -> VisitFacts:
+def visit_facts(request: ClaimRequest, *, out_of_area: str = "none",
+                registration: RegistrationFacts | None = None, prescriber: Provider | None = None) -> VisitFacts:
+    """``out_of_area`` and ``registration``: as derived by the settle step (policy/rules/out_of_area.py);
+    ``prescriber``: a pharmacy fill's checked prescriber (claims/prescriptions.py)."""
     return VisitFacts(
         visit_at=request.visit_local, eligible=request.inscp_scp_amt, total=request.medfee_sumamt,
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
-        out_of_area=request.out_of_area, channel=request.channel, exclusion=request.exclusion,
+        out_of_area=out_of_area, channel=request.channel, exclusion=request.exclusion, registration=registration,
         prescriber=provider_facts(prescriber) if prescriber is not None else None)
 
 
@@ -72,17 +82,20 @@ def accumulator_store(accumulator: Accumulator, buckets: dict[str, Decimal]) -> 
 
 
 def decide(*, request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
-           parameters, buckets: dict[str, Decimal], year: int,
+           parameters, buckets: dict[str, Decimal], year: int, out_of_area: str = "none",
+           registration: RegistrationFacts | None = None,
+           registrations: tuple[RegistrationFacts, ...] = (),
            prescriber: Provider | None = None) -> tuple[Decision, int | None]:
-    """Ask the core; ``parameters`` is ``parameters_in_force(...)``'s answer; ``prescriber`` the
-    checked prescriber of a pharmacy fill (claims/prescriptions.py). (decision, set id)."""
-    visit = visit_facts(request, prescriber)
+    """Ask the core; ``parameters`` is ``parameters_in_force(...)``'s answer. (decision, set id).
+    ``out_of_area``, ``registration`` (the one used) and ``registrations`` (the member's history):
+    see policy/rules/out_of_area.py; ``prescriber``: a pharmacy fill's checked prescriber."""
+    visit = visit_facts(request, out_of_area=out_of_area, registration=registration, prescriber=prescriber)
     pfacts = provider_facts(provider)
     if parameters is None:
         return rules.outside_policy_period(visit=visit, provider=pfacts), None
     set_id, params = parameters
     decision = rules.adjudicate(
-        member.admdvs_id, params=params, member=member_facts(member, visit.day), provider=pfacts,
+        member.admdvs_id, params=params, member=member_facts(member, visit.day, registrations), provider=pfacts,
         signup=signup, visit=visit, ytd=YearToDate(year=year, buckets=buckets))
     return decision, set_id
 
@@ -96,7 +109,8 @@ def steps_json(decision: Decision) -> list[dict]:
 
 
 def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
-                buckets: dict[str, Decimal], parameters, prescriber: Provider | None = None) -> dict:
+                buckets: dict[str, Decimal], parameters, registration: RegistrationFacts | None = None,
+                prescriber: Provider | None = None) -> dict:
     """The facts the decision saw, for the record (Nanyang windows only for the provider that rates
     the visit: the treating one, or a pharmacy fill's prescriber)."""
     day = request.visit_local.date()
@@ -108,7 +122,12 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
         "member": {"person_type": member.person_type_on(day), "psn_type": member.psn_type,
                    "poverty": member.poverty, "district": member.district_id},
         "provider": {"level": provider.benefit_level, "kind": provider.kind, "status": provider.status,
-                     "parent_code": provider.parent_id},
+                     "parent_code": provider.parent_id, "admdvs": provider.admdvs_id},
+        "registration": None if registration is None else {
+            "id": registration.id, "kind": registration.kind, "dest_admdvs": registration.dest_admdvs,
+            "start_on": registration.start_on.isoformat(),
+            "end_on": registration.end_on.isoformat() if registration.end_on else None,
+            "cancelled_on": registration.cancelled_on.isoformat() if registration.cancelled_on else None},
         "signup": None if signup is None else {
             "provider": signup.provider.code if signup.provider else None, "family_doctor": signup.family_doctor,
             "first_effective_on": signup.first_effective_on.isoformat() if signup.first_effective_on else None},
@@ -120,7 +139,7 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
 
 def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider: Provider,
                 charged_provider: Provider, decision: Decision, parameter_set_id: int | None, inputs: dict,
-                request_hash: str, by) -> Claim:
+                request_hash: str, by, out_of_area: str = "none") -> Claim:
     """The unsaved settlement row for a decision (member share all cash until ``share_split``).
 
     Built by the model's own constructor (claims/rows.py ``model_new``): a field not named here takes
@@ -133,7 +152,7 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
         setl_id=setl_id, admdvs_id=member.admdvs_id, district_id=member.district_id, member_id=member.pk,
         provider_id=provider.pk, charged_provider_id=charged_provider.pk, visit_at=local, visit_date=local.date(),
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
-        out_of_area=request.out_of_area, channel=request.channel, exclusion=request.exclusion,
+        out_of_area=out_of_area, channel=request.channel, exclusion=request.exclusion,
         prescribing_provider_id=request.prescribing_fixmedins_code,  # checked by claims/prescriptions.py
         medfee_sumamt=request.medfee_sumamt, fulamt_ownpay_amt=request.fulamt_ownpay_amt,
         overlmt_selfpay=request.overlmt_selfpay, preselfpay_amt=request.preselfpay_amt,

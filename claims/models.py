@@ -52,7 +52,11 @@ class Claim(models.Model):
     benefit = models.CharField(_("门诊类别"), max_length=14, choices=Benefit.choices, default=Benefit.ORDINARY)
     emergency = models.BooleanField(_("急诊抢救"), default=False)
     referral = models.BooleanField(_("转诊"), default=False)
-    out_of_area = models.CharField(_("异地就医"), max_length=10, default="none")
+    # Derived from the treating provider's admdvs and the registration in force (RULES.md "Out-of-area
+    # care"; policy/rules/out_of_area.py): none, long_term, temporary or unregistered.
+    out_of_area = models.CharField(_("异地就医"), max_length=12, default="none", choices=[
+        ("none", _("本地就医")), ("long_term", _("异地长期（已备案）")), ("temporary", _("临时外出（已备案）")),
+        ("unregistered", _("异地就医未备案"))])
     channel = models.CharField(_("结算方式"), max_length=8, default="direct")
     exclusion = models.CharField(_("除外情形"), max_length=30, null=True, blank=True)
     # 外配处方: at a pharmacy, the medical provider whose prescription was filled (it rated the visit;

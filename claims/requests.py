@@ -58,7 +58,8 @@ class ClaimRequest:
     benefit: str = "ordinary"
     emergency: bool = False
     referral: bool = False
-    out_of_area: str = "none"
+    # None: not sent; the settle step derives it (and refuses a sent value that disagrees).
+    out_of_area: str | None = None
     channel: str = "direct"
     exclusion: str | None = None
     prescribing_fixmedins_code: str | None = None  # 外配处方: the prescriber of a fill at a pharmacy
@@ -80,7 +81,7 @@ class ClaimRequest:
         return {
             "admdvs": self.admdvs, "certno": self.certno, "fixmedins_code": self.fixmedins_code,
             "visit_at": self.visit_local.isoformat(), "benefit": self.benefit, "emergency": self.emergency,
-            "referral": self.referral, "out_of_area": self.out_of_area, "channel": self.channel,
+            "referral": self.referral, "out_of_area": self.out_of_area or "none", "channel": self.channel,
             "exclusion": self.exclusion, "acct_used": self.acct_used,
             **({"acct_payer_certno": self.acct_payer_certno} if self.acct_payer_certno else {}),
             # Only when sent, so the hashes recorded before the field existed stay valid.
@@ -210,7 +211,7 @@ _PARSERS = {
     "benefit": lambda v: _choice(v, BENEFITS),
     "emergency": _bool,
     "referral": _bool,
-    "out_of_area": lambda v: _choice(v, OUT_OF_AREA),
+    "out_of_area": lambda v: None if v == "" else _choice(v, OUT_OF_AREA),
     "channel": lambda v: _choice(v, CHANNELS),
     "exclusion": lambda v: None if v in (None, "") else _choice(v, EXCLUSIONS),
     "prescribing_fixmedins_code": lambda v: None if v in (None, "") else _text(v, max_length=30),

@@ -14,7 +14,7 @@ from policy.rules.common import FUND, WINDOW_PREFIX, YearToDate
 from policy.selectors import parameters_in_force
 from staff.scope import scope_for_user
 
-from .facts import accumulator_buckets, member_facts, signup_facts
+from .facts import accumulator_buckets, member_facts, registration_facts, signup_facts
 from .models import Accumulator, Claim
 
 ZERO = Decimal("0.00")
@@ -85,24 +85,25 @@ def accumulators_for(*, member: Member, year: int) -> dict:
         signup = signup_facts(member_selectors.signup_in_effect(member=member, day=day),
                               member_selectors.member_first_signup(member=member))
     describe = getattr(rules, "year_to_date", None)
+    # Nanchang's resettled yearly cap depends on the member's out-of-area registrations.
+    facts = member_facts(member, day, registration_facts(list(member_selectors.member_registration_history(
+        member=member))))
     if parameters is not None and describe is not None:
-        view = describe(member.admdvs_id, params=parameters[1], member=member_facts(member, day), signup=signup,
-                        ytd=ytd)
+        view = describe(member.admdvs_id, params=parameters[1], member=facts, signup=signup, ytd=ytd)
         return {
             "year": year, "deductible_paid": dict(view.deductible_paid), "fund_paid": view.fund_paid,
             "annual_cap": view.annual_cap, "cap_left": view.cap_left,
             "subcaps": {name: {"cap": u.cap, "used": u.used, "left": u.left} for name, u in view.subcaps.items()},
             "other_paid": dict(view.other_paid), "buckets": _plain(buckets),
         }
-    return _raw_view(member, year, buckets, parameters, signup, day)
+    return _raw_view(member, year, buckets, parameters, signup, facts)
 
 
-def _raw_view(member: Member, year: int, buckets: dict, parameters, signup, day: date) -> dict:
+def _raw_view(member: Member, year: int, buckets: dict, parameters, signup, facts) -> dict:
     """Figures straight from the buckets (no parameters in force, or the core has no describer)."""
     cap = None
     if parameters is not None and hasattr(rules, "annual_cap"):
-        cap = rules.annual_cap(member.admdvs_id, params=parameters[1], member=member_facts(member, day),
-                               signup=signup, year=year)
+        cap = rules.annual_cap(member.admdvs_id, params=parameters[1], member=facts, signup=signup, year=year)
     fund = buckets.get(FUND, ZERO)
     deductible = {name.partition(":")[2] or "shared": amount for name, amount in buckets.items()
                   if name.startswith("deductible")}

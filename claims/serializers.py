@@ -115,7 +115,9 @@ class ClaimRequestSerializer(serializers.Serializer):
                                       default="ordinary")
     emergency = serializers.BooleanField(default=False)
     referral = serializers.BooleanField(default=False)
-    out_of_area = serializers.ChoiceField(["none", "long_term", "temporary"], default="none")
+    out_of_area = serializers.ChoiceField(["none", "long_term", "temporary", "unregistered"], required=False,
+                                          help_text="optional: derived from the provider's admdvs and the member's "
+                                                    "out-of-area registrations; a value that disagrees is a 400")
     channel = serializers.ChoiceField(["direct", "manual"], default="direct")
     exclusion = serializers.ChoiceField(["work_injury", "third_party", "public_health", "abroad", "inpatient",
                                          "chronic", "inpatient_fund_emergency"], allow_null=True, required=False)

@@ -18,8 +18,9 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
-from members.models import Member, SignUp
+from members.models import Member, OutOfAreaRegistration, SignUp
 from policy.rules import REGIONS
+from policy.rules.out_of_area import LOCAL_VISITS_READ_REGISTRATIONS
 from providers.models import Provider
 
 from .engine import Ledger, MemberBook, Settled
@@ -46,11 +47,14 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
         Claim, f"SELECT {columns(Claim, 'c')} FROM {Claim._meta.db_table} c WHERE c.idempotency_key = ANY(%s)",
         [sorted(keys)])} if keys else {}
     history = _signups([m.pk for m in members if REGIONS[m.admdvs_id].HAS_SIGNUP])
+    providers = _providers(requests)
+    registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
     books = {
         key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
-                        buckets={y: accumulator_buckets(accumulators[(m.pk, y)]) for y in years.get(m.pk, ())})
+                        buckets={y: accumulator_buckets(accumulators[(m.pk, y)]) for y in years.get(m.pk, ())},
+                        registrations=registrations.get(m.pk, []))
         for key, m in by_key.items()}
-    return Ledger(books=books, providers=_providers(requests), recorded=recorded, scope=scope, by=by,
+    return Ledger(books=books, providers=providers, recorded=recorded, scope=scope, by=by,
                   parameters=parameters, pay_share=pay_share, rows=accumulators)
 
 
@@ -163,3 +167,35 @@ def _signups(member_ids: list[int]) -> dict[int, list[SignUp]]:
         history[signup.member_id].append(signup)
     return history
 
+
+
+def _members_needing_registrations(requests: Sequence[ClaimRequest], by_key: dict, providers: dict) -> list[int]:
+    """The members whose visits read their out-of-area registrations: a visit at a provider outside
+    the member's region (out_of_area is derived from them), and every visit of a member of a region
+    whose local rules read them (Nanchang: the resettled yearly cap and 第三十二条; policy/rules/
+    out_of_area.py ``LOCAL_VISITS_READ_REGISTRATIONS``). The others' local visits never look, so
+    the common claim (a local visit elsewhere) sends no statement for them."""
+    needing = set()
+    for request in requests:
+        member = by_key.get((request.admdvs, request.certno))
+        if member is None:
+            continue
+        provider = providers.get(request.fixmedins_code)
+        if member.admdvs_id in LOCAL_VISITS_READ_REGISTRATIONS or (
+                provider is not None and provider.admdvs_id != member.admdvs_id):
+            needing.add(member.pk)
+    return sorted(needing)
+
+
+def _registrations(member_ids: list[int]) -> dict[int, list[OutOfAreaRegistration]]:
+    """Every out-of-area registration of these members, in (start_on, id) order: one statement by
+    the (member, start_on, id) index, whatever the number of visits (most members have none)."""
+    history: dict[int, list[OutOfAreaRegistration]] = defaultdict(list)
+    if not member_ids:
+        return history
+    table = OutOfAreaRegistration._meta.db_table
+    for registration in models_select(
+            OutOfAreaRegistration, f"SELECT {columns(OutOfAreaRegistration, 'r')} FROM {table} r "
+            "WHERE r.member_id = ANY(%s) ORDER BY r.member_id, r.start_on, r.id", [member_ids]):
+        history[registration.member_id].append(registration)
+    return history

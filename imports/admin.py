@@ -27,7 +27,8 @@ from .tasks import import_job_run_task
 
 # The permission a user needs to import each kind (the same as adding one row by hand).
 KIND_PERMISSIONS = {"providers": "providers.add_provider", "members": "members.add_member",
-                    "signups": "members.add_signup", "claims": "claims.add_claim"}
+                    "signups": "members.add_signup", "claims": "claims.add_claim",
+                    "registrations": "members.add_outofarearegistration"}
 CERTNO_COLUMNS = ("certno", "身份证号")  # shown masked unless the user may see full certnos
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

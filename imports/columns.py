@@ -76,8 +76,18 @@ CLAIMS = (
     Column("idempotency_key", "幂等键", required=False, example="", synonyms=("结算流水号",)),
 )
 
+REGISTRATIONS = (
+    Column("certno", "身份证号", example="360102197005010112", synonyms=("证件号码",)),
+    Column("admdvs", "统筹区", example="411300", synonyms=("参保地统筹区", "统筹区编码")),
+    Column("kind", "备案类别", example="long_term", synonyms=("类别",)),
+    Column("dest_admdvs", "就医地统筹区", example="440100", synonyms=("就医地", "就医地编码")),
+    Column("start_on", "开始日期", example="2024-05-02"),
+    Column("end_on", "结束日期", required=False, example=""),
+)
+
 KINDS: dict[str, tuple[Column, ...]] = {
     "providers": PROVIDERS, "members": MEMBERS, "signups": SIGNUPS, "claims": CLAIMS,
+    "registrations": REGISTRATIONS,
 }
 
 

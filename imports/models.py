@@ -10,6 +10,7 @@ class ImportJob(models.Model):
         MEMBERS = "members", _("参保人")
         SIGNUPS = "signups", _("签约/选点")
         CLAIMS = "claims", _("门诊结算")
+        REGISTRATIONS = "registrations", _("异地就医备案")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")
@@ -20,7 +21,7 @@ class ImportJob(models.Model):
         DUPLICATE = "duplicate", _("重复文件（未写入）")
         FAILED = "failed", _("出错（未写入）")
 
-    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
     file_name = models.CharField(_("文件名"), max_length=255)
     file = models.FileField(_("上传文件"), upload_to="imports/uploads/%Y/%m/", blank=True)
     sha256 = models.CharField(_("文件SHA-256"), max_length=64, db_index=True)

@@ -66,6 +66,9 @@ def _handler_class(kind: str):
     if kind == "claims":
         from .rows_claims import ClaimRows
         return ClaimRows
+    if kind == "registrations":
+        from .rows_registrations import RegistrationRows
+        return RegistrationRows
     raise ValueError(f"unknown import kind {kind!r}")
 
 

@@ -26,12 +26,14 @@ BOOLS = ("emergency", "referral", "acct_used")
 LABELS = {
     "benefit": {"ordinary": "普通门诊", "tcm": "中医门诊", "hypertension": "两病-高血压", "diabetes": "两病-糖尿病",
                 "special_item": "特殊检查治疗"},
-    "out_of_area": {"none": "否", "long_term": "异地长期居住", "temporary": "临时外出"},
+    "out_of_area": {"none": "否", "long_term": "异地长期居住", "temporary": "临时外出", "unregistered": "异地未备案"},
     "channel": {"direct": "直接结算", "manual": "手工报销"},
     "exclusion": {"work_injury": "工伤", "third_party": "第三人负担", "public_health": "公共卫生", "abroad": "境外",
                   "inpatient": "住院期间", "chronic": "慢特病待遇", "inpatient_fund_emergency": "住院基金已结算急诊"},
 }
-DEFAULTS = {"benefit": "ordinary", "out_of_area": "none", "channel": "direct", "exclusion": ""}
+# out_of_area: an empty cell sends nothing, and the settle step derives it from the provider and the
+# member's registrations (RULES.md "Out-of-area care"); a filled cell must agree with that.
+DEFAULTS = {"benefit": "ordinary", "out_of_area": None, "channel": "direct", "exclusion": ""}
 # The error report's rule for a refusal by the settle step, by the field it names (a member outside
 # the importer's scope is answered as unknown, as the API answers it: nothing leaks).
 RULES = {"certno": "unknown_member", "fixmedins_code": "unknown_provider", "idempotency_key": "idempotency_conflict",
@@ -64,6 +66,8 @@ class ClaimRows:
                         data[name] = amount
                 elif name in BOOLS:
                     data[name] = cells.boolean(value)
+                elif name in LABELS and DEFAULTS[name] is None and cells.text(value) == "":
+                    continue  # not sent: derived by the settle step
                 elif name in LABELS:
                     data[name] = cells.choice(value, LABELS[name], label=column.header, default=DEFAULTS[name])
                 elif name == "visit_at":

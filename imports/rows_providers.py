@@ -4,6 +4,7 @@ the same file, and the parent rules are checked once every row is known (one que
 """
 from __future__ import annotations
 
+from policy.rules.out_of_area import is_city_code
 from providers.models import Provider
 
 from . import cells
@@ -47,11 +48,21 @@ class ProviderRows:
         elif name and len(name) > 100:
             fail("fixmedins_name", "名称最长100个字符 (too long)", "invalid")
         admdvs = get("admdvs", cells.code, length=6, label="统筹区")
-        if admdvs and admdvs not in self.ctx.regions:
-            fail("admdvs", f"统筹区 {admdvs} 不存在 (unknown region)", "unknown_region")
+        # 异地定点机构 (RULES.md "Out-of-area care"): a city-level code that is not one of our regions,
+        # with a district of that city checked by its prefix (districts.csv lists only ours).
+        out_of_area = bool(admdvs) and admdvs not in self.ctx.regions
+        if out_of_area and not is_city_code(admdvs):
+            fail("admdvs", f"统筹区 {admdvs} 不存在，也不是地市级行政区划代码 (unknown region, not a city code)",
+                 "unknown_region")
         district = get("district", cells.code, length=6, label="县区")
         owner = self.ctx.district_region.get(district) if district else None
-        if district and owner is None:
+        if out_of_area:
+            if district and district[:4] != admdvs[:4]:
+                fail("district", f"县区 {district} 不在异地统筹区 {admdvs} 内（前四位应相同）(not in that city)",
+                     "district_region")
+            elif district and not self.ctx.scope.covers(admdvs=admdvs, district=district):
+                fail("district", "您的权限范围不包括异地定点机构 (outside your scope: city-wide staff only)", "scope")
+        elif district and owner is None:
             fail("district", f"县区 {district} 不存在 (unknown district)", "unknown_district")
         elif district and admdvs and owner != admdvs:
             fail("district", f"县区 {district} 不属于统筹区 {admdvs} (district not in region)", "district_region")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Q
 from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from imports.admin_mixins import ExportFilteredMixin
@@ -19,8 +21,9 @@ from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDist
                                 scoped_regions_and_districts)
 from staff.scope import can_see_full_certno, mask_certno
 
+from .admin_registrations import OutOfAreaRegistrationAdmin  # noqa: F401  (registers it)
 from .admin_signups import SignUpAdmin  # also registers the sign-up admin
-from .models import Member, MemberChange, SignUp
+from .models import Member, MemberChange, OutOfAreaRegistration, SignUp
 from .selectors import member_search
 
 class PersonTypeFilter(admin.SimpleListFilter):
@@ -71,6 +74,29 @@ class SignUpHistoryInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("provider", "created_by").order_by("-effective_from", "-id")
+
+
+class RegistrationHistoryInline(ReadOnlyInline):
+    """异地就医备案 on the member's page, cancelled ones included (their cancellation day and who)."""
+
+    model = OutOfAreaRegistration
+    fk_name = "member"
+    verbose_name = _("异地就医备案")
+    verbose_name_plural = _("异地就医备案（最新在前）")
+    fields = ("kind", "dest_admdvs", "start_on", "end_on", "cancelled_on", "created_at", "created_by",
+              "cancelled_by", "cancel_link")
+    readonly_fields = fields
+
+    @admin.display(description=_("取消备案"))
+    def cancel_link(self, obj):
+        if obj.cancelled_on is not None:
+            return "—"
+        url = reverse("admin:members_outofarearegistration_cancel", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("取消"))
+
+    def get_queryset(self, request):
+        return (super().get_queryset(request).select_related("created_by", "cancelled_by")
+                .order_by("-start_on", "-id"))
 
 
 def snapshot_text(snapshot: dict) -> str:
@@ -136,7 +162,7 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
     ordering = ("-id",)
     search_fields = ("certno", "psn_name")  # shows the search box; matching is member_search()
     search_help_text = _("输入完整18位身份证号精确查找，或输入姓名开头（如“王”“王建”）")
-    inlines = (SignUpHistoryInline, MemberChangeInline)
+    inlines = (SignUpHistoryInline, RegistrationHistoryInline, MemberChangeInline)
     change_form_template = "admin/members/member/change_form.html"
 
     def get_list_display(self, request):
@@ -197,6 +223,8 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         extra_context["signup_admin_add"] = SignUpAdmin.add_url_for(request, object_id)
+        extra_context["registration_admin_add"] = reverse("admin:members_outofarearegistration_add") + \
+            f"?member={object_id}"
         return super().change_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -142,3 +142,53 @@ class SignUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} → {self.provider_id} ({self.effective_from})"
+
+
+class OutOfAreaRegistration(models.Model):
+    """An out-of-area registration 异地就医备案 (RULES.md "Out-of-area care").
+
+    In force from ``start_on`` to ``end_on`` inclusive (open while ``end_on`` is null). At most one is
+    in force for a member on any day (checked under the member's row lock by
+    members/registrations.py, the only writer). Never deleted: a cancellation 取消备案 sets
+    ``end_on`` and ``cancelled_on`` to the cancellation day, so the history stays readable and
+    claims decided earlier keep their meaning.
+    """
+
+    class Kind(models.TextChoices):
+        RESETTLED = "resettled", _("异地安置")
+        LONG_TERM = "long_term", _("异地长期居住/常驻异地工作")
+        TEMPORARY = "temporary", _("临时外出就医")
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="out_of_area_registrations",
+                               verbose_name=_("参保人"))
+    kind = models.CharField(_("备案类别"), max_length=10, choices=Kind.choices)
+    # The city-level GB/T 2260 code of the destination (e.g. 440100); never the member's own region.
+    dest_admdvs = models.CharField(_("就医地统筹区"), max_length=6)
+    start_on = models.DateField(_("开始日期"))
+    end_on = models.DateField(_("结束日期"), null=True, blank=True, help_text=_("含当日；空表示长期有效"))
+    cancelled_on = models.DateField(_("取消备案日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("经办人"))
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("取消经办人"))
+
+    class Meta:
+        verbose_name = _("异地就医备案")
+        verbose_name_plural = _("异地就医备案")
+        ordering = ["member", "start_on", "id"]
+        indexes = [models.Index(fields=["member", "start_on", "id"], name="oar_member_start_idx"),
+                   models.Index(fields=["dest_admdvs", "start_on"], name="oar_dest_start_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_on__isnull=True) | models.Q(end_on__gte=models.F("start_on")),
+                                   name="oar_period_ordered"),
+            models.CheckConstraint(condition=~models.Q(kind="temporary") | models.Q(end_on__isnull=False),
+                                   name="oar_temporary_has_end"),
+        ]
+
+    def __str__(self) -> str:
+        end = self.end_on.isoformat() if self.end_on else "…"
+        return f"{self.get_kind_display()} → {self.dest_admdvs} ({self.start_on.isoformat()}~{end})"
+
+    def in_force_on(self, day: date) -> bool:
+        return self.start_on <= day and (self.end_on is None or day <= self.end_on)

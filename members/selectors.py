@@ -16,7 +16,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from providers.models import Provider
 
-from .models import Member, SignUp
+from .models import Member, OutOfAreaRegistration, SignUp
 
 
 def certno_normalise(raw: str) -> str:
@@ -125,3 +125,28 @@ def member_facts_on(*, admdvs: str, certno: str, day: date) -> MemberDay | None:
         first = member_first_signup(member=member) if signup else None
     return MemberDay(member=member, person_type=member.person_type_on(day), signup=signup, first_signup=first)
 
+
+
+def member_registration_history(*, member: Member) -> QuerySet[OutOfAreaRegistration]:
+    """A member's out-of-area registrations 异地就医备案, oldest first (cancelled ones included)."""
+    return OutOfAreaRegistration.objects.filter(member=member).order_by("start_on", "id")
+
+
+def registration_in_force(*, member: Member, day: date) -> OutOfAreaRegistration | None:
+    """The member's registration in force on ``day`` (at most one: overlaps are refused), or None.
+    One probe of the (member, start_on, id) index. The claims engine does not call this per visit:
+    claims/store.py loads every registration of a set of visits' members in one statement and
+    ``policy.rules.out_of_area.registration_on`` picks the one in force (same answer)."""
+    return (OutOfAreaRegistration.objects.filter(member=member, start_on__lte=day)
+            .exclude(end_on__lt=day).order_by("-start_on", "-id").first())
+
+
+def registrations_of(member_ids: list[int]) -> dict[int, list[OutOfAreaRegistration]]:
+    """Every registration of these members, by member, in (start_on, id) order: one statement."""
+    history: dict[int, list[OutOfAreaRegistration]] = {}
+    if not member_ids:
+        return history
+    for registration in OutOfAreaRegistration.objects.filter(member_id__in=member_ids).order_by(
+            "member_id", "start_on", "id"):
+        history.setdefault(registration.member_id, []).append(registration)
+    return history

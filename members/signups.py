@@ -31,11 +31,12 @@ from django.utils.translation import gettext as _
 
 from policy.models import Region
 from policy.rules import REGIONS
+from policy.rules.out_of_area import OUT_OF_CITY_SELECTION
 from policy.selectors import parameters_in_force
 from providers.models import Provider
 
-from .models import Member, SignUp, first_of_next_month
-from .selectors import certno_normalise, signup_in_effect
+from .models import Member, OutOfAreaRegistration, SignUp, first_of_next_month
+from .selectors import certno_normalise, registration_in_force, signup_in_effect
 
 INACTIVE_PROVIDER = (Provider.Status.SUSPENDED, Provider.Status.TERMINATED)
 
@@ -58,10 +59,12 @@ def signup_effective_from(*, reason: str, applied_on: date) -> date:
     return applied_on
 
 
-def signup_provider_problems(*, provider: Provider, region: Region) -> list[str]:
-    """Why ``provider`` cannot be signed up with in ``region`` (empty when it can)."""
+def signup_provider_problems(*, provider: Provider, region: Region, out_of_city: bool = False) -> list[str]:
+    """Why ``provider`` cannot be signed up with in ``region`` (empty when it can). ``out_of_city``:
+    a provider of another city may be chosen (Heyuan 第十六条; the registration it needs is checked
+    by ``signup_request`` against the effective day)."""
     allowed = REGIONS[region.admdvs].SIGNUP_PROVIDER_KINDS
-    if provider.admdvs_id != region.admdvs:
+    if provider.admdvs_id != region.admdvs and not (out_of_city and region.admdvs in OUT_OF_CITY_SELECTION):
         return [_("机构 %(c)s 属于统筹区 %(o)s，不能在统筹区 %(r)s 签约") % {
             "c": provider.fixmedins_code, "o": provider.admdvs_id, "r": region.admdvs}]
     if provider.status != Provider.Status.ACTIVE:
@@ -109,6 +112,24 @@ def _check_reason(*, member: Member, region: Region, reason: str, applied_on: da
             "c": current.provider.fixmedins_code, "d": current.provider.status_changed_on})
 
 
+def _check_out_of_city(*, member: Member, provider: Provider, reason: str, effective_from: date,
+                       errors: _Errors) -> None:
+    """Heyuan 第十六条 (RULES.md "Heyuan out-of-city selection"): a provider out of the city only
+    with a long-term (``long_term`` / ``resettled``) registration in force on the sign-up's effective
+    day whose destination is the provider's city, by an ordinary request (``first``, ``annual`` in
+    the window, or ``address_change``). One selection at a time: it replaces the in-city one."""
+    if reason == SignUp.Reason.PROVIDER_SUSPENDED:
+        errors.add("reason", _("市外选点只能以首次选点、年度选点或住址变更办理"))
+    registration = registration_in_force(member=member, day=effective_from)
+    if registration is None or registration.kind == OutOfAreaRegistration.Kind.TEMPORARY:
+        errors.add("fixmedins_code", _("机构 %(c)s 在市外（%(a)s）：%(d)s 该参保人没有有效的异地长期居住/异地安置备案，"
+                                       "不能在市外选点") % {"c": provider.fixmedins_code, "a": provider.admdvs_id,
+                                                          "d": effective_from})
+    elif registration.dest_admdvs != provider.admdvs_id:
+        errors.add("fixmedins_code", _("机构 %(c)s 在 %(a)s，不在该参保人异地备案的就医地 %(r)s") % {
+            "c": provider.fixmedins_code, "a": provider.admdvs_id, "r": registration.dest_admdvs})
+
+
 def signup_request(*, admdvs: str, certno: str, fixmedins_code: str, applied_on: date, reason: str,
                    family_doctor: bool = False, by=None) -> SignUp:
     """Record a sign-up request after checking every rule; refuse with the reason otherwise."""
@@ -130,7 +151,7 @@ def signup_request(*, admdvs: str, certno: str, fixmedins_code: str, applied_on:
     if provider is None:
         errors.add("fixmedins_code", _("定点机构 %(c)s 不存在") % {"c": fixmedins_code})
     else:
-        for problem in signup_provider_problems(provider=provider, region=region):
+        for problem in signup_provider_problems(provider=provider, region=region, out_of_city=True):
             errors.add("fixmedins_code", problem)
     if applied_on > timezone.localdate():
         errors.add("applied_on", _("申请日期不能晚于今天"))
@@ -148,6 +169,9 @@ def signup_request(*, admdvs: str, certno: str, fixmedins_code: str, applied_on:
             errors.add("applied_on", _("申请日期早于该参保人最近一次签约申请（%(d)s）") % {"d": latest[0]})
         effective_from = signup_effective_from(reason=reason, applied_on=applied_on)
         _check_reason(member=member, region=region, reason=reason, applied_on=applied_on, errors=errors)
+        if provider.admdvs_id != region.admdvs:
+            _check_out_of_city(member=member, provider=provider, reason=reason, effective_from=effective_from,
+                               errors=errors)
         previous = signup_in_effect(member=member, day=effective_from)
         if not errors and previous is not None and previous.provider_id == provider.pk:
             errors.add("fixmedins_code", _("%(d)s 起该参保人的签约机构已是 %(c)s") % {

@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from policy.rules import REGIONS
+
 
 class Provider(models.Model):
     """A designated provider 定点医疗机构 (or pharmacy 定点零售药店)."""
@@ -28,10 +30,16 @@ class Provider(models.Model):
 
     fixmedins_code = models.CharField(_("定点机构编码"), max_length=30, unique=True)
     fixmedins_name = models.CharField(_("定点机构名称"), max_length=100, db_index=True)
+    # Out-of-area providers 异地定点机构 (RULES.md "Out-of-area care") carry the city-level code of where
+    # they are (e.g. 440100) and a district of that city, neither of which is one of our Region /
+    # District rows: so no database constraint (db_constraint=False) — providers/services.py checks a
+    # provider of our regions against districts.csv and an out-of-area one by its code's prefix. They
+    # stay ForeignKeys for our own providers' joins and filters; code reads ``admdvs_id`` /
+    # ``district_id`` (the plain codes), never the related row, which an out-of-area provider lacks.
     admdvs = models.ForeignKey("policy.Region", on_delete=models.PROTECT, related_name="providers",
-                               db_column="admdvs", verbose_name=_("统筹区"))
+                               db_column="admdvs", db_constraint=False, verbose_name=_("统筹区"))
     district = models.ForeignKey("policy.District", on_delete=models.PROTECT, related_name="providers",
-                                 db_column="district", verbose_name=_("县区"))
+                                 db_column="district", db_constraint=False, verbose_name=_("县区"))
     dedc_hosp_lv = models.CharField(_("等级"), max_length=1, choices=Level.choices)
     kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="village_clinics",
@@ -54,13 +62,22 @@ class Provider(models.Model):
         return f"{self.fixmedins_name} ({self.fixmedins_code})"
 
     @property
+    def out_of_area(self) -> bool:
+        """A designated provider outside the five regions 异地定点机构 (belongs to no district of ours)."""
+        return self.admdvs_id not in REGIONS
+
+    @property
     def benefit_level(self) -> str:
         """Level for deductibles and ratios: 未定级 (9) is treated as 一级 (1)."""
         return "1" if self.dedc_hosp_lv == self.Level.UNRATED else self.dedc_hosp_lv
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.district_id and self.admdvs_id and self.district.region_id != self.admdvs_id:
+        if self.admdvs_id and self.out_of_area:
+            if self.district_id and self.district_id[:4] != self.admdvs_id[:4]:
+                errors["district"] = _("县区 %(d)s 不在异地统筹区 %(r)s 内（前四位应相同）") % {
+                    "d": self.district_id, "r": self.admdvs_id}
+        elif self.district_id and self.admdvs_id and self.district.region_id != self.admdvs_id:
             errors["district"] = _("县区 %(d)s 不属于统筹区 %(r)s") % {"d": self.district_id, "r": self.admdvs_id}
         if self.kind == self.Kind.VILLAGE:
             if not self.parent_id:

@@ -3,11 +3,31 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from policy.rules import REGIONS
 
 from .models import Provider
+
+
+def providers_in_scope(queryset: QuerySet[Provider], *, scope) -> QuerySet[Provider]:
+    """``queryset`` as a staff scope may see it. Our providers by their region and district. An
+    out-of-area provider 异地定点机构 belongs to no district of ours (RULES.md "Out-of-area care"):
+    city-wide staff see it, and so does whoever may see a member who uses it — a member registered
+    for its city 异地就医备案, selecting it (Heyuan 第十六条), or with a claim there."""
+    if scope.everything:
+        return queryset
+    from claims.models import Claim  # claims builds on providers: imported where it is used
+    from members.models import OutOfAreaRegistration, SignUp
+
+    def member_seen(prefix: str) -> Q:
+        return scope.q(region_field=f"{prefix}admdvs_id", district_field=f"{prefix}district_id")
+
+    used = (Exists(OutOfAreaRegistration.objects.filter(member_seen("member__"), dest_admdvs=OuterRef("admdvs_id")))
+            | Exists(SignUp.objects.filter(member_seen("member__"), provider_id=OuterRef("pk")))
+            | Exists(Claim.objects.filter(member_seen(""), provider_id=OuterRef("pk"))))
+    ours = scope.q(region_field="admdvs_id", district_field="district_id")
+    return queryset.filter(ours | (~Q(admdvs_id__in=sorted(REGIONS)) & used))
 
 
 def provider_list(*, admdvs: str | None = None, district: str | None = None, status: str | None = None,

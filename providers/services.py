@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policy.models import District, Region
+from policy.rules.out_of_area import is_city_code
 
 from .models import Provider
 from .selectors import provider_nearest_replacement
@@ -32,14 +33,17 @@ def _check_provider(provider: Provider, errors: dict[str, list[str]]) -> None:
         add("fixmedins_code", _("请填写定点机构编码"))
     if not (provider.fixmedins_name or "").strip():
         add("fixmedins_name", _("请填写定点机构名称"))
-    region = Region.objects.filter(pk=provider.admdvs_id).first()
-    if region is None:
-        add("admdvs", _("统筹区 %(r)s 不存在") % {"r": provider.admdvs_id})
-    district = District.objects.filter(pk=provider.district_id).first()
-    if district is None:
-        add("district", _("县区 %(d)s 不存在") % {"d": provider.district_id})
-    elif region is not None and district.region_id != region.pk:
-        add("district", _("县区 %(d)s 不属于统筹区 %(r)s") % {"d": provider.district_id, "r": region.pk})
+    if provider.out_of_area:
+        _check_out_of_area_codes(provider, add)
+    else:
+        region = Region.objects.filter(pk=provider.admdvs_id).first()
+        if region is None:
+            add("admdvs", _("统筹区 %(r)s 不存在") % {"r": provider.admdvs_id})
+        district = District.objects.filter(pk=provider.district_id).first()
+        if district is None:
+            add("district", _("县区 %(d)s 不存在") % {"d": provider.district_id})
+        elif region is not None and district.region_id != region.pk:
+            add("district", _("县区 %(d)s 不属于统筹区 %(r)s") % {"d": provider.district_id, "r": region.pk})
     if provider.dedc_hosp_lv not in Provider.Level.values:
         add("dedc_hosp_lv", _("等级只能是 %(v)s") % {"v": ", ".join(Provider.Level.values)})
     if provider.kind not in Provider.Kind.values:
@@ -59,6 +63,19 @@ def _check_provider(provider: Provider, errors: dict[str, list[str]]) -> None:
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.setdefault(field, []).extend(messages)
+
+
+def _check_out_of_area_codes(provider: Provider, add) -> None:
+    """异地定点机构 (RULES.md "Out-of-area care"): ``admdvs`` a city-level GB/T 2260 code (6 digits
+    ending in 00, not a province code ending in 0000), ``district`` 6 digits with the same first
+    four. districts.csv lists only our five regions, so the district is checked by its prefix."""
+    admdvs, district = provider.admdvs_id or "", provider.district_id or ""
+    if not is_city_code(admdvs):
+        add("admdvs", _("统筹区 %(r)s 不是地市级行政区划代码（6位数字，以00结尾）") % {"r": admdvs})
+    if not (len(district) == 6 and district.isdigit()):
+        add("district", _("县区 %(d)s 应为6位数字") % {"d": district})
+    elif is_city_code(admdvs) and district[:4] != admdvs[:4]:
+        add("district", _("县区 %(d)s 不在统筹区 %(r)s 内（前四位应相同）") % {"d": district, "r": admdvs})
 
 
 def _duplicate(code: str) -> ValidationError:

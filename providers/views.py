@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from staff.scope import scope_for_user
 
 from .serializers import ProviderInputSerializer, ProviderSerializer, ProviderUpdateSerializer
-from .selectors import provider_list
+from .selectors import provider_list, providers_in_scope
 from .services import provider_create, provider_update
 
 OUT_OF_SCOPE = "该县区不在您的数据范围内"
@@ -37,8 +37,7 @@ class ProviderListCreateView(GenericAPIView):
         queryset = provider_list(admdvs=params.get("admdvs"), district=params.get("district"),
                                  status=params.get("status"), kind=params.get("kind"),
                                  name_prefix=params.get("fixmedins_name"), parent_code=params.get("parent_code"))
-        return scope_for_user(self.request.user).filter(queryset, region_field="admdvs_id",
-                                                       district_field="district_id")
+        return providers_in_scope(queryset, scope=scope_for_user(self.request.user))
 
     @extend_schema(parameters=LIST_FILTERS, responses=ProviderSerializer(many=True), summary="定点机构列表")
     def get(self, request):
@@ -60,8 +59,7 @@ class ProviderDetailView(GenericAPIView):
     lookup_field = "fixmedins_code"
 
     def get_object(self):
-        queryset = scope_for_user(self.request.user).filter(
-            provider_list(), region_field="admdvs_id", district_field="district_id")
+        queryset = providers_in_scope(provider_list(), scope=scope_for_user(self.request.user))
         provider = queryset.filter(fixmedins_code=self.kwargs["fixmedins_code"]).first()
         if provider is None:
             raise Http404
@@ -77,6 +75,9 @@ class ProviderDetailView(GenericAPIView):
         serializer = ProviderUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if provider.out_of_area:
+            # visible to the staff whose members use it, but changed only by city-wide staff
+            require_scope(request.user, admdvs=provider.admdvs_id, district=provider.district_id)
         if "district" in data:
             require_scope(request.user, admdvs=provider.admdvs_id, district=data["district"])
         provider = provider_update(provider=provider, data=data, by=request.user)

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from members.certno import make_certno
-from members.models import Member, SignUp
+from members.models import Member, OutOfAreaRegistration, SignUp
 from providers.models import Provider
 from staff.models import StaffScope
 
@@ -26,7 +26,8 @@ def make_provider(*, code: str | None = None, admdvs: str = "360100", level: str
     parent_code = parent.fixmedins_code if isinstance(parent, Provider) else parent
     return Provider.objects.create(
         fixmedins_code=code, fixmedins_name=f"测试机构{code}", admdvs_id=admdvs,
-        district_id=district or REGION_DISTRICT[admdvs], dedc_hosp_lv=level, kind=kind,
+        # an out-of-area provider (admdvs not one of ours) gets a district of its city by prefix
+        district_id=district or REGION_DISTRICT.get(admdvs) or admdvs[:4] + "01", dedc_hosp_lv=level, kind=kind,
         parent_id=parent_code, status=status, **extra)
 
 
@@ -52,6 +53,14 @@ def make_signup(*, member: Member, provider: Provider, effective_from: date, rea
     """A sign-up row as history (bypasses the request rules; use the service to test those)."""
     return SignUp.objects.create(member=member, provider=provider, applied_on=applied_on or effective_from,
                                  reason=reason, family_doctor=family_doctor, effective_from=effective_from)
+
+
+def make_registration(*, member: Member, kind: str = "long_term", dest_admdvs: str = "440100",
+                      start_on: date = date(2024, 1, 1), end_on: date | None = None,
+                      cancelled_on: date | None = None) -> OutOfAreaRegistration:
+    """An out-of-area registration row as history (bypasses the rules; use members.registrations to test those)."""
+    return OutOfAreaRegistration.objects.create(member=member, kind=kind, dest_admdvs=dest_admdvs, start_on=start_on,
+                                                end_on=end_on, cancelled_on=cancelled_on)
 
 
 def make_staff(*, username: str | None = None, admdvs: str | None = None, districts: list[str] = (),

@@ -8,6 +8,7 @@ Each region module holds, in this order:
 
 ``REGIONS`` maps the national pooling-area code ``admdvs`` to the region module.
 """
+from dataclasses import replace
 from decimal import Decimal
 
 from . import ganzhou, heyuan, nanchang, nanyang, zibo
@@ -16,6 +17,7 @@ from .common import (
     REASONS, Decision, MemberFacts, ProviderFacts, SignupFacts, Step, VisitFacts, YearToDate, YearToDateView,
     apply_deltas, negate_deltas,
 )
+from .out_of_area import out_of_area_step
 from .params import Params
 
 REGIONS = {
@@ -36,9 +38,17 @@ def region_module(admdvs: str):
 
 def adjudicate(admdvs: str, *, params: Params, member: MemberFacts, provider: ProviderFacts,
                signup: SignupFacts | None, visit: VisitFacts, ytd: YearToDate) -> Decision:
-    """Adjudicate one outpatient visit by the rules of the region ``admdvs`` (pure; see common.py)."""
-    return region_module(admdvs).adjudicate(params=params, member=member, provider=provider, signup=signup,
-                                            visit=visit, ytd=ytd)
+    """Adjudicate one outpatient visit by the rules of the region ``admdvs`` (pure; see common.py).
+
+    An out-of-area visit's explanation starts with what made it one: the step ``out_of_area`` names
+    the derived value and the registration used (RULES.md "Out-of-area care")."""
+    decision = region_module(admdvs).adjudicate(params=params, member=member, provider=provider, signup=signup,
+                                                visit=visit, ytd=ytd)
+    if visit.out_of_area == "none":
+        return decision
+    step = out_of_area_step(out_of_area=visit.out_of_area, provider_admdvs=provider.admdvs,
+                            registration=visit.registration)
+    return replace(decision, steps=(step, *decision.steps))
 
 
 def outside_policy_period(*, visit: VisitFacts, provider: ProviderFacts) -> Decision:

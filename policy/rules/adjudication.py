@@ -182,6 +182,15 @@ def rated_provider(claim: Claim, *, provider: ProviderFacts, visit: VisitFacts) 
     return prescriber
 
 
+def refuse_unregistered_out_of_area(claim: Claim, *, visit: VisitFacts, article: str) -> None:
+    """RULES.md "Out-of-area care": where a region pays out-of-area visits only to registered members
+    (Nanyang 第十五条, Ganzhou 第八条), a visit at a provider of another area without a registration
+    in force for that destination is not covered (reason ``out_of_area_not_registered``)."""
+    if visit.out_of_area == "unregistered":
+        claim.refuse("out_of_area_not_registered",
+                     f"{article} 异地就医须先办理异地就医备案；就医当日无以就医地为目的地的有效备案，统筹基金不予支付")
+
+
 EXCLUSION_NOTES = {
     "work_injury": "应从工伤保险基金中支付（社会保险法第三十条）",
     "third_party": "应由第三人负担（社会保险法第三十条）",

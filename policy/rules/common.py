@@ -30,11 +30,27 @@ from .money import ZERO
 # Visit vocabularies (the contract's codes). Benefit categories are Ganzhou's (第五条); every other
 # region has one outpatient benefit, so there any ``benefit`` is adjudicated as an ordinary visit.
 BENEFITS = ("ordinary", "tcm", "hypertension", "diabetes", "special_item")
-OUT_OF_AREA = ("none", "long_term", "temporary")
+# Derived by claims from the treating provider's admdvs and the registration in force (out_of_area.py).
+OUT_OF_AREA = ("none", "long_term", "temporary", "unregistered")
 CHANNELS = ("direct", "manual")
 EXCLUSIONS = ("work_injury", "third_party", "public_health", "abroad", "inpatient", "chronic",
               "inpatient_fund_emergency")
 STATUSES = ("settled", "not_covered", "pending_review")
+
+
+@dataclass(frozen=True)
+class RegistrationFacts:
+    """An out-of-area registration 异地就医备案 (RULES.md "Out-of-area care"), in force from
+    ``start_on`` to ``end_on`` inclusive (open while None)."""
+    kind: str                        # resettled | long_term | temporary
+    dest_admdvs: str                 # city-level code of the destination
+    start_on: date
+    end_on: date | None = None
+    cancelled_on: date | None = None  # 取消备案: end_on is then the same day
+    id: int | None = None            # the record's id, for the claim's steps and inputs
+
+    def in_force_on(self, day: date) -> bool:
+        return self.start_on <= day and (self.end_on is None or day <= self.end_on)
 
 
 @dataclass(frozen=True)
@@ -44,8 +60,10 @@ class MemberFacts:
     enrolled_on: date
     left_on: date | None = None
     poverty: bool = False            # 建档立卡 (Nanchang)
-    resettled_on: date | None = None  # 异地安置 registration (Nanchang)
     chronic_diseases: frozenset[str] = frozenset()  # certified 门诊慢特病 codes, e.g. {"hypertension"}
+    # Every out-of-area registration of the member, by (start_on, id): Nanchang's resettled rules look
+    # at years other than the visit day's (the year after start_on, a cancellation's year).
+    registrations: tuple[RegistrationFacts, ...] = ()
     inpatient_only: bool = False     # 只参加住院保险(不建账户) (Ganzhou 第三条: outside outpatient pooling)
 
 
@@ -78,6 +96,9 @@ class VisitFacts:
     out_of_area: str = "none"
     channel: str = "direct"
     exclusion: str | None = None
+    # The registration in force on the visit day whose destination is the treating provider's
+    # admdvs (what made ``out_of_area`` long_term / temporary); None otherwise.
+    registration: RegistrationFacts | None = None
     # 外配处方: at a pharmacy, the designated medical provider whose prescription is filled (the claims
     # service has checked it: not a pharmacy, of the member's region or of their registration's destination).
     prescriber: ProviderFacts | None = None
@@ -246,9 +267,15 @@ REASONS = {
     # Nanchang resettled members 异地安置 (第三十一条)
     "resettled_waiting_year": "resettled member: covered only from the year after registration",
     "resettled_not_primary_care": "resettled member: only visits at primary-care (level 1) providers are paid",
+    # Out-of-area care 异地就医 (RULES.md "Out-of-area care")
+    "out_of_area_not_registered": "未办理异地就医备案（或备案已结束），异地就医不予支付 "
+                                  "(out-of-area visit without a registration in force where the region requires one)",
+    "resettlement_cancelled": "南昌第三十二条：取消异地安置备案当年，自取消之日起在本市签约机构就医不予支付 "
+                              "(resettlement cancelled: no benefit at the signed provider until 31 December)",
     # status pending_review: a parameter staff must enter is unset; never guessed
     "ratio_not_configured": "the ratio for this benefit is not entered (Ganzhou special_item_ratio)",
-    "cap_not_configured": "the cap for this benefit is not entered (Nanchang resettled_annual_cap)",
+    "cap_not_configured": "the cap for this benefit is not entered (Nanchang resettled_annual_cap; no longer "
+                          "given: the resettled cap is now the age-group standard, kept for claims recorded with it)",
 }
 
 # The Chinese label of each reason code, for staff (the admin's result and steps; every refusal step's
@@ -272,6 +299,8 @@ REASON_LABELS = {
     "not_signed_provider": "非签约/选定机构",
     "resettled_waiting_year": "异地安置备案次年起享受",
     "resettled_not_primary_care": "异地安置仅限基层医疗机构",
+    "out_of_area_not_registered": "未办理异地就医备案",
+    "resettlement_cancelled": "已取消异地安置备案",
     "ratio_not_configured": "支付比例参数未录入，待审核",
     "cap_not_configured": "限额参数未录入，待审核",
 }

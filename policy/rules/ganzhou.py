@@ -16,7 +16,8 @@ from datetime import date
 from decimal import Decimal
 
 from .adjudication import (
-    Claim, adjudicator, charged_to, rated_provider, refuse_common_exclusions, year_to_date_view,
+    Claim, adjudicator, charged_to, rated_provider, refuse_common_exclusions, refuse_unregistered_out_of_area,
+    year_to_date_view,
 )
 from .common import (
     DEDUCTIBLE, FUND, SPECIAL, Decision, MemberFacts, ProviderFacts, SignupFacts, SubcapUse, VisitFacts,
@@ -87,6 +88,10 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
     refuse_common_exclusions(claim, member=member, provider=provider, visit=visit, fills_prescriptions=True)
     _refuse_inpatient_only(claim, member=member)
+    # 第八条 / RULES.md "Out-of-area care": registered visits (long-term or temporary) follow the local
+    # rules at the treating level (Reading: the source only promises direct settlement); unregistered
+    # ones are not covered.
+    refuse_unregistered_out_of_area(claim, visit=visit, article="第八条")
     _refuse_special_item_at_pharmacy(claim, provider=provider, visit=visit)
     # 第八条 外配处方: a fill is rated at the prescriber's level, on the shared annual deductible and caps.
     level = rated_provider(claim, provider=provider, visit=visit).level

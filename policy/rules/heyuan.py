@@ -160,21 +160,42 @@ def _where_covered(claim: Claim, *, provider: ProviderFacts, selected: ProviderF
     reads as paid at the treating provider's level. Reading (RULES.md "Capitation"): an emergency or
     referral at another provider in the city is charged to the selected provider's capitation; out of
     the city it is paid fee-for-service (第十二条(六)) on the treating provider's (or its centre's) line.
+
+    Out of the city (RULES.md "Out-of-area care", 第五条(三), 第十六条): covered only at the member's
+    out-of-city selection while the long-term registration for its city is in force (city rules at
+    its level, fee-for-service to it), or for an emergency, at the treating level. A lapsed
+    registration leaves the out-of-city selection covering nothing (``out_of_area_not_registered``)
+    until the member selects again; a member whose selection is out of the city counts in no
+    provider's capitation, so an emergency in the city is then charged fee-for-service to the
+    treating provider (Reading).
     """
-    if provider.code == selected.code or (provider.kind == "village" and provider.parent_code == selected.code):
-        claim.step("where", None, f"第十六条 在选定定点机构 {selected.code}（或其村卫生站）就医，按选定机构等级")
+    out_of_city = provider.admdvs != ADMDVS
+    at_selected = provider.code == selected.code or (
+        provider.kind == "village" and provider.parent_code == selected.code)
+    if at_selected and out_of_city and visit.out_of_area == "unregistered":
+        claim.refuse("out_of_area_not_registered",
+                     f"第十六条 市外选点机构 {selected.code} 所在地无有效的异地长期居住备案（备案已结束），"
+                     "统筹基金不予支付，须重新选点")
+    if at_selected:
+        claim.step("where", None, f"第十六条 在选定定点机构 {selected.code}（或其村卫生站）就医，按选定机构等级"
+                   + ("（市外选点，按项目付费）" if out_of_city else ""))
         return selected.level, selected.code
-    if visit.emergency or visit.referral:
+    if visit.emergency or (visit.referral and not out_of_city):
         why = "急救抢救" if visit.emergency else "经转诊"
-        in_city = provider.admdvs == ADMDVS
-        charged = selected.code if in_city else charged_to(provider)
+        selected_in_city = selected.admdvs == ADMDVS
+        charged = selected.code if not out_of_city and selected_in_city else charged_to(provider)
+        where = ("（市内，计入选定机构包干）" if charged == selected.code
+                 else "（市外，按项目付费）" if out_of_city else "（选点在市外，不计包干，按项目付费）")
         claim.step("where", None,
                    f"第十七条 {why}在非选定机构 {provider.code} 就医，按就医机构 {provider.level}级待遇，"
-                   f"记入 {charged}" + ("（市内，计入选定机构包干）" if in_city else "（市外，按项目付费）"))
+                   f"记入 {charged}{where}")
         return provider.level, charged
+    if out_of_city and visit.out_of_area == "unregistered":
+        claim.refuse("out_of_area_not_registered",
+                     f"第五条(三) 未办理异地就医备案，在市外机构 {provider.code} 就医仅急救抢救可予支付")
     claim.refuse("not_signed_provider",
                  f"第十七条 未经转诊到非选定定点医疗机构（选定 {selected.code}）门诊就医，"
-                 "且非急救抢救，统筹基金不予支付")
+                 "且非急救抢救，统筹基金不予支付" + ("（市外仅在市外选点机构或急救抢救时支付）" if out_of_city else ""))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from decimal import Decimal
 from .adjudication import Claim, adjudicator, charged_to, refuse_common_exclusions, year_to_date_view
 from .capitation import YearEndAmounts, balance
 from .common import (
-    FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
+    FUND, Decision, MemberFacts, ProviderFacts, RegistrationFacts, SignupFacts, VisitFacts, YearToDate,
+    YearToDateView,
 )
+from .out_of_area import PRIMARY_KINDS
 from .money import ZERO, to_fen
 from .params import Params, Spec
 
@@ -30,7 +32,9 @@ PARAMETERS = {
     "ratio_referral": Spec("ratio", "on referral to the county TCM hospital"),
     "ratio_poverty": Spec("ratio", "建档立卡贫困人口, signed provider and referral alike"),
     "family_doctor_bonus": Spec("ratio", "家庭医生签约: points added at the signed provider only"),
-    "resettled_annual_cap": Spec("money", "异地安置: per-capita pooling fund amount, the yearly cap", nullable=True),
+    # No longer read: RULES.md (second reading) makes the resettled yearly cap the member's age-group
+    # standard (``annual_cap``). Kept in the spec so the parameter sets already stored stay valid.
+    "resettled_annual_cap": Spec("money", "异地安置: superseded by the age-group standard (not used)", nullable=True),
     "age_groups": Spec("age_groups", "budget standard per person per year by age group (age = year − birth year)"),
     "year_end_lower_band": Spec("ratio", "below this share of the budget the actual is paid"),
     "year_end_upper_band": Spec("ratio", "from this share of the budget the budget is paid"),
@@ -88,28 +92,57 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     claim.step("deductible", ZERO, "第十四条 普通门诊统筹不设起付标准")
     ratio = _ratio(params, member=member, signup=signup, where=where)
     fund = claim.apply_ratio(base=eligible, ratio=ratio, note=_RATIO_NOTES[where])
-    if _resettled_cap_applies(member, year=ytd.year):
-        if cap is None:
-            claim.hold("cap_not_configured", "第三十一条 人均普通门诊统筹基金（异地安置年度限额）尚未录入，待审核")
+    if cap is not None:
         fund = claim.clip_to_cap(fund, rule="annual_cap", cap=cap, used=ytd.get(FUND),
-                                 note="第三十一条 异地安置以人均普通门诊统筹基金为年度最高限额")
+                                 note=f"第三十一条 异地安置以人均普通门诊统筹基金（{ytd.year}年年龄组标准）"
+                                      "为年度最高限额，市内外合并计算")
     return claim.settle(deductible=ZERO, ratio=ratio, fund=fund, deltas={FUND: fund},
                         charged_provider_code=signed.code)
 
 
 def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | None, year: int) -> Decimal | None:
-    """No per-person cap (第十四条), except resettled members from the year after registration
-    (第三十一条): the per-capita pooling fund amount, None while staff have not entered it.
-    Reading: that cap is the resettled member's whole yearly allowance — it clips every covered visit
-    of theirs in those years, out of area or at the signed provider (第三十二条 shows a resettled
-    member is not meant to be paid locally as well) — so "fund" never passes it."""
-    if not _resettled_cap_applies(member, year=year):
+    """No per-person cap (第十四条), except in every year in which a resettled member's benefit
+    (第三十一条: from 1 January of the year after the registration's start) is in force for any part
+    of the year: then all their covered visits, in and out of the city, share a yearly cap equal to
+    the member's age-group standard for that year (RULES.md Reading: 人均普通门诊统筹基金 is the
+    per-person standard the signed provider's budget receives for that member; age = year − birth
+    year). In the registration's own first year local visits follow the ordinary rules, uncapped."""
+    if _resettled_benefit_year(member, year=year) is None:
         return None
-    return params.get("resettled_annual_cap") if params.is_set("resettled_annual_cap") else None
+    return age_group_standard(params, age=year - member.birth_date.year)
 
 
-def _resettled_cap_applies(member: MemberFacts, *, year: int) -> bool:
-    return member.resettled_on is not None and year > member.resettled_on.year
+def age_group_standard(params: Params, *, age: int) -> Decimal:
+    """The budget standard of the age group ``age`` belongs to (第二十三条 table; every age 0–120 is
+    in exactly one group, checked when the parameters are entered; older ages fall in the open
+    "90 and over" range)."""
+    for group in params.get("age_groups"):
+        for low, high in group["ranges"]:
+            if low <= age and (high is None or age <= high):
+                return group["standard"]
+    raise ValueError(f"age {age} belongs to no age group")
+
+
+def _resettled_benefit_year(member: MemberFacts, *, year: int) -> RegistrationFacts | None:
+    """The resettled registration whose benefit (1 January after ``start_on`` … ``end_on``) is in
+    force for some part of ``year``, if any."""
+    for registration in member.registrations:
+        if (registration.kind == "resettled" and registration.start_on.year < year
+                and (registration.end_on is None or registration.end_on.year >= year)):
+            return registration
+    return None
+
+
+def _cancelled_resettlement(member: MemberFacts, *, day: date) -> RegistrationFacts | None:
+    """第三十二条: a resettlement cancelled on C makes the signed provider's visits from C to 31 December
+    of that year not reimbursable. Reading: ``cancelled_on`` marks a 取消备案 (a registration that
+    simply reaches its end date was not cancelled); earlier claims are not re-adjudicated."""
+    for registration in member.registrations:
+        cancelled = registration.cancelled_on
+        if registration.kind == "resettled" and cancelled is not None and cancelled <= day \
+                and cancelled.year == day.year:
+            return registration
+    return None
 
 
 def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | None,
@@ -131,10 +164,17 @@ def _where_covered(claim: Claim, *, member: MemberFacts, provider: ProviderFacts
     """第十三条(一): only at the signed provider or its village service points (第十七条), by referral
     to the county TCM hospital (第十条; the eligible amount sent is already limited to TCM patent
     medicines, decoction pieces and class-A TCM items, 第十二条(三)), or — for a resettled member —
-    out of area (第三十一条)."""
-    if visit.out_of_area == "long_term" and member.resettled_on is not None:
-        return _resettled(claim, member=member, provider=provider, visit=visit)
+    out of area (第三十一条). Out of area without a resettled registration for that destination
+    (``out_of_area`` unregistered) is "elsewhere than the signed provider" (RULES.md table)."""
+    registration = visit.registration
+    if visit.out_of_area == "long_term" and registration is not None and registration.kind == "resettled":
+        return _resettled(claim, registration=registration, provider=provider, visit=visit)
     if provider.code == signed.code or (provider.kind == "village" and provider.parent_code == signed.code):
+        cancelled = _cancelled_resettlement(member, day=visit.day)
+        if cancelled is not None:
+            claim.refuse("resettlement_cancelled",
+                         f"第三十二条 已于 {cancelled.cancelled_on} 取消异地安置，"
+                         "当年度在本市签约机构发生的普通门诊费用不予报销")
         return AT_SIGNED
     if visit.referral and provider.kind == "county_tcm":
         return REFERRAL
@@ -142,17 +182,19 @@ def _where_covered(claim: Claim, *, member: MemberFacts, provider: ProviderFacts
                  f"第十三条(一) 未在门诊统筹签约机构（{signed.code}）或其村卫生室服务网点发生，且非转诊至县级中医医院")
 
 
-def _resettled(claim: Claim, *, member: MemberFacts, provider: ProviderFacts,
+def _resettled(claim: Claim, *, registration: RegistrationFacts, provider: ProviderFacts,
                visit: VisitFacts) -> str:
-    """第三十一条: registered 异地安置 members are covered from the year after registration, for visits
-    at primary-care providers of the place they live in (基层医疗机构 — Reading: level 1), capped per
-    year at the per-capita pooling fund amount (see ``annual_cap``); while that parameter is unset
-    the claim is held pending review (reason ``cap_not_configured``), never paid uncapped."""
-    if visit.day.year <= member.resettled_on.year:
+    """第三十一条: registered 异地安置 members are covered from 1 January of the year after the
+    registration's start (not before), for visits at primary-level providers 基层医疗机构 of the
+    destination (kind township, community or village: RULES.md), reimbursed through the signed
+    provider, under the yearly cap (see ``annual_cap``)."""
+    if visit.day.year <= registration.start_on.year:
         claim.refuse("resettled_waiting_year",
-                     f"第三十一条 异地安置备案（{member.resettled_on}）次年起才享受普通门诊统筹待遇")
-    if provider.level != "1":
-        claim.refuse("resettled_not_primary_care", "第三十一条 异地安置人员仅报销安置地基层医疗机构的普通门诊费用")
+                     f"第三十一条 异地安置备案（{registration.start_on} 起）次年起才享受普通门诊统筹待遇")
+    if provider.kind not in PRIMARY_KINDS:
+        claim.refuse("resettled_not_primary_care",
+                     "第三十一条 异地安置人员仅报销安置地基层医疗机构（乡镇卫生院、社区卫生服务中心、村卫生室）"
+                     f"的普通门诊费用，{provider.code} 不是")
     return RESETTLED
 
 

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from .adjudication import (
-    Claim, adjudicator, charged_to, rated_provider, refuse_common_exclusions, year_to_date_view,
+    Claim, adjudicator, charged_to, rated_provider, refuse_common_exclusions, refuse_unregistered_out_of_area,
+    year_to_date_view,
 )
 from .common import (
     FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
@@ -102,11 +103,13 @@ _TYPE_NAMES = {"employed": "在职", "retired": "退休"}
 
 
 def _refuse_manual_out_of_area(claim: Claim, *, provider: ProviderFacts, visit: VisitFacts) -> None:
-    """第十五条: out-of-area visits 异地就医 are paid only when settled directly through the system;
-    a manual reimbursement claim gets nothing. Reading: a visit is out of area when the claim says
-    so or the provider belongs to another pooling area; local manual claims are not restricted."""
-    out_of_area = visit.out_of_area != "none" or provider.admdvs != ADMDVS
-    if out_of_area and visit.channel == "manual":
+    """第十五条: out-of-area visits 异地就医 need a registration 备案 first and are paid only when
+    settled directly through the system; a manual reimbursement claim gets nothing. ``out_of_area``
+    is derived from the provider's admdvs and the registration in force (RULES.md "Out-of-area
+    care"): unregistered → not covered; registered (long-term or temporary) → local rules at the
+    treating level, direct settlement only. Local manual claims are not restricted."""
+    refuse_unregistered_out_of_area(claim, visit=visit, article="第十五条")
+    if visit.out_of_area != "none" and visit.channel == "manual":
         claim.refuse("manual_out_of_area", "第十五条 异地就医未通过医保信息系统直接结算的，统筹基金不予支付")
 
 

@@ -128,11 +128,14 @@ def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | N
 def _temporary_out_of_area_first_pay(claim: Claim, params: Params, *, visit: VisitFacts) -> Decimal:
     """第六条: 临时外出就医 — the member first pays 10% of the eligible amount, the rest goes through
     the same-level rules; 异地长期居住 is treated as local. Reading: the 10% is an amount the member
-    pays, so it is rounded once to the fen and the rest is the eligible amount less it."""
-    if visit.out_of_area != "temporary":
+    pays, so it is rounded once to the fen and the rest is the eligible amount less it.
+    RULES.md Reading: an unregistered visit elsewhere 未备案 is a temporary one 临时外出就医."""
+    if visit.out_of_area not in ("temporary", "unregistered"):
         return ZERO
     share = params.get("temporary_out_of_area_selfpay")
     first_pay = to_fen(visit.eligible * share)
     claim.step("temporary_out_of_area", first_pay,
-               f"第六条 临时外出就医个人先自付 {percent(share)}：{money(first_pay)} 元，余额按本市同级别待遇")
+               ("第六条 未备案的异地就医按临时外出就医，" if visit.out_of_area == "unregistered"
+                else "第六条 临时外出就医")
+               + f"个人先自付 {percent(share)}：{money(first_pay)} 元，余额按本市同级别待遇")
     return first_pay

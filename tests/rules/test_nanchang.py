@@ -1,6 +1,5 @@
 """Nanchang 南昌 (2019 暂行办法): signed provider, village points, referral, poverty, family doctor,
 resettled members."""
-from datetime import date
 
 from policy.rules import nanchang
 from policy.rules.common import YearToDate
@@ -59,30 +58,3 @@ def test_no_sign_up_no_benefit_and_no_deductible_or_cap_otherwise():
     # however much the fund has paid this year, a visit at the signed provider is paid in full ratio
     rich = _decide(RESIDENT, T1, visit("2024-02-05T10:00", "10000.00"), buckets={"fund": D("99999")})
     assert (rich.deductible, rich.fund_pay, rich.annual_cap) == (0, D("6000.00"), None)
-
-
-def test_resettled_members_from_the_year_after_registration_under_the_yearly_cap():
-    resettled = member("resident", resettled_on=date(2023, 5, 1))
-    away = provider("SZ-1", "1", kind="community", admdvs="440300")
-    away_hospital = provider("SZ-H", "2", kind="hospital", admdvs="440300")
-    # the registration year is not covered
-    first_year = _decide(resettled, away, visit("2023-09-01T10:00", "100.00", out_of_area="long_term"))
-    assert (first_year.status, first_year.reason) == ("not_covered", "resettled_waiting_year")
-    # from the next year, while the cap is unset the claim waits for staff
-    held = _decide(resettled, away, visit("2024-03-01T10:00", "100.00", out_of_area="long_term"))
-    assert (held.status, held.reason, held.deltas) == ("pending_review", "cap_not_configured", {})
-    # with a cap of 200 and 180 paid: 100 × 60% = 60 clipped to 20, charged to the signed provider
-    capped = _decide(resettled, away, visit("2024-03-01T10:00", "100.00", out_of_area="long_term"),
-                     buckets={"fund": D("180")}, resettled_annual_cap="200")
-    assert (capped.fund_pay, capped.ratio, capped.annual_cap, capped.charged_provider_code) == (
-        D("20.00"), D("0.60"), D("200"), "NC-T1")
-    # only primary-care providers of the place they live in
-    assert _decide(resettled, away_hospital, visit("2024-03-01T10:00", "100.00", out_of_area="long_term"),
-                   resettled_annual_cap="200").reason == "resettled_not_primary_care"
-    # the cap is the resettled member's whole allowance: a visit at the signed provider is clipped too
-    local = _decide(resettled, T1, visit("2024-03-01T10:00", "100.00"), buckets={"fund": D("250")},
-                    resettled_annual_cap="200")
-    assert (local.status, local.fund_pay) == ("settled", D("0.00"))
-    # a member who is not resettled is not paid out of area
-    assert _decide(RESIDENT, away, visit("2024-03-01T10:00", "100.00", out_of_area="long_term")).reason == \
-        "not_signed_provider"

@@ -78,14 +78,19 @@ def test_after_retirement_what_was_paid_counts_against_the_retired_cap():
     assert (decision.fund_pay, decision.ratio) == (D("520.00"), D("0.70"))
 
 
-def test_out_of_area_is_paid_only_when_settled_directly():
+def test_out_of_area_is_paid_only_when_registered_and_settled_directly():
     params = params_on(NY, date(2024, 5, 1))
     elsewhere = provider("BJ-1", "3", admdvs="110100")
-    manual = _decide(params, member(), elsewhere, visit("2024-05-01T10:00", "100.00", channel="manual"), {})
+    # the engine derives out_of_area from the provider's admdvs and the registration in force
+    manual = _decide(params, member(), elsewhere,
+                     visit("2024-05-01T10:00", "100.00", channel="manual", out_of_area="temporary"), {})
     direct = _decide(params, member(), elsewhere, visit("2024-05-01T10:00", "100.00", out_of_area="temporary"), {})
+    unregistered = _decide(params, member(), elsewhere,
+                           visit("2024-05-01T10:00", "100.00", out_of_area="unregistered"), {})
     local_manual = _decide(params, member(), L2, visit("2024-05-01T10:00", "100.00", channel="manual"), {})
     assert (manual.status, manual.reason, manual.fund_pay) == ("not_covered", "manual_out_of_area", 0)
     assert direct.fund_pay == D("25.00")                           # (100 − 50) × 50% at its level 3
+    assert (unregistered.status, unregistered.reason) == ("not_covered", "out_of_area_not_registered")
     assert local_manual.status == "settled"                        # 第十五条 restricts out-of-area only
 
 

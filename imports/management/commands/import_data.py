@@ -1,4 +1,4 @@
-"""python manage.py import_data <providers|members|signups|claims> FILE [--dry-run] [--user NAME]
+"""python manage.py import_data <providers|members|signups|claims|registrations> FILE [--dry-run] [--user NAME]
 
 Prints a summary and the first errors; exits 0 when the file was imported, passed the dry run or
 was already imported (a second import writes nothing),
@@ -12,7 +12,8 @@ from imports.services import import_file
 
 
 class Command(BaseCommand):
-    help = "Import a spreadsheet (xlsx/csv) of providers, members, sign-ups or claims, all or nothing."
+    help = ("Import a spreadsheet (xlsx/csv) of providers, members, sign-ups, claims or out-of-area "
+            "registrations, all or nothing.")
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=ImportJob.Kind.values)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0006_claim_fewer_indexes'),
+        ('claims', '0007_claim_out_of_area_unregistered'),
         ('providers', '0001_initial'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0006_validate_member_region_district_fk'),
+        ('members', '0007_out_of_area_registration'),
     ]
 
     operations = [
