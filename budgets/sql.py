@@ -14,6 +14,8 @@ Attribution (RULES.md "A member's provider ... for a month, the one in effect on
   who left the scheme (``left_on``) on or before a month end is not counted for that month.
 * Nanchang only, annual budget only (第二十八条): a member's FIRST sign-up counts the full year, so
   the months of that year before it takes effect are attributed to it too.
+* a selection out of the city (Heyuan 第十六条, RULES.md "Out-of-area care") ends the member's in-city
+  span like any later sign-up, but counts in no provider's capitation itself (第十二条(六)).
 * Nanchang age group (第二十三条, age = budget year − birth year) is a CASE over the birth-date
   ranges of each group, computed in the database, so no per-member code runs.
 
@@ -102,7 +104,7 @@ def attribution_counts(*, admdvs: str, year: int, months: list[int], age_groups:
         WITH iv AS (
             SELECT s.member_id, COALESCE(pc.id, p.id) AS settle_id, COALESCE(pc.district, p.district) AS district,
                    s.effective_from, LEAD(s.effective_from) OVER w AS next_from, ROW_NUMBER() OVER w AS seq,
-                   m.left_on, {group_sql} AS g
+                   m.left_on, {group_sql} AS g, p.admdvs AS provider_admdvs
             FROM members_signup s JOIN members_member m ON m.id = s.member_id
             {VILLAGE_ROLLUP.format(fk="s.provider_id")}
             WHERE m.admdvs = %s AND s.effective_from <= %s{piece}
@@ -113,12 +115,12 @@ def attribution_counts(*, admdvs: str, year: int, months: list[int], age_groups:
                    GREATEST({start}, {lo_p}) AS lo,
                    LEAST(COALESCE({_month_index('next_from')}, {hi_p}),
                          COALESCE({_month_index('left_on')}, {hi_p}), {hi_p}) AS hi
-            FROM iv WHERE g IS NOT NULL{where_district}
+            FROM iv WHERE g IS NOT NULL AND provider_admdvs = %s{where_district}
         )
         SELECT settle_id, district, g, SUM(hi - lo), {members} FROM spans WHERE hi > lo
         GROUP BY settle_id, district, g
     """
-    params = [*group_params, admdvs, month_end(year, last), *piece_params, *start_params, *district_params]
+    params = [*group_params, admdvs, month_end(year, last), *piece_params, *start_params, admdvs, *district_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(pid, district, g, int(n), int(count)) for pid, district, g, n, count in cursor.fetchall()]

@@ -30,8 +30,8 @@ RULE_LABELS = {
     "eligible": "政策范围内费用", "deductible": "起付线", "ratio": "按比例支付", "annual_cap": "年度最高支付限额",
     "per_visit_cap": "单次支付限额", "subcap": "两病专项限额", "fund_pay": "统筹基金支付", "reversal": "撤销",
     "temporary_out_of_area": "临时外出先行自付", "first_pay": "先行自付", "signup": "签约/选点机构",
-    "prescription": "外配处方", "where": "就医机构",
-    **REASON_LABELS,  # a refusal's step is named by its reason code
+    "prescription": "外配处方", "out_of_area": "异地就医（备案）", "where": "就医地点",
+    **REASON_LABELS,  # a refused visit's last step is named by its reason code (Chinese labels: policy.rules.common)
 }
 
 

@@ -57,7 +57,7 @@ class ProviderRows:
         district = get("district", cells.code, length=6, label="县区")
         owner = self.ctx.district_region.get(district) if district else None
         if out_of_area:
-            if district and district[:4] != admdvs[:4]:
+            if district and is_city_code(admdvs) and district[:4] != admdvs[:4]:
                 fail("district", f"县区 {district} 不在异地统筹区 {admdvs} 内（前四位应相同）(not in that city)",
                      "district_region")
             elif district and not self.ctx.scope.covers(admdvs=admdvs, district=district):

@@ -58,6 +58,13 @@ class ProviderForm(forms.ModelForm):
         if self.instance.pk is not None:
             self.fields["district"].initial = self.instance.district_id
 
+    def _post_clean(self):
+        # The codes onto the instance before the model's own checks (the village centre's region).
+        for name in ("admdvs", "district"):
+            if self.cleaned_data.get(name):
+                setattr(self.instance, f"{name}_id", self.cleaned_data[name])
+        super()._post_clean()
+
 
 class OutOfAreaFilter(admin.SimpleListFilter):
     title = _("异地定点机构")
