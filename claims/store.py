@@ -184,6 +184,11 @@ def _members_needing_registrations(requests: Sequence[ClaimRequest], by_key: dic
         if member.admdvs_id in LOCAL_VISITS_READ_REGISTRATIONS or (
                 provider is not None and provider.admdvs_id != member.admdvs_id):
             needing.add(member.pk)
+        # A pharmacy fill whose prescriber is of another area: allowed only from the destination of
+        # the registration in force (claims/prescriptions.py).
+        prescriber = providers.get(request.prescribing_fixmedins_code) if request.prescribing_fixmedins_code else None
+        if prescriber is not None and prescriber.admdvs_id != member.admdvs_id:
+            needing.add(member.pk)
     return sorted(needing)
 
 

@@ -205,3 +205,39 @@ def test_an_inpatient_only_member_gets_no_account_credit(api_client, city_admin)
     account_credit_month(admdvs=GANZHOU, period="2024-01", by=None)
     assert Account.objects.get(member=ordinary).balance == Decimal("100.00")
     assert not Account.objects.filter(member=waived).exists()
+
+
+def test_a_prescriber_of_the_registration_destination_may_be_filled(api_client, city_admin):
+    # given a Zibo member with a long-term registration to Guangzhou (440100) from 2024-01-01, a
+    # Guangzhou L2 hospital, a Guangzhou pharmacy and a Zibo pharmacy
+    from tests.factories import make_registration
+
+    api_client.force_authenticate(city_admin)
+    member = make_member(admdvs=ZIBO)
+    make_provider(code="GZ-H2", admdvs="440100", level="2", kind="hospital")
+    make_provider(code="GZ-PH", admdvs="440100", level="1", kind="pharmacy")
+    make_provider(code="ZB-PH", admdvs=ZIBO, level="1", kind="pharmacy")
+    before = body(member=member, provider=make_provider(code="ZB-PH0", admdvs=ZIBO, level="1", kind="pharmacy"),
+                  visit_at="2023-12-20T10:00", inscp="600.00", **{FIELD: "GZ-H2"})
+    # when a Guangzhou prescription is filled before any registration: of another region, 400
+    refused = api_client.post("/api/v1/claims/", before, format="json")
+    assert refused.status_code == 400 and list(refused.json()) == [FIELD]
+    make_registration(member=member, kind="long_term", dest_admdvs="440100", start_on=date(2024, 1, 1))
+    # when it is filled in Guangzhou with the registration in force: out of area long_term, rated at
+    # the L2 prescriber (Zibo 第六条: local rules at the same level): L2 deductible 500,
+    # (600 − 500) × 60% = 60.00, charged to the Guangzhou pharmacy
+    there = api_client.post("/api/v1/claims/", body(member=member, provider=_code("GZ-PH"), visit_at="2024-02-01T10:00",
+                                                    inscp="600.00", **{FIELD: "GZ-H2"}), format="json").json()
+    assert (there["out_of_area"], there["act_pay_dedc"], there["hifp_pay"], there["charged_fixmedins_code"]) == (
+        "long_term", "500.00", "60.00", "GZ-PH")
+    # and at home in Zibo too (the destination's prescriber is allowed): the L2 deductible is complete,
+    # 100 × 60% = 60.00, not out of area (the pharmacy is local)
+    home = api_client.post("/api/v1/claims/", body(member=member, provider=_code("ZB-PH"), visit_at="2024-02-02T10:00",
+                                                   inscp="100.00", **{FIELD: "GZ-H2"}), format="json").json()
+    assert (home["out_of_area"], home["act_pay_dedc"], home["hifp_pay"]) == ("none", "0.00", "60.00")
+
+
+def _code(code: str):
+    from providers.models import Provider
+
+    return Provider.objects.get(fixmedins_code=code)
