@@ -241,3 +241,20 @@ def _code(code: str):
     from providers.models import Provider
 
     return Provider.objects.get(fixmedins_code=code)
+
+
+def test_marking_no_account_sets_the_member_flag_claims_read(api_client, city_admin):
+    # given a Ganzhou employee recorded by the accounts service as inpatient-only (no account)
+    from accounts.services import member_mark_no_account
+    from members.models import Member, MemberChange
+
+    member = employee(GANZHOU, base="5000.00")
+    member_mark_no_account(member=member, since=date(2024, 1, 1), note="第三条")
+    # then the member's flag is set (audited) and a visit is outside outpatient pooling
+    assert Member.objects.get(pk=member.pk).inpatient_only is True
+    assert MemberChange.objects.get(member=member, action="update").after == {"inpatient_only": True}
+    clinic = make_provider(admdvs=GANZHOU, level="1", kind="township")
+    api_client.force_authenticate(city_admin)
+    data = api_client.post("/api/v1/claims/", body(member=member, provider=clinic, visit_at="2024-02-01T10:00",
+                                                   inscp="700.00"), format="json").json()
+    assert (data["status"], data["reason"]) == ("not_covered", "inpatient_only_scheme")
