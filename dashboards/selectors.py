@@ -17,9 +17,10 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from budgets.models import SettlementLine, SettlementRun
-from claims.facts import member_facts
+from claims.facts import member_facts, registration_facts
 from claims.models import Accumulator, Claim
 from members.models import Member, SignUp
+from members.selectors import registrations_of
 from policy import rules
 from policy.rules.common import SignupFacts
 from policy.selectors import parameters_in_force
@@ -162,6 +163,8 @@ def dashboard_members_near_cap(*, filters: Filters, day: date) -> list[dict]:
         return []
     first_signups = dict(SignUp.objects.filter(member__in=[a.member_id for a in candidates])
                          .values("member").annotate(first=Min("effective_from")).values_list("member", "first"))
+    # Nanchang's resettled yearly cap depends on the out-of-area registrations: one statement for all.
+    registrations = registrations_of([a.member_id for a in candidates])
     params_by_region = {}
     near = []
     for row in candidates:
@@ -173,8 +176,8 @@ def dashboard_members_near_cap(*, filters: Filters, day: date) -> list[dict]:
         if params is None:
             continue
         signup = SignupFacts(provider=None, first_effective_on=first_signups.get(member.pk))
-        cap = rules.annual_cap(member.admdvs_id, params=params, member=member_facts(member, day), signup=signup,
-                               year=filters.year)
+        facts = member_facts(member, day, registration_facts(registrations.get(member.pk, [])))
+        cap = rules.annual_cap(member.admdvs_id, params=params, member=facts, signup=signup, year=filters.year)
         if not cap or row.fund_paid < cap * NEAR_CAP_SHARE:
             continue
         near.append({"member": member, "fund_paid": row.fund_paid, "cap": cap,

@@ -134,7 +134,7 @@ class MemberChangeInline(SnapshotColumns, ReadOnlyInline):
 
 # The writable fields; identity (region, certno) is fixed once a member exists.
 EDITABLE = ("psn_name", "insutype", "psn_type", "retired_on", "contribution_base", "poverty", "inpatient_only",
-            "district", "enrolled_on", "status", "left_on", "resettled_on", "chronic_diseases")
+            "district", "enrolled_on", "status", "left_on", "chronic_diseases")
 
 
 # What member_create takes; the rest (status, dates of leaving...) is set by later updates.

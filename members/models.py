@@ -43,8 +43,9 @@ class Member(models.Model):
     gend = models.CharField(_("性别"), max_length=1, choices=[("1", "男"), ("2", "女")])
     status = models.CharField(_("参保状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     left_on = models.DateField(_("终止参保日期"), null=True, blank=True)
-    # 异地安置 (Nanchang 第十条): covered from the year after registration.
-    resettled_on = models.DateField(_("异地安置登记日期"), null=True, blank=True)
+    # 异地安置 is no longer a date on the member: it is an out-of-area registration of kind
+    # ``resettled`` (OutOfAreaRegistration below, RULES.md "Out-of-area care"), with its destination,
+    # history and cancellation (第三十一、三十二条); members/migrations/0008 dropped the old column.
     # 门诊特殊慢性病 certifications (Ganzhou two-disease rule, Nanchang exclusion): disease codes.
     chronic_diseases = models.JSONField(_("门诊慢特病认定"), default=list, blank=True)
     # 只参加住院保险(不建账户) (CONTRACT.md ``inpatient_only``): no personal account; in Ganzhou no

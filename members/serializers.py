@@ -44,7 +44,6 @@ class MemberUpdateSerializer(MemberInputSerializer):
 
     status = serializers.ChoiceField(choices=Member.Status.choices, required=False)
     left_on = serializers.DateField(allow_null=True, required=False)
-    resettled_on = serializers.DateField(allow_null=True, required=False)
     chronic_diseases = serializers.ListField(child=serializers.CharField(max_length=30), required=False)
 
 
@@ -64,7 +63,7 @@ class MemberSerializer(serializers.ModelSerializer):
         model = Member
         fields = ["certno", "psn_name", "admdvs", "insutype", "psn_type", "retired_on", "contribution_base",
                   "poverty", "inpatient_only", "district", "enrolled_on", "brdy", "gend", "status", "left_on",
-                  "resettled_on", "chronic_diseases"]
+                  "chronic_diseases"]
         read_only_fields = fields
 
 

@@ -24,7 +24,7 @@ from .signups import signup_request  # noqa: F401  (the services of this app, on
 # Fields staff may change after registration; certno and admdvs identify the member and never change
 # (a move to another region is a new enrolment there).
 UPDATABLE_FIELDS = ("psn_name", "insutype", "psn_type", "retired_on", "contribution_base", "poverty", "district",
-                    "enrolled_on", "status", "left_on", "resettled_on", "chronic_diseases", "inpatient_only")
+                    "enrolled_on", "status", "left_on", "chronic_diseases", "inpatient_only")
 AUDITED_FIELDS = ("admdvs_id", "certno", "brdy", "gend") + tuple(
     f + "_id" if f == "district" else f for f in UPDATABLE_FIELDS)
 

@@ -145,3 +145,28 @@ def test_ganzhou_registered_unregistered_and_manual(api_client, city_admin, away
     # temporary: the same local rules, L1: (1000 − 600) × 60% = 240.00
     assert outcome(post(api_client, traveller, away["GZ-C1"], "2024-04-02T10:00", "1000.00")) == (
         "settled", None, "temporary", "240.00")
+
+
+def test_registrations_cost_one_statement_and_only_where_they_are_read(city_admin, away):
+    # given a Zibo member with a registration, one claim each already made (rows exist)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.services import claim_settle
+    from tests.claims.helpers import request_for
+
+    member = make_member(admdvs=ZIBO, psn_type="1101")
+    make_registration(member=member, kind="long_term", dest_admdvs=SUZHOU, start_on=date(2024, 1, 1))
+    home = make_provider(admdvs=ZIBO, level="2", kind="hospital")
+    claim_settle(request=request_for(member=member, provider=home, visit_at="2024-03-01T10:00"), by=city_admin)
+    # when a local visit is settled: member, locked row, provider; the record and the row (no registrations)
+    with CaptureQueriesContext(connection) as local:
+        claim_settle(request=request_for(member=member, provider=home, visit_at="2024-03-02T10:00"), by=city_admin)
+    # when an out-of-area visit is settled: the same plus one statement for the registrations
+    with CaptureQueriesContext(connection) as away_visit:
+        claim_settle(request=request_for(member=member, provider=away["SZ-H2"], visit_at="2024-03-03T10:00"),
+                     by=city_admin)
+    verbs = [[q["sql"].split()[0].upper() for q in c.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+             for c in (local, away_visit)]
+    assert verbs == [["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"],
+                     ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]]

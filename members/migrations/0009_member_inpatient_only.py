@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0007_out_of_area_registration'),
+        ('members', '0008_remove_member_resettled_on_superseded_by_registrations'),
     ]
 
     operations = [
