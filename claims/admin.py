@@ -21,6 +21,8 @@ from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDist
                                 masked_certno_column)
 from staff.scope import can_see_full_certno, mask_certno
 
+from policy.rules.common import REASON_LABELS
+
 from . import services
 from .models import Accumulator, Claim, ClaimItem
 
@@ -28,10 +30,8 @@ RULE_LABELS = {
     "eligible": "政策范围内费用", "deductible": "起付线", "ratio": "按比例支付", "annual_cap": "年度最高支付限额",
     "per_visit_cap": "单次支付限额", "subcap": "两病专项限额", "fund_pay": "统筹基金支付", "reversal": "撤销",
     "temporary_out_of_area": "临时外出先行自付", "first_pay": "先行自付", "signup": "签约/选点机构",
-    # out-of-area care 异地就医 (a refused visit's last step is named by its reason code)
-    "out_of_area": "异地就医（备案）", "where": "就医地点", "out_of_area_not_registered": "异地就医未备案",
-    "resettlement_cancelled": "已取消异地安置", "resettled_waiting_year": "异地安置次年起享受",
-    "resettled_not_primary_care": "异地安置仅限基层医疗机构", "manual_out_of_area": "异地就医未直接结算",
+    "prescription": "外配处方", "out_of_area": "异地就医（备案）", "where": "就医地点",
+    **REASON_LABELS,  # a refused visit's last step is named by its reason code (Chinese labels: policy.rules.common)
 }
 
 
@@ -110,7 +110,8 @@ class ClaimAdmin(AppendOnlyAdmin):
                                   "reversed_by_link")}),
         (_("计算步骤"), {"fields": ("steps_table",)}),
         (_("就诊"), {"fields": ("member", "certno_shown", "provider", "charged_provider", "visit_at", "benefit",
-                              "emergency", "referral", "out_of_area", "channel", "exclusion")}),
+                              "emergency", "referral", "out_of_area", "channel", "exclusion",
+                              "prescribing_provider")}),
         (_("费用"), {"fields": ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
                               "inscp_scp_amt", "acct_used")}),
         (_("记录"), {"fields": ("parameter_set", "deltas", "inputs", "idempotency_key", "created_at",
@@ -146,7 +147,9 @@ class ClaimAdmin(AppendOnlyAdmin):
     def reason_label(self, obj):
         from policy.rules import REASONS
 
-        return f"{obj.reason} — {REASONS.get(obj.reason, '')}" if obj.reason else "—"
+        if not obj.reason:
+            return "—"
+        return f"{REASON_LABELS.get(obj.reason, obj.reason)}（{obj.reason}）— {REASONS.get(obj.reason, '')}"
 
     @admin.display(description=_("被撤销"))
     def reversed_by_link(self, obj):

@@ -13,7 +13,8 @@ The step, in order (each refusal leaves the ledger as it was):
    not (a recorded claim outside the caller's scope is answered as an unknown member);
 2. the provider (400 if unknown) and the member (400 if unknown or outside the caller's scope);
    out_of_area derived from the provider's admdvs and the registration in force (a sent value that
-   disagrees is a 400 on out_of_area; policy/rules/out_of_area.py);
+   disagrees is a 400 on out_of_area; policy/rules/out_of_area.py); a pharmacy fill's prescriber
+   (400 on ``prescribing_fixmedins_code``, claims/prescriptions.py);
 3. the sign-up in effect on the visit day (sign-up regions);
 4. the region's decision (policy core) on the year-to-date buckets;
 5. the settlement row, its fee-detail items, the member share split (personal account or cash);
@@ -37,6 +38,7 @@ from .facts import (charged_provider_for, claim_build, decide, inputs_json, regi
                     signups_on)
 from .ids import setl_id_new
 from .models import Claim, ClaimItem
+from .prescriptions import prescriber_for
 from .requests import ClaimRequest, request_hash_for
 
 ZERO = Decimal("0.00")
@@ -143,22 +145,26 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
         signup, signup_provider = signup_facts(in_effect, first), (in_effect.provider if in_effect else None)
 
     registrations = registration_facts(book.registrations) if book.registrations else ()
+    in_force = registration_on(registrations, day) if registrations else None
     out_of_area, registration = out_of_area_derive(
-        member_admdvs=member.admdvs_id, provider_admdvs=provider.admdvs_id,
-        in_force=registration_on(registrations, day) if registrations else None)
+        member_admdvs=member.admdvs_id, provider_admdvs=provider.admdvs_id, in_force=in_force)
     if request.out_of_area is not None and request.out_of_area != out_of_area:
         raise out_of_area_disagrees(request.out_of_area, out_of_area)
+    # A pharmacy fill's prescriber: of the member's region or of the registration's destination.
+    prescriber = prescriber_for(code=request.prescribing_fixmedins_code, provider=provider, member=member,
+                                providers=ledger.providers, destination=in_force.dest_admdvs if in_force else None)
 
     parameters = ledger.parameters(admdvs=member.admdvs_id, day=day)
     before = book.buckets[day.year]
     decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,
                               parameters=parameters, buckets=before, year=day.year, out_of_area=out_of_area,
-                              registration=registration, registrations=registrations)
+                              registration=registration, registrations=registrations, prescriber=prescriber)
     claim = claim_build(
         setl_id=setl_id_new(admdvs=member.admdvs_id, day=day), request=request, member=member, provider=provider,
         charged_provider=charged_provider_for(decision, provider, signup_provider), decision=decision,
         parameter_set_id=set_id,
-        inputs=inputs_json(request, member, provider, signup, before, parameters, registration=registration),
+        inputs=inputs_json(request, member, provider, signup, before, parameters, registration=registration,
+                           prescriber=prescriber),
         request_hash=request_hash, by=ledger.by, out_of_area=out_of_area)
     _share_split(claim, request, ledger.pay_share)
     if decision.deltas:

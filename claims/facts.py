@@ -24,7 +24,8 @@ def member_facts(member: Member, day: date, registrations: tuple[RegistrationFac
     return MemberFacts(
         person_type=member.person_type_on(day), birth_date=member.brdy, enrolled_on=member.enrolled_on,
         left_on=member.left_on, poverty=member.poverty,
-        chronic_diseases=frozenset(member.chronic_diseases or ()), registrations=registrations)
+        chronic_diseases=frozenset(member.chronic_diseases or ()), registrations=registrations,
+        inpatient_only=member.inpatient_only)
 
 
 def registration_facts(rows: list[OutOfAreaRegistration]) -> tuple[RegistrationFacts, ...]:
@@ -56,12 +57,14 @@ def signups_on(history: list[SignUp], day: date) -> tuple[SignUp | None, SignUp 
 
 
 def visit_facts(request: ClaimRequest, *, out_of_area: str = "none",
-                registration: RegistrationFacts | None = None) -> VisitFacts:
-    """``out_of_area`` and ``registration``: as derived by the settle step (policy/rules/out_of_area.py)."""
+                registration: RegistrationFacts | None = None, prescriber: Provider | None = None) -> VisitFacts:
+    """``out_of_area`` and ``registration``: as derived by the settle step (policy/rules/out_of_area.py);
+    ``prescriber``: a pharmacy fill's checked prescriber (claims/prescriptions.py)."""
     return VisitFacts(
         visit_at=request.visit_local, eligible=request.inscp_scp_amt, total=request.medfee_sumamt,
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
-        out_of_area=out_of_area, channel=request.channel, exclusion=request.exclusion, registration=registration)
+        out_of_area=out_of_area, channel=request.channel, exclusion=request.exclusion, registration=registration,
+        prescriber=provider_facts(prescriber) if prescriber is not None else None)
 
 
 def accumulator_buckets(accumulator: Accumulator) -> dict[str, Decimal]:
@@ -81,11 +84,12 @@ def accumulator_store(accumulator: Accumulator, buckets: dict[str, Decimal]) -> 
 def decide(*, request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
            parameters, buckets: dict[str, Decimal], year: int, out_of_area: str = "none",
            registration: RegistrationFacts | None = None,
-           registrations: tuple[RegistrationFacts, ...] = ()) -> tuple[Decision, int | None]:
+           registrations: tuple[RegistrationFacts, ...] = (),
+           prescriber: Provider | None = None) -> tuple[Decision, int | None]:
     """Ask the core; ``parameters`` is ``parameters_in_force(...)``'s answer. (decision, set id).
     ``out_of_area``, ``registration`` (the one used) and ``registrations`` (the member's history):
-    see policy/rules/out_of_area.py."""
-    visit = visit_facts(request, out_of_area=out_of_area, registration=registration)
+    see policy/rules/out_of_area.py; ``prescriber``: a pharmacy fill's checked prescriber."""
+    visit = visit_facts(request, out_of_area=out_of_area, registration=registration, prescriber=prescriber)
     pfacts = provider_facts(provider)
     if parameters is None:
         return rules.outside_policy_period(visit=visit, provider=pfacts), None
@@ -105,11 +109,15 @@ def steps_json(decision: Decision) -> list[dict]:
 
 
 def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
-                buckets: dict[str, Decimal], parameters, registration: RegistrationFacts | None = None) -> dict:
-    """The facts the decision saw, for the record (Nanyang windows only for this provider)."""
+                buckets: dict[str, Decimal], parameters, registration: RegistrationFacts | None = None,
+                prescriber: Provider | None = None) -> dict:
+    """The facts the decision saw, for the record (Nanyang windows only for the provider that rates
+    the visit: the treating one, or a pharmacy fill's prescriber)."""
     day = request.visit_local.date()
-    own_windows = f"{WINDOW_PREFIX}{provider.fixmedins_code}:"
+    own_windows = f"{WINDOW_PREFIX}{(prescriber or provider).fixmedins_code}:"
     return {
+        **({"prescriber": {"code": prescriber.fixmedins_code, "level": prescriber.benefit_level,
+                           "kind": prescriber.kind, "admdvs": prescriber.admdvs_id}} if prescriber else {}),
         "request": request.content(),
         "member": {"person_type": member.person_type_on(day), "psn_type": member.psn_type,
                    "poverty": member.poverty, "district": member.district_id},
@@ -145,6 +153,7 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
         provider_id=provider.pk, charged_provider_id=charged_provider.pk, visit_at=local, visit_date=local.date(),
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
         out_of_area=out_of_area, channel=request.channel, exclusion=request.exclusion,
+        prescribing_provider_id=request.prescribing_fixmedins_code,  # checked by claims/prescriptions.py
         medfee_sumamt=request.medfee_sumamt, fulamt_ownpay_amt=request.fulamt_ownpay_amt,
         overlmt_selfpay=request.overlmt_selfpay, preselfpay_amt=request.preselfpay_amt,
         inscp_scp_amt=request.inscp_scp_amt, status=decision.status, reason=decision.reason,

@@ -59,6 +59,13 @@ class Claim(models.Model):
         ("unregistered", _("异地就医未备案"))])
     channel = models.CharField(_("结算方式"), max_length=8, default="direct")
     exclusion = models.CharField(_("除外情形"), max_length=30, null=True, blank=True)
+    # 外配处方: at a pharmacy, the medical provider whose prescription was filled (it rated the visit;
+    # the pharmacy is still the treating and charged provider). Keyed by code, so the API answers it
+    # without a join.
+    prescribing_provider = models.ForeignKey(
+        "providers.Provider", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        to_field="fixmedins_code", db_column="prescribing_fixmedins_code", db_index=False,
+        verbose_name=_("外配处方开方机构"))
 
     medfee_sumamt = models.DecimalField(_("医疗费总额"), **MONEY)
     fulamt_ownpay_amt = models.DecimalField(_("全自费金额"), default=0, **MONEY)
@@ -110,6 +117,9 @@ class Claim(models.Model):
             models.Index(fields=["member", "visit_at"]),
             models.Index(fields=["provider", "visit_date"]),
             models.Index(fields=["district"], name="claims_claim_district_idx"),  # district clerks' lists
+            # The few pharmacy fills, for a prescriber's page and the PROTECT check (no scan of every claim).
+            models.Index(fields=["prescribing_provider"], name="claim_prescriber_idx",
+                         condition=models.Q(prescribing_provider__isnull=False)),
         ]
         permissions = [
             ("reverse_claim", _("可撤销门诊结算")),

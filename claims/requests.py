@@ -62,6 +62,7 @@ class ClaimRequest:
     out_of_area: str | None = None
     channel: str = "direct"
     exclusion: str | None = None
+    prescribing_fixmedins_code: str | None = None  # 外配处方: the prescriber of a fill at a pharmacy
     acct_used: bool = False
     acct_payer_certno: str | None = None  # 家庭共济: the holder whose account pays (accounts)
     idempotency_key: str | None = None
@@ -83,6 +84,9 @@ class ClaimRequest:
             "referral": self.referral, "out_of_area": self.out_of_area or "none", "channel": self.channel,
             "exclusion": self.exclusion, "acct_used": self.acct_used,
             **({"acct_payer_certno": self.acct_payer_certno} if self.acct_payer_certno else {}),
+            # Only when sent, so the hashes recorded before the field existed stay valid.
+            **({"prescribing_fixmedins_code": self.prescribing_fixmedins_code}
+               if self.prescribing_fixmedins_code else {}),
             **{name: str(getattr(self, name)) for name in AMOUNT_FIELDS},
             "fee_details": [[d.code, d.name, d.category, d.chrgitm_lv, str(d.amount)] for d in self.fee_details],
         }
@@ -210,6 +214,7 @@ _PARSERS = {
     "out_of_area": lambda v: None if v == "" else _choice(v, OUT_OF_AREA),
     "channel": lambda v: _choice(v, CHANNELS),
     "exclusion": lambda v: None if v in (None, "") else _choice(v, EXCLUSIONS),
+    "prescribing_fixmedins_code": lambda v: None if v in (None, "") else _text(v, max_length=30),
     "acct_used": _bool,
     "acct_payer_certno": lambda v: None if v in (None, "") else _text(v, max_length=18).upper(),
     "idempotency_key": lambda v: None if v in (None, "") else _text(v, max_length=100),

@@ -29,6 +29,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     admdvs = serializers.CharField(source="admdvs_id")
     fixmedins_code = serializers.CharField(source="provider.fixmedins_code")
     charged_fixmedins_code = serializers.CharField(source="charged_provider.fixmedins_code")
+    prescribing_fixmedins_code = serializers.CharField(source="prescribing_provider_id", allow_null=True)
     visit_at = serializers.DateTimeField()
     medfee_sumamt = serializers.DecimalField(**MONEY)
     fulamt_ownpay_amt = serializers.DecimalField(**MONEY)
@@ -54,6 +55,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "status", "reason", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "psn_part_amt", "acct_pay",
             "psn_cash_pay", "steps", "reverses", "charged_fixmedins_code", "visit_date", "parameter_set",
             "created_at",
+            "prescribing_fixmedins_code",  # 外配处方 (a pharmacy fill's prescriber, else null)
         ]
         read_only_fields = fields
 
@@ -119,6 +121,8 @@ class ClaimRequestSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(["direct", "manual"], default="direct")
     exclusion = serializers.ChoiceField(["work_injury", "third_party", "public_health", "abroad", "inpatient",
                                          "chronic", "inpatient_fund_emergency"], allow_null=True, required=False)
+    prescribing_fixmedins_code = serializers.CharField(max_length=30, allow_null=True, required=False,
+                                                       help_text="外配处方: at a pharmacy, the prescribing provider")
     medfee_sumamt = serializers.DecimalField(max_digits=14, decimal_places=2)
     fulamt_ownpay_amt = serializers.DecimalField(max_digits=14, decimal_places=2, default="0.00")
     overlmt_selfpay = serializers.DecimalField(max_digits=14, decimal_places=2, default="0.00")

@@ -137,12 +137,15 @@ def _members(requests: Sequence[ClaimRequest]) -> list[Member]:
 
 
 def _providers(requests: Sequence[ClaimRequest]) -> dict[str, Provider]:
-    """Each requested provider with its centre (a village clinic's fund payments go to its centre)."""
+    """Each requested provider with its centre (a village clinic's fund payments go to its centre),
+    and the prescribers of pharmacy fills."""
     table = Provider._meta.db_table
+    codes = {r.fixmedins_code for r in requests}
+    codes.update(r.prescribing_fixmedins_code for r in requests if r.prescribing_fixmedins_code)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns(Provider, 'p')}, {columns(Provider, 'c')} FROM {table} p "
                        f"LEFT JOIN {table} c ON c.fixmedins_code = p.parent_code WHERE p.fixmedins_code = ANY(%s)",
-                       [sorted({r.fixmedins_code for r in requests})])
+                       [sorted(codes)])
         rows = cursor.fetchall()
     providers = {}
     for row in rows:
@@ -184,6 +187,11 @@ def _members_needing_registrations(requests: Sequence[ClaimRequest], by_key: dic
         provider = providers.get(request.fixmedins_code)
         if member.admdvs_id in LOCAL_VISITS_READ_REGISTRATIONS or (
                 provider is not None and provider.admdvs_id != member.admdvs_id):
+            needing.add(member.pk)
+        # A pharmacy fill whose prescriber is of another area: allowed only from the destination of
+        # the registration in force (claims/prescriptions.py).
+        prescriber = providers.get(request.prescribing_fixmedins_code) if request.prescribing_fixmedins_code else None
+        if prescriber is not None and prescriber.admdvs_id != member.admdvs_id:
             needing.add(member.pk)
     return sorted(needing)
 

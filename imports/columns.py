@@ -41,6 +41,8 @@ MEMBERS = (
     Column("retired_on", "退休办理日期", required=False, example=""),
     Column("contribution_base", "缴费基数", required=False, example=""),
     Column("poverty", "建档立卡贫困人口", required=False, example="否", synonyms=("建档立卡",)),
+    Column("inpatient_only", "只参加住院保险", required=False, example="否",
+           synonyms=("只参加住院保险(不建账户)", "不建账户")),
 )
 
 SIGNUPS = (
@@ -63,6 +65,8 @@ CLAIMS = (
     Column("out_of_area", "异地就医", required=False, example="none"),
     Column("channel", "结算方式", required=False, example="direct"),
     Column("exclusion", "除外情形", required=False, example=""),
+    Column("prescribing_fixmedins_code", "外配处方开方机构编码", required=False, example="",
+           synonyms=("开方机构编码", "外配处方机构编码")),
     Column("medfee_sumamt", "医疗费总额", example="120.00"),
     Column("fulamt_ownpay_amt", "全自费金额", required=False, example="10.00"),
     Column("overlmt_selfpay", "超限价自费", required=False, example="0.00"),

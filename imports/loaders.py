@@ -31,14 +31,14 @@ from members.models import Member
 from .models import ImportedMembers
 
 MEMBER_COLUMNS = ("admdvs", "certno", "psn_name", "insutype", "psn_type", "retired_on", "contribution_base",
-                  "poverty", "district", "enrolled_on", "brdy", "gend")
+                  "poverty", "district", "enrolled_on", "brdy", "gend", "inpatient_only")
 _COPY_MEMBERS = (f"COPY members_member (id, {', '.join(MEMBER_COLUMNS)}, status, chronic_diseases, created_at, "
                  "updated_at) FROM STDIN WITH (FORMAT binary)")
 # The columns' types, in that order, for psycopg's binary dumpers: a binary COPY field must be in its
 # column's own format, which a Python value does not say (an int could be int2, int4 or int8). Binary, so
 # the server stores each field as sent instead of parsing dates, amounts and timestamps from text.
 _COPY_TYPES = ("int8", "varchar", "varchar", "varchar", "varchar", "varchar", "date", "numeric", "bool",
-               "varchar", "date", "date", "varchar", "varchar", "jsonb", "timestamptz", "timestamptz")
+               "varchar", "date", "date", "varchar", "bool", "varchar", "jsonb", "timestamptz", "timestamptz")
 
 
 class _JsonbText(Dumper):

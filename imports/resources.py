@@ -81,12 +81,14 @@ class MemberResource(SafeExportMixin, resources.ModelResource):
     contribution_base = fields.Field(attribute="contribution_base", column_name=h["contribution_base"],
                                      widget=widgets.DecimalWidget())
     poverty = fields.Field(attribute="poverty", column_name=h["poverty"], widget=widgets.BooleanWidget())
+    inpatient_only = fields.Field(attribute="inpatient_only", column_name=h["inpatient_only"],
+                                  widget=widgets.BooleanWidget())
     del h
 
     class Meta:
         model = Member
         fields = ("certno", "psn_name", "admdvs", "insutype", "psn_type", "district", "enrolled_on", "retired_on",
-                  "contribution_base", "poverty")
+                  "contribution_base", "poverty", "inpatient_only")
         export_order = fields
         import_id_fields = ("admdvs", "certno")
 
@@ -99,6 +101,8 @@ class MemberResource(SafeExportMixin, resources.ModelResource):
         instance.certno, instance.brdy, instance.gend = facts.certno, facts.birth_date, facts.gender
         if instance.poverty is None:
             instance.poverty = False
+        if instance.inpatient_only is None:
+            instance.inpatient_only = False
 
 
 class SignUpResource(SafeExportMixin, resources.ModelResource):

@@ -36,7 +36,8 @@ LABELS = {
 DEFAULTS = {"benefit": "ordinary", "out_of_area": None, "channel": "direct", "exclusion": ""}
 # The error report's rule for a refusal by the settle step, by the field it names (a member outside
 # the importer's scope is answered as unknown, as the API answers it: nothing leaks).
-RULES = {"certno": "unknown_member", "fixmedins_code": "unknown_provider", "idempotency_key": "idempotency_conflict"}
+RULES = {"certno": "unknown_member", "fixmedins_code": "unknown_provider", "idempotency_key": "idempotency_conflict",
+         "prescribing_fixmedins_code": "prescription"}
 
 
 class ClaimRows:

@@ -22,7 +22,7 @@ HEADERS = {c.field: c.header for c in MEMBERS}
 # Stored fields compared with a row for an already registered member (same → skipped, else refused).
 _FLAGS = {"": False, "否": False, "0": False, "是": True, "1": True}
 COMPARED = ("psn_name", "insutype", "psn_type", "district_id", "enrolled_on", "retired_on", "contribution_base",
-            "poverty")
+            "poverty", "inpatient_only")
 
 
 def certno_check_char(first17: str) -> str:
@@ -54,7 +54,7 @@ class MemberRows:
         self.skipped = 0
         self.district_ok: dict[tuple[str, str], bool] = {}
         order = ("certno", "psn_name", "admdvs", "insutype", "psn_type", "district", "enrolled_on", "retired_on",
-                 "contribution_base", "poverty")
+                 "contribution_base", "poverty", "inpatient_only")
         required = order[:7]
         self.fast_positions = (None if any(name not in positions for name in required)
                                else tuple(positions.get(name) for name in order))
@@ -98,13 +98,15 @@ class MemberRows:
         i = self.fast_positions
         if i is None or len(v) < self.fast_width:
             return None
-        certno, name, admdvs, insutype, psn_type, district, enrolled, retired, base, poverty = (
+        certno, name, admdvs, insutype, psn_type, district, enrolled, retired, base, poverty, inpatient_only = (
             v[i[0]], v[i[1]], v[i[2]], v[i[3]], v[i[4]], v[i[5]], v[i[6]],
             v[i[7]] if i[7] is not None else "", v[i[8]] if i[8] is not None else "",
-            v[i[9]] if i[9] is not None else "")
-        if retired or not (type(certno) is str and type(name) is str and type(admdvs) is str
-                           and type(insutype) is str and type(psn_type) is str and type(district) is str
-                           and type(enrolled) is str and type(base) is str and type(poverty) is str):
+            v[i[9]] if i[9] is not None else "", v[i[10]] if i[10] is not None else "")
+        # A row that says "inpatient-only" goes to the full check (which ties it to the scheme).
+        if retired or inpatient_only not in ("", "否", "0") or not (
+                type(certno) is str and type(name) is str and type(admdvs) is str
+                and type(insutype) is str and type(psn_type) is str and type(district) is str
+                and type(enrolled) is str and type(base) is str and type(poverty) is str):
             return None
         certno = certno.strip().upper()
         if len(certno) != 18 or not certno.isascii() or not certno[:17].isdigit():
@@ -146,7 +148,7 @@ class MemberRows:
         if flag is None:
             return None
         return (number, admdvs, certno, name, insutype, psn_type, None, base, flag, district, enrolled_on, brdy,
-                "1" if int(certno[16]) % 2 else "2")
+                "1" if int(certno[16]) % 2 else "2", False)
 
     def _district_ok(self, admdvs: str, district: str) -> bool:
         key = (admdvs, district)
@@ -174,10 +176,12 @@ class MemberRows:
         retired_on = get("retired_on", cells.day, required=False, earliest=date.min)
         base = get("contribution_base", cells.money, required=False, maximum=MAX_CONTRIBUTION_BASE)
         poverty = get("poverty", cells.boolean)
+        inpatient_only = get("inpatient_only", cells.boolean)
         region = ctx.regions.get(admdvs) if admdvs else None
         check = member_fields_check(
             certno=certno, psn_name=name, admdvs=admdvs, insutype=insutype, psn_type=psn_type, district=district,
             enrolled_on=enrolled_on, retired_on=retired_on, contribution_base=base,
+            inpatient_only=bool(inpatient_only),
             region_insutype=region.insutype if region is not None else None,
             district_region=ctx.district_region.get(district) if district else None, today=ctx.today)
         unread = {error.column for error in errors}  # a cell that could not be read has its message already
@@ -197,7 +201,7 @@ class MemberRows:
                                    f"与第 {first} 行重复（同一统筹区同一身份证号）(duplicate in file)", "duplicate")]
         self.seen[key] = number
         return (number, admdvs, check.certno, check.psn_name, insutype, psn_type, retired_on, base, bool(poverty),
-                district, enrolled_on, check.brdy, check.gend), []
+                district, enrolled_on, check.brdy, check.gend, bool(inpatient_only)), []
 
     def check_batch(self, records: list[tuple]) -> tuple[list[tuple], list[RowError]]:
         """Rows already registered: identical → skipped (a re-import writes nothing), else refused."""
@@ -213,7 +217,8 @@ class MemberRows:
             old = stored.get((record[1], record[2]))
             if old is None:
                 fresh.append(record)
-            elif old == (record[3], record[4], record[5], record[9], record[10], record[6], record[7], record[8]):
+            elif old == (record[3], record[4], record[5], record[9], record[10], record[6], record[7], record[8],
+                         record[13]):
                 self.skipped += 1
             else:
                 errors.append(RowError(record[0], HEADERS["certno"], record[2],
@@ -256,7 +261,7 @@ class MemberRows:
     @staticmethod
     def preview(record: tuple) -> dict:
         fields = ("row", "admdvs", "certno", "psn_name", "insutype", "psn_type", "retired_on", "contribution_base",
-                  "poverty", "district", "enrolled_on", "brdy", "gend")
+                  "poverty", "district", "enrolled_on", "brdy", "gend", "inpatient_only")
         return {f: _plain(v) for f, v in zip(fields, record)}
 
 

@@ -133,13 +133,13 @@ class MemberChangeInline(SnapshotColumns, ReadOnlyInline):
 
 
 # The writable fields; identity (region, certno) is fixed once a member exists.
-EDITABLE = ("psn_name", "insutype", "psn_type", "retired_on", "contribution_base", "poverty", "district",
-            "enrolled_on", "status", "left_on", "chronic_diseases")
+EDITABLE = ("psn_name", "insutype", "psn_type", "retired_on", "contribution_base", "poverty", "inpatient_only",
+            "district", "enrolled_on", "status", "left_on", "chronic_diseases")
 
 
 # What member_create takes; the rest (status, dates of leaving...) is set by later updates.
 CREATE_FIELDS = ("admdvs", "certno", "psn_name", "insutype", "psn_type", "district", "enrolled_on", "retired_on",
-                 "contribution_base", "poverty")
+                 "contribution_base", "poverty", "inpatient_only")
 
 
 def member_write(*, member: Member | None, data: dict, changed: list[str], user) -> Member:
@@ -157,7 +157,7 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
     list_display_static = ("psn_name", "gend", "brdy", "admdvs", "district", person_type_label, "status",
                            "enrolled_on")
     list_filter = (("admdvs", ScopedRegionFilter), ("district", ScopedDistrictFilter), PersonTypeFilter,
-                   "insutype", "status", "poverty")
+                   "insutype", "status", "poverty", "inpatient_only")
     list_select_related = ("admdvs", "district")
     ordering = ("-id",)
     search_fields = ("certno", "psn_name")  # shows the search box; matching is member_search()

@@ -48,6 +48,9 @@ class Member(models.Model):
     # history and cancellation (第三十一、三十二条); members/migrations/0008 dropped the old column.
     # 门诊特殊慢性病 certifications (Ganzhou two-disease rule, Nanchang exclusion): disease codes.
     chronic_diseases = models.JSONField(_("门诊慢特病认定"), default=list, blank=True)
+    # 只参加住院保险(不建账户) (CONTRACT.md ``inpatient_only``): no personal account; in Ganzhou no
+    # outpatient pooling either (第三条). A database default too: the bulk loaders (COPY) leave it out.
+    inpatient_only = models.BooleanField(_("只参加住院保险"), default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

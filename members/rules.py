@@ -91,6 +91,7 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
                         psn_type: str | None, district: str | None, enrolled_on: date | None,
                         retired_on: date | None = None, contribution_base: Decimal | None = None,
                         status: str = "active", left_on: date | None = None, chronic_diseases: list | tuple = (),
+                        inpatient_only: bool = False,
                         region_insutype: str | None, district_region: str | None, today: date) -> MemberCheck:
     """Check one member record as a whole; the problems are keyed by field name, none means valid.
 
@@ -158,6 +159,11 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
         add("left_on", "required", gettext_noop("终止参保或死亡时须填写终止参保日期"))
     if not isinstance(chronic_diseases, (list, tuple)):
         add("chronic_diseases", "invalid", gettext_noop("门诊慢特病认定应为病种代码列表"))
+    # The inpatient-only scheme 只参加住院保险(不建账户) is an employee scheme's option (Ganzhou 第三条,
+    # Heyuan 第七条(四)); the resident scheme has no such enrolment (and no account to waive).
+    if inpatient_only and insutype is not None and insutype != "310":
+        add("inpatient_only", "inpatient_only_insutype",
+            gettext_noop("只参加住院保险（不建账户）仅适用于职工医保（险种310）"))
     return check
 
 

@@ -34,6 +34,7 @@ class MemberInputSerializer(RefuseDerivedFieldsMixin, serializers.Serializer):
     retired_on = serializers.DateField(allow_null=True, required=False, default=None)
     contribution_base = serializers.DecimalField(**MONEY, allow_null=True, required=False, default=None)
     poverty = serializers.BooleanField(required=False, default=False)
+    inpatient_only = serializers.BooleanField(required=False, default=False)
     district = serializers.CharField(min_length=6, max_length=6)
     enrolled_on = serializers.DateField()
 
@@ -61,7 +62,7 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = ["certno", "psn_name", "admdvs", "insutype", "psn_type", "retired_on", "contribution_base",
-                  "poverty", "district", "enrolled_on", "brdy", "gend", "status", "left_on",
+                  "poverty", "inpatient_only", "district", "enrolled_on", "brdy", "gend", "status", "left_on",
                   "chronic_diseases"]
         read_only_fields = fields
 

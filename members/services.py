@@ -24,7 +24,7 @@ from .signups import signup_request  # noqa: F401  (the services of this app, on
 # Fields staff may change after registration; certno and admdvs identify the member and never change
 # (a move to another region is a new enrolment there).
 UPDATABLE_FIELDS = ("psn_name", "insutype", "psn_type", "retired_on", "contribution_base", "poverty", "district",
-                    "enrolled_on", "status", "left_on", "chronic_diseases")
+                    "enrolled_on", "status", "left_on", "chronic_diseases", "inpatient_only")
 AUDITED_FIELDS = ("admdvs_id", "certno", "brdy", "gend") + tuple(
     f + "_id" if f == "district" else f for f in UPDATABLE_FIELDS)
 
@@ -53,7 +53,8 @@ def _check_member(member: Member, errors: dict[str, list[str]]) -> None:
         certno=member.certno, psn_name=member.psn_name, admdvs=member.admdvs_id, insutype=member.insutype,
         psn_type=member.psn_type, district=member.district_id, enrolled_on=member.enrolled_on,
         retired_on=member.retired_on, contribution_base=member.contribution_base, status=member.status,
-        left_on=member.left_on, chronic_diseases=member.chronic_diseases, region_insutype=region_insutype,
+        left_on=member.left_on, chronic_diseases=member.chronic_diseases, inpatient_only=member.inpatient_only,
+        region_insutype=region_insutype,
         district_region=district_region, today=_today())
     for name, messages in check.messages().items():
         errors.setdefault(name, []).extend(messages)
@@ -68,12 +69,12 @@ def _duplicate(admdvs: str, certno: str) -> ValidationError:
 
 def member_create(*, admdvs: str, certno: str, psn_name: str, insutype: str, psn_type: str, district: str,
                   enrolled_on: date, retired_on: date | None = None, contribution_base: Decimal | None = None,
-                  poverty: bool = False, by=None) -> Member:
+                  poverty: bool = False, inpatient_only: bool = False, by=None) -> Member:
     """Register a member; ``brdy``/``gend`` come from the certno (GB 11643), never from the caller."""
     errors: dict[str, list[str]] = {}
     member = Member(admdvs_id=admdvs, certno=certno, psn_name=psn_name, insutype=insutype, psn_type=psn_type,
                     retired_on=retired_on, contribution_base=contribution_base, poverty=poverty, district_id=district,
-                    enrolled_on=enrolled_on)
+                    enrolled_on=enrolled_on, inpatient_only=inpatient_only)
     _check_member(member, errors)
     if "certno" not in errors and "admdvs" not in errors and Member.objects.filter(
             admdvs_id=admdvs, certno=member.certno).exists():

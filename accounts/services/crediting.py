@@ -58,7 +58,8 @@ def _month_end(month: date) -> date:
 
 def _eligible_members(admdvs: str, month: date):
     return (Member.objects.filter(admdvs_id=admdvs, insutype="310", status=Member.Status.ACTIVE,
-                                  enrolled_on__lte=_month_end(month), no_account__isnull=True)
+                                  enrolled_on__lte=_month_end(month), no_account__isnull=True,
+                                  inpatient_only=False)  # CONTRACT.md members: inpatient-only, no account
             .exclude(account__status__in=[Account.Status.CLOSED, Account.Status.PROVINCE_USABLE]))
 
 

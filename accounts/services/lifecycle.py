@@ -22,6 +22,7 @@ from accounts.services.locks import account_locked, post_entry
 from config.errors import Conflict
 from members.certno import CertnoError, parse_certno
 from members.models import Member
+from members.services import member_update
 
 HEYUAN = "441600"
 
@@ -29,7 +30,8 @@ HEYUAN = "441600"
 def _refuse_no_account(member: Member, field: str = "certno") -> None:
     if member.insutype != "310":
         raise ValidationError({field: ["城乡居民医保参保人不设个人账户 (resident-scheme members have no account)"]})
-    if NoAccountEnrolment.objects.filter(member=member).exists():
+    # The member's own ``inpatient_only`` flag (CONTRACT.md) or this app's record of the enrolment.
+    if member.inpatient_only or NoAccountEnrolment.objects.filter(member=member).exists():
         raise ValidationError(
             {field: ["只参加住院医疗保险的参保人不建立个人账户 (inpatient-only members have no account)"]})
 
@@ -42,7 +44,9 @@ def account_open(*, member: Member, by=None) -> Account:
 
 
 def member_mark_no_account(*, member: Member, since: date, note: str = "", by=None) -> NoAccountEnrolment:
-    """Record that an employee is enrolled in the inpatient-only scheme: no account, no credits."""
+    """Record that an employee is enrolled in the inpatient-only scheme: no account, no credits; the
+    member's own ``inpatient_only`` flag (CONTRACT.md) is set with it, through the members service
+    (audited), so claims see the same fact (Ganzhou 第三条: outside outpatient pooling)."""
     if member.insutype != "310":
         raise ValidationError({"certno": ["城乡居民医保参保人本就不设个人账户"]})
     with transaction.atomic():
@@ -51,6 +55,9 @@ def member_mark_no_account(*, member: Member, since: date, note: str = "", by=No
             raise Conflict("参保人已有未销户的个人账户，须先支取或转移余额并销户 (close the account first)",
                            code="account_open")
         record, _ = NoAccountEnrolment.objects.get_or_create(member=member, defaults={"since": since, "note": note})
+        if not member.inpatient_only:
+            member_update(member=member, data={"inpatient_only": True}, by=by)
+            member.inpatient_only = True
     return record
 
 

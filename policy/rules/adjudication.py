@@ -138,16 +138,17 @@ def charged_to(provider: ProviderFacts) -> str:
 
 
 def refuse_common_exclusions(claim: Claim, *, member: MemberFacts, provider: ProviderFacts,
-                             visit: VisitFacts) -> None:
+                             visit: VisitFacts, fills_prescriptions: bool = False) -> None:
     """RULES.md "In every region": membership, provider status, pharmacies, exclusion facts.
 
     Readings:
       * ``left_on`` is the member's last insured day: a visit on it is covered, the day after not.
-      * Pharmacies: the sources admit retail pharmacies for negotiated drugs 双通道, chronic-disease
-        drugs and 外配处方 (Nanyang 第十三条, Zibo 第十二条, Ganzhou 第八条) — benefits of their own whose
-        ratio follows the prescribing provider, which a claim does not carry; no source pays an
-        ordinary outpatient visit at a pharmacy, and the sign-up regions pay only at medical
-        providers. So a claim at a pharmacy is not covered here (reason ``pharmacy_not_covered``).
+      * Pharmacies (RULES.md "Designated retail pharmacies"): a region that pays filled prescriptions
+        外配处方 (``fills_prescriptions``: Nanyang 第十三条, Zibo 第十二条, Ganzhou 第八条) covers a pharmacy
+        claim that carries one (``visit.prescriber``), rated as a visit at the prescriber
+        (``rated_provider``). Without a prescription, and always in Nanchang and Heyuan (whose
+        sources pay only at medical providers), a pharmacy claim is not covered by pooling (reason
+        ``pharmacy_not_covered``); the personal account may still pay the member's share.
     """
     day = visit.day
     if day < member.enrolled_on:
@@ -156,11 +157,29 @@ def refuse_common_exclusions(claim: Claim, *, member: MemberFacts, provider: Pro
         claim.refuse("left_scheme", f"就诊日 {day} 在停保日 {member.left_on} 之后，不予支付")
     if provider.status != "active":
         claim.refuse("provider_inactive", f"定点机构 {provider.code} 状态为 {provider.status}（暂停或终止），不予支付")
-    if provider.kind == "pharmacy":
-        claim.refuse("pharmacy_not_covered", f"{provider.code} 为定点零售药店，普通门诊统筹不在药店结算")
+    if provider.kind == "pharmacy" and not fills_prescriptions:
+        claim.refuse("pharmacy_not_covered", f"{provider.code} 为定点零售药店，本统筹区门诊统筹只在定点医疗机构结算"
+                                             "（个人账户仍可支付个人负担部分）")
+    if provider.kind == "pharmacy" and visit.prescriber is None:
+        claim.refuse("pharmacy_not_covered", f"{provider.code} 为定点零售药店，未持定点医疗机构外配处方购药，"
+                                             "统筹基金不予支付（个人账户仍可支付个人负担部分）")
     if visit.exclusion is not None:
         reason = EXCLUSION_REASONS[visit.exclusion]
         claim.refuse(reason, f"{EXCLUSION_NOTES[visit.exclusion]}，不属于门诊统筹支付范围")
+
+
+def rated_provider(claim: Claim, *, provider: ProviderFacts, visit: VisitFacts) -> ProviderFacts:
+    """The provider whose level, deductible and caps rate the visit: the treating provider, or for a
+    filled prescription 外配处方 at a pharmacy the prescribing provider (RULES.md "Designated retail
+    pharmacies": 报销比例统一，起付标准和最高支付限额合并计算, Zibo 第十二条). The pharmacy stays the
+    treating provider: its status and ``admdvs`` (out of area) count, and it is charged the fund payment."""
+    if provider.kind != "pharmacy" or visit.prescriber is None:
+        return provider
+    prescriber = visit.prescriber
+    claim.step("prescription", None,
+               f"外配处方：在定点零售药店 {provider.code} 配药，按开方机构 {prescriber.code}（{prescriber.level}级）"
+               f"的起付标准、支付比例和限额结算，基金支付记入药店 {provider.code}")
+    return prescriber
 
 
 def refuse_unregistered_out_of_area(claim: Claim, *, visit: VisitFacts, article: str) -> None:

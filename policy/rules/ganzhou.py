@@ -1,13 +1,24 @@
 """Ganzhou 赣州 — employee scheme 职工医保, 赣市府办发〔2022〕27号, 2023-01-01 … 2024-12-31.
 
-Sources: 第五条 (benefit categories, deductibles, ratios, caps, sub-caps, special items),
-第六条/第七条 (personal account). See shared/policy/RULES.md "Ganzhou".
+Sources: 第三条 (inpatient-only members outside), 第五条 (benefit categories, deductibles, ratios,
+caps, sub-caps, special items), 第六条/第七条 (personal account), 第八条 (外配处方 at pharmacies),
+第十二条 (chronic-disease visits). See shared/policy/RULES.md "Ganzhou".
+
+第十二条 chronic-disease visits (RULES.md Reading): they are paid first under the chronic-disease
+policy, which is not in this system; a visit the chronic benefit still covers is sent with the
+``chronic`` exclusion and is not covered here (``chronic_benefit``). What exceeds the chronic limit
+may be paid by ordinary pooling: once the member's limit is used up the clinic sends the visit
+without the exclusion, and it is adjudicated as an ordinary (or TCM) visit like any other — the
+member's certification takes nothing away from it. Only a two-disease drug visit 两病 of a member
+certified for that disease stays outside (第五条(四), 避免重复报销): its excess is sent as ordinary.
 """
 from datetime import date
 from decimal import Decimal
 
-from .adjudication import (Claim, adjudicator, charged_to, refuse_common_exclusions, refuse_unregistered_out_of_area,
-                           year_to_date_view)
+from .adjudication import (
+    Claim, adjudicator, charged_to, rated_provider, refuse_common_exclusions, refuse_unregistered_out_of_area,
+    year_to_date_view,
+)
 from .common import (
     DEDUCTIBLE, FUND, SPECIAL, Decision, MemberFacts, ProviderFacts, SignupFacts, SubcapUse, VisitFacts,
     YearToDate, YearToDateView, bucket_subcap,
@@ -75,16 +86,36 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     """One of four benefit categories (第五条(一)–(四)), chosen by ``visit.benefit``."""
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
     claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
-    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit, fills_prescriptions=True)
+    _refuse_inpatient_only(claim, member=member)
     # 第八条 / RULES.md "Out-of-area care": registered visits (long-term or temporary) follow the local
     # rules at the treating level (Reading: the source only promises direct settlement); unregistered
     # ones are not covered.
     refuse_unregistered_out_of_area(claim, visit=visit, article="第八条")
+    _refuse_special_item_at_pharmacy(claim, provider=provider, visit=visit)
+    # 第八条 外配处方: a fill is rated at the prescriber's level, on the shared annual deductible and caps.
+    level = rated_provider(claim, provider=provider, visit=visit).level
     if visit.benefit in TWO_DISEASES:
-        return _two_disease(claim, params, member=member, level=provider.level, visit=visit, ytd=ytd)
+        return _two_disease(claim, params, member=member, level=level, visit=visit, ytd=ytd)
     if visit.benefit == "special_item":
         return _special_item(claim, params, visit=visit)
-    return _ordinary_or_tcm(claim, params, member=member, level=provider.level, visit=visit, ytd=ytd)
+    return _ordinary_or_tcm(claim, params, member=member, level=level, visit=visit, ytd=ytd)
+
+
+def _refuse_inpatient_only(claim: Claim, *, member: MemberFacts) -> None:
+    """第三条: members of the inpatient-only scheme 不设个人账户的住院医疗保险 are outside these rules
+    altogether, so none of their outpatient visits is paid by outpatient pooling."""
+    if member.inpatient_only:
+        claim.refuse("inpatient_only_scheme",
+                     "第三条 参加不设立个人账户的住院医疗保险的参保人员，不适用本实施办法（门诊统筹不予支付）")
+
+
+def _refuse_special_item_at_pharmacy(claim: Claim, *, provider: ProviderFacts, visit: VisitFacts) -> None:
+    """第五条(二)/第八条: the 7 special exams/treatments are done at medical providers; a pharmacy
+    fills prescriptions only (RULES.md "Designated retail pharmacies")."""
+    if provider.kind == "pharmacy" and visit.benefit == "special_item":
+        claim.refuse("special_item_at_pharmacy",
+                     f"第五条(二) 特殊检查治疗不能在定点零售药店 {provider.code} 结算，统筹基金不予支付")
 
 
 def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | None, year: int) -> Decimal:
@@ -140,7 +171,8 @@ def _two_disease(claim: Claim, params: Params, *, member: MemberFacts, level: st
     disease = visit.benefit
     if disease in member.chronic_diseases:
         claim.refuse("chronic_benefit",
-                     f"第五条(四) 已纳入门诊特殊慢性病保障的{_BENEFIT_NAMES[disease]}患者，按慢性病政策执行")
+                     f"第五条(四) 已纳入门诊特殊慢性病保障的{_BENEFIT_NAMES[disease]}患者，按慢性病政策执行"
+                     "（第十二条：超过慢性病限额的费用按普通门诊统筹结算）")
     eligible = claim.eligible(visit)
     claim.step("deductible", ZERO, "第五条(四) 两病用药不设起付线")
     ratio = _ordinary_ratio(params, member=member, level=level)

@@ -91,8 +91,11 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
     claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
     refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
-    selected = _selected_provider(claim, signup)
-    level, charged = _where_covered(claim, provider=provider, selected=selected, visit=visit)
+    selected = _selected_provider(claim, signup, visit=visit)
+    if selected is None:
+        level, charged = _emergency_without_selection(claim, provider=provider)
+    else:
+        level, charged = _where_covered(claim, provider=provider, selected=selected, visit=visit)
     eligible = claim.eligible(visit)
     claim.step("deductible", ZERO, "第五条(一) 职工医保普通门诊统筹不设起付标准")
     ratio = params.by_level(f"ratio_{member.person_type}", level)
@@ -124,13 +127,28 @@ def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | N
 _TYPE_NAMES = {"employed": "在职", "retired": "退休"}
 
 
-def _selected_provider(claim: Claim, signup: SignupFacts | None) -> ProviderFacts:
-    """第十六条/第十八条: each member selects one provider (new members after paying). Reading: without
-    a selection in effect nothing is paid, emergencies included — the cap is defined from the
-    selection month and there is no selected provider whose capitation an emergency would charge."""
+def _selected_provider(claim: Claim, signup: SignupFacts | None, *, visit: VisitFacts) -> ProviderFacts | None:
+    """第十六条/第十八条: each member selects one provider (new members after paying); without a
+    selection in effect nothing is paid — except an emergency (第十七条 excepts 急救抢救 from the
+    selection rule; RULES.md Heyuan): then None, and ``_emergency_without_selection`` rates it."""
     if signup is None or signup.provider is None:
+        if visit.emergency:
+            return None
         claim.refuse("not_signed_provider", "第十六条 参保人未选定门诊定点医疗机构，统筹基金不予支付")
     return signup.provider
+
+
+def _emergency_without_selection(claim: Claim, *, provider: ProviderFacts) -> tuple[str, str]:
+    """第十七条, RULES.md Heyuan "Emergency without a selection in effect": paid at the treating
+    provider's level (its ratio and per-visit cap) under the year's annual cap — the full cap, or the
+    prorated one when the member's first selection falls in that year (``annual_cap`` reads it from
+    ``signup.first_effective_on``) — and fee-for-service: no selected provider's capitation carries
+    it, so it is charged to the treating provider (a village station's to its centre)."""
+    charged = charged_to(provider)
+    claim.step("where", None,
+               f"第十七条 急救抢救，尚无选定定点机构：按就医机构 {provider.code} {provider.level}级待遇，"
+               f"记入 {charged}（按项目付费，不计入定额包干）")
+    return provider.level, charged
 
 
 def _where_covered(claim: Claim, *, provider: ProviderFacts, selected: ProviderFacts,

@@ -1,13 +1,16 @@
 """Nanyang 南阳 — employee scheme 职工医保, 宛政办〔2022〕42号, in force from 2022-07-01.
 
 Sources: 第五条 (deductible, ratios, caps), 第六条 (retirement switch), 第八条 (personal account),
-第十五条 (out-of-area direct settlement). See shared/policy/RULES.md "Nanyang".
+第十三条 (外配处方 at designated retail pharmacies), 第十五条 (out-of-area direct settlement).
+See shared/policy/RULES.md "Nanyang" and "Designated retail pharmacies".
 """
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from .adjudication import (Claim, adjudicator, charged_to, refuse_common_exclusions, refuse_unregistered_out_of_area,
-                           year_to_date_view)
+from .adjudication import (
+    Claim, adjudicator, charged_to, rated_provider, refuse_common_exclusions, refuse_unregistered_out_of_area,
+    year_to_date_view,
+)
 from .common import (
     FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
     bucket_window, windows_at,
@@ -65,13 +68,15 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     """Fund = min(round((eligible − per-visit deductible) × ratio), annual cap remaining)."""
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
     claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
-    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit, fills_prescriptions=True)
     _refuse_manual_out_of_area(claim, provider=provider, visit=visit)
+    # 第十三条(二) 外配处方: a fill is rated at the prescriber, in the prescriber's 24-hour window.
+    rated = rated_provider(claim, provider=provider, visit=visit)
     eligible = claim.eligible(visit)
-    deductible, window = _per_visit_deductible(claim, params, provider=provider, visit=visit, ytd=ytd)
-    ratio = _ratio(params, member=member, provider=provider)
+    deductible, window = _per_visit_deductible(claim, params, provider=rated, visit=visit, ytd=ytd)
+    ratio = _ratio(params, member=member, provider=rated)
     by_ratio = claim.apply_ratio(base=eligible - deductible, ratio=ratio,
-                                 note=f"第五条(二) {_TYPE_NAMES[member.person_type]} {provider.level}级机构支付比例")
+                                 note=f"第五条(二) {_TYPE_NAMES[member.person_type]} {rated.level}级机构支付比例")
     fund = claim.clip_to_cap(by_ratio, rule="annual_cap", cap=cap, used=ytd.get(FUND),
                              note="第五条(三)/第六条 年度最高支付限额（转退休当年既往待遇合并计算）")
     deltas = {FUND: fund}

@@ -1,12 +1,15 @@
 """Zibo 淄博 — employee scheme 职工医保, 淄政办发〔2022〕12号, 2023-01-01 … 2027-12-31.
 
-Sources: 第五条 (personal account), 第六条 (deductible, ratios, cap, out of area), 第八条 (exclusions).
+Sources: 第五条 (personal account), 第六条 (deductible, ratios, cap, out of area), 第八条 (exclusions),
+第十二条 (外配处方 at designated retail pharmacies).
 See shared/policy/RULES.md "Zibo".
 """
 from datetime import date
 from decimal import Decimal
 
-from .adjudication import Claim, adjudicator, charged_to, money, percent, refuse_common_exclusions, year_to_date_view
+from .adjudication import (
+    Claim, adjudicator, charged_to, money, percent, rated_provider, refuse_common_exclusions, year_to_date_view,
+)
 from .common import (
     FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
     bucket_deductible_for_level,
@@ -92,10 +95,12 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     """
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
     claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
-    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
+    refuse_common_exclusions(claim, member=member, provider=provider, visit=visit, fills_prescriptions=True)
+    # 第十二条 外配处方: a fill is rated at the prescriber's level and that level's annual deductible.
+    rated = rated_provider(claim, provider=provider, visit=visit)
     eligible = claim.eligible(visit)
     base = eligible - _temporary_out_of_area_first_pay(claim, params, visit=visit)
-    level = provider.level
+    level = rated.level
     deductible_bucket = bucket_deductible_for_level(level)
     deductible = claim.deductible(base=base, standard=params.by_level("deductible_annual", level),
                                   already_paid=ytd.get(deductible_bucket),

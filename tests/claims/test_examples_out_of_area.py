@@ -17,11 +17,9 @@ def concerns_out_of_area(case: dict) -> bool:
 
 
 # Its first visit is an emergency without a selection in effect (Heyuan 第十七条, RULES.md "Heyuan"),
-# a correction made on the issue-17b branch; strict, so the merge that brings it shows here.
+# the correction of the issue-17b branch (whole case now expected to pass).
 NEEDS_17B = {"out-of-city selection with a long-term registration; emergency without a selection"}
-CASES = [pytest.param(c, id=c["name"], marks=[pytest.mark.xfail(strict=True, reason="Heyuan emergency without a "
-                                                                "selection: issue-17b")] if c["name"] in NEEDS_17B
-                      else []) for c in ALL_CASES if concerns_out_of_area(c)]
+CASES = [pytest.param(c, id=c["name"]) for c in ALL_CASES if concerns_out_of_area(c)]
 
 
 def post_case(case, api_client, *, skip_first: bool = False):

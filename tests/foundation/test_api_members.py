@@ -35,7 +35,7 @@ def test_given_clerk_when_member_posted_then_201_with_contract_fields_and_masked
     assert response.data == {
         "certno": mask_certno(CERTNO), "psn_name": "赵六", "admdvs": "411300", "insutype": "310",
         "psn_type": "1101", "retired_on": None, "contribution_base": "5000.00", "poverty": False,
-        "district": "411302", "enrolled_on": "2015-01-01", "brdy": "1970-05-01", "gend": "1",
+        "inpatient_only": False, "district": "411302", "enrolled_on": "2015-01-01", "brdy": "1970-05-01", "gend": "1",
         "status": "active", "left_on": None, "chronic_diseases": []}
     assert MemberChange.objects.get().changed_by == clerk
 

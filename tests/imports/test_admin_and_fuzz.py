@@ -33,7 +33,7 @@ def test_template_download_has_the_chinese_headers_and_an_example(client, clerk)
 
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == MEMBER_HEADER and rows[1][0] == "360102197005010112"
+    assert list(rows[0]) == MEMBER_HEADER + ["只参加住院保险"] and rows[1][0] == "360102197005010112"
 
 
 def test_upload_preview_then_confirm_imports_the_file(client, clerk, tmp_path):

@@ -24,9 +24,8 @@ def concerns_out_of_area(case: dict) -> bool:
     return bool(case["member"].get("registrations")) or any("admdvs" in p for p in case["providers"])
 
 
-CASES = [pytest.param(c, id=c["name"], marks=[pytest.mark.xfail(strict=True, reason="Heyuan emergency without a "
-                                                                "selection: issue-17b")] if c["name"] in NEEDS_17B
-                      else []) for c in ALL_CASES if concerns_out_of_area(c)]
+# The Heyuan case's first visit (emergency without a selection) is the issue-17b correction: whole case passes.
+CASES = [pytest.param(c, id=c["name"]) for c in ALL_CASES if concerns_out_of_area(c)]
 
 
 def registrations_of(case: dict) -> tuple[RegistrationFacts, ...]:

@@ -66,9 +66,27 @@ def test_emergency_and_referral_elsewhere_are_paid_at_the_treating_level():
     assert _decide(member(), L2, visit("2024-03-01T10:00", "100.00"), selected).reason == "not_signed_provider"
 
 
-def test_no_selection_nothing_paid_even_in_an_emergency():
+def test_emergency_without_a_selection_is_paid_at_the_treating_level_fee_for_service():
+    # RULES.md Heyuan (第十七条): an emergency without a selection in effect is paid at the treating
+    # provider's level under the year's annual cap, charged to the treating provider (fee-for-service).
+    # given no selection at all: L3 100 × 55% = 55 (under the L3 per-visit cap 150), full cap 1 800
     decision = _decide(member(), L3, visit("2024-03-01T10:00", "100.00", emergency=True), None)
-    assert (decision.status, decision.reason) == ("not_covered", "not_signed_provider")
+    assert (decision.status, decision.ratio, decision.fund_pay) == ("settled", D("0.55"), D("55.00"))
+    assert (decision.annual_cap, decision.charged_provider_code) == (D("1800.00"), "HY-L3")
+    # given a first selection effective 2024-05-10, not yet in effect on 2024-03-01: the year's cap is
+    # the prorated one, 1 800 ÷ 12 × 8 (May–December) = 1 200; with 1 190 already paid, an L2
+    # emergency of 200 × 60% = 120 (at the L2 per-visit cap) is clipped to 1 200 − 1 190 = 10
+    before_first = signup(None, first_effective_on=date(2024, 5, 10))
+    clipped = _decide(member(), L2, visit("2024-03-01T10:00", "200.00", emergency=True), before_first,
+                      {"fund": D("1190")})
+    assert (clipped.annual_cap, clipped.fund_pay, clipped.charged_provider_code) == (D("1200.00"), D("10.00"), "HY-L2")
+    # a village station's emergency is charged to its centre
+    station = _decide(member(), STATION, visit("2024-03-01T10:00", "50.00", emergency=True), None)
+    assert (station.fund_pay, station.charged_provider_code) == (D("35.00"), "HY-L1")  # 50 × 70% = 35
+    # without a selection, anything but an emergency is still not paid (a referral included)
+    assert _decide(member(), L2, visit("2024-03-01T10:00", "100.00"), None).reason == "not_signed_provider"
+    assert _decide(member(), L2, visit("2024-03-01T10:00", "100.00", referral=True), None).reason == \
+        "not_signed_provider"
 
 
 def test_annual_cap_reached_in_the_middle_of_a_visit():
