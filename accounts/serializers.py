@@ -2,10 +2,23 @@
 from rest_framework import serializers
 
 from accounts.models import AccountEntry, Relative
+from config.fields import CertnoInputField, SaneDateField
+from staff.scope import certno_for
+
+
+class MaskedCertnoField(serializers.CharField):
+    """A certno shown as the user may see it (masked unless ``staff.view_full_certno``), like members'."""
+
+    def to_representation(self, value):
+        if not value:
+            return value
+        request = self.context.get("request")
+        return certno_for(getattr(request, "user", None), value)
 
 
 class EntrySerializer(serializers.ModelSerializer):
     date = serializers.SerializerMethodField()
+    beneficiary_certno = MaskedCertnoField(allow_null=True)
 
     class Meta:
         model = AccountEntry
@@ -19,13 +32,13 @@ class EntrySerializer(serializers.ModelSerializer):
 
 
 class RelativeInSerializer(serializers.Serializer):
-    certno = serializers.CharField(max_length=18)
+    certno = CertnoInputField(max_length=18)
     relation = serializers.ChoiceField(choices=Relative.Relation.choices)
-    consented_on = serializers.DateField()
+    consented_on = SaneDateField()
 
 
 class RelativeOutSerializer(serializers.ModelSerializer):
-    certno = serializers.CharField(source="relative_certno")
+    certno = MaskedCertnoField(source="relative_certno")
 
     class Meta:
         model = Relative

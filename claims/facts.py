@@ -12,6 +12,7 @@ from policy import rules
 from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, ProviderFacts, SignupFacts,
                                  VisitFacts, YearToDate)
 from providers.models import Provider
+from staff.scope import mask_certnos_in
 
 from .models import Accumulator, Claim
 from .rows import model_new
@@ -94,11 +95,14 @@ def steps_json(decision: Decision) -> list[dict]:
 
 def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
                 buckets: dict[str, Decimal], parameters) -> dict:
-    """The facts the decision saw, for the record (Nanyang windows only for this provider)."""
+    """The facts the decision saw, for the record (Nanyang windows only for this provider). The
+    certnos in the request are recorded masked: the claim's member (and an account payment's entry)
+    say whose they were, the request hash covers the full values, and a recorded full ID would reach
+    every role that may read the claim."""
     day = request.visit_local.date()
     own_windows = f"{WINDOW_PREFIX}{provider.fixmedins_code}:"
     return {
-        "request": request.content(),
+        "request": mask_certnos_in(request.content()),
         "member": {"person_type": member.person_type_on(day), "psn_type": member.psn_type,
                    "poverty": member.poverty, "district": member.district_id},
         "provider": {"level": provider.benefit_level, "kind": provider.kind, "status": provider.status,

@@ -27,8 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from unicodedata import normalize
 
+from config.parsing import DATE_MAX, DATE_MIN, text_normalise
 from django.utils.translation import gettext, gettext_noop, override
 
 from .certno import CertnoError, parse_certno
@@ -91,6 +91,7 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
                         psn_type: str | None, district: str | None, enrolled_on: date | None,
                         retired_on: date | None = None, contribution_base: Decimal | None = None,
                         status: str = "active", left_on: date | None = None, chronic_diseases: list | tuple = (),
+                        resettled_on: date | None = None,
                         region_insutype: str | None, district_region: str | None, today: date) -> MemberCheck:
     """Check one member record as a whole; the problems are keyed by field name, none means valid.
 
@@ -101,14 +102,14 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
     check = MemberCheck()
     add = check.add
     try:
-        facts = parse_certno(normalize("NFKC", certno or ""), today=today)
+        facts = parse_certno(certno or "", today=today)  # normalises (config.parsing.code_normalise)
     except CertnoError as exc:
         add("certno", "certno", str(exc))
     else:
         check.certno, check.brdy, check.gend = facts.certno, facts.birth_date, facts.gender
     brdy = check.brdy
 
-    check.psn_name = name = normalize("NFKC", psn_name or "").strip()
+    check.psn_name = name = text_normalise(psn_name)
     if not name:
         add("psn_name", "required", gettext_noop("姓名不能为空"))
     elif len(name) > NAME_MAX_LENGTH:
@@ -135,6 +136,8 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
 
     if enrolled_on is None:
         add("enrolled_on", "required", gettext_noop("请填写参保日期"))
+    elif enrolled_on < DATE_MIN:
+        add("enrolled_on", "range", gettext_noop("参保日期不能早于 %(d)s"), d=DATE_MIN.isoformat())
     elif brdy and enrolled_on < brdy:
         add("enrolled_on", "range", gettext_noop("参保日期不能早于出生日期"))
     elif enrolled_on > today:
@@ -145,15 +148,25 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
             add("retired_on", "retired_on", gettext_noop("只有退休人员（人员类别12xx）才能填写退休办理日期"))
         elif retired_on > today:
             add("retired_on", "range", gettext_noop("退休办理日期不能晚于今天"))
-        elif brdy and retired_on < brdy:
+        elif retired_on < (brdy or DATE_MIN):
             add("retired_on", "range", gettext_noop("退休办理日期不能早于出生日期"))
 
     _check_base(check, contribution_base)
 
     if status not in STATUSES:
         add("status", "enum", gettext_noop("参保状态只能是 %(s)s"), s=", ".join(STATUSES))
-    if left_on is not None and left_on > today:
-        add("left_on", "range", gettext_noop("终止参保日期不能晚于今天"))
+    if left_on is not None:
+        # The last insured day: not in the future, and not before the person was born or enrolled
+        # (a leaving date before birth was accepted before; a visit could never be covered then).
+        if left_on > today:
+            add("left_on", "range", gettext_noop("终止参保日期不能晚于今天"))
+        elif brdy and left_on < brdy:
+            add("left_on", "range", gettext_noop("终止参保日期不能早于出生日期"))
+        elif enrolled_on is not None and left_on < enrolled_on:
+            add("left_on", "range", gettext_noop("终止参保日期不能早于参保日期"))
+    if resettled_on is not None and not (brdy or DATE_MIN) <= resettled_on <= DATE_MAX:
+        add("resettled_on", "range", gettext_noop("异地安置登记日期应在出生日期之后、%(d)s 之前"),
+            d=DATE_MAX.isoformat())
     if status in ENDED_STATUSES and left_on is None:
         add("left_on", "required", gettext_noop("终止参保或死亡时须填写终止参保日期"))
     if not isinstance(chronic_diseases, (list, tuple)):

@@ -53,7 +53,8 @@ def _check_member(member: Member, errors: dict[str, list[str]]) -> None:
         certno=member.certno, psn_name=member.psn_name, admdvs=member.admdvs_id, insutype=member.insutype,
         psn_type=member.psn_type, district=member.district_id, enrolled_on=member.enrolled_on,
         retired_on=member.retired_on, contribution_base=member.contribution_base, status=member.status,
-        left_on=member.left_on, chronic_diseases=member.chronic_diseases, region_insutype=region_insutype,
+        left_on=member.left_on, chronic_diseases=member.chronic_diseases, resettled_on=member.resettled_on,
+        region_insutype=region_insutype,
         district_region=district_region, today=_today())
     for name, messages in check.messages().items():
         errors.setdefault(name, []).extend(messages)
