@@ -38,7 +38,7 @@ class SaneDateField(serializers.DateField):
 
 class CodeField(serializers.CharField):
     """A region/district/clinic/person-type code: normalised (full-width to ASCII, upper case), then
-    ASCII letters and digits only (``digits_only``: digits only)."""
+    ASCII letters, digits and - _ . only (``digits_only``: digits only)."""
 
     def __init__(self, *, digits_only: bool = False, **kwargs):
         self.digits_only = digits_only

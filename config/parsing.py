@@ -7,8 +7,8 @@ Chinese and English that the caller files under the field (or row) it came from.
 - ``text_normalise``: NFKC (full-width letters and digits become ASCII, as a clerk's IME types them),
   invisible format characters (zero-width space, BOM, direction marks) removed, blanks stripped. Every
   certno and code goes through it once, so one person or clinic has one stored form whatever was typed.
-- ``code_normalise`` / ``code_parse``: the above, upper-cased, then ASCII letters and digits only
-  (Arabic-Indic or other non-ASCII digits are refused, not guessed at).
+- ``code_normalise`` / ``code_parse``: the above, upper-cased, then ASCII letters and digits (and the
+  separators - _ .) only: Arabic-Indic or other non-ASCII digits are refused, not guessed at.
 - ``money_parse``: one grammar for amounts: ``123``, ``123.4``, ``123.45`` (ASCII digits, at most two
   decimals); no exponent, underscore, sign other than ``-`` where allowed, NaN or infinity; within
   the column's range. Decimal's own constructor takes ``1e400`` and ``2_0.00``; this does not.
@@ -33,7 +33,8 @@ FEN = Decimal("0.01")
 # The claim columns hold 14 digits with 2 decimals; a narrower column passes its own maximum.
 MONEY_MAX = Decimal("999999999999.99")
 _MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
-_CODE = re.compile(r"^[A-Z0-9]+$")
+# Letters, digits and the separators codes use (the worked examples' clinics are "NC-T1"); ASCII only.
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 
 
@@ -67,8 +68,8 @@ def code_parse(value: Any, *, max_length: int, min_length: int = 1, digits_only:
     if not code:
         raise ParseError("必填 (required)")
     if not _CODE.match(code) or (digits_only and not code.isdigit()):
-        kind = "数字" if digits_only else "字母和数字"
-        raise ParseError(f"只能包含半角{kind} (ASCII {'digits' if digits_only else 'letters and digits'} only)")
+        kind = "数字" if digits_only else "字母、数字和 - _ ."
+        raise ParseError(f"只能包含半角{kind} (ASCII {'digits' if digits_only else 'letters, digits and - _ .'} only)")
     if not min_length <= len(code) <= max_length:
         size = f"{max_length}" if min_length == max_length else f"{min_length}–{max_length}"
         raise ParseError(f"应为{size}位 (must be {size} characters long)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -158,8 +159,10 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
                 first = handle.readline(SAMPLE_BYTES)
                 if len(first) >= SAMPLE_BYTES:
                     raise FileRefused("第 1 行超过 1 MB，不是表格文件 (not a spreadsheet: no line breaks)")
+                lines = _checked_lines(_chain(first, handle)) if encoding == "gb18030" else _chain(first, handle)
+                first = next(lines, "")
                 dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
-                reader = csv.reader(_chain(first, handle), dialect)
+                reader = csv.reader(_chain(first, lines), dialect)
                 for values in reader:
                     number += 1
                     if values and not _blank(values):
@@ -169,6 +172,30 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
         except csv.Error as exc:
             raise FileRefused(f"第 {number + 1} 行不是有效的 csv：{exc} (not a csv file)") from None
     return rows(), total
+
+
+def _checked_lines(handle) -> Iterator[str]:
+    """The lines of a GBK file, refusing one that is UTF-8 with its number: GB18030 decodes almost any
+    bytes, so a UTF-8 row pasted into a GBK file would otherwise be stored garbled. A line counts as
+    UTF-8 when its bytes (GB18030 gives them back exactly) decode as UTF-8 and are not plain GB2312
+    pairs (both bytes A1–FE): UTF-8's continuation bytes 80–A0 almost never pass the latter, and a GBK
+    line almost never passes the former."""
+    for number, line in enumerate(handle, start=1):
+        if not line.isascii() and _utf8_not_gb2312(line.encode("gb18030")):
+            raise FileRefused(f"第 {number} 行是 UTF-8 编码，文件其余部分是 GBK，请统一编码后重新导入 "
+                              f"(line {number} is UTF-8 in a GBK file: mixed encodings)")
+        yield line
+
+
+_GB2312_PAIRS = re.compile(rb"^(?:[\x00-\x7f]|[\xa1-\xfe][\xa1-\xfe])*$")
+
+
+def _utf8_not_gb2312(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _GB2312_PAIRS.match(line) is None
 
 
 def _chain(first: str, handle):

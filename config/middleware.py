@@ -1,0 +1,30 @@
+"""Request body limit, before any view, parser or form reads a byte of the body.
+
+Django checks ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only when ``request.body`` or ``request.POST`` is read;
+DRF's parsers read the stream themselves, so a 200 MB JSON body was parsed whole. Here the declared
+length (``CONTENT_LENGTH``, which the WSGI server also bounds what can be read by) is compared with the
+limit for the kind of body: a file upload (multipart) may be as large as an import accepts, anything
+else ``REQUEST_BODY_MAX_BYTES``. Over it: 413 with a JSON message, nothing read.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+
+
+class RequestBodyLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse({"detail": "Content-Length 无效 (invalid Content-Length)"}, status=400)
+        multipart = (request.META.get("CONTENT_TYPE") or "").lower().startswith("multipart/form-data")
+        limit = settings.UPLOAD_BODY_MAX_BYTES if multipart else settings.REQUEST_BODY_MAX_BYTES
+        if length > limit:
+            return JsonResponse({"detail": f"请求体 {length} 字节，超过上限 {limit} 字节 "
+                                           f"(request body too large: at most {limit} bytes)",
+                                 "code": "body_too_large"}, status=413)
+        return self.get_response(request)
