@@ -31,6 +31,17 @@ class EntrySerializer(serializers.ModelSerializer):
         return timezone.localtime(entry.created_at).date().isoformat()
 
 
+class AccountSerializer(serializers.Serializer):
+    """The account endpoint's answer, for the API schema (the view builds it)."""
+
+    admdvs = serializers.CharField()
+    certno = serializers.CharField()
+    status = serializers.CharField()
+    closed_on = serializers.DateField(allow_null=True)
+    balance = serializers.CharField()
+    entries = EntrySerializer(many=True)
+
+
 class RelativeInSerializer(serializers.Serializer):
     certno = CertnoInputField(max_length=18)
     relation = serializers.ChoiceField(choices=Relative.Relation.choices)

@@ -1,11 +1,12 @@
 """Thin API views: resolve the member within the user's district scope, call a selector or service."""
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import account_entries, account_for_member
-from accounts.serializers import EntrySerializer, RelativeInSerializer, RelativeOutSerializer
+from accounts.serializers import AccountSerializer, EntrySerializer, RelativeInSerializer, RelativeOutSerializer
 from accounts.services import relative_bind
 from members.models import Member
 from members.selectors import certno_normalise
@@ -22,6 +23,7 @@ def scoped_member(request, admdvs: str, certno: str) -> Member:
 class MemberAccountView(APIView):
     """GET /api/v1/members/{admdvs}/{certno}/account/ — balance and entries."""
 
+    @extend_schema(responses=AccountSerializer)
     def get(self, request, admdvs: str, certno: str):
         member = scoped_member(request, admdvs, certno)
         account = account_for_member(member_id=member.pk)
@@ -38,11 +40,15 @@ class MemberAccountView(APIView):
 class MemberRelativesView(APIView):
     """GET lists, POST binds a relative (family mutual aid 家庭共济)."""
 
+    serializer_class = RelativeOutSerializer
+
+    @extend_schema(responses=RelativeOutSerializer(many=True))
     def get(self, request, admdvs: str, certno: str):
         member = scoped_member(request, admdvs, certno)
         return Response(RelativeOutSerializer(member.bound_relatives.order_by("id"), many=True,
                                               context={"request": request}).data)
 
+    @extend_schema(request=RelativeInSerializer, responses={201: RelativeOutSerializer})
     def post(self, request, admdvs: str, certno: str):
         member = scoped_member(request, admdvs, certno)
         data = RelativeInSerializer(data=request.data)

@@ -137,7 +137,36 @@ def detect_encoding(path: str) -> str:
             return encoding
         except UnicodeDecodeError:
             continue
+    mixed = _first_line_in_other_encoding(sample)
+    if mixed is not None:
+        raise FileRefused(f"第 {mixed} 行的编码与前面的行不同（UTF-8 与 GBK 混用），请统一编码后重新导入 "
+                          f"(line {mixed}: mixed encodings, UTF-8 and GBK)")
     raise FileRefused("csv 文件编码无法识别，请使用 UTF-8 或 GBK 编码 (encoding is neither UTF-8 nor GBK)")
+
+
+def _first_line_in_other_encoding(sample: bytes) -> int | None:
+    """The number of the first line whose encoding (UTF-8 or GBK) differs from the first non-ASCII
+    line's, when every line is one or the other; None otherwise (the sample's last line may be cut)."""
+    first = None
+    for number, line in enumerate(sample.split(b"\n")[:-1], start=1):
+        if line.isascii():
+            continue
+        kind = "utf-8" if _utf8_not_gb2312(line) else "gbk" if _decodes(line, "gb18030") else None
+        if kind is None:
+            return None
+        if first is None:
+            first = kind
+        elif kind != first:
+            return number
+    return None
+
+
+def _decodes(line: bytes, encoding: str) -> bool:
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _count_lines(path: str) -> int:
