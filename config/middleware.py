@@ -28,3 +28,19 @@ class RequestBodyLimitMiddleware:
                                            f"(request body too large: at most {limit} bytes)",
                                  "code": "body_too_large"}, status=413)
         return self.get_response(request)
+
+
+class NulInQueryMiddleware:
+    """A NUL character in a query parameter is a 400: PostgreSQL cannot hold one in text, so a filter
+    such as ``?admdvs=%00`` ended in a database error (a 500). Form fields refuse it themselves
+    (Django's ProhibitNullCharactersValidator) and the JSON parser refuses it in bodies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") and any(
+                "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            return JsonResponse({"detail": "查询参数含 NUL 字符 (a query parameter contains a NUL character)"},
+                                status=400)
+        return self.get_response(request)

@@ -26,11 +26,16 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 
 
 def json_depth_check(value, *, max_depth: int) -> None:
-    """Refuse a parsed JSON value nested deeper than ``max_depth`` (walked without recursion). Deeper
+    """Refuse a parsed JSON value nested deeper than ``max_depth`` (walked without recursion), or with a
+    NUL character in a string. Deeper
     than the interpreter's recursion limit, the parser itself stops with a RecursionError, which
     ``BoundedJSONParser`` answers with the same 400 (it was a 500)."""
     level = [value]
     for depth in range(1, max_depth + 2):
+        # A NUL in a key or a string: PostgreSQL cannot store it in text (it was a database error).
+        if any(isinstance(item, str) and "\x00" in item or isinstance(item, dict) and any("\x00" in k for k in item)
+               for item in level):
+            raise ParseError("JSON 字符串含 NUL 字符 (a JSON string contains a NUL character)")
         level = [child for item in level if isinstance(item, (dict, list))
                  for child in (item.values() if isinstance(item, dict) else item)]
         if not level:
