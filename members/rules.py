@@ -8,13 +8,17 @@ What needs the database (an already registered certno, a clerk's district scope)
 
 Where the two paths differed before they shared this function, the stricter reading was kept:
 
-- certno: NFKC-normalised first (full-width digits typed in a form are ASCII afterwards, as the
-  import's cells always made them), and only ASCII digits pass (``members.certno``): the service
-  used to store a certno of full-width digits, which the import would then not find.
-- name: NFKC-normalised and at most 50 characters (the import's rule; the service sent a longer name
+- certno: normalised once by ``config.parsing.code_normalise`` inside ``members.certno.parse_certno``
+  (NFKC: full-width digits typed in a form are ASCII afterwards; invisible characters and blanks go;
+  upper case), and only ASCII digits pass: the service used to store a certno of full-width digits,
+  which the import would then not find. Every lookup (API, admin search, claims) uses the same step,
+  and the database refuses any other spelling (members/migrations/0007).
+- name: ``config.parsing.text_normalise`` (NFKC, format characters such as zero-width spaces removed,
+  so a name of zero-width spaces is empty and refused) and at most 50 characters (the import's rule; the service sent a longer name
   to the database, which refused it with an error instead of a message).
 - person type: four ASCII digits (``"15²³".isdigit()`` is true; the service accepted it).
-- enrolment date: not after today (the import's rule; the service accepted a future date).
+- enrolment date: not after today (the import's rule; the service accepted a future date), not before
+  1900 (``config.parsing.DATE_MIN``). Leaving: not before birth nor before enrolment (issue 21).
 - contribution base: a finite Decimal, not negative, at most two decimals and within the column
   (12 digits, 2 after the point), as the import's money cells require; the service checked the sign
   only, so the database rounded a third decimal away or refused a too large base with an error.
