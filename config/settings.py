@@ -198,7 +198,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
                                  "rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_RATE_ANON", "60/minute"),
-                               "user": os.environ.get("API_RATE_USER", "3000/minute")},
+                               "user": os.environ.get("API_RATE_USER", "6000/minute")},
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "%Y-%m-%d",

@@ -14,8 +14,8 @@ Where the two paths differed before they shared this function, the stricter read
   which the import would then not find. Every lookup (API, admin search, claims) uses the same step,
   and the database refuses any other spelling (members/migrations/0007).
 - name: ``config.parsing.text_normalise`` (NFKC, format characters such as zero-width spaces removed,
-  so a name of zero-width spaces is empty and refused) and at most 50 characters (the import's rule; the service sent a longer name
-  to the database, which refused it with an error instead of a message).
+  so a name of zero-width spaces is empty and refused) and at most 50 characters (the import's rule;
+  the service sent a longer name to the database, which refused it with an error instead of a message).
 - person type: four ASCII digits (``"15²³".isdigit()`` is true; the service accepted it).
 - enrolment date: not after today (the import's rule; the service accepted a future date), not before
   1900 (``config.parsing.DATE_MIN``). Leaving: not before birth nor before enrolment (issue 21).

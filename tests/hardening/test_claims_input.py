@@ -54,8 +54,8 @@ def test_amounts_that_are_not_plain_money_are_a_400(world, amount):
 def test_json_numbers_beyond_the_column_are_a_400(world, raw):
     # the JSON number itself (not a string): parsed as Decimal, refused by range before any quantize
     client, member, provider = world
-    text = ('{"certno": "%s", "admdvs": "370300", "fixmedins_code": "%s", "visit_at": "2024-03-01T10:00",'
-            ' "medfee_sumamt": %s, "inscp_scp_amt": %s}') % (member.certno, provider.fixmedins_code, raw, raw)
+    text = (f'{{"certno": "{member.certno}", "admdvs": "370300", "fixmedins_code": "{provider.fixmedins_code}",'
+            f' "visit_at": "2024-03-01T10:00", "medfee_sumamt": {raw}, "inscp_scp_amt": {raw}}}')
     response = client.post("/api/v1/claims/", text, content_type="application/json")
     assert response.status_code == 400, response.content
 

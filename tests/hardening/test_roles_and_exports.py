@@ -79,8 +79,8 @@ def test_the_admin_csv_export_neutralises_formula_like_names():
     from members.models import Member
 
     # when they are exported with the admin action
-    response = client.post("/admin/members/member/", {"action": "export_csv",
-                                                        "_selected_action": list(Member.objects.values_list("pk", flat=True))})
+    selected = list(Member.objects.values_list("pk", flat=True))
+    response = client.post("/admin/members/member/", {"action": "export_csv", "_selected_action": selected})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     # then every such name is written with a leading apostrophe
     for name in ["=HYPERLINK(\"\"x\"\")", "+1+1", "-2+3", "@SUM(A1)"]:
