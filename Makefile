@@ -26,7 +26,7 @@ demo: $(STAMP)
 	@echo "  每个县区一名经办员 / one clerk per district: clerk_<district code> / clerk12345"
 	@echo "  API 文档 / API docs: http://127.0.0.1:8000/api/docs/"
 	@echo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -10,7 +11,9 @@ from accounts.models import Account, AccountEntry, CreditRun, NoAccountEnrolment
 from accounts.services import account_credit_month
 from accounts.services.crediting import parse_period
 from policy.models import Region
-from staff.admin_mixins import ReadOnlyAdminMixin
+from members.selectors import certno_normalise
+from staff.admin_mixins import ReadOnlyAdminMixin, masked_certno_column
+from staff.scope import can_see_full_certno, mask_certno, scope_for_user
 
 
 
@@ -18,7 +21,20 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = AccountEntry
     fields = ("created_at", "kind", "amount", "running_balance", "reference", "period", "purpose",
               "beneficiary_certno", "note", "created_by")
-    readonly_fields = fields
+
+    def get_fields(self, request, obj=None):
+        # The mutual-aid beneficiary's certno, masked like members' unless the user may see it (the
+        # choice is made per request: the admin object is shared by every request).
+        if can_see_full_certno(request.user):
+            return self.fields
+        return tuple("beneficiary_certno_masked" if f == "beneficiary_certno" else f for f in self.fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description="受益人身份证号")
+    def beneficiary_certno_masked(self, entry):
+        return mask_certno(entry.beneficiary_certno) if entry.beneficiary_certno else "—"
     ordering = ("id",)
     extra = 0
     can_delete = False
@@ -117,8 +133,41 @@ class CreditRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Relative)
 class RelativeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("holder", "relative_certno", "relation", "consented_on", "revoked_on", "created_by")
-    search_fields = ("holder__certno", "relative_certno")
+    """Bindings within the user's scope (the holder's district); the relative's certno masked like
+    members' unless the user may see full certnos (list, detail page and search alike)."""
+
+    list_display = ("holder", "relation", "consented_on", "revoked_on", "created_by")
+    fields = ("holder", "relative_certno", "relation", "consented_on", "revoked_on", "created_at", "created_by")
+    list_select_related = ("holder", "created_by")
+
+    def get_queryset(self, request):
+        return scope_for_user(request.user).filter(super().get_queryset(request), region_field="holder__admdvs",
+                                                   district_field="holder__district")
+
+    def get_list_display(self, request):
+        return ("holder", masked_certno_column(request, path="relative_certno", description="亲属身份证号"),
+                *self.list_display[1:])
+
+    def get_fields(self, request, obj=None):
+        if can_see_full_certno(request.user):
+            return self.fields
+        return tuple("relative_certno_masked" if f == "relative_certno" else f for f in self.fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Exact certno only (holder's or relative's), normalised like every other certno lookup.
+        certno = certno_normalise(search_term)
+        if not certno:
+            return queryset, False
+        return queryset.filter(Q(holder__certno=certno) | Q(relative_certno=certno)), False
+
+    search_fields = ("relative_certno",)  # shows the search box; get_search_results decides
+
+    @admin.display(description="亲属身份证号")
+    def relative_certno_masked(self, obj):
+        return mask_certno(obj.relative_certno)
 
 
 @admin.register(NoAccountEnrolment)

@@ -157,7 +157,10 @@ class Relative(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.holder_id} ↔ {self.relative_certno} ({self.relation})"
+        # Masked: the text of an object reaches page titles, log entries and messages for every role.
+        from staff.scope import mask_certno
+
+        return f"{self.holder_id} ↔ {mask_certno(self.relative_certno)} ({self.relation})"
 
 
 class NoAccountEnrolment(models.Model):

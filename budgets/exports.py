@@ -5,6 +5,8 @@ import io
 
 from openpyxl import Workbook
 
+from config.exports import cell_neutralise
+
 COLUMNS = [
     ("fixmedins_code", "定点机构编码"), ("fixmedins_name", "定点机构名称"), ("district", "县区"),
     ("members", "签约人数"), ("member_months", "人月数"), ("quota", "月预结算额度/月包干"),
@@ -16,11 +18,7 @@ COLUMNS = [
 ]
 
 
-def neutralise(value):
-    """A text cell starting with = + - @ (or a tab/CR) would be read as a formula: prefix a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+neutralise = cell_neutralise  # the one rule of every export (config.exports)
 
 
 def _row(line) -> list:

@@ -1,12 +1,14 @@
 from rest_framework import serializers
 
+from config.fields import CodeField
+
 from .models import SettlementLine, SettlementRun
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "read_only": True}
 
 
 class SettlementRunRequestSerializer(serializers.Serializer):
-    admdvs = serializers.CharField(max_length=6)
+    admdvs = CodeField(min_length=6, max_length=6, digits_only=True)
     kind = serializers.ChoiceField(choices=["monthly", "year_end", "fee_for_service"])
     period = serializers.CharField(max_length=7)
 

@@ -24,6 +24,7 @@ from config.errors import Conflict
 from policy.rules import REGIONS
 from policy.selectors import parameters_in_force
 from policy.models import District
+from staff.scope import scope_for_user
 
 from . import pricing, sql
 from .deductions import deductions_apply, deductions_check_for_approval, deductions_record
@@ -216,6 +217,7 @@ def settlement_run_approve(*, run: SettlementRun, by) -> SettlementRun:
     approved run used up meanwhile is refused the same way (``deductions_check_for_approval``)."""
     if by is None or not by.has_perm("budgets.approve_settlement"):
         raise PermissionDenied("需要结算审核权限 (approve_settlement)")
+    _approver_scope_check(run=run, by=by)
     with transaction.atomic():
         _lock(run.admdvs_id, run.kind, run.period)
         run = SettlementRun.objects.select_for_update().get(pk=run.pk)
@@ -241,6 +243,20 @@ def settlement_run_approve(*, run: SettlementRun, by) -> SettlementRun:
         run.approved_by = by
         run.save(update_fields=["status", "approved_at", "approved_by"])
     return run
+
+
+def _approver_scope_check(*, run: SettlementRun, by) -> None:
+    """Approving freezes every line of the run (and stamps every claim they counted), so the approver
+    must see all of them: a city-wide scope over the run's region, or districts covering every line.
+    A district approver seeing the run (it touches one of its districts) is not enough."""
+    scope = scope_for_user(by)
+    if scope.everything or run.admdvs_id in scope.regions:
+        return
+    outside = sorted(run.lines.exclude(district_id__in=scope.districts)
+                     .values_list("district_id", flat=True).distinct())
+    if outside or not run.lines.exists():
+        raise PermissionDenied("审核结算批次须有其全部县区的数据范围，或全市范围 (the approver's scope must cover "
+                               f"every line of the run; outside it: {', '.join(outside) or run.admdvs_id})")
 
 
 def settlement_districts(*, admdvs: str) -> list[str]:

@@ -6,6 +6,7 @@ here. Staff with ``claims.reverse_claim`` reverse a settlement through ``claims.
 """
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from django.contrib import admin, messages
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import Conflict
 from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
                                 masked_certno_column)
-from staff.scope import can_see_full_certno, mask_certno
+from staff.scope import can_see_full_certno, mask_certno, mask_certnos_in
 
 from policy.rules.common import REASON_LABELS
 
@@ -138,9 +139,22 @@ class ClaimAdmin(AppendOnlyAdmin):
     def certno_full(self, obj):
         return obj.member.certno
 
+    @admin.display(description=_("输入事实"))
+    def inputs_masked(self, obj):
+        return json.dumps(mask_certnos_in(obj.inputs), ensure_ascii=False)
+
+    @admin.display(description=_("幂等键"))
+    def idempotency_key_masked(self, obj):
+        return mask_certnos_in(obj.idempotency_key) or "—"
+
     def get_fieldsets(self, request, obj=None):
-        shown = "certno_full" if can_see_full_certno(request.user) else "certno_masked"
-        return [(title, {"fields": tuple(shown if f == "certno_shown" else f for f in block["fields"])})
+        # Whoever may not see full certnos sees them masked wherever they appear: the member's, and
+        # any inside the recorded inputs or a key the client built from one.
+        full = can_see_full_certno(request.user)
+        shown = {"certno_shown": "certno_full" if full else "certno_masked"}
+        if not full:
+            shown.update(inputs="inputs_masked", idempotency_key="idempotency_key_masked")
+        return [(title, {"fields": tuple(shown.get(f, f) for f in block["fields"])})
                 for title, block in self.fieldsets]
 
     @admin.display(description=_("原因"))

@@ -33,6 +33,7 @@ from members.models import Member, OutOfAreaRegistration, SignUp
 from policy.rules.common import apply_deltas
 from policy.rules.out_of_area import OUT_OF_AREA_NAMES, out_of_area_derive, registration_on
 from providers.models import Provider
+from staff.scope import mask_certno
 
 from .facts import (charged_provider_for, claim_build, decide, inputs_json, registration_facts, signup_facts,
                     signups_on)
@@ -184,4 +185,5 @@ def _share_split(claim: Claim, request: ClaimRequest, pay_share: SharePayer | No
     claim.acct_pay = pay_share(claim, request.acct_payer_certno)
     claim.psn_cash_pay = claim.psn_part_amt - claim.acct_pay
     if request.acct_payer_certno:
-        claim.inputs = {**claim.inputs, "acct_payer_certno": request.acct_payer_certno}
+        # Masked like the request's certnos (claims.facts.inputs_json): the account entry names the payer.
+        claim.inputs = {**claim.inputs, "acct_payer_certno": mask_certno(request.acct_payer_certno)}

@@ -12,6 +12,7 @@ from policy import rules
 from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, ProviderFacts, RegistrationFacts,
                                  SignupFacts, VisitFacts, YearToDate)
 from providers.models import Provider
+from staff.scope import mask_certnos_in
 
 from .models import Accumulator, Claim
 from .rows import model_new
@@ -112,13 +113,16 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
                 buckets: dict[str, Decimal], parameters, registration: RegistrationFacts | None = None,
                 prescriber: Provider | None = None) -> dict:
     """The facts the decision saw, for the record (Nanyang windows only for the provider that rates
-    the visit: the treating one, or a pharmacy fill's prescriber)."""
+    the visit: the treating one, or a pharmacy fill's prescriber). The certnos in the request are
+    recorded masked: the claim's member (and an account payment's entry) say whose they were, the
+    request hash covers the full values, and a recorded full ID would reach every role that may read
+    the claim."""
     day = request.visit_local.date()
     own_windows = f"{WINDOW_PREFIX}{(prescriber or provider).fixmedins_code}:"
     return {
         **({"prescriber": {"code": prescriber.fixmedins_code, "level": prescriber.benefit_level,
                            "kind": prescriber.kind, "admdvs": prescriber.admdvs_id}} if prescriber else {}),
-        "request": request.content(),
+        "request": mask_certnos_in(request.content()),
         "member": {"person_type": member.person_type_on(day), "psn_type": member.psn_type,
                    "poverty": member.poverty, "district": member.district_id},
         "provider": {"level": provider.benefit_level, "kind": provider.kind, "status": provider.status,

@@ -10,15 +10,18 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 import orjson
 from django.core.exceptions import ValidationError
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone
+
+from config.parsing import ParseError, code_normalise, code_parse, datetime_parse, money_parse
+from members.certno import CERTNO_SHAPE
 
 from policy.rules.common import BENEFITS, CHANNELS, EXCLUSIONS, OUT_OF_AREA
 
@@ -27,6 +30,7 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FEN = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")  # the column holds 14 digits, 2 after the point
+CLOCK_SKEW = timedelta(minutes=5)
 AMOUNT_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
 SELF_PAID_FIELDS = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 ITEM_CATEGORIES = ("drug", "tcm_drug", "exam", "treatment", "material", "service", "other")
@@ -125,28 +129,9 @@ def request_hash_for(request: ClaimRequest) -> str:
 
 
 def parse_money(value: Any) -> Decimal:
-    """A non-negative amount with at most 2 decimals, from a string, int or Decimal (never a float
-    that JSON parsing produced: the API parses JSON numbers as Decimal)."""
-    if type(value) is Decimal:  # already parsed (a request built in code, the service's re-check)
-        amount = value
-    else:
-        if isinstance(value, bool) or value is None or value == "":
-            raise ValueError("请填写金额 (a money amount is required)")
-        if isinstance(value, float):
-            value = repr(value)
-        try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(f"{value!r} 不是金额 (not a money amount)") from None
-    if not amount.is_finite():
-        raise ValueError(f"{value!r} 不是金额 (not a money amount)")
-    if amount < 0:
-        raise ValueError("金额不能为负数 (must not be negative)")
-    if amount != amount.quantize(FEN):
-        raise ValueError("金额最多两位小数 (at most 2 decimal places)")
-    if amount > MAX_MONEY:
-        raise ValueError("金额过大 (amount too large)")
-    return amount.quantize(FEN)
+    """A non-negative amount with at most 2 decimals: the one money parser (``config.parsing``)
+    under this module's historical name (the batch and the import call it too)."""
+    return money_parse(value, max_value=MAX_MONEY)
 
 
 def _bool(value: Any) -> bool:
@@ -165,6 +150,19 @@ def _choice(value: Any, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _certno(value: Any) -> str:
+    """The one normalisation of a certno (``config.parsing.code_normalise``: full-width digits typed
+    anywhere find the member registered with ASCII ones); its checksum was checked at registration."""
+    if not isinstance(value, str):
+        raise ParseError("身份证号应为字符串 (the certno must be a string)")
+    certno = code_normalise(value)
+    if not certno:
+        raise ParseError("必填 (required)", "required")
+    if len(certno) != 18 or not CERTNO_SHAPE.match(certno):
+        raise ParseError("身份证号应为18位：17位数字加数字或X (18 characters: 17 ASCII digits, then a digit or X)")
+    return certno
+
+
 def _text(value: Any, *, max_length: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("必填 (required)")
@@ -175,11 +173,13 @@ def _text(value: Any, *, max_length: int) -> str:
 
 
 def _visit_at(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else parse_datetime(str(value or "").strip())
-    if moment is None:
-        raise ValueError("就诊时间格式应为 ISO 8601，如 2024-03-01T10:00:00+08:00 (not a datetime)")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SHANGHAI)
+    """Aware, within the sane years, and not in the future: a visit is settled after it happened
+    (the moment is compared, so a visit at 23:00 tonight is refused at 10:00 this morning). A few
+    minutes of the clinic's clock running ahead are tolerated."""
+    moment = datetime_parse(value, default_tz=SHANGHAI)
+    if moment > timezone.now() + CLOCK_SKEW:
+        local = moment.astimezone(SHANGHAI).isoformat()
+        raise ParseError(f"就诊时间 {local} 晚于当前时间 (the visit is in the future)", "range")
     return moment
 
 
@@ -204,9 +204,9 @@ def _fee_details(value: Any) -> tuple[FeeDetail, ...]:
 
 
 _PARSERS = {
-    "admdvs": lambda v: _text(v, max_length=6),
-    "certno": lambda v: _text(v, max_length=18).upper(),
-    "fixmedins_code": lambda v: _text(v, max_length=30),
+    "admdvs": lambda v: code_parse(v, min_length=6, max_length=6, digits_only=True),
+    "certno": lambda v: _certno(v),
+    "fixmedins_code": lambda v: code_parse(v, max_length=30),
     "visit_at": _visit_at,
     "benefit": lambda v: _choice(v, BENEFITS),
     "emergency": _bool,
@@ -214,9 +214,9 @@ _PARSERS = {
     "out_of_area": lambda v: None if v == "" else _choice(v, OUT_OF_AREA),
     "channel": lambda v: _choice(v, CHANNELS),
     "exclusion": lambda v: None if v in (None, "") else _choice(v, EXCLUSIONS),
-    "prescribing_fixmedins_code": lambda v: None if v in (None, "") else _text(v, max_length=30),
+    "prescribing_fixmedins_code": lambda v: None if v in (None, "") else code_parse(v, max_length=30),
     "acct_used": _bool,
-    "acct_payer_certno": lambda v: None if v in (None, "") else _text(v, max_length=18).upper(),
+    "acct_payer_certno": lambda v: None if v in (None, "") else _certno(v),
     "idempotency_key": lambda v: None if v in (None, "") else _text(v, max_length=100),
     "fee_details": _fee_details,
     **{name: parse_money for name in AMOUNT_FIELDS},

@@ -1,7 +1,7 @@
 """Output shapes of the claims API (the contract's fields; money "0.00", ratios "0.0000")."""
 from rest_framework import serializers
 
-from staff.scope import certno_for
+from staff.scope import certno_for, certnos_for
 
 from .models import Claim, ClaimItem
 
@@ -20,6 +20,23 @@ class ClaimItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClaimItem
         fields = ["code", "name", "category", "chrgitm_lv", "amount"]
+
+
+class CertnosMaskedMixin:
+    """Shows the value with every certno in it masked unless the user may see them (idempotency keys
+    a client built from a certno, the recorded inputs of claims written before they were masked)."""
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        return certnos_for(getattr(request, "user", None), super().to_representation(value))
+
+
+class CertnosMaskedCharField(CertnosMaskedMixin, serializers.CharField):
+    pass
+
+
+class CertnosMaskedJSONField(CertnosMaskedMixin, serializers.JSONField):
+    pass
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -45,6 +62,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     steps = StepSerializer(many=True)
     reverses = serializers.CharField(source="reverses.setl_id", default=None)
     parameter_set = serializers.IntegerField(source="parameter_set_id", allow_null=True)
+    idempotency_key = CertnosMaskedCharField(allow_null=True)
 
     class Meta:
         model = Claim
@@ -67,7 +85,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 class ClaimDetailSerializer(ClaimSerializer):
     fee_details = ClaimItemSerializer(source="items", many=True)
     reversed_by = serializers.SerializerMethodField()
-    inputs = serializers.JSONField()
+    inputs = CertnosMaskedJSONField()
     deltas = serializers.JSONField()
 
     class Meta(ClaimSerializer.Meta):

@@ -1,19 +1,16 @@
 """Claims REST API (CONTRACT.md "Claims"): thin views over claims.services / claims.selectors."""
 from __future__ import annotations
 
-import json
 from datetime import date
-from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ParseError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from config.rest import BoundedJSONParser
 
 from . import selectors, services
 from .models import Claim
@@ -21,15 +18,8 @@ from .requests import claim_request_parse
 from .serializers import AccumulatorsSerializer, ClaimDetailSerializer, ClaimRequestSerializer, ClaimSerializer
 
 
-class DecimalJSONParser(JSONParser):
-    """JSON numbers become Decimal, never float ("Numbers are accepted as strings or JSON numbers")."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            return json.loads(stream.read().decode(encoding), parse_float=Decimal)
-        except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+# The API's JSON parser (numbers as Decimal, nesting and size bounded), under this module's old name.
+DecimalJSONParser = BoundedJSONParser
 
 
 def _date_param(request, name: str) -> date | None:

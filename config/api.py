@@ -1,4 +1,5 @@
-"""DRF glue: map service errors to the contract's 400 / 409 answers."""
+"""DRF glue: map service errors to the contract's 400 / 409 answers (the bounded JSON parser and
+pagination are in ``config.rest``, which DRF's settings import before its views exist)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.response import Response

@@ -5,10 +5,12 @@ started (or reused) in ``.pgdata/`` of the checkout (config/embedded_postgres.py
 Production: ``DATABASE_URL=postgres://...`` (psycopg 3) and ``REDIS_URL=redis://...``.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,9 +22,35 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = env_bool("DJANGO_DEBUG", "DATABASE_URL" not in os.environ)
+# The embedded default (no DATABASE_URL: a checkout on a developer's machine, `make demo`, the tests)
+# may run with a development key; anywhere else a missing DJANGO_SECRET_KEY stops the process, since
+# a public key signs sessions, password-reset links and CSRF tokens for anyone who reads this file.
+EMBEDDED_DEFAULT = not os.environ.get("DATABASE_URL")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not EMBEDDED_DEFAULT:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set outside the embedded default (DATABASE_URL is "
+                                   "set): a long random value, e.g. python -c 'import secrets; "
+                                   "print(secrets.token_urlsafe(50))'")
+    SECRET_KEY = "dev-only-insecure-key-of-the-embedded-default"
+# Off unless asked for (DJANGO_DEBUG=1; `make demo` asks): an error is a plain 500 page, not a traceback.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+# HTTPS (README "Production"): DJANGO_HTTPS=1 behind TLS turns on the redirect to https, secure
+# session and CSRF cookies and HSTS (a year, subdomains, preload). DJANGO_SECURE_PROXY_SSL_HEADER=1
+# when a proxy terminates TLS and sets X-Forwarded-Proto (only then: the header is trusted).
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31_536_000)) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -36,6 +64,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "import_export",
+    "axes",
     "policy",
     "staff",
     "providers",
@@ -51,6 +80,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a request over its size limit is a 413 (config.middleware).
+    "config.middleware.RequestBodyLimitMiddleware",
+    "config.middleware.NulInQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "staff.middleware.AuditActorMiddleware",
+    # Last, as django-axes requires: answers a locked-out login with its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,8 +135,28 @@ if os.environ.get("TEST_DATABASE_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): five wrong passwords for one username lock it for 15 minutes,
+# from whatever address (a lock by address alone would let one office's NAT lock everyone out, and
+# would not stop guessing from many addresses). A correct password during the lock is refused too.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# axes.W006 asks for the address among the lockout parameters, against guessing that rotates browsers
+# or cookies; a lock by username is not bypassed that way, and an address lock is the NAT problem above.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -123,6 +177,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Request bodies (config.middleware): JSON and forms up to REQUEST_BODY_MAX_BYTES, checked on the
+# declared length before anything is read (413 beyond); a file upload (multipart) up to the largest
+# file an import accepts. JSON nesting deeper than API_JSON_MAX_DEPTH is refused before parsing.
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", 10 * 1024 * 1024))
+UPLOAD_BODY_MAX_BYTES = 520 * 1024 * 1024
+API_JSON_MAX_DEPTH = 32
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -131,7 +191,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["staff.permissions.IsStaffUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.rest.BoundedLimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": ["config.rest.BoundedJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    # Per signed-in user (and per address for anonymous calls); the counts live in the cache (Redis
+    # when REDIS_URL is set, so every worker shares them).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_RATE_ANON", "60/minute"),
+                               "user": os.environ.get("API_RATE_USER", "6000/minute")},
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": True,
     "DATE_FORMAT": "%Y-%m-%d",
@@ -142,6 +210,23 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Outpatient pooling back office, REST API v1 (see shared/api/CONTRACT.md).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "status" or "kind" of their own: each choice set gets its own name (without
+    # these the schema's enum names are hashes and `check --deploy` warns about the collisions).
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimBenefitEnum": "claims.models.Claim.Benefit",
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "MemberStatusEnum": "members.models.Member.Status",
+        "ProviderKindEnum": "providers.models.Provider.Kind",
+        "ProviderStatusEnum": "providers.models.Provider.Status",
+        "SettlementRunKindEnum": "budgets.models.SettlementRun.Kind",
+        "SettlementRunStatusEnum": "budgets.models.SettlementRun.Status",
+        "AccountStatusEnum": "accounts.models.Account.Status",
+        "AccountEntryKindEnum": "accounts.models.AccountEntry.Kind",
+        "WarningKindEnum": "supervision.models.Warning.Kind",
+        "WarningStatusEnum": "supervision.models.Warning.Status",
+        "ImportJobKindEnum": "imports.models.ImportJob.Kind",
+        "ImportJobStatusEnum": "imports.models.ImportJob.Status",
+    },
 }
 
 # Celery: eager in the embedded default, Redis otherwise.
@@ -152,6 +237,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False

@@ -4,9 +4,10 @@ Chinese spreadsheet spellings. Every parser raises ``CellError`` with a message 
 """
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from config.parsing import DATE_MAX, DATE_MIN, ParseError, code_normalise, code_parse, money_parse, text_normalise
 
 FEN = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")
@@ -30,9 +31,7 @@ def text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        if not value.isascii():
-            value = unicodedata.normalize("NFKC", value)
-        value = value.strip()
+        value = text_normalise(value)  # the one text step of every path (config.parsing)
         if value.startswith(FORMULA_PREFIX):
             raise CellError("单元格以“=”开头（公式），请粘贴为数值 (formulas are refused)", "formula")
         return value
@@ -53,11 +52,16 @@ def code(value, *, length: int | None = None, max_length: int = 30, label: str =
     """A code such as admdvs, district, psn_type (digits kept as typed)."""
     if isinstance(value, float) and not value.is_integer():
         raise CellError(f"{label}应为文本，不应为小数 (must be a code, not a number)")
-    result = text(value)
-    if length is not None and (len(result) != length or not result.isdigit()):
+    result = text(value).upper()
+    if length is not None and (len(result) != length or not result.isascii() or not result.isdigit()):
         raise CellError(f"{label}应为{length}位数字 (must be {length} digits)")
     if len(result) > max_length:
         raise CellError(f"{label}最长{max_length}个字符 (too long)")
+    if result:
+        try:  # ASCII letters and digits only, as every other path's codes (config.parsing.code_parse)
+            code_parse(result, max_length=max_length)
+        except ParseError as exc:
+            raise CellError(f"{label}{exc.message}") from None
     return result
 
 
@@ -67,7 +71,7 @@ def certno_text(value) -> str:
             return str(value)
         raise CellError("身份证号在表格中被存成了数字（已丢失精度），请将该列设为“文本”格式后重新填写 "
                         "(stored as a number: set the column to text)")
-    return text(value).upper()
+    return code_normalise(text(value))
 
 
 def money(value, *, required: bool = True, maximum: Decimal = MAX_MONEY) -> Decimal | None:
@@ -80,7 +84,11 @@ def money(value, *, required: bool = True, maximum: Decimal = MAX_MONEY) -> Deci
     if isinstance(value, bool):
         raise CellError(f"{value!r} 不是金额 (not a money amount)")
     if isinstance(value, float):
+        # A numeric cell: its shortest repr is what was typed ('12.5'); one with an exponent
+        # ('1e+16') is refused by the grammar below as it would be as text.
         raw = repr(value)
+    elif isinstance(value, (int, Decimal)):
+        raw = value
     else:
         raw = text(value).replace(",", "").replace("¥", "").replace("元", "").strip()
         if raw == "":
@@ -88,18 +96,9 @@ def money(value, *, required: bool = True, maximum: Decimal = MAX_MONEY) -> Deci
                 raise CellError("请填写金额 (required)", "required")
             return None
     try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        raise CellError(f"“{raw}”不是金额 (not a money amount)") from None
-    if not amount.is_finite():
-        raise CellError(f"“{raw}”不是金额 (not a money amount)")
-    if amount < 0:
-        raise CellError("金额不能为负数 (must not be negative)", "range")
-    if amount > maximum:
-        raise CellError(f"金额过大，最多 {maximum} (amount too large: at most {maximum})", "range")
-    if amount != amount.quantize(FEN):
-        raise CellError("金额最多两位小数 (at most 2 decimal places)")
-    return amount.quantize(FEN)
+        return money_parse(raw, max_value=maximum)  # the one money parser of every path
+    except ParseError as exc:
+        raise CellError(exc.message, exc.rule) from None
 
 
 def _date_from_text(raw: str) -> date:
@@ -135,7 +134,9 @@ def day(value, *, required: bool = True, latest: date | None = None, earliest: d
             result = _date_from_text(raw)
         except ValueError:
             raise CellError(f"“{raw}”不是有效日期，应为 YYYY-MM-DD (not a date)") from None
-    if result < earliest or (latest is not None and result > latest):
+    # Never outside the sane years (config.parsing), whatever the caller allows.
+    earliest, latest = max(earliest, DATE_MIN), min(latest or DATE_MAX, DATE_MAX)
+    if result < earliest or result > latest:
         bound = f"{earliest.isoformat()} 至 {latest.isoformat()}" if latest else f"{earliest.isoformat()} 之后"
         raise CellError(f"日期 {result.isoformat()} 超出范围（应在 {bound}）(date out of range)", "range")
     return result

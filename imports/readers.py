@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -136,7 +137,36 @@ def detect_encoding(path: str) -> str:
             return encoding
         except UnicodeDecodeError:
             continue
+    mixed = _first_line_in_other_encoding(sample)
+    if mixed is not None:
+        raise FileRefused(f"第 {mixed} 行的编码与前面的行不同（UTF-8 与 GBK 混用），请统一编码后重新导入 "
+                          f"(line {mixed}: mixed encodings, UTF-8 and GBK)")
     raise FileRefused("csv 文件编码无法识别，请使用 UTF-8 或 GBK 编码 (encoding is neither UTF-8 nor GBK)")
+
+
+def _first_line_in_other_encoding(sample: bytes) -> int | None:
+    """The number of the first line whose encoding (UTF-8 or GBK) differs from the first non-ASCII
+    line's, when every line is one or the other; None otherwise (the sample's last line may be cut)."""
+    first = None
+    for number, line in enumerate(sample.split(b"\n")[:-1], start=1):
+        if line.isascii():
+            continue
+        kind = "utf-8" if _utf8_not_gb2312(line) else "gbk" if _decodes(line, "gb18030") else None
+        if kind is None:
+            return None
+        if first is None:
+            first = kind
+        elif kind != first:
+            return number
+    return None
+
+
+def _decodes(line: bytes, encoding: str) -> bool:
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _count_lines(path: str) -> int:
@@ -158,8 +188,10 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
                 first = handle.readline(SAMPLE_BYTES)
                 if len(first) >= SAMPLE_BYTES:
                     raise FileRefused("第 1 行超过 1 MB，不是表格文件 (not a spreadsheet: no line breaks)")
+                lines = _checked_lines(_chain(first, handle)) if encoding == "gb18030" else _chain(first, handle)
+                first = next(lines, "")
                 dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
-                reader = csv.reader(_chain(first, handle), dialect)
+                reader = csv.reader(_chain(first, lines), dialect)
                 for values in reader:
                     number += 1
                     if values and not _blank(values):
@@ -169,6 +201,30 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
         except csv.Error as exc:
             raise FileRefused(f"第 {number + 1} 行不是有效的 csv：{exc} (not a csv file)") from None
     return rows(), total
+
+
+def _checked_lines(handle) -> Iterator[str]:
+    """The lines of a GBK file, refusing one that is UTF-8 with its number: GB18030 decodes almost any
+    bytes, so a UTF-8 row pasted into a GBK file would otherwise be stored garbled. A line counts as
+    UTF-8 when its bytes (GB18030 gives them back exactly) decode as UTF-8 and are not plain GB2312
+    pairs (both bytes A1–FE): UTF-8's continuation bytes 80–A0 almost never pass the latter, and a GBK
+    line almost never passes the former."""
+    for number, line in enumerate(handle, start=1):
+        if not line.isascii() and _utf8_not_gb2312(line.encode("gb18030")):
+            raise FileRefused(f"第 {number} 行是 UTF-8 编码，文件其余部分是 GBK，请统一编码后重新导入 "
+                              f"(line {number} is UTF-8 in a GBK file: mixed encodings)")
+        yield line
+
+
+_GB2312_PAIRS = re.compile(rb"^(?:[\x00-\x7f]|[\xa1-\xfe][\xa1-\xfe])*$")
+
+
+def _utf8_not_gb2312(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _GB2312_PAIRS.match(line) is None
 
 
 def _chain(first: str, handle):

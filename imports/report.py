@@ -4,28 +4,43 @@ a spreadsheet never runs what a row contained."""
 from __future__ import annotations
 
 import io
-import re
 
-from .columns import KINDS
+from config.exports import cell_neutralise
+from staff.scope import mask_certno, mask_certnos_in
+
+from .columns import KINDS, header_key
 from .context import RowError
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# The one neutralising rule of every export (config.exports), under this module's historical name.
+neutralise = cell_neutralise
 
 
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+# Headers (any spelling a file may use) of the columns that hold a certno: their cells are masked whole
+# in what the import keeps (error report, stored errors and preview), valid or not; elsewhere any
+# certno inside a text is masked (staff.scope.mask_certnos_in). The clerk finds the row by its number.
+CERTNO_HEADERS = frozenset(header_key(name) for columns in KINDS.values() for column in columns
+                           if column.field.endswith("certno")
+                           for name in (column.header, column.field, *column.synonyms))
 
 
-def _is_number(text: str) -> bool:
-    return bool(_NUMBER.match(text))
+def is_certno_header(text) -> bool:
+    return header_key(text) in CERTNO_HEADERS
 
 
-def neutralise(value):
-    """'=1+2' → "'=1+2"; a signed number ('-93.50', a reversal's amount) stays a number."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        if value[0] in "+-" and _is_number(value):
-            return value
-        return "'" + value
-    return value
+def masked_cell(value, *, certno_column: bool):
+    if certno_column and value not in (None, ""):
+        return mask_certno(str(value)) if len(str(value)) >= 10 else "*" * len(str(value))
+    return mask_certnos_in(value) if isinstance(value, str) else value
+
+
+def error_masked(error: dict) -> dict:
+    """A stored error (``RowError.as_dict``) with the certno in its value and message masked."""
+    return {**error, "value": masked_cell(error.get("value"), certno_column=is_certno_header(error.get("column"))),
+            "message": mask_certnos_in(error.get("message"))}
+
+
+def preview_masked(record: dict) -> dict:
+    return {key: masked_cell(value, certno_column=str(key).endswith("certno")) for key, value in record.items()}
 
 
 def _workbook(header: list[str], rows, title: str) -> bytes:
@@ -45,14 +60,17 @@ def error_report_xlsx(*, header: list[str], errors: list[RowError], failed_rows:
     """One line per failed row: 行号, the row's cells as read, and every problem of that row."""
     problems: dict[int, list[str]] = {}
     for error in errors:
-        problems.setdefault(error.row, []).append(f"[{error.column}]“{error.value}”：{error.message}")
+        shown = error_masked(error.as_dict())
+        problems.setdefault(error.row, []).append(f"[{error.column}]“{shown['value']}”：{shown['message']}")
     width = len(header)
+    certno_columns = {position for position, text in enumerate(header) if is_certno_header(text)}
 
     def rows():
         for number in sorted(set(failed_rows) | set(problems)):
             values = list(failed_rows.get(number, []))[:width]
             values += [None] * (width - len(values))
-            cells = [v if isinstance(v, (int, float, str)) or v is None else str(v) for v in values]
+            cells = [masked_cell(v if isinstance(v, (int, float, str)) or v is None else str(v),
+                                 certno_column=position in certno_columns) for position, v in enumerate(values)]
             yield [number, *cells, "；".join(problems.get(number, ["（错误数超过上限，未逐条列出）"]))]
     return _workbook(["行号", *header, "错误说明"], rows(), "错误行")
 

@@ -4,10 +4,10 @@ in the file and rows already registered found per batch with one query."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from unicodedata import normalize
 
 from django.db import DatabaseError, connection, connections
+
+from config.parsing import money_parse, text_normalise
 
 from members.certno import _CHECK
 from members.rules import INSUTYPES, MAX_CONTRIBUTION_BASE, PSN_TYPE_PREFIXES, member_fields_check
@@ -117,8 +117,9 @@ class MemberRows:
         today = self.ctx.today
         if brdy.year < 1900 or brdy > today:
             return None
-        name = normalize("NFKC", name).strip()
-        if not name or len(name) > 50 or name[0] == "=":
+        name = text_normalise(name)
+        # Not printable (a control or format character left): the full check decides and explains.
+        if not name or len(name) > 50 or name[0] == "=" or not name.isprintable():
             return None
         region = self.ctx.regions.get(admdvs)
         # isascii: str.isdigit() also accepts digits such as "²", which the full check normalises (NFKC).
@@ -135,13 +136,9 @@ class MemberRows:
         if enrolled_on < brdy or enrolled_on > today:
             return None
         if base:
-            if not base.isascii() or "e" in base or "E" in base:
+            if not base.isascii():
                 return None
-            amount = Decimal(base)
-            if not amount.is_finite() or amount < 0 or amount > MAX_CONTRIBUTION_BASE \
-                    or amount != amount.quantize(cells.FEN):
-                return None
-            base = amount.quantize(cells.FEN)
+            base = money_parse(base, max_value=MAX_CONTRIBUTION_BASE)  # ParseError: the full check explains
         else:
             base = None
         flag = _FLAGS.get(poverty)

@@ -5,6 +5,7 @@ entities), and formula cells (``<f>`` elements) located by cell reference.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import struct
 import zipfile
@@ -18,6 +19,7 @@ MAX_RATIO = 200                              # uncompressed / compressed, for pa
 RATIO_FLOOR = 1024 * 1024
 MAX_FORMULA_CELLS = 10_000
 CHUNK = 1024 * 1024
+MAX_SMALL_PART = 4 * 1024 * 1024            # workbook.xml and its relationships, read whole
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -56,7 +58,12 @@ def column_index(letters: str) -> int:
 
 
 def inspect_xlsx(path: str) -> set[tuple[int, int]]:
-    """Refuse a zip bomb or an XML part with a DTD; return the formula cells as (row, column index)."""
+    """Refuse a zip bomb or an XML part with a DTD; return the formula cells as (row, column index).
+
+    Every part is decompressed once, whatever its name (a sheet need not be called ``.xml``): its real
+    size, not the one its header declares, is held against the per-part, total and ratio limits, and
+    its bytes are searched for a DTD in any encoding. Formulas are collected from the sheet that is
+    imported (the workbook's first, wherever its part lives)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError) as exc:
@@ -73,45 +80,157 @@ def inspect_xlsx(path: str) -> set[tuple[int, int]]:
         if declared > MAX_TOTAL_BYTES:
             raise FileRefused(f"xlsx 解压后 {declared // 2**20} MB，超过上限 (uncompressed size too large)")
         for member in members:
-            _check_member_sizes(member)
-        for member in members:
-            if member.filename.endswith((".xml", ".rels", ".vml")) or "/" not in member.filename:
-                _scan_xml(archive, member, formulas)
+            _check_member_sizes(member, member.file_size)
+        budget = [MAX_TOTAL_BYTES]  # what the parts may still decompress to, all together
+        with open(path, "rb") as handle:
+            # The two small parts that say which part is the first sheet are scanned (DTD, size) first.
+            for name in (WORKBOOK, WORKBOOK_RELS):
+                if name in names:
+                    _scan_part(handle, archive.getinfo(name), formulas, sheet=False, budget=budget)
+            sheet = first_sheet_part(handle, archive, names)
+            for member in members:
+                if member.filename not in (WORKBOOK, WORKBOOK_RELS):
+                    imported = (member.filename == sheet if sheet is not None
+                                else member.filename.startswith("xl/worksheets/"))
+                    _scan_part(handle, member, formulas, sheet=imported, budget=budget)
     return formulas
 
 
-def _check_member_sizes(member: zipfile.ZipInfo) -> None:
-    if member.file_size > MAX_MEMBER_BYTES:
+WORKBOOK = "xl/workbook.xml"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_FIRST_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id="([^"]+)"')
+_RELATIONSHIP = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*>')
+_ATTRIBUTE = re.compile(rb'\b(Id|Target)="([^"]*)"')
+
+
+def first_sheet_part(handle, archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """The part of the workbook's first sheet (what the readers import), from workbook.xml and its
+    relationships, read as bytes (both were scanned for DTDs already). None if it cannot be told:
+    then every worksheet part counts as the imported one for formulas (stricter, never laxer)."""
+    try:
+        workbook = _small_part(handle, archive.getinfo(WORKBOOK))
+        rels = _small_part(handle, archive.getinfo(WORKBOOK_RELS))
+    except (KeyError, FileRefused, zlib.error, OSError, ValueError, EOFError):
+        return None
+    first = _FIRST_SHEET.search(workbook)
+    if first is None:
+        return None
+    for element in _RELATIONSHIP.finditer(rels):
+        attributes = dict(_ATTRIBUTE.findall(element.group(0)))
+        if attributes.get(b"Id") == first.group(1):
+            target = attributes.get(b"Target", b"").decode("utf-8", "replace")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            return part if part in names else None
+    return None
+
+
+def _small_part(handle, member: zipfile.ZipInfo) -> bytes:
+    data = b""
+    for chunk in inflated_chunks(handle, member):
+        data += chunk
+        if len(data) > MAX_SMALL_PART:
+            break
+    return data[:MAX_SMALL_PART]
+
+
+def _check_member_sizes(member: zipfile.ZipInfo, size: int) -> None:
+    """``size``: the declared size first, then the bytes really decompressed so far."""
+    if size > MAX_MEMBER_BYTES:
         raise FileRefused(f"xlsx 部件 {member.filename} 解压后过大 (zip member too large)")
-    if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-        raise FileRefused(f"xlsx 部件 {member.filename} 压缩比 {member.file_size // max(member.compress_size, 1)}:1 "
+    if size > RATIO_FLOOR and size > MAX_RATIO * max(member.compress_size, 1):
+        raise FileRefused(f"xlsx 部件 {member.filename} 压缩比 {size // max(member.compress_size, 1)}:1 "
                           "异常，疑似压缩炸弹 (suspicious compression ratio: zip bomb)")
 
 
-def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, formulas: set[tuple[int, int]]) -> None:
-    """Stream the part once: real size against the declared one, DTDs, and formula cells."""
-    sheet = member.filename == "xl/worksheets/sheet1.xml"  # the sheet that is imported
+def _dtd_in(window: bytes) -> bool:
+    """A DOCTYPE or ENTITY declaration in UTF-8/ASCII, or in UTF-16/UTF-32 (each character followed or
+    preceded by NUL bytes, which are dropped before looking again)."""
+    if _DTD.search(window):
+        return True
+    return b"\x00" in window and _DTD.search(window.replace(b"\x00", b"")) is not None
+
+
+def _encoding_refused(head: bytes) -> bool:
+    """An XML part in another encoding than UTF-8 (a UTF-16/32 byte-order mark, NULs in the first bytes,
+    or an encoding declaration other than UTF-8). Excel writes UTF-8; a parser reading any other
+    encoding is where a DTD could hide from a byte search (UTF-7, EBCDIC)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or b"\x00" in head[:64]:
+        return True
+    declaration = _XML_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
+    return declaration is not None and declaration.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8")
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """A part that is XML in some encoding (whatever its name says): '<' first in UTF-8, or a UTF-16/32
+    byte-order mark, or '<' next to a NUL (UTF-16 without a mark)."""
+    return (head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+            or head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00", b"\x00\x00\x00<")))
+
+
+_XML_ENCODING = re.compile(rb'\s*<\?xml[^>]*?\bencoding\s*=\s*["\']([^"\']*)["\']')
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # zip local file header (APPNOTE 4.3.7), 30 bytes
+
+
+def inflated_chunks(handle, member: zipfile.ZipInfo):
+    """The part's bytes as they really decompress, at most CHUNK at a time, from its raw data: the
+    sizes a zip declares are not trusted (zipfile stops at the declared size, other readers do not).
+    Only what Excel writes is read: stored or deflated, not encrypted."""
+    if member.flag_bits & 0x1:
+        raise FileRefused(f"xlsx 部件 {member.filename} 已加密 (encrypted zip member)")
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise FileRefused(f"xlsx 部件 {member.filename} 的压缩方式不受支持 (unsupported compression)")
+    handle.seek(member.header_offset)
+    header = handle.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise FileRefused(f"xlsx 部件 {member.filename} 损坏 (corrupt zip member)")
+    fields = _LOCAL_HEADER.unpack(header)
+    handle.seek(fields[-2] + fields[-1], 1)  # the name and the extra field
+    left = member.compress_size
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if member.compress_type == zipfile.ZIP_DEFLATED else None
+    while left > 0:
+        raw = handle.read(min(CHUNK, left))
+        if not raw:
+            break
+        left -= len(raw)
+        if inflater is None:
+            yield raw
+            continue
+        data = inflater.decompress(raw, CHUNK)
+        while data:
+            yield data
+            data = inflater.decompress(inflater.unconsumed_tail, CHUNK) if inflater.unconsumed_tail else b""
+    if inflater is not None and (rest := inflater.flush()):
+        yield rest
+
+
+def _scan_part(handle, member: zipfile.ZipInfo, formulas: set[tuple[int, int]], *,
+               sheet: bool, budget: list[int]) -> None:
+    """Stream the part once: real size against the declared one and the limits, DTDs in any encoding,
+    the encoding of an XML part, and formula cells (``sheet``: the imported sheet's part)."""
     real = 0
     tail = b""
     try:
-        with archive.open(member) as stream:
-            while True:
-                chunk = stream.read(CHUNK)
-                if not chunk:
-                    break
-                real += len(chunk)
-                if real > member.file_size or real > MAX_MEMBER_BYTES:
-                    raise FileRefused(f"xlsx 部件 {member.filename} 实际解压大小超过声明值 "
-                                      "(zip member lies about its size)")
-                window = tail + chunk
-                if _DTD.search(window):
-                    raise FileRefused(f"xlsx 部件 {member.filename} 含 DOCTYPE/ENTITY 声明，拒绝读取 "
-                                      "(DTDs and entities are refused: entity expansion / external entities)")
-                # "<f" or ":f" (a prefixed <x:f>) must be there for _BARE_F to match; looking for them
-                # first skips the regex, which stops at every "<" of a 50 MB sheet, on formula-free chunks.
-                if sheet and (b"<f" in window or b":f" in window) and _BARE_F.search(window):
-                    _collect_formulas(window, formulas)
-                tail = window[-512:]
+        for chunk in inflated_chunks(handle, member):
+            if real == 0 and _looks_like_xml(chunk) and _encoding_refused(chunk):
+                raise FileRefused(f"xlsx 部件 {member.filename} 不是 UTF-8 编码的 XML，拒绝读取 "
+                                  "(XML parts must be UTF-8)")
+            real += len(chunk)
+            budget[0] -= len(chunk)
+            if real > member.file_size or budget[0] < 0:
+                raise FileRefused(f"xlsx 部件 {member.filename} 实际解压大小超过声明值或上限 "
+                                  "(zip member lies about its size)")
+            _check_member_sizes(member, real)
+            window = tail + chunk
+            if _dtd_in(window):
+                raise FileRefused(f"xlsx 部件 {member.filename} 含 DOCTYPE/ENTITY 声明，拒绝读取 "
+                                  "(DTDs and entities are refused: entity expansion / external entities)")
+            # "<f" or ":f" (a prefixed <x:f>) must be there for _BARE_F to match; looking for them
+            # first skips the regex, which stops at every "<" of a 50 MB sheet, on formula-free chunks.
+            if sheet and (b"<f" in window or b":f" in window) and _BARE_F.search(window):
+                _collect_formulas(window, formulas)
+            tail = window[-512:]
     except (zipfile.BadZipFile, zlib.error, struct.error, ValueError) as exc:
         raise FileRefused(f"xlsx 部件 {member.filename} 损坏（{exc}）(corrupt zip member)") from None
     except (OSError, EOFError, NotImplementedError) as exc:

@@ -21,7 +21,7 @@ from staff.scope import Scope, scope_for_user
 
 from . import pipeline
 from .models import ImportJob
-from .report import error_report_xlsx
+from .report import error_masked, error_report_xlsx, preview_masked
 
 EVERYTHING = Scope(everything=True, regions=frozenset(), districts=frozenset())
 
@@ -127,8 +127,10 @@ def _record(job: ImportJob, outcome: pipeline.Outcome) -> ImportJob:
     job.rows_written = outcome.written if outcome.ok else 0
     job.rows_skipped = outcome.skipped
     job.error_count = outcome.error_count
-    job.errors = [e.as_dict() for e in outcome.errors[:pipeline.MAX_ERRORS_KEPT]]
-    job.preview = outcome.preview
+    # What the job keeps shows certnos masked (the clerk finds a row by its number): the job's page
+    # and its error report reach everyone who may see the job, not only who may see full IDs.
+    job.errors = [error_masked(e.as_dict()) for e in outcome.errors[:pipeline.MAX_ERRORS_KEPT]]
+    job.preview = [preview_masked(record) for record in outcome.preview]
     job.rows_per_second = outcome.rows_per_second
     job.finished_at = timezone.now()
     if outcome.error_count:

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.parsing import code_normalise
 from providers.models import Provider
 from staff.admin_mixins import (ScopedAdminMixin, ScopedRegionFilter, scoped_regions_and_districts,
                                 add_service_errors, export_certno, masked_certno_column)
@@ -97,7 +98,7 @@ class SignUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = (search_term or "").strip()
-        if term and not CERTNO_LIKE.match(term) and term.isascii():
+        if term and not CERTNO_LIKE.match(code_normalise(term)) and term.isascii():
             return queryset.filter(provider__fixmedins_code=term), False
         return member_search(queryset=queryset, term=term, prefix="member__"), False
 

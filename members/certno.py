@@ -8,10 +8,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from config.parsing import code_normalise
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 # ASCII digits only: ``\d`` would also take full-width or Arabic-Indic digits and store them as typed.
-_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+CERTNO_SHAPE = _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class CertnoError(ValueError):
@@ -30,8 +32,10 @@ def check_digit(first17: str) -> str:
 
 
 def parse_certno(raw: str, *, today: date | None = None) -> CertnoFacts:
-    """Normalise and verify; raise CertnoError with a message staff can act on."""
-    value = (raw or "").strip().upper()
+    """Normalise (``config.parsing.code_normalise``, the one step every path shares: full-width
+    digits become ASCII, invisible characters and blanks go) and verify; raise CertnoError with a
+    message staff can act on. Anything but ASCII digits and X after that step is refused."""
+    value = code_normalise(raw)
     if len(value) == 15 and value.isdigit():
         raise CertnoError("15位旧身份证号不再受理，请使用18位居民身份证号 (15-digit IDs are not accepted)")
     if len(value) != 18:

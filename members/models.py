@@ -61,7 +61,14 @@ class Member(models.Model):
         # One member per (region, certno). certno first: the same index then serves the lookups by certno
         # alone (admin search, the claims list, the API's certno filter) as well as by (region, certno),
         # so no separate certno index is kept up to date on every insert (members/migrations/0004).
-        constraints = [models.UniqueConstraint(fields=["certno", "admdvs"], name="member_certno_region_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["certno", "admdvs"], name="member_certno_region_unique"),
+            # The uniqueness above holds for a person only if every path stores one spelling of a
+            # certno: the normalised one (config.parsing.code_normalise, then members.certno). The
+            # database refuses any other (full-width or Arabic-Indic digits, a lower-case x, blanks).
+            models.CheckConstraint(condition=models.Q(certno__regex=r"^[0-9]{17}[0-9X]$"),
+                                   name="member_certno_normalised"),
+        ]
         # (admdvs, id) and (district, id) ascending, although the pages list newest first: PostgreSQL reads
         # a btree backwards for ``ORDER BY id DESC`` (no sort, same plan), and new members' increasing ids
         # append at the right edge of their group, which keeps the pages full instead of splitting them

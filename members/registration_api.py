@@ -15,6 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from config.fields import CertnoInputField, CodeField, SaneDateField
 from providers.views import require_scope
 from staff.scope import scope_for_user
 
@@ -28,16 +29,17 @@ class RegistrationInputSerializer(RefuseDerivedFieldsMixin, serializers.Serializ
     derived_fields = {"cancelled_on": _("取消日期只能通过取消备案（/cancel/）办理"),
                       "id": _("编号由系统生成，不可指定")}
 
-    certno = serializers.CharField(max_length=18)
-    admdvs = serializers.CharField(min_length=6, max_length=6)
+    # The certno and codes through the one normalisation, dates bounded, as every other input.
+    certno = CertnoInputField(max_length=18)
+    admdvs = CodeField(min_length=6, max_length=6, digits_only=True)
     kind = serializers.ChoiceField(choices=OutOfAreaRegistration.Kind.choices)
-    dest_admdvs = serializers.CharField(min_length=6, max_length=6)
-    start_on = serializers.DateField()
-    end_on = serializers.DateField(allow_null=True, required=False, default=None)
+    dest_admdvs = CodeField(min_length=6, max_length=6, digits_only=True)
+    start_on = SaneDateField()
+    end_on = SaneDateField(allow_null=True, required=False, default=None)
 
 
 class RegistrationCancelSerializer(serializers.Serializer):
-    cancelled_on = serializers.DateField()
+    cancelled_on = SaneDateField()
 
 
 class RegistrationSerializer(serializers.ModelSerializer):
@@ -51,8 +53,8 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 
 class RegistrationQuerySerializer(serializers.Serializer):
-    admdvs = serializers.CharField(min_length=6, max_length=6)
-    certno = serializers.CharField(max_length=18)
+    admdvs = CodeField(min_length=6, max_length=6, digits_only=True)
+    certno = CertnoInputField(max_length=18)
 
 
 def _visible_registration(user, registration_id: int) -> OutOfAreaRegistration:

@@ -8,13 +8,17 @@ What needs the database (an already registered certno, a clerk's district scope)
 
 Where the two paths differed before they shared this function, the stricter reading was kept:
 
-- certno: NFKC-normalised first (full-width digits typed in a form are ASCII afterwards, as the
-  import's cells always made them), and only ASCII digits pass (``members.certno``): the service
-  used to store a certno of full-width digits, which the import would then not find.
-- name: NFKC-normalised and at most 50 characters (the import's rule; the service sent a longer name
-  to the database, which refused it with an error instead of a message).
+- certno: normalised once by ``config.parsing.code_normalise`` inside ``members.certno.parse_certno``
+  (NFKC: full-width digits typed in a form are ASCII afterwards; invisible characters and blanks go;
+  upper case), and only ASCII digits pass: the service used to store a certno of full-width digits,
+  which the import would then not find. Every lookup (API, admin search, claims) uses the same step,
+  and the database refuses any other spelling (members/migrations/0007).
+- name: ``config.parsing.text_normalise`` (NFKC, format characters such as zero-width spaces removed,
+  so a name of zero-width spaces is empty and refused) and at most 50 characters (the import's rule;
+  the service sent a longer name to the database, which refused it with an error instead of a message).
 - person type: four ASCII digits (``"15²³".isdigit()`` is true; the service accepted it).
-- enrolment date: not after today (the import's rule; the service accepted a future date).
+- enrolment date: not after today (the import's rule; the service accepted a future date), not before
+  1900 (``config.parsing.DATE_MIN``). Leaving: not before birth nor before enrolment (issue 21).
 - contribution base: a finite Decimal, not negative, at most two decimals and within the column
   (12 digits, 2 after the point), as the import's money cells require; the service checked the sign
   only, so the database rounded a third decimal away or refused a too large base with an error.
@@ -27,8 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from unicodedata import normalize
 
+from config.parsing import DATE_MIN, text_normalise
 from django.utils.translation import gettext, gettext_noop, override
 
 from .certno import CertnoError, parse_certno
@@ -102,14 +106,14 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
     check = MemberCheck()
     add = check.add
     try:
-        facts = parse_certno(normalize("NFKC", certno or ""), today=today)
+        facts = parse_certno(certno or "", today=today)  # normalises (config.parsing.code_normalise)
     except CertnoError as exc:
         add("certno", "certno", str(exc))
     else:
         check.certno, check.brdy, check.gend = facts.certno, facts.birth_date, facts.gender
     brdy = check.brdy
 
-    check.psn_name = name = normalize("NFKC", psn_name or "").strip()
+    check.psn_name = name = text_normalise(psn_name)
     if not name:
         add("psn_name", "required", gettext_noop("姓名不能为空"))
     elif len(name) > NAME_MAX_LENGTH:
@@ -136,6 +140,8 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
 
     if enrolled_on is None:
         add("enrolled_on", "required", gettext_noop("请填写参保日期"))
+    elif enrolled_on < DATE_MIN:
+        add("enrolled_on", "range", gettext_noop("参保日期不能早于 %(d)s"), d=DATE_MIN.isoformat())
     elif brdy and enrolled_on < brdy:
         add("enrolled_on", "range", gettext_noop("参保日期不能早于出生日期"))
     elif enrolled_on > today:
@@ -146,15 +152,22 @@ def member_fields_check(*, certno: str | None, psn_name: str | None, admdvs: str
             add("retired_on", "retired_on", gettext_noop("只有退休人员（人员类别12xx）才能填写退休办理日期"))
         elif retired_on > today:
             add("retired_on", "range", gettext_noop("退休办理日期不能晚于今天"))
-        elif brdy and retired_on < brdy:
+        elif retired_on < (brdy or DATE_MIN):
             add("retired_on", "range", gettext_noop("退休办理日期不能早于出生日期"))
 
     _check_base(check, contribution_base)
 
     if status not in STATUSES:
         add("status", "enum", gettext_noop("参保状态只能是 %(s)s"), s=", ".join(STATUSES))
-    if left_on is not None and left_on > today:
-        add("left_on", "range", gettext_noop("终止参保日期不能晚于今天"))
+    if left_on is not None:
+        # The last insured day: not in the future, and not before the person was born or enrolled
+        # (a leaving date before birth was accepted before; a visit could never be covered then).
+        if left_on > today:
+            add("left_on", "range", gettext_noop("终止参保日期不能晚于今天"))
+        elif brdy and left_on < brdy:
+            add("left_on", "range", gettext_noop("终止参保日期不能早于出生日期"))
+        elif enrolled_on is not None and left_on < enrolled_on:
+            add("left_on", "range", gettext_noop("终止参保日期不能早于参保日期"))
     if status in ENDED_STATUSES and left_on is None:
         add("left_on", "required", gettext_noop("终止参保或死亡时须填写终止参保日期"))
     if not isinstance(chronic_diseases, (list, tuple)):

@@ -14,19 +14,20 @@ from datetime import date
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from config.parsing import code_normalise
 from providers.models import Provider
 
 from .models import Member, OutOfAreaRegistration, SignUp
 
 
 def certno_normalise(raw: str) -> str:
-    """The stored form of a certno: upper-case X, no surrounding blanks (no checksum check here:
-    lookups of an existing member only need to find it)."""
-    return (raw or "").strip().upper()
+    """The stored form of a certno (``config.parsing.code_normalise``, the step registration applies
+    too; no checksum check here: lookups of an existing member only need to find it)."""
+    return code_normalise(raw)
 
 
 # A full certno as typed in a search box (the search then is one exact index lookup).
-CERTNO_LIKE = re.compile(r"^\d{17}[\dXx]$")
+CERTNO_LIKE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def member_search(*, queryset: QuerySet, term: str, prefix: str = "") -> QuerySet:
@@ -36,8 +37,8 @@ def member_search(*, queryset: QuerySet, term: str, prefix: str = "") -> QuerySe
     term = (term or "").strip()
     if not term:
         return queryset
-    if CERTNO_LIKE.match(term):
-        return queryset.filter(**{f"{prefix}certno": term.upper()})
+    if CERTNO_LIKE.match(code_normalise(term)):
+        return queryset.filter(**{f"{prefix}certno": code_normalise(term)})
     return queryset.filter(**{f"{prefix}psn_name__startswith": term})
 
 

@@ -4,6 +4,7 @@ holds ``staff.view_full_certno``)."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.fields import CertnoInputField, CodeField, MoneyField, SaneDateField
 from staff.scope import certno_for
 
 from .models import Member, SignUp
@@ -26,25 +27,27 @@ class RefuseDerivedFieldsMixin:
 class MemberInputSerializer(RefuseDerivedFieldsMixin, serializers.Serializer):
     derived_fields = {"brdy": _("出生日期由身份证号推导，不可填写"), "gend": _("性别由身份证号推导，不可填写")}
 
-    certno = serializers.CharField(max_length=18)
+    # Codes and the certno through the one normalisation (config.parsing); money and dates through the
+    # parsers every path shares (no ``2_0.00``, no year 9999).
+    certno = CertnoInputField(max_length=18)
     psn_name = serializers.CharField(max_length=50)
-    admdvs = serializers.CharField(min_length=6, max_length=6)
+    admdvs = CodeField(min_length=6, max_length=6, digits_only=True)
     insutype = serializers.ChoiceField(choices=[("310", "职工医保"), ("390", "城乡居民医保")])
-    psn_type = serializers.CharField(max_length=4)
-    retired_on = serializers.DateField(allow_null=True, required=False, default=None)
-    contribution_base = serializers.DecimalField(**MONEY, allow_null=True, required=False, default=None)
+    psn_type = CodeField(min_length=4, max_length=4, digits_only=True)
+    retired_on = SaneDateField(allow_null=True, required=False, default=None)
+    contribution_base = MoneyField(**MONEY, allow_null=True, required=False, default=None)
     poverty = serializers.BooleanField(required=False, default=False)
     inpatient_only = serializers.BooleanField(required=False, default=False)
-    district = serializers.CharField(min_length=6, max_length=6)
-    enrolled_on = serializers.DateField()
+    district = CodeField(min_length=6, max_length=6, digits_only=True)
+    enrolled_on = SaneDateField()
 
 
 class MemberUpdateSerializer(MemberInputSerializer):
     """PATCH (``partial=True``): any subset; certno/admdvs identify the member and cannot change."""
 
     status = serializers.ChoiceField(choices=Member.Status.choices, required=False)
-    left_on = serializers.DateField(allow_null=True, required=False)
-    chronic_diseases = serializers.ListField(child=serializers.CharField(max_length=30), required=False)
+    left_on = SaneDateField(allow_null=True, required=False)
+    chronic_diseases = serializers.ListField(child=CodeField(max_length=30), required=False, max_length=50)
 
 
 class MaskedCertnoField(serializers.CharField):
@@ -70,10 +73,10 @@ class MemberSerializer(serializers.ModelSerializer):
 class SignUpInputSerializer(RefuseDerivedFieldsMixin, serializers.Serializer):
     derived_fields = {"effective_from": _("生效日期由系统按申请原因和地区规则计算，不可指定")}
 
-    certno = serializers.CharField(max_length=18)
-    admdvs = serializers.CharField(min_length=6, max_length=6)
-    fixmedins_code = serializers.CharField(max_length=30)
-    applied_on = serializers.DateField()
+    certno = CertnoInputField(max_length=18)
+    admdvs = CodeField(min_length=6, max_length=6, digits_only=True)
+    fixmedins_code = CodeField(max_length=30)
+    applied_on = SaneDateField()
     reason = serializers.ChoiceField(choices=SignUp.Reason.choices)
     family_doctor = serializers.BooleanField(required=False, default=False)
 

@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from config.fields import CertnoInputField, CodeField
 from providers.views import require_scope
 from staff.scope import scope_for_user
 
@@ -79,8 +80,8 @@ class MemberDetailView(GenericAPIView):
 
 
 class SignUpHistoryQuerySerializer(serializers.Serializer):
-    admdvs = serializers.CharField(min_length=6, max_length=6)
-    certno = serializers.CharField(max_length=18)
+    admdvs = CodeField(min_length=6, max_length=6, digits_only=True)
+    certno = CertnoInputField(max_length=18)
 
 
 class SignUpListCreateView(GenericAPIView):

@@ -1,17 +1,19 @@
 """API shapes of providers (CONTRACT.md "Providers"). Input is parsed here; the rules live in services."""
 from rest_framework import serializers
 
+from config.fields import CodeField, SaneDateField
+
 from .models import Provider
 
 
 class ProviderInputSerializer(serializers.Serializer):
-    fixmedins_code = serializers.CharField(max_length=30)
+    fixmedins_code = CodeField(max_length=30)
     fixmedins_name = serializers.CharField(max_length=100)
-    admdvs = serializers.CharField(min_length=6, max_length=6)
-    district = serializers.CharField(min_length=6, max_length=6)
+    admdvs = CodeField(min_length=6, max_length=6, digits_only=True)
+    district = CodeField(min_length=6, max_length=6, digits_only=True)
     dedc_hosp_lv = serializers.ChoiceField(choices=Provider.Level.choices)
     kind = serializers.ChoiceField(choices=Provider.Kind.choices)
-    parent_code = serializers.CharField(max_length=30, allow_null=True, allow_blank=True, required=False, default=None)
+    parent_code = CodeField(max_length=30, allow_null=True, allow_blank=True, required=False, default=None)
     status = serializers.ChoiceField(choices=Provider.Status.choices, default=Provider.Status.ACTIVE)
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False, default=None)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False, default=None)
@@ -21,7 +23,7 @@ class ProviderUpdateSerializer(ProviderInputSerializer):
     """PATCH (used with ``partial=True``): any subset; code and region identify the provider and are
     refused if changed."""
 
-    status_changed_on = serializers.DateField(required=False)
+    status_changed_on = SaneDateField(required=False)
 
 
 class ProviderSerializer(serializers.ModelSerializer):

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.parsing import ParseError, code_normalise, code_parse, text_normalise
+
 from policy.models import District, Region
 from policy.rules.out_of_area import is_city_code
 
@@ -29,9 +31,14 @@ def _check_provider(provider: Provider, errors: dict[str, list[str]]) -> None:
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if not (provider.fixmedins_code or "").strip():
-        add("fixmedins_code", _("请填写定点机构编码"))
-    if not (provider.fixmedins_name or "").strip():
+    try:
+        # The one normalisation of codes (config.parsing): a full-width code typed in the admin is the
+        # same clinic as the ASCII one the import or the API registered.
+        provider.fixmedins_code = code_parse(provider.fixmedins_code, max_length=30)
+    except ParseError as exc:
+        add("fixmedins_code", _("定点机构编码：%(m)s") % {"m": exc.message})
+    provider.fixmedins_name = text_normalise(provider.fixmedins_name)
+    if not provider.fixmedins_name:
         add("fixmedins_name", _("请填写定点机构名称"))
     if provider.out_of_area:
         _check_out_of_area_codes(provider, add)
@@ -85,7 +92,7 @@ def _duplicate(code: str) -> ValidationError:
 def provider_create(*, fixmedins_code: str, fixmedins_name: str, admdvs: str, district: str, dedc_hosp_lv: str,
                     kind: str, parent_code: str | None = None, status: str = Provider.Status.ACTIVE,
                     latitude: Decimal | None = None, longitude: Decimal | None = None, by=None) -> Provider:
-    code = (fixmedins_code or "").strip()
+    code = code_normalise(fixmedins_code)
     provider = Provider(fixmedins_code=code, fixmedins_name=(fixmedins_name or "").strip(), admdvs_id=admdvs,
                         district_id=district, dedc_hosp_lv=dedc_hosp_lv, kind=kind, parent_id=parent_code or None,
                         status=status, latitude=latitude, longitude=longitude)

@@ -7,7 +7,6 @@ into a 404 rather than Django's redirect, so another district's object looks exa
 """
 from __future__ import annotations
 
-import csv
 from functools import cached_property
 
 from django.contrib import admin
@@ -17,6 +16,7 @@ from django.db import connections
 from django.http import Http404, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from config.exports import csv_lines
 from policy.models import District, Region
 from staff.scope import certno_for, scope_for_user
 
@@ -133,12 +133,6 @@ class ScopedAdminMixin:
         columns = self.export_columns or tuple((str(name), name) for name in self.list_display
                                                if isinstance(name, str) and name != "__str__")
 
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-
         def value(obj, getter):
             if callable(getter):
                 return getter(request, obj)
@@ -147,12 +141,13 @@ class ScopedAdminMixin:
             return "" if obj is None else obj
 
         def rows():
-            yield "\ufeff" + writer.writerow([str(header) for header, _getter in columns])
             # iterator(): stream in chunks instead of loading a whole district into memory.
             for obj in queryset.order_by("-pk").iterator(chunk_size=2000):
-                yield writer.writerow([value(obj, getter) for _header, getter in columns])
+                yield [value(obj, getter) for _header, getter in columns]
 
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        # The same neutralising writer as every other export: a name starting with = + - @ is text.
+        lines = csv_lines([header for header, _getter in columns], rows())
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.model._meta.model_name}.csv"'
         return response
 

@@ -19,7 +19,12 @@ READ_POLICY = ["policy.view_region", "policy.view_district", "policy.view_parame
 ROLES: dict[str, list[str]] = {
     # Everything (still limited to its StaffScope; a city administrator normally has the whole city).
     # Full certnos are the auditor's alone (any role without staff.view_full_certno sees them masked).
-    CITY_ADMIN: ["*", "-staff.view_full_certno"],
+    # No role manages users, groups, permissions or data scopes (auth.*, staff.*_staffscope): whoever
+    # may change a user may make themselves superuser, give their group every permission or widen
+    # their own scope, so that stays the superuser's. Reading them stays (who holds which role).
+    CITY_ADMIN: ["*", "-staff.view_full_certno",
+                 *(f"-{model}" for verb in ("add", "change", "delete")
+                   for model in (f"auth.{verb}_*", f"staff.{verb}_staffscope"))],
     # Registers members, sign-ups and imports within its districts (imports.admin lets a user import
     # a kind when it may add that kind: members.add_member, members.add_signup, claims.add_claim for
     # clinic claim files); posts claims for its districts; reads what it needs for that.

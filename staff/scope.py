@@ -5,6 +5,7 @@ region and district fields, so providers, members, claims and runs all share the
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -78,9 +79,31 @@ def mask_certno(certno: str) -> str:
     return certno[:6] + "*" * (len(certno) - 10) + certno[-4:]
 
 
+# A certno inside other text (an idempotency key "visit-360102197005010112-3", a recorded request): 17
+# digits and a digit or X, not part of a longer run of letters or digits (a setl_id is 6+8 digits
+# then hex, so never 18 digits standing alone).
+CERTNO_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_certnos_in(value):
+    """``value`` (text, or JSON made of dicts, lists and text) with every certno in it masked."""
+    if isinstance(value, str):
+        return CERTNO_IN_TEXT.sub(lambda match: mask_certno(match.group(0)), value)
+    if isinstance(value, dict):
+        return {key: mask_certnos_in(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_certnos_in(item) for item in value]
+    return value
+
+
 def can_see_full_certno(user) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.has_perm("staff.view_full_certno")))
 
 
 def certno_for(user, certno: str) -> str:
     return certno if can_see_full_certno(user) else mask_certno(certno)
+
+
+def certnos_for(user, value):
+    """Text or JSON with the certnos in it shown as ``user`` may see them (recorded inputs, keys)."""
+    return value if can_see_full_certno(user) else mask_certnos_in(value)

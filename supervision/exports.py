@@ -9,16 +9,13 @@ from decimal import Decimal
 from django.http import HttpResponse
 from openpyxl import Workbook
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
+from config.exports import cell_neutralise
 
 def cell_safe(value):
-    """Numbers, dates and empties as they are; text starting with = + - @ (or tab/CR) gets a leading
-    apostrophe so no spreadsheet program evaluates it as a formula (CSV/formula injection)."""
+    """Numbers, dates and empties as they are; text through the one neutralising rule (config.exports)."""
     if value is None or isinstance(value, (int, Decimal, date, datetime)) and not isinstance(value, bool):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
+    return cell_neutralise(str(value))
 
 
 def xlsx_response(*, filename: str, sheet: str, headers: list[str], rows: Iterable[list]) -> HttpResponse:

@@ -112,7 +112,10 @@ def test_given_a_city_admin_when_opening_the_admin_lists_then_they_render(client
         assert client.get(url).status_code == 200, url
 
 
-@pytest.mark.parametrize("raw, written", [("=1+1", "'=1+1"), ("+86", "'+86"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"),
+# One rule for every export (config.exports.cell_neutralise): a signed plain number ("-3", a
+# reversal's "-93.50") stays a number, anything else starting with = + - @ gets the apostrophe.
+@pytest.mark.parametrize("raw, written", [("=1+1", "'=1+1"), ("+86", "+86"), ("-3", "-3"), ("+86-1", "'+86-1"),
+                                          ("-3+A1", "'-3+A1"), ("@SUM(A1)", "'@SUM(A1)"),
                                           ("\t=x", "'\t=x"), ("宛城区", "宛城区"), (None, None)])
 def test_given_text_cells_when_exported_then_formula_prefixes_are_neutralised(raw, written):
     from decimal import Decimal

@@ -59,7 +59,7 @@ class Command(BaseCommand):
                 visit_at=datetime.combine(datetime(year, month, 3 + 9 * k + index % 7).date(), time(9, 30),
                                           tzinfo=SHANGHAI),
                 medfee_sumamt=amount, inscp_scp_amt=amount,
-                idempotency_key=f"demo-{period}-{member.admdvs_id}-{member.certno}-{k}")
+                idempotency_key=f"demo-{period}-{member.admdvs_id}-{member.pk}-{k}")
             _claim, created = claim_settle(request=request, by=None)
             created_count += created
         return created_count
