@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "supervision",
     "imports",
     "dashboards",
+    "simulation",
 ]
 
 MIDDLEWARE = [
