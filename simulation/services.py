@@ -162,8 +162,9 @@ def _members_write(run_id: int, scenario_id: int, members: dict) -> None:
     ids = sorted(members)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO simulation_simulationmembertotal (run_id, scenario_id, member_id, fund_pay, at_cap, at_subcap) "
-            "SELECT %s, %s, m, f, c, s FROM unnest(%s::bigint[], %s::numeric[], %s::bool[], %s::bool[]) AS x(m, f, c, s)",
+            "INSERT INTO simulation_simulationmembertotal (run_id, scenario_id, member_id, fund_pay, at_cap, "
+            "at_subcap) SELECT %s, %s, m, f, c, s "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::bool[], %s::bool[]) AS x(m, f, c, s)",
             [run_id, scenario_id, ids, [members[i][0] for i in ids], [members[i][1] for i in ids],
              [members[i][2] for i in ids]])
 
