@@ -98,7 +98,8 @@ def _members(run: SimulationRun, column: dict[int, int], width: int) -> dict:
               "deciles": [[] for _ in range(width)], "fund_pay": ["0.00"] * width}
     with connection.cursor() as cursor:
         cursor.execute("SELECT scenario_id, COUNT(*), COUNT(*) FILTER (WHERE at_cap), "
-                       "COUNT(*) FILTER (WHERE at_subcap), SUM(fund_pay), percentile_disc(ARRAY[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9]) "
+                       "COUNT(*) FILTER (WHERE at_subcap), SUM(fund_pay), "
+                       "percentile_disc(ARRAY[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9]) "
                        "WITHIN GROUP (ORDER BY fund_pay) FROM simulation_simulationmembertotal "
                        "WHERE run_id = %s GROUP BY scenario_id", [run.pk])
         for scenario_id, count, at_cap, at_subcap, fund, deciles in cursor.fetchall():
