@@ -9,6 +9,7 @@ the original visit carried is seen again. Nothing here writes: the caller stores
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -73,17 +74,39 @@ class ScenarioTally:
         cell[2] += medfee
 
 
+# The period's original, non-reversed visits (over ``claims_claim c``; region, first and last day).
+PERIOD_VISITS = ("c.admdvs = %s AND c.visit_date BETWEEN %s AND %s AND c.reverses_id IS NULL "
+                 "AND c.status <> 'reversal' AND NOT EXISTS (SELECT 1 FROM claims_claim r WHERE r.reverses_id = c.id)")
+
+
+def period_partitions(*, admdvs: str, year: int, visits_per_partition: int) -> tuple[int, list[tuple[int, int]]]:
+    """(visits, member id ranges): the period's members cut into about visits ÷ ``visits_per_partition``
+    ranges of whole members (``ntile`` over the distinct member ids), in order."""
+    params = [admdvs, date(year, 1, 1), date(year, 12, 31)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT c.member_id) FROM claims_claim c WHERE {PERIOD_VISITS}",
+                       params)
+        visits, members = cursor.fetchone()
+        count = max(1, min(members, math.ceil(visits / visits_per_partition)))
+        cursor.execute(f"""SELECT MIN(member_id), MAX(member_id) FROM (
+                               SELECT member_id, ntile(%s) OVER (ORDER BY member_id) AS t
+                               FROM (SELECT DISTINCT c.member_id FROM claims_claim c WHERE {PERIOD_VISITS}) m) x
+                           GROUP BY t ORDER BY 1""", [count, *params])
+        return visits, [(int(lo), int(hi)) for lo, hi in cursor.fetchall()]
+
+
+def recorded_visits_sql() -> str:
+    """The statement reading a partition's visits (region, first day, last day, member range)."""
+    return ("SELECT c.id, c.setl_id, c.member_id, c.hifp_pay, c.status, c.inputs -> 'ytd_before', "
+            f"c.inputs -> 'request' FROM claims_claim c WHERE {PERIOD_VISITS} AND c.member_id BETWEEN %s AND %s "
+            "ORDER BY c.member_id, c.visit_at, c.id")
+
+
 def recorded_visits(*, admdvs: str, year: int, member_lo: int, member_hi: int) -> list[RecordedVisit]:
     """The period's original, non-reversed visits of members ``member_lo``..``member_hi``, in each
     member's visit order (the order the replay must follow)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.id, c.setl_id, c.member_id, c.hifp_pay, c.status, c.inputs -> 'ytd_before', "
-            "c.inputs -> 'request' FROM claims_claim c WHERE c.admdvs = %s AND c.member_id BETWEEN %s AND %s "
-            "AND c.visit_date BETWEEN %s AND %s AND c.reverses_id IS NULL AND c.status <> 'reversal' "
-            "AND NOT EXISTS (SELECT 1 FROM claims_claim r WHERE r.reverses_id = c.id) "
-            "ORDER BY c.member_id, c.visit_at, c.id",
-            [admdvs, member_lo, member_hi, date(year, 1, 1), date(year, 12, 31)])
+        cursor.execute(recorded_visits_sql(), [admdvs, date(year, 1, 1), date(year, 12, 31), member_lo, member_hi])
         rows = cursor.fetchall()
     visits = []
     for claim_id, setl_id, member_id, hifp_pay, status, ytd_before, content in rows:

@@ -10,7 +10,6 @@ results). A cancelled run's remaining partitions do nothing and the finish marks
 from __future__ import annotations
 
 import logging
-import math
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +21,7 @@ from policy.rules import REGIONS
 
 from .models import Scenario, SimulationFinding, SimulationRun
 from .parameters import draft_values_check, scenario_parameters, stored_sets
-from .replay import BREAKDOWNS, partition_replay, recorded_visits
+from .replay import BREAKDOWNS, partition_replay, period_partitions, recorded_visits
 from .results import results_aggregate
 
 logger = logging.getLogger(__name__)
@@ -32,11 +31,6 @@ MAX_DRAFTS = 3
 # members, providers, sign-ups) small, few enough that progress moves and memory stays flat.
 PARTITION_VISITS = 20_000
 BASELINE_LABEL = "基线（实际结算参数）"
-
-
-def _period_where() -> str:
-    return ("c.admdvs = %s AND c.visit_date BETWEEN %s AND %s AND c.reverses_id IS NULL AND c.status <> 'reversal' "
-            "AND NOT EXISTS (SELECT 1 FROM claims_claim r WHERE r.reverses_id = c.id)")
 
 
 def _year_check(year) -> int:
@@ -97,17 +91,7 @@ def simulation_run_start(*, run_id: int) -> list[tuple[int, int]]:
     """Cut the run's members into partitions of whole members (member id ranges) and mark it
     running; the ranges, in order. No visit: the run is done at once, with empty results."""
     run = SimulationRun.objects.select_for_update().get(pk=run_id)
-    params = [run.admdvs_id, date(run.year, 1, 1), date(run.year, 12, 31)]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT c.member_id) FROM claims_claim c WHERE {_period_where()}",
-                       params)
-        visits, members = cursor.fetchone()
-        count = max(1, min(members, math.ceil(visits / PARTITION_VISITS)))
-        cursor.execute(f"""SELECT MIN(member_id), MAX(member_id) FROM (
-                               SELECT member_id, ntile(%s) OVER (ORDER BY member_id) AS t
-                               FROM (SELECT DISTINCT c.member_id FROM claims_claim c WHERE {_period_where()}) m) x
-                           GROUP BY t ORDER BY 1""", [count, *params])
-        ranges = [(int(lo), int(hi)) for lo, hi in cursor.fetchall()]
+    visits, ranges = period_partitions(admdvs=run.admdvs_id, year=run.year, visits_per_partition=PARTITION_VISITS)
     run.status = SimulationRun.Status.RUNNING
     run.partitions_total, run.partitions_done, run.visits = len(ranges), 0, visits
     run.save(update_fields=["status", "partitions_total", "partitions_done", "visits"])
