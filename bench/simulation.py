@@ -121,7 +121,8 @@ def load(*, members: int, visits: int, seed: int) -> None:
                 before = {name: str(amount) for name, amount in sorted(buckets.items())}
                 deductible = min(eligible, max(Decimal(0), DEDUCTIBLE[level] - buckets.get(bucket, Decimal(0))))
                 ratio = RATIO[(person, level)]
-                fund = min(_fen((eligible - deductible) * ratio), max(Decimal(0), CAP - buckets.get("fund", Decimal(0))))
+                cap_left = max(Decimal(0), CAP - buckets.get("fund", Decimal(0)))
+                fund = min(_fen((eligible - deductible) * ratio), cap_left)
                 buckets[bucket] = buckets.get(bucket, Decimal(0)) + deductible
                 buckets["fund"] = buckets.get("fund", Decimal(0)) + fund
                 amount = f"{eligible:.2f}"
@@ -230,7 +231,6 @@ def _worker_peak_mb(pid: int) -> float | None:
 
 
 def run(workers: int, floor_s: float) -> None:
-    from simulation.models import SimulationRun
     from simulation.services import simulation_run_create
     from simulation.tasks import simulation_run_task
 
