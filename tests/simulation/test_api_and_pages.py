@@ -88,3 +88,20 @@ def test_simulate_command(one_visit, tmp_path):
     call_command("simulate", "--admdvs", ZIBO, "--period", "2023", "--scenario", str(scenario), stdout=out)
     text = out.getvalue()
     assert "baseline matches" in text and "全部\t600.00\t700.00\t100.00 (16.67%)" in text
+
+
+def test_cancel_button_on_a_running_page(one_visit, analyst, client):
+    from simulation.services import simulation_run_create, simulation_run_start
+
+    # given a run cut into partitions that no worker has taken yet
+    run = simulation_run_create(admdvs=ZIBO, year=2023, drafts=[DRAFT])
+    simulation_run_start(run_id=run.pk)
+    client.force_login(analyst)
+    page = client.get(f"/simulation/{run.pk}/").content.decode()
+    assert "取消测算" in page and 'http-equiv="refresh"' in page and "0/1" in page
+    # when the analyst presses it
+    assert client.post(f"/simulation/{run.pk}/cancel/").status_code == 302
+    # then the run is asked to stop (its partition will do nothing)
+    run.refresh_from_db()
+    assert run.cancel_requested and run.status == "running"
+    assert "正在取消" in client.get(f"/simulation/{run.pk}/").content.decode()
