@@ -61,17 +61,41 @@ class Finding:
 
 @dataclass
 class ScenarioTally:
-    """What one scenario's replay of a partition adds up to."""
+    """What one scenario's replay of a partition adds up to. Each visit is counted once under its
+    combination of breakdown keys (a few hundred distinct ones in a partition); the breakdowns are
+    expanded from the combinations once, at the end (``cells``)."""
 
-    cells: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, ZERO, ZERO]))
+    combos: dict[tuple, list] = field(default_factory=dict)  # (month, level, person type, benefit,
+    #                                                           status, charged provider, in capitation)
+    refused: list = field(default_factory=lambda: [0, ZERO, ZERO])
     members: dict[int, list] = field(default_factory=dict)  # member id -> [fund, at_cap, at_subcap]
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, breakdown: str, key: str, fund: Decimal, medfee: Decimal) -> None:
-        cell = self.cells[(breakdown, key)]
-        cell[0] += 1
-        cell[1] += fund
-        cell[2] += medfee
+    def count(self, combo: tuple, fund: Decimal, medfee: Decimal) -> None:
+        cell = self.combos.get(combo)
+        if cell is None:
+            self.combos[combo] = [1, fund, medfee]
+        else:
+            cell[0] += 1
+            cell[1] += fund
+            cell[2] += medfee
+
+    @property
+    def cells(self) -> dict[tuple[str, str], list]:
+        """(breakdown, key) -> [visits, fund payment, medical costs]."""
+        cells: dict[tuple[str, str], list] = defaultdict(lambda: [0, ZERO, ZERO])
+        for (month, level, person, benefit, status, provider, counted), figures in self.combos.items():
+            keys = [("total", "all"), ("month", f"{month[0]}-{month[1]:02d}"), ("level", level),
+                    ("person_type", person), ("benefit", benefit), ("status", status), ("provider", provider)]
+            if counted:
+                keys.append(("capitation", provider))
+            for key in keys:
+                cell = cells[key]
+                for n in range(3):
+                    cell[n] += figures[n]
+        if self.refused[0]:
+            cells[("status", "refused")] = list(self.refused)
+        return cells
 
 
 # The period's original, non-reversed visits (over ``claims_claim c``; region, first and last day).
@@ -151,24 +175,22 @@ def _replay_one(admdvs, visits, loaded, parameters, baseline, capitation) -> Sce
         settled = claim_settle_step(visit.request, ledger=ledger)
         request = visit.request
         if settled.error is not None:
-            tally.add("status", "refused", ZERO, request.medfee_sumamt)
+            tally.refused[0] += 1
+            tally.refused[2] += request.medfee_sumamt
             if baseline:
                 tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
                                               str(settled.errors)[:300]))
             continue
         claim = settled.claim
-        fund, medfee = claim.hifp_pay, claim.medfee_sumamt
-        for breakdown, key in (("total", "all"), ("month", f"{claim.visit_date:%Y-%m}"),
-                               ("level", claim.provider.benefit_level or "-"),
-                               ("person_type", claim.inputs["member"]["person_type"]), ("benefit", claim.benefit),
-                               ("status", claim.status), ("provider", claim.charged_provider.fixmedins_code)):
-            tally.add(breakdown, key, fund, medfee)
-        if capitation is not None and capitation(claim):
-            tally.add("capitation", claim.charged_provider.fixmedins_code, fund, medfee)
+        fund, day = claim.hifp_pay, claim.visit_date
+        combo = ((day.year, day.month), claim.provider.benefit_level or "-", claim.inputs["member"]["person_type"],
+                 claim.benefit, claim.status, claim.charged_provider.fixmedins_code,
+                 capitation is not None and capitation(claim))
+        tally.count(combo, fund, claim.medfee_sumamt)
         book = ledger.books[(request.admdvs, request.certno)]
         total = tally.members.setdefault(book.member.pk, [ZERO, False, False])
         total[0] += fund
-        last_day[book.member.pk] = (claim.visit_date, book)
+        last_day[book.member.pk] = (day, book)
         if baseline and (claim.hifp_pay != visit.hifp_pay or claim.status != visit.status):
             tally.findings.append(_finding(visit, claim))
     for member_id, (day, book) in last_day.items():
