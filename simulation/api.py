@@ -3,13 +3,11 @@ its status, progress and results as JSON (for the agency's analysts). Thin: pars
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import region_visible, simulation_run_json, simulation_runs_visible
-from .services import simulation_run_create
-from .tasks import simulation_run_task
+from .selectors import simulation_run_json, simulation_runs_visible
+from .services import simulation_run_submit
 
 
 class DraftSerializer(serializers.Serializer):
@@ -24,25 +22,14 @@ class SimulationRequestSerializer(serializers.Serializer):
     scenarios = DraftSerializer(many=True)
 
 
-def simulation_start(*, admdvs: str, year: int, drafts: list[dict], user):
-    """Create the run (checked) and send it to Celery (eager without a broker: done on return)."""
-    if not user.has_perm("simulation.run_simulation"):
-        raise PermissionDenied("需要政策测算权限 (run_simulation)")
-    if not region_visible(user=user, admdvs=admdvs):
-        raise PermissionDenied("政策测算需要整个统筹区的数据范围")
-    run = simulation_run_create(admdvs=admdvs, year=year, drafts=drafts, by=user)
-    simulation_run_task.delay(run.pk)
-    return run
-
-
 class SimulationListView(APIView):
     @extend_schema(request=SimulationRequestSerializer, responses={201: dict})
     def post(self, request):
         body = SimulationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        run = simulation_start(admdvs=data["admdvs"], year=data["year"], drafts=[dict(d) for d in data["scenarios"]],
-                               user=request.user)
+        run = simulation_run_submit(admdvs=data["admdvs"], year=data["year"],
+                                    drafts=[dict(d) for d in data["scenarios"]], by=request.user)
         run.refresh_from_db()
         return Response(simulation_run_json(run=run), status=status.HTTP_201_CREATED)
 

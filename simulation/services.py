@@ -86,6 +86,22 @@ def simulation_run_create(*, admdvs: str, year, drafts: list[dict], by=None) -> 
     return run
 
 
+def simulation_run_submit(*, admdvs: str, year, drafts: list[dict], by) -> SimulationRun:
+    """A staff member's run: needs ``simulation.run_simulation`` and the WHOLE region in their scope
+    (the results cover every district); created, then sent to Celery (eager without a broker: done
+    when this returns)."""
+    from .selectors import region_visible
+    from .tasks import simulation_run_task  # tasks import this module
+
+    if by is None or not by.has_perm("simulation.run_simulation"):
+        raise PermissionDenied("需要政策测算权限 (run_simulation)")
+    if not region_visible(user=by, admdvs=admdvs):
+        raise PermissionDenied("政策测算需要整个统筹区的数据范围 (the whole region must be in your scope)")
+    run = simulation_run_create(admdvs=admdvs, year=year, drafts=drafts, by=by)
+    simulation_run_task.delay(run.pk)
+    return run
+
+
 @transaction.atomic
 def simulation_run_start(*, run_id: int) -> list[tuple[int, int]]:
     """Cut the run's members into partitions of whole members (member id ranges) and mark it
@@ -201,5 +217,5 @@ def simulation_run_fail(*, run_id: int, error: str) -> None:
         status=SimulationRun.Status.FAILED, error=error[:2000], finished_at=timezone.now())
 
 
-__all__ = ["BREAKDOWNS", "simulation_run_create", "simulation_run_start", "simulation_partition_settle",
-           "simulation_run_finish", "simulation_run_cancel", "simulation_run_fail", "draft_base"]
+__all__ = ["BREAKDOWNS", "simulation_run_create", "simulation_run_submit", "simulation_run_start",
+           "simulation_partition_settle", "simulation_run_finish", "simulation_run_cancel", "simulation_run_fail", "draft_base"]

@@ -16,13 +16,12 @@ from django.views.decorators.http import require_POST
 
 from policy.models import Region
 
-from .api import simulation_start
 from .charts import grouped_bars
 from .exports import simulation_workbook
 from .forms import SimulationForm
 from .selectors import (capitation_rows, comparison_tables, region_visible, simulation_findings,
                         simulation_runs_visible)
-from .services import draft_base, simulation_run_cancel
+from .services import draft_base, simulation_run_cancel, simulation_run_submit
 
 RUN = "simulation.run_simulation"
 
@@ -55,8 +54,8 @@ def run_new(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                run = simulation_start(admdvs=data["admdvs"], year=data["year"], drafts=data["drafts"],
-                                       user=request.user)
+                run = simulation_run_submit(admdvs=data["admdvs"], year=data["year"], drafts=data["drafts"],
+                                            by=request.user)
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
