@@ -218,4 +218,5 @@ def simulation_run_fail(*, run_id: int, error: str) -> None:
 
 
 __all__ = ["BREAKDOWNS", "simulation_run_create", "simulation_run_submit", "simulation_run_start",
-           "simulation_partition_settle", "simulation_run_finish", "simulation_run_cancel", "simulation_run_fail", "draft_base"]
+           "simulation_partition_settle", "simulation_run_finish", "simulation_run_cancel", "simulation_run_fail",
+           "draft_base"]
