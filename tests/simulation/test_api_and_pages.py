@@ -105,3 +105,12 @@ def test_cancel_button_on_a_running_page(one_visit, analyst, client):
     run.refresh_from_db()
     assert run.cancel_requested and run.status == "running"
     assert "正在取消" in client.get(f"/simulation/{run.pk}/").content.decode()
+
+
+def test_admin_list_links_to_the_pages(one_visit, analyst, client):
+    from django.contrib.auth.models import Permission
+
+    analyst.user_permissions.add(Permission.objects.get(codename="view_simulationrun"))
+    client.force_login(analyst)
+    page = client.get("/admin/simulation/simulationrun/").content.decode()
+    assert "/simulation/new/" in page
