@@ -107,6 +107,8 @@ def simulation_run_start(*, run_id: int) -> list[tuple[int, int]]:
     """Cut the run's members into partitions of whole members (member id ranges) and mark it
     running; the ranges, in order. No visit: the run is done at once, with empty results."""
     run = SimulationRun.objects.select_for_update().get(pk=run_id)
+    if run.cancel_requested or run.finished:   # cancelled while queued: nothing to cut
+        return []
     visits, ranges = period_partitions(admdvs=run.admdvs_id, year=run.year, visits_per_partition=PARTITION_VISITS)
     run.status = SimulationRun.Status.RUNNING
     run.partitions_total, run.partitions_done, run.visits = len(ranges), 0, visits

@@ -106,3 +106,11 @@ def test_cancel_needs_the_permission(two_visits):
     run = simulation_run_create(admdvs=ZIBO, year=2023, drafts=[{"label": "same", "values": {}}])
     with pytest.raises(PermissionDenied):
         simulation_run_cancel(run=run, by=make_staff(all_regions=True))
+
+
+def test_a_run_cancelled_while_queued_never_starts(two_visits):
+    run = simulation_run_create(admdvs=ZIBO, year=2023, drafts=[{"label": "same", "values": {}}])
+    simulation_run_cancel(run=run, by=make_staff(all_regions=True, perms=["simulation.run_simulation"]))
+    assert simulation_run_start(run_id=run.pk) == []
+    run.refresh_from_db()
+    assert run.status == "cancelled" and run.partitions_total == 0
