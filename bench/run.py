@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = {"admin": "admin_pages", "claims": "claims", "settlement": "settlement", "import": "imports",
-         "indicators": "indicators", "national": "national"}
+         "indicators": "indicators", "national": "national", "simulation": "simulation"}
 
 
 def main() -> None:

@@ -280,3 +280,14 @@ def _identities_check(request: ClaimRequest) -> None:
     if errors:
         raise ValidationError(errors)
     request.__dict__["_checked"] = True  # beside the frozen fields: not part of equality or the hash
+
+
+def claim_request_from_content(content: Mapping[str, Any]) -> ClaimRequest:
+    """The request back from what a claim recorded of it (``Claim.inputs["request"]``, i.e.
+    ``ClaimRequest.content()``): the inverse of ``content()``, parsed by the same parsers, so a
+    replay (policy simulation) sees every fact the original request carried, including ones added
+    later. The idempotency key is not part of the content: the replayed request has none."""
+    data = dict(content)
+    data["fee_details"] = [dict(zip(("code", "name", "category", "chrgitm_lv", "amount"), item))
+                           for item in content.get("fee_details") or ()]
+    return claim_request_parse(data)

@@ -34,20 +34,14 @@ from .rows import columns, model_from_row, models_insert, models_select, width
 def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_share=None) -> Ledger:
     """The ledger for ``requests``, their members' accumulator rows locked until the transaction
     ends. Members outside ``scope`` are left out (the step answers them as unknown)."""
-    members = [m for m in _members(requests) if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
-    by_key = {(m.admdvs_id, m.certno): m for m in members}
-    years: dict[int, set[int]] = defaultdict(set)
-    for request in requests:
-        member = by_key.get((request.admdvs, request.certno))
-        if member is not None:
-            years[member.pk].add(request.visit_local.year)
+    by_key, years = _members_and_years(requests, scope)
     accumulators = accumulators_lock({(m, y) for m, ys in years.items() for y in ys})
     # Read under the locks: a claim a concurrent request committed for these members is seen here.
     keys = {r.idempotency_key for r in requests if r.idempotency_key}
     recorded = {c.idempotency_key: c for c in models_select(
         Claim, f"SELECT {columns(Claim, 'c')} FROM {Claim._meta.db_table} c WHERE c.idempotency_key = ANY(%s)",
         [sorted(keys)])} if keys else {}
-    history = _signups([m.pk for m in members if REGIONS[m.admdvs_id].HAS_SIGNUP])
+    history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
     books = {
@@ -57,6 +51,25 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
         for key, m in by_key.items()}
     return Ledger(books=books, providers=providers, recorded=recorded, scope=scope, by=by,
                   parameters=parameters, pay_share=pay_share, rows=accumulators)
+
+
+def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters) -> Ledger:
+    """A ledger for replaying ``requests`` in memory (policy simulation, issue 22): the same members,
+    providers and sign-ups as ``ledger_load``, but every member's buckets start EMPTY for each year
+    of the visits, no accumulator row is created, locked or read, and no recorded idempotency key is
+    loaded (the requests carry none). Nothing it returns may be handed to ``settled_write``: its
+    ``rows`` is empty on purpose. ``parameters`` is any ``parameters_in_force``-shaped callable, so
+    a simulation injects its draft parameter set there."""
+    by_key, years = _members_and_years(requests, scope)
+    history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
+    providers = _providers(requests)
+    registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
+    books = {
+        key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
+                        buckets={y: {} for y in years.get(m.pk, ())}, registrations=registrations.get(m.pk, []))
+        for key, m in by_key.items()}
+    return Ledger(books=books, providers=providers, recorded={}, scope=scope, by=None,
+                  parameters=parameters, pay_share=None, rows={})
 
 
 def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
@@ -124,6 +137,19 @@ def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[t
             f"UPDATE {Accumulator._meta.db_table} AS a SET fund_paid = v.fund_paid, buckets = v.buckets, "
             "updated_at = now() FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fund_paid numeric, buckets jsonb) "
             "WHERE a.id = ANY(%s) AND a.id = v.id", [document, [row.pk for row in changed]])
+
+
+def _members_and_years(requests: Sequence[ClaimRequest], scope) -> tuple[dict, dict[int, set[int]]]:
+    """(admdvs, certno) -> member for the members ``scope`` covers, and member id -> the years of
+    their visits (the accumulator years the ledger holds)."""
+    members = [m for m in _members(requests) if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
+    by_key = {(m.admdvs_id, m.certno): m for m in members}
+    years: dict[int, set[int]] = defaultdict(set)
+    for request in requests:
+        member = by_key.get((request.admdvs, request.certno))
+        if member is not None:
+            years[member.pk].add(request.visit_local.year)
+    return by_key, years
 
 
 def _members(requests: Sequence[ClaimRequest]) -> list[Member]:

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "imports",
     "dashboards",
     "national",
+    "simulation",
 ]
 
 MIDDLEWARE = [

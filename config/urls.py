@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("supervision.urls")),
     path("", include("imports.urls")),
+    path("", include("simulation.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("supervision/", include("supervision.page_urls")),
     path("dashboard/", include("dashboards.urls")),
+    path("simulation/", include("simulation.page_urls")),
     path("admin/", admin.site.urls),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

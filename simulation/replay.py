@@ -1,0 +1,250 @@
+"""One partition of a simulation: its members' recorded visits replayed in memory, per scenario.
+
+The replay goes through the one settle step (claims/engine.py ``claim_settle_step``) on a ledger of
+its own (claims/store.py ``ledger_load_fresh``: the same members, providers and sign-ups as a real
+claim sees, buckets EMPTY at the start of the year, nothing locked or created), with the scenario's
+parameters injected through the ledger's ``parameters`` callable. The requests are rebuilt from what
+each claim recorded of its request (claims/requests.py ``claim_request_from_content``), so every fact
+the original visit carried is seen again. Nothing here writes: the caller stores the tallies.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+import orjson
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from claims.engine import Ledger, MemberBook, claim_settle_step
+from claims.facts import member_facts, signup_facts, signups_on
+from claims.requests import claim_request_from_content
+from claims.store import ledger_load_fresh
+from policy import rules
+from policy.rules import REGIONS
+from policy.rules.common import YearToDate
+from staff.scope import Scope
+
+ZERO = Decimal("0.00")
+EVERYONE = Scope(everything=True, regions=frozenset(), districts=frozenset())
+# The breakdowns every scenario is tallied by (issue 22 point 3); "capitation" only in capitation regions.
+BREAKDOWNS = ("total", "month", "level", "person_type", "benefit", "status", "provider", "capitation")
+
+Parameters = Callable  # parameters_in_force(admdvs=, day=) -> (set id, Params) | None
+
+
+@dataclass
+class RecordedVisit:
+    claim_id: int
+    setl_id: str
+    member_id: int
+    hifp_pay: Decimal
+    status: str
+    ytd_before: dict
+    request: object  # ClaimRequest, or None when the recorded content no longer parses
+    error: str = ""
+
+
+@dataclass
+class Finding:
+    claim_id: int
+    setl_id: str
+    kind: str
+    recorded: Decimal
+    replayed: Decimal | None
+    note: str
+
+
+@dataclass
+class ScenarioTally:
+    """What one scenario's replay of a partition adds up to. Each visit is counted once under its
+    combination of breakdown keys (a few hundred distinct ones in a partition); the breakdowns are
+    expanded from the combinations once, at the end (``cells``)."""
+
+    combos: dict[tuple, list] = field(default_factory=dict)  # (month, level, person type, benefit,
+    #                                                           status, charged provider, in capitation)
+    refused: list = field(default_factory=lambda: [0, ZERO, ZERO])
+    members: dict[int, list] = field(default_factory=dict)  # member id -> [fund, at_cap, at_subcap]
+    findings: list[Finding] = field(default_factory=list)
+
+    def count(self, combo: tuple, fund: Decimal, medfee: Decimal) -> None:
+        cell = self.combos.get(combo)
+        if cell is None:
+            self.combos[combo] = [1, fund, medfee]
+        else:
+            cell[0] += 1
+            cell[1] += fund
+            cell[2] += medfee
+
+    @property
+    def cells(self) -> dict[tuple[str, str], list]:
+        """(breakdown, key) -> [visits, fund payment, medical costs]."""
+        cells: dict[tuple[str, str], list] = defaultdict(lambda: [0, ZERO, ZERO])
+        for (month, level, person, benefit, status, provider, counted), figures in self.combos.items():
+            keys = [("total", "all"), ("month", f"{month[0]}-{month[1]:02d}"), ("level", level),
+                    ("person_type", person), ("benefit", benefit), ("status", status), ("provider", provider)]
+            if counted:
+                keys.append(("capitation", provider))
+            for key in keys:
+                cell = cells[key]
+                for n in range(3):
+                    cell[n] += figures[n]
+        if self.refused[0]:
+            cells[("status", "refused")] = list(self.refused)
+        return cells
+
+
+# The period's original, non-reversed visits (over ``claims_claim c``; region, first and last day).
+PERIOD_VISITS = ("c.admdvs = %s AND c.visit_date BETWEEN %s AND %s AND c.reverses_id IS NULL "
+                 "AND c.status <> 'reversal' AND NOT EXISTS (SELECT 1 FROM claims_claim r WHERE r.reverses_id = c.id)")
+
+
+def period_partitions(*, admdvs: str, year: int, visits_per_partition: int) -> tuple[int, list[tuple[int, int]]]:
+    """(visits, member id ranges): the period's members cut into about visits ÷ ``visits_per_partition``
+    ranges of whole members (``ntile`` over the distinct member ids), in order."""
+    params = [admdvs, date(year, 1, 1), date(year, 12, 31)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT c.member_id) FROM claims_claim c WHERE {PERIOD_VISITS}",
+                       params)
+        visits, members = cursor.fetchone()
+        count = max(1, min(members, math.ceil(visits / visits_per_partition)))
+        cursor.execute(f"""SELECT MIN(member_id), MAX(member_id) FROM (
+                               SELECT member_id, ntile(%s) OVER (ORDER BY member_id) AS t
+                               FROM (SELECT DISTINCT c.member_id FROM claims_claim c WHERE {PERIOD_VISITS}) m) x
+                           GROUP BY t ORDER BY 1""", [count, *params])
+        return visits, [(int(lo), int(hi)) for lo, hi in cursor.fetchall()]
+
+
+def recorded_visits_sql() -> str:
+    """The statement reading a partition's visits (region, first day, last day, member range)."""
+    # The recorded request holds the certno masked (a full ID may not sit in a claim's inputs), so
+    # the member's own certno is read beside it and put back before the request is parsed.
+    return ("SELECT c.id, c.setl_id, c.member_id, c.hifp_pay, c.status, c.inputs -> 'ytd_before', "
+            "c.inputs -> 'request', m.certno FROM claims_claim c JOIN members_member m ON m.id = c.member_id "
+            f"WHERE {PERIOD_VISITS} AND c.member_id BETWEEN %s AND %s ORDER BY c.member_id, c.visit_at, c.id")
+
+
+def recorded_visits(*, admdvs: str, year: int, member_lo: int, member_hi: int) -> list[RecordedVisit]:
+    """The period's original, non-reversed visits of members ``member_lo``..``member_hi``, in each
+    member's visit order (the order the replay must follow)."""
+    with connection.cursor() as cursor:
+        cursor.execute(recorded_visits_sql(), [admdvs, date(year, 1, 1), date(year, 12, 31), member_lo, member_hi])
+        rows = cursor.fetchall()
+    visits = []
+    for claim_id, setl_id, member_id, hifp_pay, status, ytd_before, content, certno in rows:
+        request, error = None, ""
+        try:
+            # Django leaves jsonb from a raw cursor as text (JSONField parses it in from_db_value).
+            request = claim_request_from_content(_replayable(orjson.loads(content) if content else {}, certno))
+        except ValidationError as exc:
+            error = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        visits.append(RecordedVisit(claim_id, setl_id, member_id, hifp_pay, status,
+                                    orjson.loads(ytd_before) if ytd_before else {}, request, error))
+    return visits
+
+
+def _replayable(content: dict, certno: str) -> dict:
+    """The recorded request as the replay sends it: the member's own certno put back, and the parts
+    recorded masked that a replay does not use left out (the key: nothing is recorded, so nothing
+    replays; the family account payer: a simulation pays no account)."""
+    content = {**content, "certno": certno}
+    content.pop("idempotency_key", None)
+    content.pop("acct_payer_certno", None)
+    return content
+
+
+def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
+                     scenarios: list[tuple[int, bool, Parameters]]) -> dict[int, ScenarioTally]:
+    """Replay ``visits`` under each scenario (id, is baseline, parameters): scenario id -> tally."""
+    requests = [v.request for v in visits if v.request is not None]
+    loaded = ledger_load_fresh(requests, scope=EVERYONE, parameters=None) if requests else None
+    capitation = _capitation_filter(admdvs)
+    return {scenario_id: _replay_one(admdvs, visits, loaded, parameters, baseline, capitation)
+            for scenario_id, baseline, parameters in scenarios}
+
+
+def _fresh(ledger: Ledger, parameters: Parameters) -> Ledger:
+    """The loaded ledger with every member's buckets empty again, under other parameters."""
+    books = {key: MemberBook(member=b.member, signups=b.signups, buckets={y: {} for y in b.buckets},
+                             registrations=b.registrations)
+             for key, b in ledger.books.items()}
+    return replace(ledger, books=books, parameters=parameters, recorded={})
+
+
+def _replay_one(admdvs, visits, loaded, parameters, baseline, capitation) -> ScenarioTally:
+    tally = ScenarioTally()
+    ledger = _fresh(loaded, parameters) if loaded is not None else None
+    last_day: dict[int, tuple[date, object]] = {}
+    for visit in visits:
+        if visit.request is None:
+            if baseline:
+                tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
+                                              visit.error[:300]))
+            continue
+        settled = claim_settle_step(visit.request, ledger=ledger)
+        request = visit.request
+        if settled.error is not None:
+            tally.refused[0] += 1
+            tally.refused[2] += request.medfee_sumamt
+            if baseline:
+                tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
+                                              str(settled.errors)[:300]))
+            continue
+        claim = settled.claim
+        fund, day = claim.hifp_pay, claim.visit_date
+        combo = ((day.year, day.month), claim.provider.benefit_level or "-", claim.inputs["member"]["person_type"],
+                 claim.benefit, claim.status, claim.charged_provider.fixmedins_code,
+                 capitation is not None and capitation(claim))
+        tally.count(combo, fund, claim.medfee_sumamt)
+        book = ledger.books[(request.admdvs, request.certno)]
+        total = tally.members.setdefault(book.member.pk, [ZERO, False, False])
+        total[0] += fund
+        last_day[book.member.pk] = (day, book)
+        if baseline and (claim.hifp_pay != visit.hifp_pay or claim.status != visit.status):
+            tally.findings.append(_finding(visit, claim))
+    for member_id, (day, book) in last_day.items():
+        tally.members[member_id][1:] = _cap_reached(admdvs, book, day, ledger.parameters)
+    return tally
+
+
+def _finding(visit: RecordedVisit, claim) -> Finding:
+    # Same year-to-date before the visit and another answer: the parameters (edited after use) or
+    # the rules (a bug) changed. Another year-to-date: an earlier visit of the member was reversed
+    # after this one was settled, or the visits were settled out of visit order.
+    same_ytd = claim.inputs["ytd_before"] == visit.ytd_before
+    kind = "decision" if same_ytd else "year_to_date"
+    note = (f"记录 {visit.status} {visit.hifp_pay}，重放 {claim.status} {claim.hifp_pay}；"
+            + ("此前累计相同" if same_ytd else f"此前累计 记录 {visit.ytd_before} 重放 {claim.inputs['ytd_before']}"))
+    return Finding(visit.claim_id, visit.setl_id, kind, visit.hifp_pay, claim.hifp_pay, note[:300])
+
+
+def _cap_reached(admdvs: str, book: MemberBook, day: date, parameters: Parameters) -> tuple[bool, bool]:
+    """(annual cap reached, some sub-cap reached) at the end of the member's replay, by the region's
+    own year-to-date view under the scenario's parameters of the member's last visit day."""
+    found = parameters(admdvs=admdvs, day=day)
+    if found is None:
+        return False, False
+    signup = None
+    if book.signups is not None:
+        in_effect, first = signups_on(book.signups, day)
+        signup = signup_facts(in_effect, first)
+    view = rules.year_to_date(admdvs, params=found[1], member=member_facts(book.member, day), signup=signup,
+                              ytd=YearToDate(year=day.year, buckets=book.buckets[day.year]))
+    at_cap = view.annual_cap is not None and view.cap_left == 0
+    return at_cap, any(use.left == 0 for use in view.subcaps.values())
+
+
+def _capitation_filter(admdvs: str):
+    """Which replayed claims count in a provider's capitation actual, as budgets/sql.py ``_claims_where``
+    counts recorded ones: settled, charged to a provider of the region, out-of-area ones only where the
+    region counts them. None outside the capitation regions."""
+    module = REGIONS[admdvs]
+    if not hasattr(module, "CAPITATION_BY_AGE_GROUP"):
+        return None
+    with_out_of_area = module.OUT_OF_AREA_IN_CAPITATION
+    return lambda claim: (claim.status == "settled" and claim.charged_provider.admdvs_id == admdvs
+                          and (with_out_of_area or claim.out_of_area == "none"))
