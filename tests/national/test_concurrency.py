@@ -11,7 +11,7 @@ from national.services import national_message_answer
 from tests.national.conftest import clinic_world
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_repeats_of_a_msgid_settle_once(api_client):
     # given a visit ready to settle and its 2207 message
     clinic, member = clinic_world(api_client, "411300")
