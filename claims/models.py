@@ -5,6 +5,12 @@ from django.utils.translation import gettext_lazy as _
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+# The values are policy.rules.common.OUT_OF_AREA; the labels are the staff's (one enum in the API schema).
+OUT_OF_AREA_CHOICES = [
+    ("none", _("本地就医")), ("long_term", _("异地长期（已备案）")), ("temporary", _("临时外出（已备案）")),
+    ("unregistered", _("异地就医未备案"))]
+
+
 class Claim(models.Model):
     """One outpatient settlement record 门诊结算记录. Append-only: never updated after insert except
     for ``monthly_run_id`` (stamped when an approved monthly run counted it); a reversal is a new row
@@ -54,9 +60,7 @@ class Claim(models.Model):
     referral = models.BooleanField(_("转诊"), default=False)
     # Derived from the treating provider's admdvs and the registration in force (RULES.md "Out-of-area
     # care"; policy/rules/out_of_area.py): none, long_term, temporary or unregistered.
-    out_of_area = models.CharField(_("异地就医"), max_length=12, default="none", choices=[
-        ("none", _("本地就医")), ("long_term", _("异地长期（已备案）")), ("temporary", _("临时外出（已备案）")),
-        ("unregistered", _("异地就医未备案"))])
+    out_of_area = models.CharField(_("异地就医"), max_length=12, default="none", choices=OUT_OF_AREA_CHOICES)
     channel = models.CharField(_("结算方式"), max_length=8, default="direct")
     exclusion = models.CharField(_("除外情形"), max_length=30, null=True, blank=True)
     # 外配处方: at a pharmacy, the medical provider whose prescription was filled (it rated the visit;

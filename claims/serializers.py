@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from staff.scope import certno_for, certnos_for
 
-from .models import Claim, ClaimItem
+from .models import OUT_OF_AREA_CHOICES, Claim, ClaimItem
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "coerce_to_string": True, "read_only": True}
 
@@ -133,7 +133,7 @@ class ClaimRequestSerializer(serializers.Serializer):
                                       default="ordinary")
     emergency = serializers.BooleanField(default=False)
     referral = serializers.BooleanField(default=False)
-    out_of_area = serializers.ChoiceField(["none", "long_term", "temporary", "unregistered"], required=False,
+    out_of_area = serializers.ChoiceField(OUT_OF_AREA_CHOICES, required=False,
                                           help_text="optional: derived from the provider's admdvs and the member's "
                                                     "out-of-area registrations; a value that disagrees is a 400")
     channel = serializers.ChoiceField(["direct", "manual"], default="direct")

@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
         "WarningStatusEnum": "supervision.models.Warning.Status",
         "ImportJobKindEnum": "imports.models.ImportJob.Kind",
         "ImportJobStatusEnum": "imports.models.ImportJob.Status",
+        "OutOfAreaEnum": "claims.models.OUT_OF_AREA_CHOICES",
+        "OutOfAreaRegistrationKindEnum": "members.models.OutOfAreaRegistration.Kind",
     },
 }
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import render
+from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
@@ -45,6 +46,9 @@ class IsClinicAccount(BasePermission):
         return clinic_account_of(request.user) is not None
 
 
+# Not in the REST OpenAPI schema: its contract is the national platform's envelope (national/README.md),
+# and documenting it there would only describe an opaque JSON body.
+@extend_schema(exclude=True)
 class NationalInterfaceView(APIView):
     authentication_classes = [ClinicTokenAuthentication]
     permission_classes = [IsClinicAccount]
