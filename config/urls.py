@@ -17,7 +17,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("supervision/", include("supervision.page_urls")),
     path("dashboard/", include("dashboards.urls")),
     path("admin/", admin.site.urls),

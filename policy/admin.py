@@ -23,6 +23,9 @@ from .services import parameter_set_update, parameter_set_update_check
 admin.site.site_header = _("医保经办管理系统")
 admin.site.site_title = _("医保经办管理系统")
 admin.site.index_title = _("经办业务")
+# No sidebar of every app beside each page: the lists need the width (1440 px shows every column);
+# the index and the breadcrumbs lead to the other pages.
+admin.site.enable_nav_sidebar = False
 
 
 @admin.register(Region)

@@ -1,0 +1,146 @@
+"""The Chinese label of every code a staff page shows: the ONE place to add one.
+
+A new reason code (``policy.rules.common.REASONS``), step rule, channel, out-of-area kind, audit
+action, parameter or JSON key that a page shows gets its label here; ``tests/browser/test_crawl.py``
+fails on a page that shows a known code raw, and ``tests/ui/test_labels.py`` on a reason code, a
+parameter of a region or a supervision indicator without a label here.
+
+Choices of model fields (``Claim.Status``, ``Warning.Kind`` ...) carry their labels on the model; the
+codes below are the ones stored as free text or inside JSON.
+"""
+from __future__ import annotations
+
+# Claim.reason (policy.rules.common.REASONS: the rules' own, English, explanation of each).
+REASON_LABELS = {
+    "outside_policy_period": "就诊日无有效的政策参数版本",
+    "not_enrolled": "就诊早于参保日期",
+    "left_scheme": "就诊晚于终止参保日期",
+    "provider_inactive": "就诊机构已暂停或终止协议",
+    "pharmacy_not_covered": "定点零售药店不属于普通门诊统筹支付范围",
+    "excluded_work_injury": "应由工伤保险基金支付",
+    "excluded_third_party": "应由第三人负担",
+    "excluded_public_health": "应由公共卫生负担",
+    "excluded_abroad": "境外就医",
+    "excluded_inpatient": "住院期间发生的门诊费用",
+    "chronic_benefit": "属门诊慢特病待遇",
+    "excluded_inpatient_fund_emergency": "急诊抢救费用已由住院统筹基金支付",
+    "manual_out_of_area": "异地就医未直接结算，不予支付",
+    "not_signed_provider": "非签约/选定机构就诊，且非急诊抢救或经批准转诊",
+    "resettled_waiting_year": "异地安置人员：登记次年起方可享受",
+    "resettled_not_primary_care": "异地安置人员：仅支付基层（一级）医疗机构门诊费用",
+    "ratio_not_configured": "该门诊类别的支付比例尚未录入",
+    "cap_not_configured": "该待遇的支付限额尚未录入",
+}
+
+# Claim.steps[].rule: the steps name a rule, or end with the reason code of an unpaid decision.
+STEP_LABELS = {
+    "where": "就诊机构", "eligible": "政策范围内费用", "deductible": "起付线", "ratio": "按比例支付",
+    "annual_cap": "年度最高支付限额", "per_visit_cap": "单次支付限额", "subcap": "两病专项限额",
+    "fund_pay": "统筹基金支付", "reversal": "撤销", "temporary_out_of_area": "临时外出先行自付",
+    "first_pay": "先行自付", "signup": "签约/选点机构",
+}
+
+CHANNEL_LABELS = {"direct": "直接结算", "manual": "手工报销"}
+OUT_OF_AREA_LABELS = {"none": "本地就医", "long_term": "异地长期居住", "temporary": "临时外出就医",
+                      "unregistered": "未备案异地就医"}
+EXCLUSION_LABELS = {
+    "work_injury": "工伤", "third_party": "应由第三人负担", "public_health": "应由公共卫生负担",
+    "abroad": "境外就医", "inpatient": "住院期间门诊", "chronic": "门诊慢特病",
+    "inpatient_fund_emergency": "急诊抢救已由住院基金支付",
+}
+PERSON_TYPE_LABELS = {"employed": "在职", "retired": "退休"}
+PROVIDER_LEVEL_LABELS = {"1": "一级", "2": "二级", "3": "三级"}
+
+# staff.AuditEvent.channel / action and staff.AccessLog.action.
+AUDIT_CHANNEL_LABELS = {"admin": "管理后台", "api": "接口", "web": "页面", "import": "批量导入", "system": "系统",
+                        "shell": "命令行",
+                        "task": "后台任务"}
+AUDIT_ACTION_LABELS = {"create": "新增", "update": "修改", "delete": "删除", "bulk_create": "批量新增",
+                       "bulk_update": "批量修改", "list": "查看列表", "view": "查看", "export": "导出"}
+
+# Accumulator buckets (policy.rules.common: "fund", "deductible", "deductible:<level>", ...).
+BUCKET_LABELS = {"fund": "统筹基金累计支付", "deductible": "起付线累计", "special": "特殊检查治疗基金支付"}
+BENEFIT_LABELS = {"ordinary": "普通门诊", "tcm": "中医门诊", "hypertension": "高血压", "diabetes": "糖尿病",
+                  "special_item": "特殊检查治疗"}
+
+# Keys of JSON documents shown as tables: a claim's 输入事实, a run's 合计, a warning's 依据数据,
+# audit snapshots. Model field names resolve through the model's verbose_name first (display.py).
+KEY_LABELS = {
+    # claim inputs
+    "request": "请求", "member": "参保人", "provider": "就诊机构", "signup": "签约/选点",
+    "ytd_before": "本次结算前的年度累计", "parameter_version": "政策参数版本",
+    "admdvs": "统筹区", "certno": "身份证号", "fixmedins_code": "就诊机构编码", "visit_at": "就诊时间",
+    "benefit": "门诊类别", "emergency": "急诊抢救", "referral": "转诊", "out_of_area": "异地就医",
+    "channel": "结算方式", "exclusion": "除外情形", "acct_used": "使用个人账户", "acct_payer_certno": "家庭共济付款人",
+    "medfee_sumamt": "医疗费总额", "fulamt_ownpay_amt": "全自费金额", "overlmt_selfpay": "超限价自费",
+    "preselfpay_amt": "先行自付", "inscp_scp_amt": "政策范围内费用", "fee_details": "费用明细",
+    "person_type": "人员身份", "psn_type": "人员类别", "poverty": "建档立卡贫困人口", "district": "县区",
+    "level": "机构等级", "kind": "机构类别", "status": "状态", "parent_code": "一体化管理的乡镇/社区中心",
+    "family_doctor": "家庭医生签约", "first_effective_on": "首次签约生效日",
+    # settlement run totals
+    "paid": "支付/决算金额", "lines": "机构数", "quota": "定额", "actual": "实际发生", "claims": "结算笔数",
+    "members": "人数", "budget": "预算", "computed_at": "计算时间", "parameter_set_id": "政策参数版本",
+    "totals": "合计", "approved_at": "审核时间", "approved_by_id": "审核人", "determined": "决算额",
+    "ceiling_cut": "超县区基金总额扣减", "prepaid": "已预付", "balance_due": "应补(负数为应扣回)",
+    # warning evidence
+    "indicator": "指标", "label": "指标名称", "rule": "判定规则", "value": "本机构数值",
+    "peer_percentile": "同级分位数", "peer_value": "同级分位数值", "peers": "同级机构数", "period": "月份",
+    "basis": "计算依据", "threshold": "预警线", "setting": "预警参数", "compared_period": "对比月份",
+    "compared_medfee_sumamt": "对比月份医疗费总额", "visit_date": "就诊日期", "max_visits_per_day": "每日就诊次数上限",
+    "visits": "就诊人次", "setl_id": "结算ID", "hifp_pay": "统筹基金支付", "stay_id": "住院登记",
+    "admitted_on": "入院日期", "discharged_on": "出院日期", "left_on": "终止参保日期",
+    "repeat_visit_days": "同日多次就诊天数",
+}
+# Values of a warning's "rule" and "setting".
+RULE_VALUE_LABELS = {"peer": "高于同级机构分位数", "threshold": "超过预警线",
+                     "growth_threshold": "费用增长预警线", "self_paid_share_max": "自费比例上限",
+                     "exam_share_max": "检查费用占比上限", "out_of_catalogue_share_max": "目录外项目占比上限"}
+
+# Codes whose raw appearance on a staff page is a bug (the crawl test's list).
+KNOWN_CODES = (set(REASON_LABELS) | set(STEP_LABELS) | {"direct", "manual", "long_term", "unregistered"}
+               | {"avg_cost", "fund_per_member", "visits_per_member", "self_paid_share", "exam_share",
+                  "out_of_catalogue_share", "growth_mom", "growth_yoy", "medfee_sumamt", "hifp_pay"}
+               | {"not_reproduced", "under_review", "pending_review", "not_covered", "year_end", "county_tcm"})
+
+
+def reason_label(code: str | None) -> str:
+    if not code:
+        return "—"
+    return REASON_LABELS.get(code, code)
+
+
+def step_label(rule: str | None) -> str:
+    if not rule:
+        return ""
+    return STEP_LABELS.get(rule) or REASON_LABELS.get(rule) or rule
+
+
+def bucket_label(name: str) -> str:
+    """'deductible:2' → '起付线累计（二级）', 'subcap:diabetes' → '两病专项限额（糖尿病）'."""
+    if name in BUCKET_LABELS:
+        return BUCKET_LABELS[name]
+    kind, _, rest = name.partition(":")
+    if kind == "deductible":
+        return f"起付线累计（{PROVIDER_LEVEL_LABELS.get(rest, rest)}）"
+    if kind == "subcap":
+        return f"两病专项限额（{BENEFIT_LABELS.get(rest, rest)}）"
+    if kind == "window":
+        provider, _, opened = rest.partition(":")
+        return f"24小时内起付线（{provider}，{opened[:16].replace('T', ' ')} 起）"
+    return name
+
+
+# Values of known keys shown by their label (a claim's channel, a member's person type ...).
+VALUE_LABELS = {
+    "channel": CHANNEL_LABELS, "out_of_area": OUT_OF_AREA_LABELS, "exclusion": EXCLUSION_LABELS,
+    "person_type": PERSON_TYPE_LABELS, "benefit": BENEFIT_LABELS, "level": PROVIDER_LEVEL_LABELS,
+    "rule": RULE_VALUE_LABELS, "setting": RULE_VALUE_LABELS, "reason": REASON_LABELS,
+}
+
+
+def value_label(key: str, value) -> str | None:
+    """The label of a coded value under a known key, or None when the value is not a code."""
+    table = VALUE_LABELS.get(key)
+    if table is None or not isinstance(value, str):
+        return None
+    return table.get(value)
