@@ -10,6 +10,8 @@ codes below are the ones stored as free text or inside JSON.
 """
 from __future__ import annotations
 
+import re
+
 # Claim.reason (policy.rules.common.REASONS: the rules' own, English, explanation of each).
 REASON_LABELS = {
     "outside_policy_period": "就诊日无有效的政策参数版本",
@@ -144,3 +146,80 @@ def value_label(key: str, value) -> str | None:
     if table is None or not isinstance(value, str):
         return None
     return table.get(value)
+
+
+# Policy parameters (policy/rules/<region>.py PARAMETERS): label, unit and help for the parameter form.
+# Units: "元" money, "%" ratios (entered as percentages, stored as 0–1), others as written.
+PARAMETER_LABELS = {
+    "ratio_signed": ("签约机构报销比例", "%", "在签约机构及其村卫生室（服务点）就诊的统筹基金支付比例"),
+    "ratio_referral": ("转诊报销比例", "%", "经转诊到县级中医医院就诊的支付比例"),
+    "ratio_poverty": ("建档立卡贫困人口报销比例", "%", "签约机构与转诊均适用"),
+    "family_doctor_bonus": ("家庭医生签约提高比例", "%", "仅在签约机构就诊时加上的百分点"),
+    "resettled_annual_cap": ("异地安置人员年度限额", "元", "异地安置人员人均统筹基金额度，即年度最高支付限额；"
+                             "未公布时留空"),
+    "age_groups": ("分年龄组预算标准", "元/人/年",
+                   "每组的年龄（如 0,14-25,90+）与每人每年预算标准；年龄 = 年度 − 出生年份"),
+    "year_end_lower_band": ("决算下限", "%", "实际费用占预算比例低于此值时按实际费用决算"),
+    "year_end_upper_band": ("决算上限", "%", "实际费用占预算比例达到此值时按预算决算"),
+    "year_end_middle_share": ("中间档结余分享比例", "%", "介于上下限之间：实际费用 + 此比例 ×（预算 − 实际费用）"),
+    "selection_window_start": ("年度选点开始日", "月-日", "如 10-01"),
+    "selection_window_end": ("年度选点截止日", "月-日", "如 12-31"),
+    "deductible_ordinary": ("普通门诊起付标准", "元", "年度起付标准，与中医门诊共用一个累计"),
+    "deductible_tcm": ("中医门诊起付标准", "元", "年度起付标准，与普通门诊共用一个累计"),
+    "ratio_employed": ("在职人员报销比例", "%", "按就诊（选定）机构等级"),
+    "ratio_retired": ("退休人员报销比例", "%", "按就诊（选定）机构等级"),
+    "retired_bonus": ("退休人员提高比例", "%", "在报销比例上加的百分点"),
+    "tcm_bonus": ("中医门诊提高比例", "%", "在报销比例上加的百分点"),
+    "annual_cap_employed": ("在职人员年度最高支付限额", "元", "普通门诊（含中医门诊、两病）"),
+    "annual_cap_retired": ("退休人员年度最高支付限额", "元", "普通门诊；转为退休前已支付的金额一并计算"),
+    "two_disease_subcap": ("两病用药专项限额", "元", "在普通门诊年度限额内，高血压、糖尿病分别计算"),
+    "special_item_ratio": ("特殊检查治疗报销比例", "%", "按住院比例执行；文件未载明，由经办人员录入，未录入时留空"),
+    "account_rate_employed": ("在职人员个人账户划入比例", "%", "占缴费基数的比例"),
+    "account_rate_retired": ("退休人员个人账户划入比例", "%", "占基本养老金平均水平的比例"),
+    "average_pension": ("基本养老金平均水平", "元/月", "由经办人员按公布数录入；未公布时留空"),
+    "per_visit_cap": ("单次支付限额", "元", "每次就诊统筹基金最高支付额，按机构等级"),
+    "annual_cap": ("年度最高支付限额", "元", "年中首次选点的按月折算"),
+    "capitation_standard": ("包干标准", "元/人/年", "定额包干每人每年标准"),
+    "capitation_first_month": ("包干起始月份", "月", "当年开始实行定额包干的月份（1–12）"),
+    "prepayment_rate": ("月度预拨比例", "%", "每月按当月包干额预拨的比例"),
+    "surplus_share_high": ("结余分享比例（高档）", "%", "使用率介于下限与 100% 之间时，结余中支付给机构的比例"),
+    "surplus_share_low": ("结余分享比例（低档）", "%", "使用率低于下限时，结余中支付给机构的比例"),
+    "retired_account_fixed": ("退休人员每月定额划入", "元/月", "未公布时留空"),
+    "deductible_per_visit": ("按次起付标准", "元", "按机构等级（第五条）"),
+    "deductible_window_hours": ("同一机构起付线合并时限", "小时", "在此时限内到同一机构多次就诊只计一次起付线"),
+    "deductible_annual": ("年度起付标准", "元", "按机构等级，每个等级单独累计"),
+    "temporary_out_of_area_selfpay": ("临时外出就医先行自付比例", "%", "政策范围内费用中由个人先行自付的比例"),
+    "account_employer_part": ("单位缴费划入部分", "元/月", "在职人员仍按月划入的单位缴费部分；未公布时留空"),
+    "account_rate_retired_under_70": ("70岁以下退休人员划入比例", "%", "占基本养老金平均水平的比例"),
+    "account_rate_retired_70_plus": ("70岁及以上退休人员划入比例", "%", "占基本养老金平均水平的比例"),
+}
+PARAMETER_KEY_LABELS = {**PROVIDER_LEVEL_LABELS, "hypertension": "高血压", "diabetes": "糖尿病"}
+
+
+def parameter_label(name: str) -> tuple[str, str, str]:
+    """(label, unit, help) of a policy parameter; an unlabelled one shows its name (and fails the test)."""
+    return PARAMETER_LABELS.get(name, (name, "", ""))
+
+
+# The policy core's validation messages (policy/rules/params.py) in Chinese, by pattern.
+PARAMETER_MESSAGES = (
+    (r"must not be negative", "不能为负数"),
+    (r"money has at most 2 decimal places", "金额最多两位小数"),
+    (r"a ratio lies between 0 and 1.*", "比例应在 0% 到 100% 之间"),
+    (r"is missing.*|may not be empty", "必须填写"),
+    (r"must be a whole number", "应为整数"),
+    (r"age (\d+) is in groups (\S+) and (\S+)", r"年龄 \1 同时属于第 \2 组和第 \3 组"),
+    (r"ages (\[.*\]) belong to no group", r"年龄 \1 不属于任何一组"),
+    (r"age range '(.*)' runs backwards", r"年龄段“\1”起止颠倒"),
+    (r"an age group needs at least one age", "每组至少填写一个年龄"),
+    (r"'?(.*?)'? is not a MM-DD day of the year", r"“\1”不是有效的月-日（如 10-01）"),
+    (r"'?(.*?)'? is not a (finite )?number", r"“\1”不是数字"),
+    (r"is not a parameter of this region", "不是本统筹区的参数"),
+)
+
+
+def parameter_message(message: str) -> str:
+    for pattern, chinese in PARAMETER_MESSAGES:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, chinese, message)
+    return "参数值无效"
