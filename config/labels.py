@@ -223,3 +223,15 @@ def parameter_message(message: str) -> str:
         if re.fullmatch(pattern, message):
             return re.sub(pattern, chinese, message)
     return "参数值无效"
+
+
+# Database constraints that refuse a whole import file, as the staff read them (imports/pipeline.py).
+CONSTRAINT_LABELS = {
+    "member_certno_region_unique": "该身份证号已在本统筹区登记",
+    "member_region_district_fk": "县区不属于该统筹区",
+    "providers_provider_fixmedins_code_key": "定点机构编码已存在",
+}
+
+
+def constraint_label(name: str | None) -> str:
+    return CONSTRAINT_LABELS.get(name or "", "数据库完整性约束")

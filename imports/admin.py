@@ -32,6 +32,35 @@ CERTNO_COLUMNS = ("certno", "身份证号")  # shown masked unless the user may 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def preview_value_labels() -> dict[str, dict]:
+    """The coded values of the preview's columns by their labels (booleans are 是/否)."""
+    from members.models import SignUp
+    from providers.models import Provider
+
+    from config.labels import VALUE_LABELS
+
+    return {**VALUE_LABELS, "kind": dict(Provider.Kind.choices), "status": dict(Provider.Status.choices),
+            "reason": dict(SignUp.Reason.choices), "insutype": {"310": "职工医保", "390": "城乡居民医保"},
+            "gend": {"1": "男", "2": "女"}, "dedc_hosp_lv": {"1": "一级", "2": "二级", "3": "三级"}}
+
+
+def preview_shown(column: str, value, labels: dict[str, dict]):
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str) and column == "visit_at":
+        return value[:16].replace("T", " ")
+    table = labels.get(column)
+    return str(table.get(value, value)) if table and isinstance(value, str) else value
+
+
+def preview_header(kind: str, column: str) -> str:
+    from config.display import key_label
+
+    if column == "row":
+        return "行号"
+    return next((c.header for c in KINDS.get(kind, ()) if c.field == column), None) or key_label(column)
+
+
 def can_import(user, kind: str) -> bool:
     return bool(user.is_active and user.is_staff and user.has_perm(KIND_PERMISSIONS[kind])
                 and not scope_for_user(user).empty)
@@ -108,9 +137,9 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             upload = request.FILES.get("file")
             if upload is None:
-                messages.error(request, "请选择要上传的文件 (choose a file)")
+                messages.error(request, "请选择要上传的文件")
             elif upload.size > MAX_FILE_BYTES:
-                messages.error(request, f"文件超过 {MAX_FILE_BYTES // 2**20} MB 上限 (file too large)")
+                messages.error(request, f"文件超过 {MAX_FILE_BYTES // 2**20} MB 上限")
             else:
                 job = self._dry_run(request, kind, upload)
                 return redirect("admin:imports_importjob_preview", job.pk)
@@ -130,11 +159,12 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         job = self._job(request, job_id)
         columns = list(job.preview[0].keys()) if job.preview else []
         show = lambda column, value: certno_for(request.user, value) if column in CERTNO_COLUMNS and value else value  # noqa: E731
-        rows = [[show(c, row.get(c)) for c in columns] for row in job.preview]
+        labels = preview_value_labels()
+        rows = [[preview_shown(c, show(c, row.get(c)), labels) for c in columns] for row in job.preview]
         errors = [{**e, "value": show(e["column"], e["value"])} for e in job.errors]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "job": job,
                    "title": f"导入任务 #{job.pk}：{job.get_kind_display()}", "errors": errors,
-                   "preview_columns": columns, "preview_rows": rows,
+                   "preview_columns": [preview_header(job.kind, c) for c in columns], "preview_rows": rows,
                    "can_confirm": job.dry_run and job.status == ImportJob.Status.PREVIEWED,
                    "refresh": not job.finished}
         return TemplateResponse(request, "imports/preview.html", context)
@@ -145,7 +175,7 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return redirect("admin:imports_importjob_preview", job.pk)
         if not (job.dry_run and job.status == ImportJob.Status.PREVIEWED):
             messages.error(request,
-                           "只有预检通过的文件才能确认导入 (only a file that passed the dry run can be imported)")
+                           "只有预检通过的文件才能确认导入")
             return redirect("admin:imports_importjob_preview", job.pk)
         confirmed = import_job_confirm(job=job, by=request.user)
         import_job_run_task.delay(confirmed.pk)

@@ -34,7 +34,7 @@ def text(value) -> str:
             value = unicodedata.normalize("NFKC", value)
         value = value.strip()
         if value.startswith(FORMULA_PREFIX):
-            raise CellError("单元格以“=”开头（公式），请粘贴为数值 (formulas are refused)", "formula")
+            raise CellError("单元格以“=”开头（公式），请粘贴为数值", "formula")
         return value
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -52,12 +52,12 @@ def text(value) -> str:
 def code(value, *, length: int | None = None, max_length: int = 30, label: str = "编码") -> str:
     """A code such as admdvs, district, psn_type (digits kept as typed)."""
     if isinstance(value, float) and not value.is_integer():
-        raise CellError(f"{label}应为文本，不应为小数 (must be a code, not a number)")
+        raise CellError(f"{label}应为文本，不应为小数")
     result = text(value)
     if length is not None and (len(result) != length or not result.isdigit()):
-        raise CellError(f"{label}应为{length}位数字 (must be {length} digits)")
+        raise CellError(f"{label}应为{length}位数字")
     if len(result) > max_length:
-        raise CellError(f"{label}最长{max_length}个字符 (too long)")
+        raise CellError(f"{label}最长{max_length}个字符")
     return result
 
 
@@ -65,8 +65,7 @@ def certno_text(value) -> str:
     if isinstance(value, float) or isinstance(value, int) and not isinstance(value, bool):
         if isinstance(value, int) and len(str(value)) == 18:
             return str(value)
-        raise CellError("身份证号在表格中被存成了数字（已丢失精度），请将该列设为“文本”格式后重新填写 "
-                        "(stored as a number: set the column to text)")
+        raise CellError("身份证号在表格中被存成了数字（已丢失精度），请将该列设为“文本”格式后重新填写")
     return text(value).upper()
 
 
@@ -75,30 +74,30 @@ def money(value, *, required: bool = True, maximum: Decimal = MAX_MONEY) -> Deci
     is read by its shortest decimal repr, which is what was typed)."""
     if value is None or value == "":
         if required:
-            raise CellError("请填写金额 (required)", "required")
+            raise CellError("请填写金额", "required")
         return None
     if isinstance(value, bool):
-        raise CellError(f"{value!r} 不是金额 (not a money amount)")
+        raise CellError(f"{value!r} 不是金额")
     if isinstance(value, float):
         raw = repr(value)
     else:
         raw = text(value).replace(",", "").replace("¥", "").replace("元", "").strip()
         if raw == "":
             if required:
-                raise CellError("请填写金额 (required)", "required")
+                raise CellError("请填写金额", "required")
             return None
     try:
         amount = Decimal(raw)
     except InvalidOperation:
-        raise CellError(f"“{raw}”不是金额 (not a money amount)") from None
+        raise CellError(f"“{raw}”不是金额") from None
     if not amount.is_finite():
-        raise CellError(f"“{raw}”不是金额 (not a money amount)")
+        raise CellError(f"“{raw}”不是金额")
     if amount < 0:
-        raise CellError("金额不能为负数 (must not be negative)", "range")
+        raise CellError("金额不能为负数", "range")
     if amount > maximum:
-        raise CellError(f"金额过大，最多 {maximum} (amount too large: at most {maximum})", "range")
+        raise CellError(f"金额过大，最多 {maximum}", "range")
     if amount != amount.quantize(FEN):
-        raise CellError("金额最多两位小数 (at most 2 decimal places)")
+        raise CellError("金额最多两位小数")
     return amount.quantize(FEN)
 
 
@@ -119,7 +118,7 @@ def day(value, *, required: bool = True, latest: date | None = None, earliest: d
     """A date: date/datetime cells, '2024-03-01', '2024/3/1', '20240301', '2024年3月1日'."""
     if value is None or value == "":
         if required:
-            raise CellError("请填写日期 (required)", "required")
+            raise CellError("请填写日期", "required")
         return None
     if isinstance(value, datetime):
         result = value.date()
@@ -129,15 +128,15 @@ def day(value, *, required: bool = True, latest: date | None = None, earliest: d
         raw = text(value)
         if raw == "":
             if required:
-                raise CellError("请填写日期 (required)", "required")
+                raise CellError("请填写日期", "required")
             return None
         try:
             result = _date_from_text(raw)
         except ValueError:
-            raise CellError(f"“{raw}”不是有效日期，应为 YYYY-MM-DD (not a date)") from None
+            raise CellError(f"“{raw}”不是有效日期，应为 YYYY-MM-DD") from None
     if result < earliest or (latest is not None and result > latest):
         bound = f"{earliest.isoformat()} 至 {latest.isoformat()}" if latest else f"{earliest.isoformat()} 之后"
-        raise CellError(f"日期 {result.isoformat()} 超出范围（应在 {bound}）(date out of range)", "range")
+        raise CellError(f"日期 {result.isoformat()} 超出范围（应在 {bound}）", "range")
     return result
 
 
@@ -149,7 +148,7 @@ def boolean(value) -> bool:
         return True
     if raw in FALSE:
         return False
-    raise CellError(f"“{raw}”应为 是/否 (must be yes or no)")
+    raise CellError(f"“{raw}”应为 是/否")
 
 
 def choice(value, choices: dict[str, str], *, label: str, default: str | None = None) -> str:
@@ -166,7 +165,7 @@ def choice(value, choices: dict[str, str], *, label: str, default: str | None = 
         if raw == display:
             return key
     allowed = "、".join(f"{k}({v})" if v != k else k for k, v in choices.items())
-    raise CellError(f"{label}“{raw}”无效，可选：{allowed} (not one of the allowed values)", "enum")
+    raise CellError(f"{label}“{raw}”无效，可选：{allowed}", "enum")
 
 
 def text_or_repr(value) -> str:

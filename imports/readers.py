@@ -33,9 +33,9 @@ def open_sheet(path: str, *, header_check=None) -> Sheet:
     (defaults to the first non-blank row)."""
     size = os.path.getsize(path)
     if size == 0:
-        raise FileRefused("文件为空 (empty file)")
+        raise FileRefused("文件为空")
     if size > MAX_FILE_BYTES:
-        raise FileRefused(f"文件 {size // 2**20} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB (file too large)")
+        raise FileRefused(f"文件 {size // 2**20} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB")
     kind = sniff(path)
     if kind == "xlsx":
         formulas = inspect_xlsx(path)
@@ -61,8 +61,8 @@ def _take_header(sheet: Sheet, header_check) -> None:
                 sheet.rows_total = max(sheet.rows_total - number, 0)
             return
     if header_check is not None:
-        raise FileRefused(f"前 {HEADER_SCAN_ROWS} 行中找不到表头行（请使用导入模板的列名）(no header row found)")
-    raise FileRefused("文件没有表头行 (no header row)")
+        raise FileRefused(f"前 {HEADER_SCAN_ROWS} 行中找不到表头行（请使用导入模板的列名）")
+    raise FileRefused("文件没有表头行")
 
 
 def _blank(values) -> bool:
@@ -95,7 +95,7 @@ def _xlsx_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
                 if not _blank(values):
                     yield number, values
         except Exception as exc:
-            raise FileRefused(f"读取第 {number} 行时出错：{exc} (cannot read the sheet)") from None
+            raise FileRefused(f"读取第 {number} 行时出错：{exc}") from None
     return rows(), total
 
 
@@ -106,7 +106,7 @@ def _openpyxl_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         worksheet = workbook.worksheets[0]
     except Exception as exc:
-        raise FileRefused(f"无法读取 xlsx：{exc} (cannot read the workbook)") from None
+        raise FileRefused(f"无法读取 xlsx：{exc}") from None
 
     def rows():
         try:
@@ -114,7 +114,7 @@ def _openpyxl_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
                 if not _blank(values):
                     yield number, list(values)
         except Exception as exc:
-            raise FileRefused(f"读取工作表出错：{exc} (cannot read the sheet)") from None
+            raise FileRefused(f"读取工作表出错：{exc}") from None
         finally:
             workbook.close()
     return rows(), worksheet.max_row
@@ -129,14 +129,14 @@ def detect_encoding(path: str) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if b"\x00" in sample:
-        raise FileRefused("文件不是文本或 xlsx（含二进制内容）(not a spreadsheet: binary content)")
+        raise FileRefused("文件不是文本或 xlsx（含二进制内容）")
     for encoding in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=len(sample) < SAMPLE_BYTES)
             return encoding
         except UnicodeDecodeError:
             continue
-    raise FileRefused("csv 文件编码无法识别，请使用 UTF-8 或 GBK 编码 (encoding is neither UTF-8 nor GBK)")
+    raise FileRefused("csv 文件编码无法识别，请使用 UTF-8 或 GBK 编码")
 
 
 def _count_lines(path: str) -> int:
@@ -157,7 +157,7 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
             with open(path, encoding=encoding, newline="", errors="strict") as handle:
                 first = handle.readline(SAMPLE_BYTES)
                 if len(first) >= SAMPLE_BYTES:
-                    raise FileRefused("第 1 行超过 1 MB，不是表格文件 (not a spreadsheet: no line breaks)")
+                    raise FileRefused("第 1 行超过 1 MB，不是表格文件")
                 dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
                 reader = csv.reader(_chain(first, handle), dialect)
                 for values in reader:
@@ -165,9 +165,9 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
                     if values and not _blank(values):
                         yield number, values
         except UnicodeDecodeError:
-            raise FileRefused(f"第 {number + 1} 行附近的字节不是 {encoding} 编码 (mixed encodings)") from None
+            raise FileRefused(f"第 {number + 1} 行附近的字节不是 {encoding} 编码") from None
         except csv.Error as exc:
-            raise FileRefused(f"第 {number + 1} 行不是有效的 csv：{exc} (not a csv file)") from None
+            raise FileRefused(f"第 {number + 1} 行不是有效的 csv：{exc}") from None
     return rows(), total
 
 

@@ -41,10 +41,9 @@ def sniff(path: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(_OLE2):
-        raise FileRefused("不支持旧版 xls 或加密的 Excel 文件，请另存为 .xlsx 或 .csv "
-                          "(old .xls / encrypted workbooks are not accepted)")
+        raise FileRefused("不支持旧版 xls 或加密的 Excel 文件，请另存为 .xlsx 或 .csv")
     if head.startswith(b"PK"):
-        raise FileRefused("文件不是有效的 xlsx（zip 结构损坏）(not a valid xlsx file)")
+        raise FileRefused("文件不是有效的 xlsx（zip 结构损坏）")
     return "csv"
 
 
@@ -60,18 +59,18 @@ def inspect_xlsx(path: str) -> set[tuple[int, int]]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError) as exc:
-        raise FileRefused(f"文件不是有效的 xlsx（{exc}）(not a valid xlsx file)") from None
+        raise FileRefused(f"文件不是有效的 xlsx（{exc}）") from None
     formulas: set[tuple[int, int]] = set()
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
-            raise FileRefused(f"xlsx 内含 {len(members)} 个部件，超过上限 {MAX_ZIP_MEMBERS} (too many zip members)")
+            raise FileRefused(f"xlsx 内含 {len(members)} 个部件，超过上限 {MAX_ZIP_MEMBERS}")
         names = {m.filename for m in members}
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
-            raise FileRefused("文件不是 Excel 工作簿（缺少工作表）(not an Excel workbook)")
+            raise FileRefused("文件不是 Excel 工作簿（缺少工作表）")
         declared = sum(m.file_size for m in members)
         if declared > MAX_TOTAL_BYTES:
-            raise FileRefused(f"xlsx 解压后 {declared // 2**20} MB，超过上限 (uncompressed size too large)")
+            raise FileRefused(f"xlsx 解压后 {declared // 2**20} MB，超过上限")
         for member in members:
             _check_member_sizes(member)
         for member in members:
@@ -82,10 +81,10 @@ def inspect_xlsx(path: str) -> set[tuple[int, int]]:
 
 def _check_member_sizes(member: zipfile.ZipInfo) -> None:
     if member.file_size > MAX_MEMBER_BYTES:
-        raise FileRefused(f"xlsx 部件 {member.filename} 解压后过大 (zip member too large)")
+        raise FileRefused(f"xlsx 部件 {member.filename} 解压后过大")
     if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
         raise FileRefused(f"xlsx 部件 {member.filename} 压缩比 {member.file_size // max(member.compress_size, 1)}:1 "
-                          "异常，疑似压缩炸弹 (suspicious compression ratio: zip bomb)")
+                          "异常，疑似压缩炸弹")
 
 
 def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, formulas: set[tuple[int, int]]) -> None:
@@ -101,8 +100,7 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, formulas: set[t
                     break
                 real += len(chunk)
                 if real > member.file_size or real > MAX_MEMBER_BYTES:
-                    raise FileRefused(f"xlsx 部件 {member.filename} 实际解压大小超过声明值 "
-                                      "(zip member lies about its size)")
+                    raise FileRefused(f"xlsx 部件 {member.filename} 实际解压大小超过声明值")
                 window = tail + chunk
                 if _DTD.search(window):
                     raise FileRefused(f"xlsx 部件 {member.filename} 含 DOCTYPE/ENTITY 声明，拒绝读取 "
@@ -113,9 +111,9 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo, formulas: set[t
                     _collect_formulas(window, formulas)
                 tail = window[-512:]
     except (zipfile.BadZipFile, zlib.error, struct.error, ValueError) as exc:
-        raise FileRefused(f"xlsx 部件 {member.filename} 损坏（{exc}）(corrupt zip member)") from None
+        raise FileRefused(f"xlsx 部件 {member.filename} 损坏（{exc}）") from None
     except (OSError, EOFError, NotImplementedError) as exc:
-        raise FileRefused(f"xlsx 部件 {member.filename} 无法解压（{exc}）(cannot decompress)") from None
+        raise FileRefused(f"xlsx 部件 {member.filename} 无法解压（{exc}）") from None
 
 
 def _collect_formulas(window: bytes, formulas: set[tuple[int, int]]) -> None:
@@ -123,7 +121,6 @@ def _collect_formulas(window: bytes, formulas: set[tuple[int, int]]) -> None:
         formulas.add((int(match.group(2)), column_index(match.group(1).decode())))
     if not formulas:
         # A formula we could not place on a cell (unusual markup): refuse the whole file.
-        raise FileRefused("工作表含公式单元格，请复制并“粘贴为数值”后再导入 (formula cells are refused)")
+        raise FileRefused("工作表含公式单元格，请复制并“粘贴为数值”后再导入")
     if len(formulas) > MAX_FORMULA_CELLS:
-        raise FileRefused(f"工作表含 {len(formulas)} 个以上公式单元格，请粘贴为数值后再导入 "
-                          "(formula cells are refused)")
+        raise FileRefused(f"工作表含 {len(formulas)} 个以上公式单元格，请粘贴为数值后再导入")
