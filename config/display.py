@@ -7,6 +7,7 @@ the template filters of ``staff/templatetags/staff_display.py``.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -71,6 +72,31 @@ def key_label(key: str) -> str:
     return KEY_LABELS.get(key) or bucket_label(key)
 
 
+@lru_cache(maxsize=1)
+def _choice_labels() -> dict[str, dict[str, str]]:
+    """Coded values the models label themselves (choices), by the JSON key they appear under: a
+    provider's kind in a claim's inputs, a run's or a warning's status in an audit snapshot. Read
+    lazily: config is imported by the apps, not the other way round."""
+    from budgets.models import SettlementRun
+    from claims.models import Claim
+    from members.models import Member
+    from providers.models import Provider
+    from supervision.models import Warning
+    from supervision.selectors import INDICATOR_LABELS
+
+    def merged(*choices) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for pairs in choices:
+            for code, label in pairs:
+                out.setdefault(code, str(label))
+        return out
+
+    return {"kind": merged(Provider.Kind.choices, SettlementRun.Kind.choices, Warning.Kind.choices),
+            "status": merged(Claim.Status.choices, SettlementRun.Status.choices, Warning.Status.choices,
+                             Provider.Status.choices, Member.Status.choices),
+            "indicator": dict(INDICATOR_LABELS)}
+
+
 def value_shown(key: str, value):
     """One value of a JSON document as staff read it."""
     if value is None:
@@ -82,6 +108,8 @@ def value_shown(key: str, value):
     if isinstance(value, list):
         return list_table(key, value)
     labelled = value_label(key, value)
+    if labelled is None and isinstance(value, str):
+        labelled = _choice_labels().get(key, {}).get(value)
     if labelled is not None:
         return labelled
     if key in MONEY_KEYS or key.startswith(("deductible:", "subcap:", "window:")):

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from staff.admin_mixins import ReadOnlyAdminMixin
@@ -72,8 +72,21 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "rows_per_second", "created_by", "created_at", "actions_column")
     list_filter = ("kind", "status", "dry_run")
     search_fields = ("file_name", "sha256")
-    readonly_fields = [f.name for f in ImportJob._meta.fields]
+    # The JSON columns (errors, preview rows) are read on the job's preview page, as tables.
+    readonly_fields = [f.name for f in ImportJob._meta.fields if f.name not in ("errors", "preview")] + [
+        "errors_table"]
+    fields = readonly_fields
     change_list_template = "imports/job_list.html"
+
+    @admin.display(description=_("错误（前若干条）"))
+    def errors_table(self, job: ImportJob):
+        if not job.errors:
+            return "无"
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                                ((e.get("row"), e.get("column"), e.get("message")) for e in job.errors[:20]))
+        link = reverse("admin:imports_importjob_preview", args=[job.pk])
+        return format_html('<table class="data-table"><tr><th>行号</th><th>列</th><th>问题</th></tr>{}</table>'
+                           '<p><a href="{}">在预览页查看全部</a></p>', rows, link)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("created_by")
@@ -118,9 +131,12 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         return kind
 
-    def _job(self, request, job_id: int) -> ImportJob:
+    def _job(self, request, job_id: int, *, reading: bool = False) -> ImportJob:
+        """The job, if the user may import its kind; ``reading`` (the preview page) also lets whoever
+        may view import jobs (the auditor) read it, without the confirm button."""
         job = get_object_or_404(self.get_queryset(request), pk=job_id)
-        self._kind(request, job.kind)
+        if not (reading and request.user.has_perm("imports.view_importjob")):
+            self._kind(request, job.kind)
         return job
 
     def template_view(self, request, kind):
@@ -156,7 +172,7 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return job
 
     def preview_view(self, request, job_id):
-        job = self._job(request, job_id)
+        job = self._job(request, job_id, reading=True)
         columns = list(job.preview[0].keys()) if job.preview else []
         show = lambda column, value: certno_for(request.user, value) if column in CERTNO_COLUMNS and value else value  # noqa: E731
         labels = preview_value_labels()
@@ -165,7 +181,8 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "job": job,
                    "title": f"导入任务 #{job.pk}：{job.get_kind_display()}", "errors": errors,
                    "preview_columns": [preview_header(job.kind, c) for c in columns], "preview_rows": rows,
-                   "can_confirm": job.dry_run and job.status == ImportJob.Status.PREVIEWED,
+                   "can_confirm": job.dry_run and job.status == ImportJob.Status.PREVIEWED
+                   and can_import(request.user, job.kind),
                    "refresh": not job.finished}
         return TemplateResponse(request, "imports/preview.html", context)
 
