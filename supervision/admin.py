@@ -113,6 +113,15 @@ class WarningAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     exclude = ("member", "indicator", "figures")
     readonly_fields = ("indicator_shown", "figures_table")
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        warning = self.get_object(request, object_id)
+        if warning is not None:  # its __str__ names the indicator by its code
+            title = " ".join(part for part in (warning.get_kind_display(), self.indicator_shown(warning).strip("—"),
+                                               warning.subject, f"{warning.period:%Y-%m}") if part)
+            extra_context.update(subtitle=title, original=display.Titled(warning, title))
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="指标", ordering="indicator")
     def indicator_shown(self, obj):
         return INDICATOR_LABELS.get(obj.indicator, obj.indicator) or "—"
