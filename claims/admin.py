@@ -231,7 +231,8 @@ class ClaimAdmin(AppendOnlyAdmin):
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td style='text-align:right'>{}</td><td>{}</td></tr>",
                                 ((n, labels.step_label(s.get("rule")),
                                   display.money(s["amount"]) if s.get("amount") not in (None, "") else "",
-                                  s.get("note", "")) for n, s in enumerate(obj.steps or [], start=1)))
+                                  display.readable_note(s.get("note", "")))
+                                 for n, s in enumerate(obj.steps or [], start=1)))
         return format_html('<table class="claim-steps"><thead><tr><th>序号</th><th>规则</th><th>金额</th>'
                            '<th>说明</th></tr></thead><tbody>{}</tbody></table>', rows)
 

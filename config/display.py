@@ -6,6 +6,7 @@ the template filters of ``staff/templatetags/staff_display.py``.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -163,3 +164,11 @@ class Titled:
 
     def __str__(self) -> str:
         return self._title
+
+
+SNAKE_CASE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def readable_note(note: str) -> str:
+    """A rule's explanation with the request's field names it quotes (inscp_scp_amt ...) by their labels."""
+    return SNAKE_CASE.sub(lambda m: KEY_LABELS.get(m.group(0), m.group(0)), note or "")

@@ -79,7 +79,8 @@ class ParameterSetForm(forms.ModelForm):
             raise forms.ValidationError(_("请先选择统筹区，页面将显示该统筹区的参数"))
         values, errors = parameter_values(code, cleaned, self.instance.values if self.instance.pk else None)
         for field, message in errors.items():
-            self.add_error(field, message)
+            if field not in self.errors:  # a field's own check (e.g. at most 100 %) already speaks for it
+                self.add_error(field, message)
         cleaned["values"] = values
         if self.instance.pk is not None and not errors:
             # The service's refusal shown next to the field; the instance is still the stored row here
@@ -186,7 +187,7 @@ class ParameterSetAdmin(admin.ModelAdmin):
         if code is None:
             return [(None, {"fields": head + ("values",), "description": self._region_choice(request)}), tail]
         return [(None, {"fields": head + ("values",)}),
-                (_("参数"), {"fields": tuple(parameter_fields(code, None)),
+                (_("参数"), {"fields": tuple(parameter_fields(code, obj.values if obj is not None else None)),
                            "description": _("金额以元为单位，比例以百分比填写（如 55 表示 55%）。")}), tail]
 
     def get_readonly_fields(self, request, obj=None):
