@@ -7,7 +7,7 @@ the template filters of ``staff/templatetags/staff_display.py``.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.utils.html import format_html, format_html_join
@@ -38,7 +38,7 @@ def amount(value, places: int = 2) -> str:
     number = _decimal(value)
     if number is None:
         return "—" if value is None or value == "" else str(value)
-    return f"{number.quantize(Decimal(1).scaleb(-places)):,.{places}f}"
+    return f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}"
 
 
 def money(value) -> str:
@@ -55,7 +55,7 @@ def ratio(value, places: int = 2) -> str:
     number = _decimal(value)
     if number is None:
         return amount(value)
-    return f"{(number * 100).quantize(Decimal(1).scaleb(-places)):,.{places}f}%"
+    return f"{(number * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}%"
 
 
 def count(value) -> str:
