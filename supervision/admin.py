@@ -113,6 +113,12 @@ class WarningAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     exclude = ("member", "indicator", "figures")
     readonly_fields = ("indicator_shown", "figures_table")
 
+    def changelist_view(self, request, extra_context=None):
+        # One warnings list: the supervision pages' (filters, export, the way to work a warning).
+        from django.shortcuts import redirect
+
+        return redirect("supervision:warnings")
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         warning = self.get_object(request, object_id)

@@ -112,7 +112,9 @@ def test_given_a_city_admin_when_opening_the_admin_lists_then_they_render(client
                 "/admin/supervision/providerindicator/", "/admin/supervision/supervisionsettings/",
                 f"/admin/supervision/warning/{Warning.objects.first().pk}/change/", "/supervision/",
                 "/supervision/indicators/", "/supervision/warnings/"):
-        assert client.get(url).status_code == 200, url
+        assert client.get(url, follow=True).status_code == 200, url
+    # one warnings list: the admin's leads to the supervision pages' list
+    assert client.get("/admin/supervision/warning/")["Location"] == "/supervision/warnings/"
 
 
 @pytest.mark.parametrize("raw, written", [("=1+1", "'=1+1"), ("+86", "'+86"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"),
