@@ -99,6 +99,11 @@ def problems_of(page, path: str) -> list[str]:
         raw = sorted(code for code, pattern in CODE_PATTERNS.items() if pattern.search(words))
         if raw:
             found.append(f"codes shown raw: {raw}")
+        # a column or row heading that is a developer's name (brdy, fixmedins_code) instead of a label
+        headings = page.eval_on_selector_all("th, label", "els => els.map(e => e.innerText.trim())")
+        english = sorted({h for h in headings if re.fullmatch(r"[A-Za-z_]{3,}:?", h)})
+        if english:
+            found.append(f"headings not in Chinese: {english}")
     overflow = page.evaluate("""() => {
         const list = document.querySelector('#changelist .results, #result_list');
         const page = document.documentElement.scrollWidth - window.innerWidth;

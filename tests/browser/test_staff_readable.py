@@ -113,7 +113,8 @@ def test_point_1_every_code_as_its_label_and_documents_as_tables(browser, live_s
     page.click("input[type=submit][value='上传并预检']")
     page.wait_for_selector("#import-preview")
     headers = page.inner_text("#import-preview thead")
-    assert "身份证号" in headers and "建档立卡贫困人口" in headers and "poverty" not in headers
+    assert "身份证号" in headers and "建档立卡贫困人口" in headers and "出生日期" in headers and "性别" in headers
+    assert "poverty" not in headers.lower() and "brdy" not in headers.lower()
     body = page.inner_text("#import-preview tbody")
     assert "是" in body and "城乡居民医保" in body and "True" not in body
     screenshot(page, "20-1-import-preview")
