@@ -115,8 +115,11 @@ class WarningAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # One warnings list: the supervision pages' (filters, export, the way to work a warning).
+        from django.core.exceptions import PermissionDenied
         from django.shortcuts import redirect
 
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         return redirect("supervision:warnings")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
