@@ -289,12 +289,16 @@ class ClaimAdmin(AppendOnlyAdmin):
 class AccumulatorAdmin(AppendOnlyAdmin):
     scope_region_field = "member__admdvs"
     scope_district_field = "member__district"
-    list_display = ("member", "year_shown", "fund_shown", "buckets_shown", "updated_at")
+    list_display = ("member_shown", "year_shown", "fund_shown", "buckets_shown", "updated_at")
     list_select_related = ("member",)
     list_filter = ("year",)
-    fields = ("member", "year_shown", "fund_shown", "buckets_shown", "updated_at")
+    fields = ("member_shown", "year_shown", "fund_shown", "buckets_shown", "updated_at")
     readonly_fields = fields
     actions = []
+
+    @admin.display(description=_("参保人"), ordering="member__psn_name")
+    def member_shown(self, obj):
+        return obj.member.psn_name
 
     @admin.display(description=_("年度"), ordering="year")
     def year_shown(self, obj):

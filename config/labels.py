@@ -79,7 +79,8 @@ KEY_LABELS = {
     "person_type": "人员身份", "psn_type": "人员类别", "poverty": "建档立卡贫困人口", "district": "县区",
     "level": "机构等级", "kind": "机构类别", "status": "状态", "parent_code": "一体化管理的乡镇/社区中心",
     "family_doctor": "家庭医生签约", "first_effective_on": "首次签约生效日", "brdy": "出生日期", "gend": "性别",
-    "psn_name": "姓名", "retired_on": "退休办理日期", "contribution_base": "缴费基数", "enrolled_on": "参保日期",
+    "psn_name": "姓名", "reverses": "撤销的原结算",
+    "retired_on": "退休办理日期", "contribution_base": "缴费基数", "enrolled_on": "参保日期",
     # settlement run totals
     "paid": "支付/决算金额", "lines": "机构数", "quota": "定额", "actual": "实际发生", "claims": "结算笔数",
     "members": "人数", "budget": "预算", "computed_at": "计算时间", "parameter_set_id": "政策参数版本",

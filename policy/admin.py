@@ -63,7 +63,7 @@ class ParameterSetForm(forms.ModelForm):
     """Dates and note as fields of the model, the parameters as one labelled field each
     (policy/admin_parameters.py); a subclass per region declares them (``form_for_region``)."""
 
-    values = InternalJSONField(required=False, widget=forms.HiddenInput)
+    values = InternalJSONField(label=_("参数"), required=False, widget=forms.HiddenInput)
     region_code: str | None = None
 
     class Meta:

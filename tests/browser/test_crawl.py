@@ -100,7 +100,7 @@ def problems_of(page, path: str) -> list[str]:
         if raw:
             found.append(f"codes shown raw: {raw}")
         # a column or row heading that is a developer's name (brdy, fixmedins_code) instead of a label
-        headings = page.eval_on_selector_all("th, label", "els => els.map(e => e.innerText.trim())")
+        headings = page.eval_on_selector_all("thead th, label", "els => els.map(e => e.innerText.trim())")
         english = sorted({h for h in headings if re.fullmatch(r"[A-Za-z_]{3,}:?", h)})
         if english:
             found.append(f"headings not in Chinese: {english}")
