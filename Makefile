@@ -25,6 +25,7 @@ demo: $(STAMP)
 	@echo "  管理后台 / admin: http://127.0.0.1:8000/admin/   登录 login: admin / admin12345"
 	@echo "  每个县区一名经办员 / one clerk per district: clerk_<district code> / clerk12345"
 	@echo "  API 文档 / API docs: http://127.0.0.1:8000/api/docs/"
+	@echo "  调试页面 / Django debug page: DJANGO_DEBUG=1 make demo"
 	@echo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 

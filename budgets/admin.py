@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config import display
 from config.errors import Conflict
 from staff.admin_mixins import ReadOnlyAdminMixin
 from staff.scope import scope_for_user
@@ -55,12 +56,13 @@ class SettlementLineInline(admin.TabularInline):
 
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("__str__", "admdvs", "kind", "period", "status", "total_members", "total_actual",
-                    "total_paid_or_determined", "computed_at", "approved_at", "approved_by", "export")
+    # Fits 1440 px: the run's name already says region, kind and period; approver and export stay in view.
+    list_display = ("__str__", "status", "total_members", "total_actual", "total_paid_or_determined",
+                    "computed_at", "approved_by", "approved_at", "export")
     list_filter = ("admdvs", "kind", "status", "period")
     search_fields = ("period",)
-    readonly_fields = ("admdvs", "kind", "period", "period_start", "period_end", "status", "parameter_set", "totals",
-                       "computed_at", "computed_by", "approved_at", "approved_by")
+    readonly_fields = ("admdvs", "kind", "period", "period_start", "period_end", "status", "parameter_set",
+                       "totals_table", "computed_at", "computed_by", "approved_at", "approved_by")
     fields = readonly_fields
     inlines = [SettlementLineInline]
     actions = ["approve_runs", "recompute_runs"]
@@ -82,19 +84,24 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("人数"))
     def total_members(self, run):
-        return run.totals.get("members")
+        return display.count(run.totals.get("members"))
 
     @admin.display(description=_("实际发生"))
     def total_actual(self, run):
-        return run.totals.get("actual")
+        return display.money(run.totals.get("actual"))
 
     @admin.display(description=_("支付/决算"))
     def total_paid_or_determined(self, run):
-        return run.totals.get("paid") or run.totals.get("determined")
+        return display.money(run.totals.get("paid") or run.totals.get("determined"))
+
+    @admin.display(description=_("合计"))
+    def totals_table(self, run):
+        return display.data_table(run.totals or {})
 
     @admin.display(description=_("导出"))
     def export(self, run):
-        return format_html('<a href="{}">xlsx</a>', reverse("admin:budgets_settlementrun_export", args=[run.pk]))
+        return format_html('<a href="{}">下载 Excel</a>',
+                           reverse("admin:budgets_settlementrun_export", args=[run.pk]))
 
     @admin.action(description=_("审核所选结算批次"), permissions=["approve_settlement"])
     def approve_runs(self, request, queryset):

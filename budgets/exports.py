@@ -1,9 +1,8 @@
-"""xlsx export of a run's lines (Chinese headers) — formula injection neutralised."""
+"""xlsx export of a run's lines (Chinese headers, money with 2 decimals, widths, a 合计 row) — formula
+injection neutralised (config/xlsx.py)."""
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
+from config.xlsx import Column, xlsx_bytes
 
 from config.exports import cell_neutralise
 
@@ -23,17 +22,20 @@ neutralise = cell_neutralise  # the one rule of every export (config.exports)
 
 def _row(line) -> list:
     values = {"fixmedins_code": line.provider.fixmedins_code, "fixmedins_name": line.provider.fixmedins_name,
-              "district": line.district_id}
+              "district": line.district.name if line.district_id else ""}
     return [neutralise(values[name] if name in values else getattr(line, name)) for name, _ in COLUMNS]
 
 
+MONEY_COLUMNS = {"quota", "actual", "paid", "budget", "determined", "ceiling_cut", "prepaid", "balance_due"}
+COUNT_COLUMNS = {"members", "member_months", "claims"}
+
+
+def _column(name: str, label: str) -> Column:
+    return Column(label, "money" if name in MONEY_COLUMNS else "count" if name in COUNT_COLUMNS else "text")
+
+
 def run_lines_xlsx(*, run, lines) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=f"{run.admdvs_id}-{run.kind}-{run.period}"[:31])
-    sheet.append([neutralise(f"{run} ({run.get_status_display()})")])
-    sheet.append([label for _, label in COLUMNS])
-    for line in lines.iterator(chunk_size=2000):
-        sheet.append(_row(line))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(sheet=f"{run.admdvs_id}-{run.kind}-{run.period}",
+                      columns=[_column(name, label) for name, label in COLUMNS],
+                      rows=(_row(line) for line in lines.select_related("district").iterator(chunk_size=2000)),
+                      preamble=[f"{run} ({run.get_status_display()})"])

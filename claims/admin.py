@@ -6,7 +6,7 @@ here. Staff with ``claims.reverse_claim`` reverse a settlement through ``claims.
 """
 from __future__ import annotations
 
-import json
+import contextvars
 from datetime import date
 
 from django.contrib import admin, messages
@@ -17,23 +17,17 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config import display, labels
 from config.errors import Conflict
 from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDistrictFilter, ScopedRegionFilter,
                                 masked_certno_column)
 from staff.scope import can_see_full_certno, mask_certno, mask_certnos_in
 
-from policy.rules.common import REASON_LABELS
 
 from . import services
 from .models import Accumulator, Claim, ClaimItem
 
-RULE_LABELS = {
-    "eligible": "政策范围内费用", "deductible": "起付线", "ratio": "按比例支付", "annual_cap": "年度最高支付限额",
-    "per_visit_cap": "单次支付限额", "subcap": "两病专项限额", "fund_pay": "统筹基金支付", "reversal": "撤销",
-    "temporary_out_of_area": "临时外出先行自付", "first_pay": "先行自付", "signup": "签约/选点机构",
-    "prescription": "外配处方", "out_of_area": "异地就医（备案）", "where": "就医地点",
-    **REASON_LABELS,  # a refused visit's last step is named by its reason code (Chinese labels: policy.rules.common)
-}
+_full_certno: contextvars.ContextVar = contextvars.ContextVar("claim_admin_full_certno", default=False)
 
 
 class ProviderCodeFilter(admin.SimpleListFilter):
@@ -95,27 +89,30 @@ class AppendOnlyAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Claim)
 class ClaimAdmin(AppendOnlyAdmin):
-    list_display = ("setl_id", "visit_date", "member_name", "provider", "benefit", "status", "hifp_pay",
-                    "psn_part_amt", "reverses")
+    # Fits 1440 px beside the filters: the provider by name (its code is the filter's), money as ¥.
+    list_display = ("setl_id", "visit_date", "member_name", "provider_name", "benefit", "status", "fund_shown",
+                    "member_share_shown")
     list_filter = (("admdvs", ScopedRegionFilter), ("district", ScopedDistrictFilter), ProviderCodeFilter,
                    "status", MonthFilter, "benefit")
     list_select_related = ("member", "provider", "reverses")
-    search_fields = ("=setl_id",)
+    # 结算ID or 身份证号 exactly, or the start of a name, as on the members list (index-served lookups).
+    search_fields = ("=setl_id", "=member__certno", "member__psn_name__startswith")
+    search_help_text = _("输入结算ID、完整18位身份证号，或姓名开头（如“王”“王建”）")
     ordering = ("-id",)
     inlines = [ClaimItemInline]
     actions = ["reverse_selected", "export_csv"]
     change_form_template = "claims/admin/claim_change_form.html"
     fieldsets = (
-        (_("结算结果"), {"fields": ("setl_id", "status", "reason_label", "act_pay_dedc", "pool_prop_selfpay",
-                                  "hifp_pay", "psn_part_amt", "acct_pay", "psn_cash_pay", "reverses",
+        (_("结算结果"), {"fields": ("setl_id", "status", "reason_label", "deductible_shown", "ratio_shown",
+                                  "fund_shown", "member_share_shown", "account_shown", "cash_shown", "reverses",
                                   "reversed_by_link")}),
         (_("计算步骤"), {"fields": ("steps_table",)}),
         (_("就诊"), {"fields": ("member", "certno_shown", "provider", "charged_provider", "visit_at", "benefit",
-                              "emergency", "referral", "out_of_area", "channel", "exclusion",
+                              "emergency", "referral", "out_of_area_shown", "channel_shown", "exclusion_shown",
                               "prescribing_provider")}),
-        (_("费用"), {"fields": ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-                              "inscp_scp_amt", "acct_used")}),
-        (_("记录"), {"fields": ("parameter_set", "deltas", "inputs", "idempotency_key", "created_at",
+        (_("费用"), {"fields": ("total_shown", "own_expense_shown", "over_limit_shown", "first_pay_shown",
+                              "eligible_shown", "acct_used")}),
+        (_("记录"), {"fields": ("parameter_set", "deltas_table", "inputs_table", "idempotency_key", "created_at",
                               "created_by")}),
     )
 
@@ -139,10 +136,6 @@ class ClaimAdmin(AppendOnlyAdmin):
     def certno_full(self, obj):
         return obj.member.certno
 
-    @admin.display(description=_("输入事实"))
-    def inputs_masked(self, obj):
-        return json.dumps(mask_certnos_in(obj.inputs), ensure_ascii=False)
-
     @admin.display(description=_("幂等键"))
     def idempotency_key_masked(self, obj):
         return mask_certnos_in(obj.idempotency_key) or "—"
@@ -153,17 +146,89 @@ class ClaimAdmin(AppendOnlyAdmin):
         full = can_see_full_certno(request.user)
         shown = {"certno_shown": "certno_full" if full else "certno_masked"}
         if not full:
-            shown.update(inputs="inputs_masked", idempotency_key="idempotency_key_masked")
+            shown.update(idempotency_key="idempotency_key_masked")
         return [(title, {"fields": tuple(shown.get(f, f) for f in block["fields"])})
                 for title, block in self.fieldsets]
 
     @admin.display(description=_("原因"))
     def reason_label(self, obj):
-        from policy.rules import REASONS
+        return labels.reason_label(obj.reason)
 
-        if not obj.reason:
-            return "—"
-        return f"{REASON_LABELS.get(obj.reason, obj.reason)}（{obj.reason}）— {REASONS.get(obj.reason, '')}"
+    @admin.display(description=_("就诊机构"), ordering="provider__fixmedins_name")
+    def provider_name(self, obj):
+        return obj.provider.fixmedins_name
+
+    @admin.display(description=_("统筹基金支付"), ordering="hifp_pay")
+    def fund_shown(self, obj):
+        return display.money(obj.hifp_pay)
+
+    @admin.display(description=_("个人负担"), ordering="psn_part_amt")
+    def member_share_shown(self, obj):
+        return display.money(obj.psn_part_amt)
+
+    @admin.display(description=_("本次起付线"))
+    def deductible_shown(self, obj):
+        return display.money(obj.act_pay_dedc)
+
+    @admin.display(description=_("基金支付比例"))
+    def ratio_shown(self, obj):
+        return display.ratio(obj.pool_prop_selfpay)
+
+    @admin.display(description=_("个人账户支付"))
+    def account_shown(self, obj):
+        return display.money(obj.acct_pay)
+
+    @admin.display(description=_("现金支付"))
+    def cash_shown(self, obj):
+        return display.money(obj.psn_cash_pay)
+
+    @admin.display(description=_("医疗费总额"))
+    def total_shown(self, obj):
+        return display.money(obj.medfee_sumamt)
+
+    @admin.display(description=_("全自费金额"))
+    def own_expense_shown(self, obj):
+        return display.money(obj.fulamt_ownpay_amt)
+
+    @admin.display(description=_("超限价自费"))
+    def over_limit_shown(self, obj):
+        return display.money(obj.overlmt_selfpay)
+
+    @admin.display(description=_("先行自付"))
+    def first_pay_shown(self, obj):
+        return display.money(obj.preselfpay_amt)
+
+    @admin.display(description=_("政策范围内费用"))
+    def eligible_shown(self, obj):
+        return display.money(obj.inscp_scp_amt)
+
+    @admin.display(description=_("异地就医"))
+    def out_of_area_shown(self, obj):
+        return labels.OUT_OF_AREA_LABELS.get(obj.out_of_area, obj.out_of_area)
+
+    @admin.display(description=_("结算方式"))
+    def channel_shown(self, obj):
+        return labels.CHANNEL_LABELS.get(obj.channel, obj.channel)
+
+    @admin.display(description=_("除外情形"))
+    def exclusion_shown(self, obj):
+        return labels.EXCLUSION_LABELS.get(obj.exclusion, obj.exclusion) if obj.exclusion else "—"
+
+    @admin.display(description=_("本次计入年度累计"))
+    def deltas_table(self, obj):
+        return display.data_table(obj.deltas or {})
+
+    @admin.display(description=_("输入事实"))
+    def inputs_table(self, obj):
+        # Any certno inside (a relative paying from their account, a record older than masking at
+        # write) masked for whoever may not see full ones.
+        inputs = dict(obj.inputs or {}) if _full_certno.get() else mask_certnos_in(dict(obj.inputs or {}))
+        request = dict(inputs.get("request") or {})
+        if request.get("certno"):
+            # the claim's page shows the certno as the viewer may see it (masked for most roles)
+            request["certno"] = obj.member.certno if _full_certno.get() else mask_certno(request["certno"])
+            inputs["request"] = request
+        return display.data_table(inputs)
 
     @admin.display(description=_("被撤销"))
     def reversed_by_link(self, obj):
@@ -176,9 +241,11 @@ class ClaimAdmin(AppendOnlyAdmin):
     @admin.display(description=_("计算步骤"))
     def steps_table(self, obj):
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td style='text-align:right'>{}</td><td>{}</td></tr>",
-                                ((n, RULE_LABELS.get(s.get("rule"), s.get("rule")), s.get("amount") or "",
-                                  s.get("note", "")) for n, s in enumerate(obj.steps or [], start=1)))
-        return format_html('<table class="claim-steps"><thead><tr><th>序号</th><th>规则</th><th>金额（元）</th>'
+                                ((n, labels.step_label(s.get("rule")),
+                                  display.money(s["amount"]) if s.get("amount") not in (None, "") else "",
+                                  display.readable_note(s.get("note", "")))
+                                 for n, s in enumerate(obj.steps or [], start=1)))
+        return format_html('<table class="claim-steps"><thead><tr><th>序号</th><th>规则</th><th>金额</th>'
                            '<th>说明</th></tr></thead><tbody>{}</tbody></table>', rows)
 
     # -- 撤销 ---------------------------------------------------------------------------------
@@ -191,7 +258,12 @@ class ClaimAdmin(AppendOnlyAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_reverse": self.can_reverse(request)}
-        return super().change_view(request, object_id, form_url, extra_context)
+        # inputs_table gets only the object: whether this viewer sees full certnos is set for the request
+        token = _full_certno.set(can_see_full_certno(request.user))
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        finally:
+            _full_certno.reset(token)
 
     def reverse_view(self, request, pk: int):
         claim = self.get_queryset(request).filter(pk=pk).first()
@@ -229,8 +301,33 @@ class ClaimAdmin(AppendOnlyAdmin):
 class AccumulatorAdmin(AppendOnlyAdmin):
     scope_region_field = "member__admdvs"
     scope_district_field = "member__district"
-    list_display = ("member", "year", "fund_paid", "buckets", "updated_at")
+    list_display = ("member_shown", "year_shown", "fund_shown", "buckets_shown", "updated_at")
     list_select_related = ("member",)
     list_filter = ("year",)
-    readonly_fields = ("member", "year", "fund_paid", "buckets", "updated_at")
+    fields = ("member_shown", "year_shown", "fund_shown", "buckets_shown", "updated_at")
+    readonly_fields = fields
     actions = []
+
+    @admin.display(description=_("参保人"), ordering="member__psn_name")
+    def member_shown(self, obj):
+        return obj.member.psn_name
+
+    @admin.display(description=_("年度"), ordering="year")
+    def year_shown(self, obj):
+        return str(obj.year)  # a year, not a number: "2026", never "2,026"
+
+    @admin.display(description=_("统筹基金累计支付"), ordering="fund_paid")
+    def fund_shown(self, obj):
+        return display.money(obj.fund_paid)
+
+    @admin.display(description=_("分项累计"))
+    def buckets_shown(self, obj):
+        return display.data_table(obj.buckets or {})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if obj is not None:
+            title = f"{obj.member.psn_name} {obj.year}年度累计"
+            extra_context.update(subtitle=title, original=display.Titled(obj, title))
+        return super().change_view(request, object_id, form_url, extra_context)

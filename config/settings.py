@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by the project: the API docs work offline
     "import_export",
     "axes",
     "policy",
@@ -160,7 +161,9 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Chinese only: the staff work in Chinese, and a half-translated English was worse than none
+# (docs/staff.md "Language"). A browser asking for English still gets Chinese.
+LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -230,6 +233,10 @@ SPECTACULAR_SETTINGS = {
         "OutOfAreaEnum": "claims.models.OUT_OF_AREA_CHOICES",
         "OutOfAreaRegistrationKindEnum": "members.models.OutOfAreaRegistration.Kind",
     },
+    # Swagger UI's files from the drf-spectacular-sidecar package, not from a CDN (offline-ready).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: eager in the embedded default, Redis otherwise.

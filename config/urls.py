@@ -19,7 +19,6 @@ urlpatterns = [
     path("", include("national.urls")),  # POST /api/national/ and the staff reconciliation page
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("supervision/", include("supervision.page_urls")),
     path("dashboard/", include("dashboards.urls")),
     path("simulation/", include("simulation.page_urls")),

@@ -57,13 +57,15 @@ def dashboard_members_by_provider(*, filters: Filters, day: date) -> list[dict]:
         Q(effective_from__gt=OuterRef("effective_from"))
         | Q(effective_from=OuterRef("effective_from"), id__gt=OuterRef("id")))
     rows = (SignUp.objects.filter(filters.q(region_field="member__admdvs", district_field="member__district"))
-            .values("provider__fixmedins_code", "provider__fixmedins_name", "provider__district_id")
+            .values("provider__fixmedins_code", "provider__fixmedins_name", "provider__district_id",
+                    "provider__district__name")
             .annotate(signups=Count("id"),
                       members=Count("member", distinct=True,
                                     filter=Q(effective_from__lte=day) & ~Exists(later)))
             .order_by("-members", "provider__fixmedins_code"))
     return [{"code": r["provider__fixmedins_code"], "name": r["provider__fixmedins_name"],
-             "district": r["provider__district_id"], "signups": r["signups"], "members": r["members"]}
+             "district": r["provider__district__name"] or r["provider__district_id"], "signups": r["signups"],
+             "members": r["members"]}
             for r in rows[:50]]
 
 
@@ -129,7 +131,8 @@ def dashboard_budget_usage(*, filters: Filters) -> list[dict]:
     for (admdvs, code), row in sorted(merged.items()):
         if admdvs not in regions:
             lower, upper = _bands(admdvs, day)
-            regions[admdvs] = {"admdvs": admdvs, "lower": lower, "upper": upper, "providers": []}
+            regions[admdvs] = {"admdvs": admdvs, "name": region_names().get(admdvs, admdvs), "lower": lower,
+                               "upper": upper, "providers": []}
         region = regions[admdvs]
         budget, actual = row["budget"] or ZERO, row["actual"] or ZERO
         usage = (actual / budget).quantize(Decimal("0.0001")) if budget else None
@@ -139,9 +142,17 @@ def dashboard_budget_usage(*, filters: Filters) -> list[dict]:
     return list(regions.values())
 
 
+def region_names() -> dict[str, str]:
+    """Region code → name (five rows), so that pages name regions instead of showing codes."""
+    from policy.models import Region
+
+    return dict(Region.objects.values_list("admdvs", "name"))
+
+
 def dashboard_runs_waiting(*, filters: Filters) -> QuerySet[SettlementRun]:
     """Draft settlement runs of the regions the user's scope touches (a run covers a whole region)."""
-    runs = SettlementRun.objects.filter(status=SettlementRun.Status.DRAFT).order_by("-computed_at", "-id")
+    runs = (SettlementRun.objects.filter(status=SettlementRun.Status.DRAFT).select_related("admdvs")
+            .order_by("-computed_at", "-id"))
     if not filters.scope.everything:
         from policy.models import District
 

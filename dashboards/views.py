@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import display
 from staff.admin_mixins import scoped_regions_and_districts
 from staff.audit import access_log
 from staff.scope import certno_for, scope_for_user
@@ -31,10 +32,6 @@ def _filters(request) -> selectors.Filters:
                              district=request.GET.get("district") or None, year=year)
 
 
-def _money(value) -> str:
-    return f"{value:,.2f}"
-
-
 @staff_member_required
 def dashboard(request):
     if not request.user.has_perm(PERMISSION):
@@ -52,15 +49,12 @@ def dashboard(request):
         access_log(user=request.user, action="view", what="dashboards.near_cap",
                    object_ids=[row["member"].pk for row in near_cap], count=len(near_cap), request=request)
         request.access_logged = True  # staff.middleware: this view has written its own entry
-    line_chart = {
-        "labels": [m["month"] for m in months],
-        "datasets": [
-            {"label": _("就诊人次"), "data": [m["visits"] for m in months], "yAxisID": "visits"},
-            {"label": _("统筹基金支付（元）"), "data": [str(m["fund"]) for m in months], "yAxisID": "fund"},
-        ],
-    }
+    # Visits and fund payments as two charts, each on its own axis (one chart with two y axes was misread):
+    # visits on whole numbers, the fund in ¥.
+    line_chart = {"labels": [m["month"] for m in months], "visits": [m["visits"] for m in months],
+                  "fund": [str(m["fund"]) for m in months]}
     bar_charts = [{
-        "id": f"budget-{region['admdvs']}", "admdvs": region["admdvs"],
+        "id": f"budget-{region['admdvs']}", "admdvs": region["admdvs"], "name": region["name"],
         "labels": [p["name"] for p in region["providers"]],
         "usage": [str((p["usage"] or 0) * 100) for p in region["providers"]],
         "lower": str(region["lower"] * 100), "upper": str(region["upper"] * 100),
@@ -82,7 +76,8 @@ def dashboard(request):
         "line_chart": line_chart, "bar_charts": bar_charts,
         "chart_strings": {"usage": _("预算使用率（%）"), "lower": _("下档线"), "upper": _("上档线"),
                                      "visits": _("就诊人次"), "fund": _("统筹基金支付（元）")},
-        "fund_total": _money(sum((m["fund"] for m in months), selectors.ZERO)),
+        "fund_total": display.money(sum((m["fund"] for m in months), selectors.ZERO)),
+        "region_names": selectors.region_names(),
         "visits_total": sum(m["visits"] for m in months),
     }
     return TemplateResponse(request, "dashboards/index.html", context)

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from staff.admin_mixins import ReadOnlyAdminMixin
@@ -33,6 +33,35 @@ CERTNO_COLUMNS = ("certno", "身份证号")  # shown masked unless the user may 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def preview_value_labels() -> dict[str, dict]:
+    """The coded values of the preview's columns by their labels (booleans are 是/否)."""
+    from members.models import SignUp
+    from providers.models import Provider
+
+    from config.labels import VALUE_LABELS
+
+    return {**VALUE_LABELS, "kind": dict(Provider.Kind.choices), "status": dict(Provider.Status.choices),
+            "reason": dict(SignUp.Reason.choices), "insutype": {"310": "职工医保", "390": "城乡居民医保"},
+            "gend": {"1": "男", "2": "女"}, "dedc_hosp_lv": {"1": "一级", "2": "二级", "3": "三级"}}
+
+
+def preview_shown(column: str, value, labels: dict[str, dict]):
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str) and column == "visit_at":
+        return value[:16].replace("T", " ")
+    table = labels.get(column)
+    return str(table.get(value, value)) if table and isinstance(value, str) else value
+
+
+def preview_header(kind: str, column: str) -> str:
+    from config.display import key_label
+
+    if column == "row":
+        return "行号"
+    return next((c.header for c in KINDS.get(kind, ()) if c.field == column), None) or key_label(column)
+
+
 def can_import(user, kind: str) -> bool:
     return bool(user.is_active and user.is_staff and user.has_perm(KIND_PERMISSIONS[kind])
                 and not scope_for_user(user).empty)
@@ -44,8 +73,21 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "rows_per_second", "created_by", "created_at", "actions_column")
     list_filter = ("kind", "status", "dry_run")
     search_fields = ("file_name", "sha256")
-    readonly_fields = [f.name for f in ImportJob._meta.fields]
+    # The JSON columns (errors, preview rows) are read on the job's preview page, as tables.
+    readonly_fields = [f.name for f in ImportJob._meta.fields if f.name not in ("errors", "preview")] + [
+        "errors_table"]
+    fields = readonly_fields
     change_list_template = "imports/job_list.html"
+
+    @admin.display(description=_("错误（前若干条）"))
+    def errors_table(self, job: ImportJob):
+        if not job.errors:
+            return "无"
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                                ((e.get("row"), e.get("column"), e.get("message")) for e in job.errors[:20]))
+        link = reverse("admin:imports_importjob_preview", args=[job.pk])
+        return format_html('<table class="data-table"><tr><th>行号</th><th>列</th><th>问题</th></tr>{}</table>'
+                           '<p><a href="{}">在预览页查看全部</a></p>', rows, link)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("created_by")
@@ -90,9 +132,12 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         return kind
 
-    def _job(self, request, job_id: int) -> ImportJob:
+    def _job(self, request, job_id: int, *, reading: bool = False) -> ImportJob:
+        """The job, if the user may import its kind; ``reading`` (the preview page) also lets whoever
+        may view import jobs (the auditor) read it, without the confirm button."""
         job = get_object_or_404(self.get_queryset(request), pk=job_id)
-        self._kind(request, job.kind)
+        if not (reading and request.user.has_perm("imports.view_importjob")):
+            self._kind(request, job.kind)
         return job
 
     def template_view(self, request, kind):
@@ -109,9 +154,9 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             upload = request.FILES.get("file")
             if upload is None:
-                messages.error(request, "请选择要上传的文件 (choose a file)")
+                messages.error(request, "请选择要上传的文件")
             elif upload.size > MAX_FILE_BYTES:
-                messages.error(request, f"文件超过 {MAX_FILE_BYTES // 2**20} MB 上限 (file too large)")
+                messages.error(request, f"文件超过 {MAX_FILE_BYTES // 2**20} MB 上限")
             else:
                 job = self._dry_run(request, kind, upload)
                 return redirect("admin:imports_importjob_preview", job.pk)
@@ -128,15 +173,17 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return job
 
     def preview_view(self, request, job_id):
-        job = self._job(request, job_id)
+        job = self._job(request, job_id, reading=True)
         columns = list(job.preview[0].keys()) if job.preview else []
         show = lambda column, value: certno_for(request.user, value) if column in CERTNO_COLUMNS and value else value  # noqa: E731
-        rows = [[show(c, row.get(c)) for c in columns] for row in job.preview]
+        labels = preview_value_labels()
+        rows = [[preview_shown(c, show(c, row.get(c)), labels) for c in columns] for row in job.preview]
         errors = [{**e, "value": show(e["column"], e["value"])} for e in job.errors]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "job": job,
                    "title": f"导入任务 #{job.pk}：{job.get_kind_display()}", "errors": errors,
-                   "preview_columns": columns, "preview_rows": rows,
-                   "can_confirm": job.dry_run and job.status == ImportJob.Status.PREVIEWED,
+                   "preview_columns": [preview_header(job.kind, c) for c in columns], "preview_rows": rows,
+                   "can_confirm": job.dry_run and job.status == ImportJob.Status.PREVIEWED
+                   and can_import(request.user, job.kind),
                    "refresh": not job.finished}
         return TemplateResponse(request, "imports/preview.html", context)
 
@@ -146,7 +193,7 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return redirect("admin:imports_importjob_preview", job.pk)
         if not (job.dry_run and job.status == ImportJob.Status.PREVIEWED):
             messages.error(request,
-                           "只有预检通过的文件才能确认导入 (only a file that passed the dry run can be imported)")
+                           "只有预检通过的文件才能确认导入")
             return redirect("admin:imports_importjob_preview", job.pk)
         confirmed = import_job_confirm(job=job, by=request.user)
         import_job_run_task.delay(confirmed.pk)

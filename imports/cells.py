@@ -33,7 +33,7 @@ def text(value) -> str:
     if isinstance(value, str):
         value = text_normalise(value)  # the one text step of every path (config.parsing)
         if value.startswith(FORMULA_PREFIX):
-            raise CellError("单元格以“=”开头（公式），请粘贴为数值 (formulas are refused)", "formula")
+            raise CellError("单元格以“=”开头（公式），请粘贴为数值", "formula")
         return value
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -51,12 +51,12 @@ def text(value) -> str:
 def code(value, *, length: int | None = None, max_length: int = 30, label: str = "编码") -> str:
     """A code such as admdvs, district, psn_type (digits kept as typed)."""
     if isinstance(value, float) and not value.is_integer():
-        raise CellError(f"{label}应为文本，不应为小数 (must be a code, not a number)")
+        raise CellError(f"{label}应为文本，不应为小数")
     result = text(value).upper()
     if length is not None and (len(result) != length or not result.isascii() or not result.isdigit()):
-        raise CellError(f"{label}应为{length}位数字 (must be {length} digits)")
+        raise CellError(f"{label}应为{length}位数字")
     if len(result) > max_length:
-        raise CellError(f"{label}最长{max_length}个字符 (too long)")
+        raise CellError(f"{label}最长{max_length}个字符")
     if result:
         try:  # ASCII letters and digits only, as every other path's codes (config.parsing.code_parse)
             code_parse(result, max_length=max_length)
@@ -69,8 +69,7 @@ def certno_text(value) -> str:
     if isinstance(value, float) or isinstance(value, int) and not isinstance(value, bool):
         if isinstance(value, int) and len(str(value)) == 18:
             return str(value)
-        raise CellError("身份证号在表格中被存成了数字（已丢失精度），请将该列设为“文本”格式后重新填写 "
-                        "(stored as a number: set the column to text)")
+        raise CellError("身份证号在表格中被存成了数字（已丢失精度），请将该列设为“文本”格式后重新填写")
     return code_normalise(text(value))
 
 
@@ -79,10 +78,10 @@ def money(value, *, required: bool = True, maximum: Decimal = MAX_MONEY) -> Deci
     is read by its shortest decimal repr, which is what was typed)."""
     if value is None or value == "":
         if required:
-            raise CellError("请填写金额 (required)", "required")
+            raise CellError("请填写金额", "required")
         return None
     if isinstance(value, bool):
-        raise CellError(f"{value!r} 不是金额 (not a money amount)")
+        raise CellError(f"{value!r} 不是金额")
     if isinstance(value, float):
         # A numeric cell: its shortest repr is what was typed ('12.5'); one with an exponent
         # ('1e+16') is refused by the grammar below as it would be as text.
@@ -93,7 +92,7 @@ def money(value, *, required: bool = True, maximum: Decimal = MAX_MONEY) -> Deci
         raw = text(value).replace(",", "").replace("¥", "").replace("元", "").strip()
         if raw == "":
             if required:
-                raise CellError("请填写金额 (required)", "required")
+                raise CellError("请填写金额", "required")
             return None
     try:
         return money_parse(raw, max_value=maximum)  # the one money parser of every path
@@ -118,7 +117,7 @@ def day(value, *, required: bool = True, latest: date | None = None, earliest: d
     """A date: date/datetime cells, '2024-03-01', '2024/3/1', '20240301', '2024年3月1日'."""
     if value is None or value == "":
         if required:
-            raise CellError("请填写日期 (required)", "required")
+            raise CellError("请填写日期", "required")
         return None
     if isinstance(value, datetime):
         result = value.date()
@@ -128,7 +127,7 @@ def day(value, *, required: bool = True, latest: date | None = None, earliest: d
         raw = text(value)
         if raw == "":
             if required:
-                raise CellError("请填写日期 (required)", "required")
+                raise CellError("请填写日期", "required")
             return None
         try:
             result = _date_from_text(raw)
@@ -138,7 +137,7 @@ def day(value, *, required: bool = True, latest: date | None = None, earliest: d
     earliest, latest = max(earliest, DATE_MIN), min(latest or DATE_MAX, DATE_MAX)
     if result < earliest or result > latest:
         bound = f"{earliest.isoformat()} 至 {latest.isoformat()}" if latest else f"{earliest.isoformat()} 之后"
-        raise CellError(f"日期 {result.isoformat()} 超出范围（应在 {bound}）(date out of range)", "range")
+        raise CellError(f"日期 {result.isoformat()} 超出范围（应在 {bound}）", "range")
     return result
 
 
@@ -150,7 +149,7 @@ def boolean(value) -> bool:
         return True
     if raw in FALSE:
         return False
-    raise CellError(f"“{raw}”应为 是/否 (must be yes or no)")
+    raise CellError(f"“{raw}”应为 是/否")
 
 
 def choice(value, choices: dict[str, str], *, label: str, default: str | None = None) -> str:
@@ -167,7 +166,7 @@ def choice(value, choices: dict[str, str], *, label: str, default: str | None = 
         if raw == display:
             return key
     allowed = "、".join(f"{k}({v})" if v != k else k for k, v in choices.items())
-    raise CellError(f"{label}“{raw}”无效，可选：{allowed} (not one of the allowed values)", "enum")
+    raise CellError(f"{label}“{raw}”无效，可选：{allowed}", "enum")
 
 
 def text_or_repr(value) -> str:

@@ -114,13 +114,13 @@ def map_header(kind: str, header: list) -> list[str | None]:
     for position, text in enumerate(header):
         field = names.get(header_key(text))
         if field is not None and field in seen:
-            raise HeaderError(f"列“{text}”重复（第{seen[field] + 1}列和第{position + 1}列）(duplicate column)")
+            raise HeaderError(f"列“{text}”重复（第{seen[field] + 1}列和第{position + 1}列）")
         if field is not None:
             seen[field] = position
         mapping.append(field)
     missing = [c for c in columns if c.required and c.field not in seen]
     if missing:
         wanted = "、".join(f"{c.header}({c.field})" for c in missing)
-        raise HeaderError(f"缺少必填列：{wanted} (missing columns: {', '.join(c.field for c in missing)})")
+        raise HeaderError(f"缺少必填列：{wanted}")
     return mapping
 

@@ -7,6 +7,7 @@ file is all-or-nothing. Errors keep being collected after the first one, so staf
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from itertools import islice
 
 from django.db import IntegrityError, transaction
 
+from config.labels import constraint_label
 from config.memory import fewer_collections
 
 from .cells import text_or_repr
@@ -21,6 +23,8 @@ from .columns import KINDS, HeaderError, header_key, map_header
 from .context import Context, RowError
 from .readers import open_sheet
 from .safety import FileRefused
+
+logger = logging.getLogger(__name__)
 
 BATCH_ROWS = 5000
 MAX_ERRORS_KEPT = 1000          # stored on the job (and shown in the preview)
@@ -94,8 +98,11 @@ def run(*, path: str, kind: str, scope, by=None, job_id: int | None = None, dry_
         outcome.refused = str(exc)
     except IntegrityError as exc:
         # A concurrent import or entry stored one of these rows after our checks: the database's
-        # constraints refused the load and the transaction rolled back whole.
-        outcome.refused = f"写入时与同时进行的登记冲突，整个文件未写入，请重新导入（{exc}）(concurrent conflict)"
+        # constraints refused the load and the transaction rolled back whole. The database's own
+        # (English) message goes to the log, the staff read what to do.
+        logger.warning("import refused by a constraint: %s", exc)
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        outcome.refused = f"写入时与同时进行的登记冲突（{constraint_label(constraint)}），整个文件未写入，请重新导入"
     outcome.elapsed_ns = time.perf_counter_ns() - started
     return outcome
 
@@ -189,8 +196,7 @@ def _batches(outcome: Outcome, sheet, handler, note, *, dry_run, writes_always, 
             progress(outcome)
         if outcome.error_count >= MAX_FAILED_ROWS:
             # Bounded time on junk: the file is refused anyway, the report already holds enough.
-            outcome.refused = (f"错误超过 {MAX_FAILED_ROWS} 处，已停止检查（前 {outcome.rows_done} 行）"
-                               "(too many errors: checking stopped)")
+            outcome.refused = (f"错误超过 {MAX_FAILED_ROWS} 处，已停止检查（前 {outcome.rows_done} 行）")
             break
 
 
@@ -203,7 +209,7 @@ def _parse_rows(outcome: Outcome, sheet, handler, batch, errors: list, values_by
             bad = [i for i in range(len(values)) if (number, i) in formula_cells]
             if bad:
                 errors.extend(RowError(number, sheet.header[i] if i < len(sheet.header) else str(i + 1),
-                                       text_or_repr(values[i]), "单元格含公式，请粘贴为数值 (formula cell)",
+                                       text_or_repr(values[i]), "单元格含公式，请粘贴为数值",
                                        "formula") for i in bad)
                 values_by_row[number] = values
                 continue

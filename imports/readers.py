@@ -34,9 +34,9 @@ def open_sheet(path: str, *, header_check=None) -> Sheet:
     (defaults to the first non-blank row)."""
     size = os.path.getsize(path)
     if size == 0:
-        raise FileRefused("文件为空 (empty file)")
+        raise FileRefused("文件为空")
     if size > MAX_FILE_BYTES:
-        raise FileRefused(f"文件 {size // 2**20} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB (file too large)")
+        raise FileRefused(f"文件 {size // 2**20} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB")
     kind = sniff(path)
     if kind == "xlsx":
         formulas = inspect_xlsx(path)
@@ -62,8 +62,8 @@ def _take_header(sheet: Sheet, header_check) -> None:
                 sheet.rows_total = max(sheet.rows_total - number, 0)
             return
     if header_check is not None:
-        raise FileRefused(f"前 {HEADER_SCAN_ROWS} 行中找不到表头行（请使用导入模板的列名）(no header row found)")
-    raise FileRefused("文件没有表头行 (no header row)")
+        raise FileRefused(f"前 {HEADER_SCAN_ROWS} 行中找不到表头行（请使用导入模板的列名）")
+    raise FileRefused("文件没有表头行")
 
 
 def _blank(values) -> bool:
@@ -96,7 +96,7 @@ def _xlsx_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
                 if not _blank(values):
                     yield number, values
         except Exception as exc:
-            raise FileRefused(f"读取第 {number} 行时出错：{exc} (cannot read the sheet)") from None
+            raise FileRefused(f"读取第 {number} 行时出错：{exc}") from None
     return rows(), total
 
 
@@ -107,7 +107,7 @@ def _openpyxl_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         worksheet = workbook.worksheets[0]
     except Exception as exc:
-        raise FileRefused(f"无法读取 xlsx：{exc} (cannot read the workbook)") from None
+        raise FileRefused(f"无法读取 xlsx：{exc}") from None
 
     def rows():
         try:
@@ -115,7 +115,7 @@ def _openpyxl_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
                 if not _blank(values):
                     yield number, list(values)
         except Exception as exc:
-            raise FileRefused(f"读取工作表出错：{exc} (cannot read the sheet)") from None
+            raise FileRefused(f"读取工作表出错：{exc}") from None
         finally:
             workbook.close()
     return rows(), worksheet.max_row
@@ -130,7 +130,7 @@ def detect_encoding(path: str) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if b"\x00" in sample:
-        raise FileRefused("文件不是文本或 xlsx（含二进制内容）(not a spreadsheet: binary content)")
+        raise FileRefused("文件不是文本或 xlsx（含二进制内容）")
     for encoding in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(encoding)("strict").decode(sample, final=len(sample) < SAMPLE_BYTES)
@@ -139,9 +139,8 @@ def detect_encoding(path: str) -> str:
             continue
     mixed = _first_line_in_other_encoding(sample)
     if mixed is not None:
-        raise FileRefused(f"第 {mixed} 行的编码与前面的行不同（UTF-8 与 GBK 混用），请统一编码后重新导入 "
-                          f"(line {mixed}: mixed encodings, UTF-8 and GBK)")
-    raise FileRefused("csv 文件编码无法识别，请使用 UTF-8 或 GBK 编码 (encoding is neither UTF-8 nor GBK)")
+        raise FileRefused(f"第 {mixed} 行的编码与前面的行不同（UTF-8 与 GBK 混用），请统一编码后重新导入")
+    raise FileRefused("csv 文件编码无法识别，请使用 UTF-8 或 GBK 编码")
 
 
 def _first_line_in_other_encoding(sample: bytes) -> int | None:
@@ -187,7 +186,7 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
             with open(path, encoding=encoding, newline="", errors="strict") as handle:
                 first = handle.readline(SAMPLE_BYTES)
                 if len(first) >= SAMPLE_BYTES:
-                    raise FileRefused("第 1 行超过 1 MB，不是表格文件 (not a spreadsheet: no line breaks)")
+                    raise FileRefused("第 1 行超过 1 MB，不是表格文件")
                 lines = _checked_lines(_chain(first, handle)) if encoding == "gb18030" else _chain(first, handle)
                 first = next(lines, "")
                 dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
@@ -197,9 +196,9 @@ def _csv_rows(path: str, encoding: str) -> tuple[Iterator[tuple[int, list]], int
                     if values and not _blank(values):
                         yield number, values
         except UnicodeDecodeError:
-            raise FileRefused(f"第 {number + 1} 行附近的字节不是 {encoding} 编码 (mixed encodings)") from None
+            raise FileRefused(f"第 {number + 1} 行附近的字节不是 {encoding} 编码") from None
         except csv.Error as exc:
-            raise FileRefused(f"第 {number + 1} 行不是有效的 csv：{exc} (not a csv file)") from None
+            raise FileRefused(f"第 {number + 1} 行不是有效的 csv：{exc}") from None
     return rows(), total
 
 
@@ -211,8 +210,7 @@ def _checked_lines(handle) -> Iterator[str]:
     line almost never passes the former."""
     for number, line in enumerate(handle, start=1):
         if not line.isascii() and _utf8_not_gb2312(line.encode("gb18030")):
-            raise FileRefused(f"第 {number} 行是 UTF-8 编码，文件其余部分是 GBK，请统一编码后重新导入 "
-                              f"(line {number} is UTF-8 in a GBK file: mixed encodings)")
+            raise FileRefused(f"第 {number} 行是 UTF-8 编码，文件其余部分是 GBK，请统一编码后重新导入")
         yield line
 
 

@@ -88,13 +88,13 @@ class ClaimRows:
                           for name, messages in exc.message_dict.items() for message in messages]
         if request.visit_local.date() > self.ctx.today:
             return None, [RowError(number, HEADERS["visit_at"], cells.text_or_repr(raw("visit_at")),
-                                   "就诊时间晚于今天 (visit in the future)", "range")]
+                                   "就诊时间晚于今天", "range")]
         if not request.idempotency_key:
             request = request.with_idempotency_key("import:" + request.content_hash()[:56])
         first = self.seen.get(request.idempotency_key)
         if first is not None:
             return None, [RowError(number, HEADERS["idempotency_key"], request.idempotency_key,
-                                   f"与第 {first} 行是同一次就诊 (duplicate in file)", "duplicate")]
+                                   f"与第 {first} 行是同一次就诊", "duplicate")]
         self.seen[request.idempotency_key] = number
         self.values[number] = values
         return (number, request), []

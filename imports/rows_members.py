@@ -188,14 +188,14 @@ class MemberRows:
                     fail(field, CellError(problem.bilingual(), problem.rule))
         if district and admdvs and "district" not in check.errors and HEADERS["district"] not in unread \
                 and not ctx.scope.covers(admdvs=admdvs, district=district):
-            fail("district", CellError(f"您的权限范围不包括县区 {district} (outside your district scope)", "scope"))
+            fail("district", CellError(f"您的权限范围不包括县区 {district}", "scope"))
         if errors:
             return None, errors
         key = admdvs + check.certno
         first = self.seen.get(key)
         if first is not None:
             return None, [RowError(number, HEADERS["certno"], check.certno,
-                                   f"与第 {first} 行重复（同一统筹区同一身份证号）(duplicate in file)", "duplicate")]
+                                   f"与第 {first} 行重复（同一统筹区同一身份证号）", "duplicate")]
         self.seen[key] = number
         return (number, admdvs, check.certno, check.psn_name, insutype, psn_type, retired_on, base, bool(poverty),
                 district, enrolled_on, check.brdy, check.gend, bool(inpatient_only)), []
@@ -219,8 +219,8 @@ class MemberRows:
                 self.skipped += 1
             else:
                 errors.append(RowError(record[0], HEADERS["certno"], record[2],
-                                       f"统筹区 {record[1]} 已登记该参保人且信息不同；变更请在参保人页面办理 "
-                                       "(already registered with different data)", "exists"))
+                                       f"统筹区 {record[1]} 已登记该参保人且信息不同；变更请在参保人页面办理",
+                                       "exists"))
         return fresh, errors
 
     def _side(self):

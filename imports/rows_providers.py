@@ -41,18 +41,18 @@ class ProviderRows:
 
         code = get("fixmedins_code", cells.code, max_length=30, label="定点机构编码")
         if code == "":
-            fail("fixmedins_code", "请填写定点机构编码 (required)", "required")
+            fail("fixmedins_code", "请填写定点机构编码", "required")
         name = get("fixmedins_name", cells.text)
         if name == "":
-            fail("fixmedins_name", "请填写定点机构名称 (required)", "required")
+            fail("fixmedins_name", "请填写定点机构名称", "required")
         elif name and len(name) > 100:
-            fail("fixmedins_name", "名称最长100个字符 (too long)", "invalid")
+            fail("fixmedins_name", "名称最长100个字符", "invalid")
         admdvs = get("admdvs", cells.code, length=6, label="统筹区")
         # 异地定点机构 (RULES.md "Out-of-area care"): a city-level code that is not one of our regions,
         # with a district of that city checked by its prefix (districts.csv lists only ours).
         out_of_area = bool(admdvs) and admdvs not in self.ctx.regions
         if out_of_area and not is_city_code(admdvs):
-            fail("admdvs", f"统筹区 {admdvs} 不存在，也不是地市级行政区划代码 (unknown region, not a city code)",
+            fail("admdvs", f"统筹区 {admdvs} 不存在，也不是地市级行政区划代码",
                  "unknown_region")
         district = get("district", cells.code, length=6, label="县区")
         owner = self.ctx.district_region.get(district) if district else None
@@ -61,30 +61,30 @@ class ProviderRows:
                 fail("district", f"县区 {district} 不在异地统筹区 {admdvs} 内（前四位应相同）(not in that city)",
                      "district_region")
             elif district and not self.ctx.scope.covers(admdvs=admdvs, district=district):
-                fail("district", "您的权限范围不包括异地定点机构 (outside your scope: city-wide staff only)", "scope")
+                fail("district", "您的权限范围不包括异地定点机构", "scope")
         elif district and owner is None:
-            fail("district", f"县区 {district} 不存在 (unknown district)", "unknown_district")
+            fail("district", f"县区 {district} 不存在", "unknown_district")
         elif district and admdvs and owner != admdvs:
-            fail("district", f"县区 {district} 不属于统筹区 {admdvs} (district not in region)", "district_region")
+            fail("district", f"县区 {district} 不属于统筹区 {admdvs}", "district_region")
         elif district and admdvs and not self.ctx.scope.covers(admdvs=admdvs, district=district):
-            fail("district", f"您的权限范围不包括县区 {district} (outside your district scope)", "scope")
+            fail("district", f"您的权限范围不包括县区 {district}", "scope")
         level = get("dedc_hosp_lv", cells.choice, choices=LEVELS, label="等级")
         kind = get("kind", cells.choice, choices=KINDS, label="类别")
         parent = get("parent_code", cells.code, max_length=30, label="上级中心编码")
         status = get("status", cells.choice, choices=STATUSES, label="状态", default=Provider.Status.ACTIVE)
         if kind == Provider.Kind.VILLAGE and parent == "":
-            fail("parent_code", "村卫生室必须填写其一体化管理的乡镇卫生院/社区中心 (village clinics need a centre)",
+            fail("parent_code", "村卫生室必须填写其一体化管理的乡镇卫生院/社区中心",
                  "parent_required")
         elif kind and kind != Provider.Kind.VILLAGE and parent:
-            fail("parent_code", "只有村卫生室可以填写上级中心 (only village clinics have a centre)", "parent_forbidden")
+            fail("parent_code", "只有村卫生室可以填写上级中心", "parent_forbidden")
         elif parent and parent == code:
-            fail("parent_code", "上级中心不能是机构自身 (a provider cannot be its own centre)", "parent_self")
+            fail("parent_code", "上级中心不能是机构自身", "parent_self")
         if errors:
             return None, errors
         first = self.seen.get(code)
         if first is not None:
             return None, [RowError(number, HEADERS["fixmedins_code"], code,
-                                   f"与第 {first} 行重复（定点机构编码）(duplicate in file)", "duplicate")]
+                                   f"与第 {first} 行重复（定点机构编码）", "duplicate")]
         self.seen[code] = number
         return (number, code, name, admdvs, district, level, kind, parent or None, status), []
 
@@ -101,8 +101,7 @@ class ProviderRows:
                 self.skipped += 1
             else:
                 errors.append(RowError(record[0], HEADERS["fixmedins_code"], record[1],
-                                       f"定点机构编码 {record[1]} 已存在且信息不同；变更请在机构页面办理 "
-                                       "(already registered with different data)", "exists"))
+                                       f"定点机构编码 {record[1]} 已存在且信息不同；变更请在机构页面办理", "exists"))
         self.pending.extend(fresh)  # held for the parent checks (dry run too) and the final write
         return fresh, errors
 
@@ -122,12 +121,12 @@ class ProviderRows:
             found = (in_file[parent][3], in_file[parent][6]) if parent in in_file else stored.get(parent)
             message = None
             if found is None:
-                message, rule = f"上级中心 {parent} 不存在（文件中和系统中都没有）(unknown centre)", "unknown_provider"
+                message, rule = f"上级中心 {parent} 不存在（文件中和系统中都没有）", "unknown_provider"
             elif found[1] not in CENTRES:
-                message = "上级中心必须是乡镇卫生院或社区卫生服务中心 (centre must be township/community)"
+                message = "上级中心必须是乡镇卫生院或社区卫生服务中心"
                 rule = "parent_kind"
             elif found[0] != record[3]:
-                message, rule = "上级中心必须在同一统筹区 (centre must be in the same region)", "parent_region"
+                message, rule = "上级中心必须在同一统筹区", "parent_region"
             if message:
                 errors.append(RowError(record[0], HEADERS["parent_code"], parent, message, rule))
         return errors

@@ -37,20 +37,20 @@ class RegistrationRows:
         certno = get("certno", cells.certno_text)
         admdvs = get("admdvs", cells.code, length=6, label="统筹区")
         if admdvs and admdvs not in self.ctx.regions:
-            errors.append(RowError(number, HEADERS["admdvs"], admdvs, f"统筹区 {admdvs} 不存在 (unknown region)",
+            errors.append(RowError(number, HEADERS["admdvs"], admdvs, f"统筹区 {admdvs} 不存在",
                                    "unknown_region"))
         kind = get("kind", cells.choice, choices=KINDS, label="备案类别")
         dest = get("dest_admdvs", cells.code, length=6, label="就医地统筹区")
         start_on = get("start_on", cells.day)
         end_on = get("end_on", cells.day, required=False)
         if certno == "":
-            errors.append(RowError(number, HEADERS["certno"], "", "请填写身份证号 (required)", "required"))
+            errors.append(RowError(number, HEADERS["certno"], "", "请填写身份证号", "required"))
         if errors:
             return None, errors
         record = (number, admdvs, certno, kind, dest, start_on, end_on)
         first = self.seen.get(record[1:])
         if first is not None:
-            return None, [RowError(number, HEADERS["certno"], certno, f"与第 {first} 行重复 (duplicate in file)",
+            return None, [RowError(number, HEADERS["certno"], certno, f"与第 {first} 行重复",
                                    "duplicate")]
         self.seen[record[1:]] = number
         return record, []
@@ -68,10 +68,10 @@ class RegistrationRows:
             member = ctx.members.get((admdvs, certno))
             if member is None:
                 errors.append(RowError(number, HEADERS["certno"], certno,
-                                       f"统筹区 {admdvs} 没有该身份证号的参保人 (unknown member)", "unknown_member"))
+                                       f"统筹区 {admdvs} 没有该身份证号的参保人", "unknown_member"))
             elif not ctx.scope.covers(admdvs=member.admdvs_id, district=member.district_id):
                 errors.append(RowError(number, HEADERS["certno"], certno,
-                                       "该参保人不在您的权限范围内 (outside your district scope)", "scope"))
+                                       "该参保人不在您的权限范围内", "scope"))
             elif (member.pk, kind, dest, start_on, end_on) in recorded:
                 self.skipped += 1
             else:

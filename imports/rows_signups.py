@@ -33,23 +33,23 @@ class SignupRows:
         certno = get("certno", cells.certno_text)
         admdvs = get("admdvs", cells.code, length=6, label="统筹区")
         if admdvs and admdvs not in self.ctx.regions:
-            errors.append(RowError(number, HEADERS["admdvs"], admdvs, f"统筹区 {admdvs} 不存在 (unknown region)",
+            errors.append(RowError(number, HEADERS["admdvs"], admdvs, f"统筹区 {admdvs} 不存在",
                                    "unknown_region"))
         elif admdvs and not self.ctx.regions[admdvs].has_signup:
             errors.append(RowError(number, HEADERS["admdvs"], admdvs,
-                                   f"统筹区 {admdvs} 不实行门诊签约/选点 (no sign-ups in this region)", "no_signup"))
+                                   f"统筹区 {admdvs} 不实行门诊签约/选点", "no_signup"))
         code = get("fixmedins_code", cells.code, max_length=30, label="定点机构编码")
         applied_on = get("applied_on", cells.day, latest=self.ctx.today)
         reason = get("reason", cells.choice, choices=REASONS, label="原因")
         family_doctor = get("family_doctor", cells.boolean)
         if certno == "":
-            errors.append(RowError(number, HEADERS["certno"], "", "请填写身份证号 (required)", "required"))
+            errors.append(RowError(number, HEADERS["certno"], "", "请填写身份证号", "required"))
         if errors:
             return None, errors
         record = (number, admdvs, certno, code, applied_on, reason, bool(family_doctor))
         first = self.seen.get(record[1:])
         if first is not None:
-            return None, [RowError(number, HEADERS["certno"], certno, f"与第 {first} 行重复 (duplicate in file)",
+            return None, [RowError(number, HEADERS["certno"], certno, f"与第 {first} 行重复",
                                    "duplicate")]
         self.seen[record[1:]] = number
         return record, []
@@ -68,13 +68,13 @@ class SignupRows:
             member = ctx.members.get((admdvs, certno))
             if member is None:
                 errors.append(RowError(number, HEADERS["certno"], certno,
-                                       f"统筹区 {admdvs} 没有该身份证号的参保人 (unknown member)", "unknown_member"))
+                                       f"统筹区 {admdvs} 没有该身份证号的参保人", "unknown_member"))
             elif not ctx.scope.covers(admdvs=member.admdvs_id, district=member.district_id):
                 errors.append(RowError(number, HEADERS["certno"], certno,
-                                       "该参保人不在您的权限范围内 (outside your district scope)", "scope"))
+                                       "该参保人不在您的权限范围内", "scope"))
             elif code not in ctx.providers:
                 errors.append(RowError(number, HEADERS["fixmedins_code"], code,
-                                       f"定点机构 {code} 不存在 (unknown provider)", "unknown_provider"))
+                                       f"定点机构 {code} 不存在", "unknown_provider"))
             elif (member.pk, code, record[4], record[5]) in recorded:
                 self.skipped += 1
             else:

@@ -43,10 +43,9 @@ def sniff(path: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(_OLE2):
-        raise FileRefused("不支持旧版 xls 或加密的 Excel 文件，请另存为 .xlsx 或 .csv "
-                          "(old .xls / encrypted workbooks are not accepted)")
+        raise FileRefused("不支持旧版 xls 或加密的 Excel 文件，请另存为 .xlsx 或 .csv")
     if head.startswith(b"PK"):
-        raise FileRefused("文件不是有效的 xlsx（zip 结构损坏）(not a valid xlsx file)")
+        raise FileRefused("文件不是有效的 xlsx（zip 结构损坏）")
     return "csv"
 
 
@@ -67,18 +66,18 @@ def inspect_xlsx(path: str) -> set[tuple[int, int]]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError) as exc:
-        raise FileRefused(f"文件不是有效的 xlsx（{exc}）(not a valid xlsx file)") from None
+        raise FileRefused(f"文件不是有效的 xlsx（{exc}）") from None
     formulas: set[tuple[int, int]] = set()
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
-            raise FileRefused(f"xlsx 内含 {len(members)} 个部件，超过上限 {MAX_ZIP_MEMBERS} (too many zip members)")
+            raise FileRefused(f"xlsx 内含 {len(members)} 个部件，超过上限 {MAX_ZIP_MEMBERS}")
         names = {m.filename for m in members}
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
-            raise FileRefused("文件不是 Excel 工作簿（缺少工作表）(not an Excel workbook)")
+            raise FileRefused("文件不是 Excel 工作簿（缺少工作表）")
         declared = sum(m.file_size for m in members)
         if declared > MAX_TOTAL_BYTES:
-            raise FileRefused(f"xlsx 解压后 {declared // 2**20} MB，超过上限 (uncompressed size too large)")
+            raise FileRefused(f"xlsx 解压后 {declared // 2**20} MB，超过上限")
         for member in members:
             _check_member_sizes(member, member.file_size)
         budget = [MAX_TOTAL_BYTES]  # what the parts may still decompress to, all together
@@ -136,10 +135,10 @@ def _small_part(handle, member: zipfile.ZipInfo) -> bytes:
 def _check_member_sizes(member: zipfile.ZipInfo, size: int) -> None:
     """``size``: the declared size first, then the bytes really decompressed so far."""
     if size > MAX_MEMBER_BYTES:
-        raise FileRefused(f"xlsx 部件 {member.filename} 解压后过大 (zip member too large)")
+        raise FileRefused(f"xlsx 部件 {member.filename} 解压后过大")
     if size > RATIO_FLOOR and size > MAX_RATIO * max(member.compress_size, 1):
         raise FileRefused(f"xlsx 部件 {member.filename} 压缩比 {size // max(member.compress_size, 1)}:1 "
-                          "异常，疑似压缩炸弹 (suspicious compression ratio: zip bomb)")
+                          "异常，疑似压缩炸弹")
 
 
 def _dtd_in(window: bytes) -> bool:
@@ -178,13 +177,13 @@ def inflated_chunks(handle, member: zipfile.ZipInfo):
     sizes a zip declares are not trusted (zipfile stops at the declared size, other readers do not).
     Only what Excel writes is read: stored or deflated, not encrypted."""
     if member.flag_bits & 0x1:
-        raise FileRefused(f"xlsx 部件 {member.filename} 已加密 (encrypted zip member)")
+        raise FileRefused(f"xlsx 部件 {member.filename} 已加密")
     if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise FileRefused(f"xlsx 部件 {member.filename} 的压缩方式不受支持 (unsupported compression)")
+        raise FileRefused(f"xlsx 部件 {member.filename} 的压缩方式不受支持")
     handle.seek(member.header_offset)
     header = handle.read(_LOCAL_HEADER.size)
     if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
-        raise FileRefused(f"xlsx 部件 {member.filename} 损坏 (corrupt zip member)")
+        raise FileRefused(f"xlsx 部件 {member.filename} 损坏")
     fields = _LOCAL_HEADER.unpack(header)
     handle.seek(fields[-2] + fields[-1], 1)  # the name and the extra field
     left = member.compress_size
@@ -214,27 +213,24 @@ def _scan_part(handle, member: zipfile.ZipInfo, formulas: set[tuple[int, int]], 
     try:
         for chunk in inflated_chunks(handle, member):
             if real == 0 and _looks_like_xml(chunk) and _encoding_refused(chunk):
-                raise FileRefused(f"xlsx 部件 {member.filename} 不是 UTF-8 编码的 XML，拒绝读取 "
-                                  "(XML parts must be UTF-8)")
+                raise FileRefused(f"xlsx 部件 {member.filename} 不是 UTF-8 编码的 XML，拒绝读取")
             real += len(chunk)
             budget[0] -= len(chunk)
             if real > member.file_size or budget[0] < 0:
-                raise FileRefused(f"xlsx 部件 {member.filename} 实际解压大小超过声明值或上限 "
-                                  "(zip member lies about its size)")
+                raise FileRefused(f"xlsx 部件 {member.filename} 实际解压大小超过声明值或上限")
             _check_member_sizes(member, real)
             window = tail + chunk
             if _dtd_in(window):
-                raise FileRefused(f"xlsx 部件 {member.filename} 含 DOCTYPE/ENTITY 声明，拒绝读取 "
-                                  "(DTDs and entities are refused: entity expansion / external entities)")
+                raise FileRefused(f"xlsx 部件 {member.filename} 含 DOCTYPE/ENTITY 声明，拒绝读取")
             # "<f" or ":f" (a prefixed <x:f>) must be there for _BARE_F to match; looking for them
             # first skips the regex, which stops at every "<" of a 50 MB sheet, on formula-free chunks.
             if sheet and (b"<f" in window or b":f" in window) and _BARE_F.search(window):
                 _collect_formulas(window, formulas)
             tail = window[-512:]
     except (zipfile.BadZipFile, zlib.error, struct.error, ValueError) as exc:
-        raise FileRefused(f"xlsx 部件 {member.filename} 损坏（{exc}）(corrupt zip member)") from None
+        raise FileRefused(f"xlsx 部件 {member.filename} 损坏（{exc}）") from None
     except (OSError, EOFError, NotImplementedError) as exc:
-        raise FileRefused(f"xlsx 部件 {member.filename} 无法解压（{exc}）(cannot decompress)") from None
+        raise FileRefused(f"xlsx 部件 {member.filename} 无法解压（{exc}）") from None
 
 
 def _collect_formulas(window: bytes, formulas: set[tuple[int, int]]) -> None:
@@ -242,7 +238,6 @@ def _collect_formulas(window: bytes, formulas: set[tuple[int, int]]) -> None:
         formulas.add((int(match.group(2)), column_index(match.group(1).decode())))
     if not formulas:
         # A formula we could not place on a cell (unusual markup): refuse the whole file.
-        raise FileRefused("工作表含公式单元格，请复制并“粘贴为数值”后再导入 (formula cells are refused)")
+        raise FileRefused("工作表含公式单元格，请复制并“粘贴为数值”后再导入")
     if len(formulas) > MAX_FORMULA_CELLS:
-        raise FileRefused(f"工作表含 {len(formulas)} 个以上公式单元格，请粘贴为数值后再导入 "
-                          "(formula cells are refused)")
+        raise FileRefused(f"工作表含 {len(formulas)} 个以上公式单元格，请粘贴为数值后再导入")

@@ -99,8 +99,7 @@ def import_job_run(*, job_id: int, path: str | None = None, by=None) -> ImportJo
         if earlier is not None:
             job.status = ImportJob.Status.DUPLICATE
             job.message = (f"该文件已于 {timezone.localtime(earlier.finished_at):%Y-%m-%d %H:%M} "
-                           f"导入（任务 #{earlier.pk}），本次未写入任何数据 "
-                           "(this file was already imported; nothing written)")
+                           f"导入（任务 #{earlier.pk}），本次未写入任何数据")
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "message", "finished_at"])
             return job
@@ -140,11 +139,10 @@ def _record(job: ImportJob, outcome: pipeline.Outcome) -> ImportJob:
         job.status, job.message = ImportJob.Status.REFUSED, f"文件被拒绝：{outcome.refused}"
     elif outcome.error_count:
         job.status = ImportJob.Status.REFUSED
-        job.message = f"{outcome.error_count} 处错误（{len(outcome.failed_rows)} 行），整个文件未写入 (nothing written)"
+        job.message = f"{outcome.error_count} 处错误（{len(outcome.failed_rows)} 行），整个文件未写入"
     elif job.dry_run:
         job.status = ImportJob.Status.PREVIEWED
-        job.message = (f"预检通过：将写入 {outcome.written} 行，已存在跳过 {outcome.skipped} 行 "
-                       "(dry run: nothing written)")
+        job.message = (f"预检通过：将写入 {outcome.written} 行，已存在跳过 {outcome.skipped} 行")
     else:
         job.status = ImportJob.Status.DONE
         job.message = f"已写入 {outcome.written} 行，已存在跳过 {outcome.skipped} 行"

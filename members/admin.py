@@ -21,6 +21,9 @@ from staff.admin_mixins import (ReadOnlyAdminMixin, ScopedAdminMixin, ScopedDist
                                 scoped_regions_and_districts)
 from staff.scope import can_see_full_certno, mask_certno
 
+from config.labels import AUDIT_ACTION_LABELS
+from staff.admin_audit import labelled_filter
+
 from .admin_registrations import OutOfAreaRegistrationAdmin  # noqa: F401  (registers it)
 from .admin_signups import SignUpAdmin  # also registers the sign-up admin
 from .models import Member, MemberChange, OutOfAreaRegistration, SignUp
@@ -100,14 +103,29 @@ class RegistrationHistoryInline(ReadOnlyInline):
 
 
 def snapshot_text(snapshot: dict) -> str:
-    """A before/after snapshot as "field: value" lines, the certno always masked: the history is
-    read by anyone who may see the member, the full number only by those with the permission (and
-    they see it at the top of the page)."""
+    """A before/after snapshot as "字段: 值" lines (fields by their names, coded values by their labels),
+    the certno always masked: the history is read by anyone who may see the member, the full number
+    only by those with the permission (and they see it at the top of the page)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from config.display import value_shown
+
     lines = []
     for key, value in (snapshot or {}).items():
         if key == "certno" and isinstance(value, str):
             value = mask_certno(value)
-        lines.append(f"{key}: {'' if value is None else value}")
+        try:
+            field = Member._meta.get_field(key.removesuffix("_id"))
+            label, choices = str(field.verbose_name), dict(field.flatchoices)
+        except FieldDoesNotExist:
+            label, choices = key, {}
+        if key == "psn_type" and value:
+            shown = f"{value} {PSN_TYPE_LABELS.get(value) or PSN_TYPE_LABELS.get(value[:2]) or ''}".strip()
+        elif isinstance(value, (str, int)) and value in choices:
+            shown = str(choices[value])
+        else:
+            shown = "" if value is None else value_shown(key, value)
+        lines.append(f"{label}: {shown}")
     return "\n".join(lines)
 
 
@@ -120,12 +138,16 @@ class SnapshotColumns:
     def after_text(self, obj):
         return linebreaksbr(snapshot_text(obj.after))
 
+    @admin.display(description=_("操作"))
+    def action_shown(self, obj):
+        return AUDIT_ACTION_LABELS.get(obj.action, obj.action)
+
 
 class MemberChangeInline(SnapshotColumns, ReadOnlyInline):
     model = MemberChange
     verbose_name = _("变更记录")
     verbose_name_plural = _("变更历史（最新在前）")
-    fields = ("changed_at", "action", "changed_by", "before_text", "after_text")
+    fields = ("changed_at", "action_shown", "changed_by", "before_text", "after_text")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -242,13 +264,14 @@ class MemberChangeAdmin(SnapshotColumns, ScopedAdminMixin, admin.ModelAdmin):
 
     scope_region_field = "member__admdvs"
     scope_district_field = "member__district"
-    list_display_static = ("member", "action", "changed_at", "changed_by")
-    list_filter = (("member__admdvs", ScopedRegionFilter), "action")
+    list_display_static = ("member", "action_shown", "changed_at", "changed_by")
+    list_filter = (("member__admdvs", ScopedRegionFilter),
+                   labelled_filter("action", _("操作"), lambda code: AUDIT_ACTION_LABELS.get(code, code)))
     list_select_related = ("member", "changed_by")
     ordering = ("-id",)
     search_fields = ("member__certno", "member__psn_name")
     search_help_text = _("输入完整身份证号或姓名开头")
-    fields = ("member", "action", "changed_at", "changed_by", "before_text", "after_text")
+    fields = ("member", "action_shown", "changed_at", "changed_by", "before_text", "after_text")
     readonly_fields = fields
 
     def get_list_display(self, request):

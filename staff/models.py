@@ -50,6 +50,9 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["model", "object_id"])]
 
+    def __str__(self) -> str:
+        return f"变更审计 #{self.pk}"
+
 
 class AccessLog(models.Model):
     """Who viewed or exported personal data, and when (个人信息保护法)."""
@@ -67,3 +70,6 @@ class AccessLog(models.Model):
         verbose_name = _("个人信息访问日志")
         verbose_name_plural = _("个人信息访问日志")
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"访问记录 #{self.pk}"

@@ -1,13 +1,13 @@
 """xlsx exports of the supervision lists: Chinese headers, one sheet, formula-like text neutralised."""
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpResponse
-from openpyxl import Workbook
+
+from config.xlsx import Column, xlsx_bytes
 
 from config.exports import cell_neutralise
 
@@ -18,15 +18,16 @@ def cell_safe(value):
     return cell_neutralise(str(value))
 
 
+# Column kinds by header (the supervision views pass Chinese headers): money, counts, ratios.
+KINDS = {"医疗费总额": "money", "统筹基金支付": "money", "次均费用": "money", "人均基金支付": "money",
+         "就诊人次": "count", "就诊人数": "count", "自费比例": "ratio", "检查费用占比": "ratio",
+         "目录外项目占比": "ratio", "费用环比增长": "ratio", "费用同比增长": "ratio"}
+NOT_SUMMED = {"次均费用", "人均基金支付"}  # per-visit / per-member figures: a sum means nothing
+
+
 def xlsx_response(*, filename: str, sheet: str, headers: list[str], rows: Iterable[list]) -> HttpResponse:
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=sheet)
-    worksheet.append(headers)
-    for row in rows:
-        worksheet.append([cell_safe(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
+    columns = [Column(h, KINDS.get(h, "text"), total=False if h in NOT_SUMMED else None) for h in headers]
+    response = HttpResponse(xlsx_bytes(sheet=sheet, columns=columns, rows=rows),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

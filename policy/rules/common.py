@@ -277,30 +277,3 @@ REASONS = {
     "cap_not_configured": "the cap for this benefit is not entered (Nanchang resettled_annual_cap; no longer "
                           "given: the resettled cap is now the age-group standard, kept for claims recorded with it)",
 }
-
-# The Chinese label of each reason code, for staff (the admin's result and steps; every refusal step's
-# ``rule`` is its reason code). Every code of REASONS has one (tests/rules/test_corrections.py).
-REASON_LABELS = {
-    "outside_policy_period": "不在政策有效期内",
-    "not_enrolled": "就诊时尚未参保",
-    "left_scheme": "已终止参保",
-    "provider_inactive": "定点机构暂停或终止",
-    "pharmacy_not_covered": "定点零售药店：无外配处方或本地不在药店支付统筹",
-    "special_item_at_pharmacy": "特殊检查治疗不能在药店结算",
-    "inpatient_only_scheme": "只参加住院保险，不享受门诊统筹",
-    "excluded_work_injury": "工伤",
-    "excluded_third_party": "应由第三人负担",
-    "excluded_public_health": "应由公共卫生负担",
-    "excluded_abroad": "境外就医",
-    "excluded_inpatient": "住院期间门诊费用",
-    "chronic_benefit": "属门诊慢特病待遇",
-    "excluded_inpatient_fund_emergency": "急诊已由住院统筹基金结算",
-    "manual_out_of_area": "异地就医未直接结算",
-    "not_signed_provider": "非签约/选定机构",
-    "resettled_waiting_year": "异地安置备案次年起享受",
-    "resettled_not_primary_care": "异地安置仅限基层医疗机构",
-    "out_of_area_not_registered": "未办理异地就医备案",
-    "resettlement_cancelled": "已取消异地安置备案",
-    "ratio_not_configured": "支付比例参数未录入，待审核",
-    "cap_not_configured": "限额参数未录入，待审核",
-}

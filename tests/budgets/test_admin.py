@@ -31,8 +31,12 @@ def test_given_run_when_exporting_xlsx_then_chinese_headers_and_formulas_neutral
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[1][:8] == ("定点机构编码", "定点机构名称", "县区", "签约人数", "人月数", "月预结算额度/月包干",
                            "实际发生统筹费用", "月结算支付")
-    assert [r[0] for r in rows[2:]] == ["'=HYPERLINK(1)", "ADM-OTHER"]
+    assert [r[0] for r in rows[2:-1]] == ["'=HYPERLINK(1)", "ADM-OTHER"]
     assert rows[2][5:8] == (18.83, 30, 18.83)
+    # money shown with 2 decimals and separators, and a 合计 row of the money and count columns
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(row=3, column=6).number_format == "#,##0.00"
+    assert rows[-1][0] == "合计" and rows[-1][5] == sum(r[5] for r in rows[2:-1])
 
 
 def test_given_district_clerk_when_printing_statements_then_own_district_only(client, run):

@@ -147,7 +147,7 @@ def test_a_member_registered_concurrently_refuses_the_file_whole(tmp_path, monke
     # when the file is imported, the database's unique constraint refuses the load in the COPY thread
     job = import_file(kind="members", path=str(write_csv(tmp_path / "b.csv", MEMBER_HEADER, rows)))
     # then the file is refused whole, as a conflict to retry, and nothing of it was written
-    assert job.status == ImportJob.Status.REFUSED and "concurrent conflict" in job.message
+    assert job.status == ImportJob.Status.REFUSED and "同时进行的登记冲突" in job.message
     assert Member.objects.count() == 1 and not ImportedMembers.objects.filter(job=job).exists()
 
 

@@ -97,8 +97,8 @@ def test_a_conflict_in_an_early_batch_refuses_the_file_as_a_conflict(tmp_path, m
     # when it runs
     done = import_job_run(job_id=job.pk)
     # then the cause (the unique violation) refuses the file, not the aborted transaction after it
-    assert done.status == ImportJob.Status.REFUSED and "concurrent conflict" in done.message, done.message
-    assert "member_certno_region_unique" in done.message
+    assert done.status == ImportJob.Status.REFUSED and "同时进行的登记冲突" in done.message, done.message
+    assert "该身份证号已在本统筹区登记" in done.message  # member_certno_region_unique, named in Chinese
     assert Member.objects.count() == 1 and not ImportedMembers.objects.filter(job=job).exists()
 
 
@@ -143,6 +143,6 @@ def test_a_district_of_another_region_that_slips_past_the_checks_is_refused_by_t
     # then the composite key refuses the first batch's COPY, at the end of that statement (the import
     # switches it to IMMEDIATE), not at the commit after all three batches; nothing is written
     assert done.status == ImportJob.Status.REFUSED, done.message
-    assert "member_region_district_fk" in done.message, done.message
+    assert "县区不属于该统筹区" in done.message, done.message  # member_region_district_fk
     assert len(batches_parsed) < 3, batches_parsed
     assert Member.objects.count() == 0 and not ImportedMembers.objects.filter(job=job).exists()

@@ -4,7 +4,8 @@
 """
 import pytest
 
-from policy.rules.common import REASON_LABELS, REASONS
+from config.labels import REASON_LABELS
+from policy.rules.common import REASONS
 
 from .support import D, Ledger, member, provider, visit
 
@@ -50,5 +51,5 @@ def test_ganzhou_chronic_excess_is_adjudicated_as_ordinary():
 
 
 def test_every_reason_code_has_a_chinese_label():
-    assert set(REASON_LABELS) == set(REASONS)
+    assert set(REASONS) <= set(REASON_LABELS)
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in REASON_LABELS.values())

@@ -63,13 +63,16 @@ def test_given_city_staff_when_exporting_then_xlsx_with_chinese_headers_and_neut
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == ("月份", "机构编码", "机构名称", "县区", "预警类型")
     names = {row[2] for row in rows[1:]}
-    assert names == {"'=HYPERLINK(\"http://x\")", "卧龙机构"}
+    assert names == {"'=HYPERLINK(\"http://x\")", "卧龙机构"}  # no 合计 row: nothing in a warning sums
     assert {row[8] for row in rows[1:]} == {"'-李四"}
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     indicators = client.get("/supervision/indicators/?period=2024-03&export=xlsx")
     sheet = load_workbook(io.BytesIO(indicators.content)).active
-    header, *body = list(sheet.iter_rows(values_only=True))
+    header, *body, total = list(sheet.iter_rows(values_only=True))
     assert header[:4] == ("月份", "机构编码", "机构名称", "就诊人次") and len(body) == 2
+    # the 合计 row sums visits and money (1 + 1 visits, 10 + 10 yuan), not the per-visit cost
+    assert total[0] == "合计" and total[3] == 2 and total[5] == 20 and total[header.index("次均费用")] is None
+    assert sheet.cell(row=2, column=6).number_format == "#,##0.00"
 
 
 def test_given_a_provider_page_when_opened_then_indicators_month_by_month_and_a_chart(client, two_districts):
@@ -109,7 +112,9 @@ def test_given_a_city_admin_when_opening_the_admin_lists_then_they_render(client
                 "/admin/supervision/providerindicator/", "/admin/supervision/supervisionsettings/",
                 f"/admin/supervision/warning/{Warning.objects.first().pk}/change/", "/supervision/",
                 "/supervision/indicators/", "/supervision/warnings/"):
-        assert client.get(url).status_code == 200, url
+        assert client.get(url, follow=True).status_code == 200, url
+    # one warnings list: the admin's leads to the supervision pages' list
+    assert client.get("/admin/supervision/warning/")["Location"] == "/supervision/warnings/"
 
 
 # One rule for every export (config.exports.cell_neutralise): a signed plain number ("-3", a
