@@ -156,6 +156,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# axes' own admin pages are English developer tables; a lockout is lifted with `manage.py axes_reset_username
+# USERNAME` (README "Production"), and the attempts stay in its tables for whoever audits them.
+AXES_ENABLE_ADMIN = False
 # axes.W006 asks for the address among the lockout parameters, against guessing that rotates browsers
 # or cookies; a lock by username is not bypassed that way, and an address lock is the NAT problem above.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -201,7 +201,9 @@ def dashboard_payment_calendar(*, filters: Filters, regions: list[str], today: d
     from budgets.calendar import payment_calendar
 
     chosen = [r for r in regions if not filters.admdvs or r == filters.admdvs]
-    return payment_calendar(year=filters.year, regions=sorted(chosen), today=today)
+    names = region_names()
+    return [{**row, "region_name": names.get(row["admdvs"], row["admdvs"])}
+            for row in payment_calendar(year=filters.year, regions=sorted(chosen), today=today)]
 
 
 def dashboard_renewal_flags(*, filters: Filters) -> list:

@@ -132,7 +132,7 @@ def day(value, *, required: bool = True, latest: date | None = None, earliest: d
         try:
             result = _date_from_text(raw)
         except ValueError:
-            raise CellError(f"“{raw}”不是有效日期，应为 YYYY-MM-DD (not a date)") from None
+            raise CellError(f"“{raw}”不是有效日期，应为 YYYY-MM-DD") from None
     # Never outside the sane years (config.parsing), whatever the caller allows.
     earliest, latest = max(earliest, DATE_MIN), min(latest or DATE_MAX, DATE_MAX)
     if result < earliest or result > latest:
