@@ -126,7 +126,7 @@ def load(cursor, *, providers: int, visits: int, seed: int) -> None:
     members = max(100, visits // 6)
     _copy(cursor, "members_member", "id, certno, psn_name, insutype, psn_type, poverty, enrolled_on, brdy, gend, "
           "status, left_on, chronic_diseases, created_at, updated_at, admdvs, district",
-          (f"{i}\tB{i:017d}\t参保人{i}\t310\t1101\tf\t2015-01-01\t1970-01-01\t1\t"
+          (f"{i}\t8{i:017d}\t参保人{i}\t310\t1101\tf\t2015-01-01\t1970-01-01\t1\t"
            f"{'left' if i % 997 == 0 else 'active'}\t{'2024-03-15' if i % 997 == 0 else chr(92) + 'N'}\t[]\t"
            f"{stamp}\t{stamp}\t{ADMDVS}\t{districts[i % len(districts)]}\n" for i in range(1, members + 1)))
     weights = [rng.lognormvariate(0, 0.6) for _ in range(providers)]

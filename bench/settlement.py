@@ -88,7 +88,7 @@ def load(*, members: int, providers: int, visits: int, year: int, month: int, se
         for i in range(members):
             provider = centre_ids[i % providers]
             birth = date(1930, 1, 1) + timedelta(days=(i * 7919) % 34000)
-            yield (ADMDVS, f"BN{i:016d}", "参保人", "390", "1501", "f", district_of[provider], "2019-01-01",
+            yield (ADMDVS, f"81{i:016d}", "参保人", "390", "1501", "f", district_of[provider], "2019-01-01",
                    birth, "1" if i % 2 else "2", "active", "[]", now, now)
 
     _copy("members_member", ["admdvs", "certno", "psn_name", "insutype", "psn_type", "poverty", "district",

@@ -61,7 +61,7 @@ def load(*, providers: int, visits: int, members: int, year: int, month: int, se
     charged_to = {ids[c]: ids[c] for c, _, _ in heads} | {ids[v]: ids[c] for v, c, _ in villages}
     _copy("members_member", ["admdvs", "certno", "psn_name", "insutype", "psn_type", "poverty", "district",
                              "enrolled_on", "brdy", "gend", "status", "chronic_diseases", "created_at", "updated_at"],
-          ((ADMDVS, f"BF{i:016d}", "参保人", "310", "1101", "f", DISTRICTS[i % len(DISTRICTS)], "2019-01-01",
+          ((ADMDVS, f"82{i:016d}", "参保人", "310", "1101", "f", DISTRICTS[i % len(DISTRICTS)], "2019-01-01",
             "1970-01-01", "1", "active", "[]", now, now) for i in range(members)))
     with connection.cursor() as cursor:
         cursor.execute("SELECT min(id) FROM members_member WHERE admdvs = %s", [ADMDVS])

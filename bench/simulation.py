@@ -82,7 +82,7 @@ def load(*, members: int, visits: int, seed: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")   # bench database: no FK triggers on load
         cursor.execute("TRUNCATE claims_claimitem, claims_claim, claims_accumulator CASCADE")
-        cursor.execute("DELETE FROM members_member WHERE certno LIKE 'BS%%'")
+        cursor.execute("DELETE FROM members_member WHERE certno LIKE '83%%'")
         cursor.execute("DELETE FROM providers_provider WHERE fixmedins_code LIKE 'BS-%%'")
     codes = {level: [f"BS-L{level}-{n}" for n in range(10)] for level in "123"}
     _copy("providers_provider", ["fixmedins_code", "fixmedins_name", "admdvs", "district", "dedc_hosp_lv", "kind",
@@ -94,10 +94,10 @@ def load(*, members: int, visits: int, seed: int) -> None:
         provider_ids = dict(cursor.fetchall())
     _copy("members_member", ["admdvs", "certno", "psn_name", "insutype", "psn_type", "poverty", "district",
                              "enrolled_on", "brdy", "gend", "status", "chronic_diseases", "created_at", "updated_at"],
-          ((ADMDVS, f"BS{i:016d}", "参保人", "310", "1201" if i % 4 == 0 else "1101", "f", DISTRICT, "2015-01-01",
+          ((ADMDVS, f"83{i:016d}", "参保人", "310", "1201" if i % 4 == 0 else "1101", "f", DISTRICT, "2015-01-01",
             "1960-01-01", "1", "active", "[]", now, now) for i in range(members)))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT min(id) FROM members_member WHERE certno LIKE 'BS%%'")
+        cursor.execute("SELECT min(id) FROM members_member WHERE certno LIKE '83%%'")
         first_member = cursor.fetchone()[0]
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM policy_parameterset WHERE region_id = %s AND effective_from <= %s "
@@ -126,7 +126,7 @@ def load(*, members: int, visits: int, seed: int) -> None:
                 buckets[bucket] = buckets.get(bucket, Decimal(0)) + deductible
                 buckets["fund"] = buckets.get("fund", Decimal(0)) + fund
                 amount = f"{eligible:.2f}"
-                request = {"admdvs": ADMDVS, "certno": f"BS{i:016d}", "fixmedins_code": code, "visit_at": visit_at,
+                request = {"admdvs": ADMDVS, "certno": f"83{i:016d}", "fixmedins_code": code, "visit_at": visit_at,
                            "benefit": "ordinary", "emergency": False, "referral": False, "out_of_area": "none",
                            "channel": "direct", "exclusion": None, "acct_used": False, "medfee_sumamt": amount,
                            "fulamt_ownpay_amt": "0.00", "overlmt_selfpay": "0.00", "preselfpay_amt": "0.00",
