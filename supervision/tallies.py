@@ -6,10 +6,12 @@ reversed originals contributed) read every claim of the region-month; it was wit
 aggregate only when the planner gave it a parallel append on an idle machine (issue 24). A tally
 costs each claim a few key look-ups instead, and the month run reads rows in the thousands.
 
-Three tables (``supervision.models``), all over the **counted claims** (``supervision.sql``: the
+Four tables (``supervision.models``), all over the **counted claims** (``supervision.sql``: the
 originals that are not reversals and have not been reversed), keyed by the claim's region:
   ``MemberDayTally``      (region, provider, member, day) → visits: does a claim open, grow or
                           empty a (member, day) group?
+  ``MemberMonthTally``    (region, month, provider, member) → days with visits: does a day opened or
+                          emptied make the member join or leave the provider-month's members?
   ``VisitsPerDayTally``   (region, month, provider, member shard, visits that day) → (member, day)
                           groups: the repeat-visit days over whatever limit the settings give at run time;
   ``ProviderMonthTally``  (region, month, provider, member shard) → visits, amounts, claims with fee
@@ -17,7 +19,8 @@ originals that are not reversals and have not been reversed), keyed by the claim
 
 Written by ``claim_tallies_add`` — one statement per set of new claim rows, inside the claim's
 transaction (the claims writer ``claims.store.settled_write`` and ``claims.services.claim_reverse``
-call it): an original adds itself; a reversal takes its original's figures out again (the
+call it; one round trip, no read of a tally table, each row found by its key through ON CONFLICT,
+so the plan cannot turn into a scan): an original adds itself; a reversal takes its original's figures out again (the
 original's, not its own: wherever the reversal is dated, its original no longer counts). Rebuilt
 from the claims by ``tallies_rebuild`` (migration supervision 0005, ``manage.py
 supervision_tallies_rebuild``, a bench that loads claims by COPY).
@@ -52,6 +55,7 @@ SUMS = ("visits", "medfee_sumamt", "selfpaid_amt", "hifp_pay", "itemised_claims"
 def _tables(apps=global_apps) -> dict[str, str]:
     return {"claim": apps.get_model("claims", "Claim")._meta.db_table,
             "day": apps.get_model("supervision", "MemberDayTally")._meta.db_table,
+            "member_month": apps.get_model("supervision", "MemberMonthTally")._meta.db_table,
             "per_day": apps.get_model("supervision", "VisitsPerDayTally")._meta.db_table,
             "month": apps.get_model("supervision", "ProviderMonthTally")._meta.db_table}
 
@@ -74,9 +78,8 @@ def _add_sql() -> str:
       change     per (member, day) group, the visits it gains or loses;
       days       the groups' rows upserted, returning the visits after (before = after - change);
       opened     per (provider, member, month): days that open (0 → some) or empty (some → 0);
-      members    per provider-month shard, the members gained or lost: only where days opened or
-                 emptied, the member's days there with visits are counted as they were before this
-                 statement (every part reads the snapshot from before it);
+      member_months  their member-month rows upserted by those days, returning the days after;
+      members    per provider-month shard, the members gained (days 0 → some) or lost (some → 0);
       per_day    the groups moved between visits-per-day counts;
       the provider-month sums and members, upserted by the main statement.
     Each upsert sorts its rows by key, so two writers take the shared rows in the same order."""
@@ -108,15 +111,22 @@ WITH batch AS (
 ), opened AS (
   SELECT admdvs, month, provider_id, member_shard, member_id,
          SUM(CASE WHEN visits_before <= 0 AND visits_after > 0 THEN 1
-                  WHEN visits_before > 0 AND visits_after <= 0 THEN -1 ELSE 0 END) AS opened_days
+                  WHEN visits_before > 0 AND visits_after <= 0 THEN -1 ELSE 0 END)::int AS opened_days
   FROM moved GROUP BY admdvs, month, provider_id, member_shard, member_id
+  HAVING SUM(CASE WHEN visits_before <= 0 AND visits_after > 0 THEN 1
+                  WHEN visits_before > 0 AND visits_after <= 0 THEN -1 ELSE 0 END) <> 0
+), member_months AS (
+  INSERT INTO {t['member_month']} AS t (admdvs, month, provider_id, member_id, days)
+  SELECT admdvs, month, provider_id, member_id, opened_days FROM opened
+  ORDER BY admdvs, month, provider_id, member_id
+  ON CONFLICT (admdvs, month, provider_id, member_id) DO UPDATE SET days = t.days + EXCLUDED.days
+  RETURNING t.admdvs, t.month, t.provider_id, t.member_id, t.days AS after
 ), members AS (
-  SELECT admdvs, month, provider_id, member_shard, SUM(CASE WHEN opened_days = 0 THEN 0 ELSE
-    (SELECT CASE WHEN COUNT(*) + opened.opened_days > 0 THEN 1 ELSE 0 END - CASE WHEN COUNT(*) > 0 THEN 1 ELSE 0 END
-     FROM {t['day']} x WHERE x.admdvs = opened.admdvs AND x.provider_id = opened.provider_id
-       AND x.member_id = opened.member_id AND x.visit_date >= opened.month
-       AND x.visit_date < (opened.month + interval '1 month')::date AND x.visits > 0) END) AS members
-  FROM opened GROUP BY admdvs, month, provider_id, member_shard
+  SELECT o.admdvs, o.month, o.provider_id, o.member_shard,
+         SUM(CASE WHEN m.after > 0 THEN 1 ELSE 0 END - CASE WHEN m.after - o.opened_days > 0 THEN 1 ELSE 0 END)
+           AS members
+  FROM opened o JOIN member_months m USING (admdvs, month, provider_id, member_id)
+  GROUP BY o.admdvs, o.month, o.provider_id, o.member_shard
 ), per_day AS (
   INSERT INTO {t['per_day']} AS t (admdvs, month, provider_id, member_shard, visits_per_day, member_days)
   SELECT admdvs, month, provider_id, member_shard, visits_per_day, SUM(member_days) FROM (
@@ -160,7 +170,7 @@ def tallies_rebuild(*, apps=global_apps) -> dict[str, int]:
         # the claims' statistics first: claims loaded by COPY into an emptied table have none, and
         # the statements below were then planned for a handful of rows (minutes instead of seconds)
         cursor.execute(f"ANALYZE {t['claim']}")
-        cursor.execute(f"TRUNCATE {t['day']}, {t['per_day']}, {t['month']}")
+        cursor.execute(f"TRUNCATE {t['day']}, {t['member_month']}, {t['per_day']}, {t['month']}")
         cursor.execute(
             f"INSERT INTO {t['day']} (admdvs, provider_id, member_id, visit_date, visits) "
             f"SELECT c.admdvs, c.provider_id, c.member_id, c.visit_date, COUNT(*) FROM {t['claim']} c "
@@ -171,23 +181,28 @@ def tallies_rebuild(*, apps=global_apps) -> dict[str, int]:
         cursor.execute(f"ANALYZE {t['day']}")
         shard = f"member_id % {MEMBER_SHARDS}"
         cursor.execute(
+            f"INSERT INTO {t['member_month']} (admdvs, month, provider_id, member_id, days) "
+            f"SELECT d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.member_id, COUNT(*) FROM {t['day']} d "
+            f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.member_id")
+        counts["member_months"] = cursor.rowcount
+        cursor.execute(
             f"INSERT INTO {t['per_day']} (admdvs, month, provider_id, member_shard, visits_per_day, member_days) "
             f"SELECT d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}, d.visits, COUNT(*) FROM {t['day']} d "
             f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}, d.visits")
         counts["visits_per_day"] = cursor.rowcount
-        # the sums from the claims and the members from the day rows, each aggregated once
+        # the sums from the claims and the members from the member-month rows, each aggregated once
         # (MATERIALIZED), then matched
         cursor.execute(
             f"WITH s AS MATERIALIZED (SELECT c.admdvs, {MONTH.format(o='c')} AS month, c.provider_id, "
             f"c.{shard} AS member_shard, {_sum_columns('c', '1')} FROM {t['claim']} c WHERE {counted} "
             f"GROUP BY c.admdvs, {MONTH.format(o='c')}, c.provider_id, c.{shard}), "
-            f"m AS MATERIALIZED (SELECT d.admdvs, {MONTH.format(o='d')} AS month, d.provider_id, "
-            f"d.{shard} AS member_shard, COUNT(DISTINCT d.member_id) AS members FROM {t['day']} d "
-            f"GROUP BY d.admdvs, {MONTH.format(o='d')}, d.provider_id, d.{shard}) "
+            f"m AS MATERIALIZED (SELECT d.admdvs, d.month, d.provider_id, "
+            f"d.{shard} AS member_shard, COUNT(*) AS members FROM {t['member_month']} d "
+            f"GROUP BY d.admdvs, d.month, d.provider_id, d.{shard}) "
             f"INSERT INTO {t['month']} (admdvs, month, provider_id, member_shard, {', '.join(SUMS)}, members) "
             f"SELECT s.*, m.members FROM s JOIN m USING (admdvs, month, provider_id, member_shard)")
         counts["provider_months"] = cursor.rowcount
-        cursor.execute(f"ANALYZE {t['per_day']}, {t['month']}")
+        cursor.execute(f"ANALYZE {t['member_month']}, {t['per_day']}, {t['month']}")
     return counts
 
 
