@@ -72,8 +72,9 @@ def _sum_columns(o: str, sign: str) -> str:
 
 
 @cache
-def _add_sql() -> str:
-    """One statement for a set of new claim rows (their ids: %s). Its parts (each a CTE):
+def _add_sql(along: str = "") -> str:
+    """One statement for a set of new claim rows (their ids: the last %s), after ``along`` (a first
+    CTE, or ""). Its parts (each a CTE):
       batch      each row's counted original, +1 for an original, -1 for a reversal;
       change     per (member, day) group, the visits it gains or loses;
       days       the groups' rows upserted, returning the visits after (before = after - change);
@@ -87,8 +88,9 @@ def _add_sql() -> str:
     sums_names = ", ".join(SUMS)
     sums_update = ", ".join(f"{name} = t.{name} + EXCLUDED.{name}" for name in SUMS)
     shard = f"member_id %% {MEMBER_SHARDS}"   # %% : the statement has a parameter
+    along = f"{along}, " if along else ""
     return f"""
-WITH batch AS (
+WITH {along}batch AS (
   SELECT o.admdvs, o.provider_id, o.member_id, o.{shard} AS member_shard, o.visit_date, o.medfee_sumamt,
          o.fulamt_ownpay_amt, o.overlmt_selfpay, o.preselfpay_amt, o.hifp_pay, o.itemised_amount, o.exam_amount,
          o.out_of_catalogue_amount, CASE WHEN c.reverses_id IS NULL THEN 1 ELSE -1 END AS sign
@@ -148,11 +150,20 @@ ON CONFLICT (admdvs, month, provider_id, member_shard)
 DO UPDATE SET {sums_update}, members = t.members + EXCLUDED.members"""
 
 
-def claim_tallies_add(*, claim_ids: list[int]) -> None:
+def claim_tallies_add(*, claim_ids: list[int], along: tuple[str, list] | None = None) -> None:
     """Count new claim rows (originals and reversals, by id) into the tallies, in one statement; call
-    it in the transaction that wrote them, after they are inserted."""
-    if claim_ids:
-        with connection.cursor() as cursor:
+    it in the transaction that wrote them, after they are inserted. ``along``: another data-modifying
+    statement of that transaction (SQL, parameters), run as the statement's first CTE: the claims
+    writer's accumulator update, which then costs no round trip (nor statement) of its own. The two
+    touch different tables, so reading the same snapshot changes nothing for either."""
+    with connection.cursor() as cursor:
+        if not claim_ids:
+            if along:
+                cursor.execute(*along)
+            return
+        if along:
+            cursor.execute(_add_sql(f"along AS ({along[0]})"), [*along[1], claim_ids])
+        else:
             cursor.execute(_add_sql(), [claim_ids])
 
 
