@@ -18,15 +18,20 @@ originals that are not reversals and have not been reversed), keyed by the claim
                           details, distinct members.
 
 Written by ``claim_tallies_add`` — one statement per set of new claim rows, inside the claim's
-transaction (the claims writer ``claims.store.settled_write`` and ``claims.services.claim_reverse``
-call it; one round trip, no read of a tally table, each row found by its key through ON CONFLICT,
-so the plan cannot turn into a scan): an original adds itself; a reversal takes its original's figures out again (the
-original's, not its own: wherever the reversal is dated, its original no longer counts). Rebuilt
-from the claims by ``tallies_rebuild`` (migration supervision 0005, ``manage.py
-supervision_tallies_rebuild``, a bench that loads claims by COPY).
+transaction (the claims writer ``claims.store.settled_write``, with its accumulator update folded
+in, and ``claims.services.claim_reverse`` call it). No tally table is read: each row is found by
+its key through ON CONFLICT, so no plan can turn into a scan (one made while the tables were nearly
+empty once scanned the day rows for every claim). An original adds itself; a reversal takes its
+original's figures out again (the original's, not its own: wherever the reversal is dated, its
+original no longer counts). Rebuilt from the claims by ``tallies_rebuild`` (migration supervision
+0007, ``manage.py supervision_tallies_rebuild``, a bench that loads claims by COPY).
 
-Locks: a (member, day) row is only ever written under that member's accumulator lock, which the
-claims writer holds (``claims.store.accumulators_lock``). The provider-month rows are shared by the
+What it costs a claim (issue 24, measured in interleaved blocks of 50 claims in one process on the
+durable cluster, load average 4-6): 7.35 ms per claim without it, 8.25 with it (+0.15 ms client CPU;
+the statement itself executes in about 0.2 ms); as a separate round trip or folded, the same.
+
+Locks: a (member, day) or (member, month) row is only ever written under that member's accumulator
+lock, which the claims writer holds (``claims.store.accumulators_lock``). The provider-month rows are shared by the
 claims of the members of one shard at that provider: each statement upserts its rows in key order
 (so two writers wait for each other instead of deadlocking), and holds them until the claim's
 transaction commits — the writer calls it last, just before the commit. (A transaction that called
