@@ -94,7 +94,8 @@ def reset() -> None:
     with connection.cursor() as cursor:
         # (the claims go with the members; supervision's tallies of them too: they have no key to the claims)
         cursor.execute("TRUNCATE members_member, members_memberchange, members_signup, imports_importjob, "
-                       "supervision_memberdaytally, supervision_visitsperdaytally, supervision_providermonthtally "
+                       "supervision_memberdaytally, supervision_membermonthtally, supervision_visitsperdaytally, "
+                       "supervision_providermonthtally "
                        "CASCADE")
 
 

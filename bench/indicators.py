@@ -36,9 +36,9 @@ ADMDVS = "411300"
 PERIOD = date(2024, 3, 1)
 CHUNK = 50_000
 TABLES = ["supervision_warningevent", "supervision_warning", "supervision_providerindicator",
-          "supervision_inpatientstay", "supervision_memberdaytally", "supervision_visitsperdaytally",
-          "supervision_providermonthtally", "claims_claimitem", "claims_claim", "members_member",
-          "providers_provider"]
+          "supervision_inpatientstay", "supervision_memberdaytally", "supervision_membermonthtally",
+          "supervision_visitsperdaytally", "supervision_providermonthtally", "claims_claimitem", "claims_claim",
+          "members_member", "providers_provider"]
 CLAIM_COLUMNS = ("id, setl_id, visit_at, visit_date, benefit, emergency, referral, out_of_area, channel, "
                  "medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, status, "
                  "act_pay_dedc, pool_prop_selfpay, hifp_pay, psn_part_amt, acct_pay, psn_cash_pay, acct_used, "

@@ -74,9 +74,9 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters) ->
 
 def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
     """Insert the new claims (ids given back to the objects) and their items; write back the
-    accumulator rows whose buckets moved; count the new claims into supervision's tallies (one
-    statement, last: its provider-month rows are shared by every member's claims there, and are
-    then held only until the commit)."""
+    accumulator rows whose buckets moved and count the new claims into supervision's tallies, in one
+    statement (one round trip), last: its provider-month rows are shared by every member's claims
+    there, and are then held only until the commit."""
     created = [o for o in outcomes if o.created]
     models_insert(Claim, [o.claim for o in created])
     items = []
@@ -85,9 +85,10 @@ def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
             item.claim = outcome.claim  # the claim has its id now
             items.append(item)
     models_insert(ClaimItem, items)
-    accumulators_write(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
-                                     for year, buckets in book.buckets.items()})
-    claim_tallies_add(claim_ids=[o.claim.pk for o in created])
+    changed = accumulators_changed(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
+                                                 for year, buckets in book.buckets.items()})
+    claim_tallies_add(claim_ids=[o.claim.pk for o in created],
+                      along=(ACCUMULATORS_UPDATE, changed) if changed else None)
 
 
 def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
@@ -116,9 +117,27 @@ def accumulator_rows_locked(pairs: set[tuple[int, int]]) -> dict[tuple[int, int]
     return {(a.member_id, a.year): a for a in rows if (a.member_id, a.year) in pairs}
 
 
+# The rows whose buckets changed, in one statement: an UPDATE joined to a JSON document of the new
+# values (one parameter, whatever the number of rows). ``a.id = ANY(...)`` lets PostgreSQL find the
+# rows by the primary key whatever it guesses of the document's length (without it, a prepared plan
+# joined the document to a scan of the whole table).
+ACCUMULATORS_UPDATE = (
+    f"UPDATE {Accumulator._meta.db_table} AS a SET fund_paid = v.fund_paid, buckets = v.buckets, "
+    "updated_at = now() FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fund_paid numeric, buckets jsonb) "
+    "WHERE a.id = ANY(%s) AND a.id = v.id")
+
+
 def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[tuple[int, int], dict]) -> None:
-    """The rows whose buckets changed, in one statement (an UPDATE joined to a JSON document of
-    the new values: one parameter, whatever the number of rows)."""
+    """Write back the rows whose buckets changed (``ACCUMULATORS_UPDATE``)."""
+    changed = accumulators_changed(rows, buckets)
+    if changed:
+        with connection.cursor() as cursor:
+            cursor.execute(ACCUMULATORS_UPDATE, changed)
+
+
+def accumulators_changed(rows: dict[tuple[int, int], Accumulator], buckets: dict[tuple[int, int], dict]) -> list | None:
+    """The rows given their new ``buckets``; the parameters of ``ACCUMULATORS_UPDATE`` for those
+    whose figures changed, or None when none did."""
     changed = []
     for key, new in buckets.items():
         row = rows[key]
@@ -127,16 +146,10 @@ def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[t
         if (row.fund_paid, row.buckets) != old:
             changed.append(row)
     if not changed:
-        return
+        return None
     document = json.dumps([{"id": row.pk, "fund_paid": str(row.fund_paid), "buckets": row.buckets}
                            for row in changed])
-    # ``a.id = ANY(...)`` lets PostgreSQL find the rows by the primary key whatever it guesses of the
-    # document's length (without it, a prepared plan joined the document to a scan of the whole table).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Accumulator._meta.db_table} AS a SET fund_paid = v.fund_paid, buckets = v.buckets, "
-            "updated_at = now() FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, fund_paid numeric, buckets jsonb) "
-            "WHERE a.id = ANY(%s) AND a.id = v.id", [document, [row.pk for row in changed]])
+    return [document, [row.pk for row in changed]]
 
 
 def _members_and_years(requests: Sequence[ClaimRequest], scope) -> tuple[dict, dict[int, set[int]]]:

@@ -5,8 +5,6 @@ needs ``simulation.run_simulation``.
 """
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from policy.models import Region
+from policy.rules import REGIONS
 
 from .charts import grouped_bars
 from .exports import simulation_workbook
-from .forms import SimulationForm
+from .forms import SimulationForm, draft_forms, drafts_submitted
 from .selectors import (capitation_rows, comparison_tables, region_visible, simulation_findings,
                         simulation_runs_visible)
 from .services import draft_base, simulation_run_cancel, simulation_run_submit
@@ -46,15 +45,22 @@ def run_list(request):
 
 @staff_member_required
 def run_new(request):
+    """GET with a region and year: the drafts' parameter fields, copied from the set in force that
+    year; POST: the run, or the page again with each refusal next to its field."""
     if not request.user.has_perm(RUN):
         raise PermissionDenied
     regions = [r for r in Region.objects.all() if region_visible(user=request.user, admdvs=r.admdvs)]
+    source = request.POST if request.method == "POST" else request.GET
+    admdvs = source.get("admdvs") or (regions[0].admdvs if regions else None)
+    base = _draft_base(admdvs, source.get("year"), regions)
+    drafts = draft_forms(admdvs=admdvs, base=base, data=request.POST or None) if base is not None else []
     if request.method == "POST":
         form = SimulationForm(request.POST, regions=regions)
-        if form.is_valid():
-            data = form.cleaned_data
+        if base is None:
+            form.add_error(None, "请先选择统筹区和年度并载入参数，再修改方案")
+        elif form.is_valid() and (submitted := drafts_submitted(drafts)) is not None:
             try:
-                run = simulation_run_submit(admdvs=data["admdvs"], year=data["year"], drafts=data["drafts"],
+                run = simulation_run_submit(admdvs=admdvs, year=form.cleaned_data["year"], drafts=submitted,
                                             by=request.user)
             except ValidationError as exc:
                 for message in exc.messages:
@@ -63,19 +69,19 @@ def run_new(request):
                 messages.success(request, f"测算 #{run.pk} 已提交")
                 return redirect("simulation:run", pk=run.pk)
     else:
-        initial = {"admdvs": request.GET.get("admdvs") or (regions[0].admdvs if regions else None),
-                   "year": request.GET.get("year")}
-        base = None
-        if initial["admdvs"] and initial["year"]:
-            try:
-                base = draft_base(admdvs=initial["admdvs"], year=int(initial["year"]))
-            except (ValidationError, ValueError):
-                base = None
-        if base is not None:
-            initial["values_1"] = json.dumps(base.values, ensure_ascii=False, indent=2)
-            initial["label_1"] = f"方案1（复制自 {base.version}）"
-        form = SimulationForm(initial=initial, regions=regions)
-    return render(request, "simulation/run_new.html", _context(request, "新建政策测算", form=form))
+        form = SimulationForm(initial={"admdvs": admdvs, "year": source.get("year")}, regions=regions)
+    return render(request, "simulation/run_new.html", _context(request, "新建政策测算", form=form, drafts=drafts,
+                                                                base=base))
+
+
+def _draft_base(admdvs: str | None, year: str | None, regions: list):
+    """The set the drafts are copied from, or None while no visible region and valid year are chosen."""
+    if admdvs not in {r.admdvs for r in regions} or admdvs not in REGIONS:
+        return None
+    try:
+        return draft_base(admdvs=admdvs, year=int(year))
+    except (TypeError, ValueError, ValidationError):
+        return None
 
 
 @staff_member_required

@@ -268,6 +268,26 @@ class MemberDayTally(models.Model):
         verbose_name_plural = _("参保人日就诊计数")
 
 
+class MemberMonthTally(models.Model):
+    """How many days of a calendar month one member has counted claims at one provider (the claims'
+    region): a claim that opens or empties a (member, day) group learns from this row, by its
+    upsert, whether the member joins or leaves the provider-month's distinct members. An upsert,
+    not a read of the member's day rows: ON CONFLICT always finds its row by the key, whereas a
+    read's plan depends on the table's statistics (a plan made while the table was nearly empty
+    scanned all of it, for every claim, until the next ANALYZE)."""
+
+    pk = models.CompositePrimaryKey("admdvs", "month", "provider_id", "member_id")
+    admdvs = models.CharField(_("统筹区"), max_length=6)
+    month = models.DateField(_("月份"), help_text=_("当月1日"))
+    provider_id = models.BigIntegerField(_("就诊机构"))
+    member_id = models.BigIntegerField(_("参保人"))
+    days = models.IntegerField(_("就诊天数"))
+
+    class Meta:
+        verbose_name = _("参保人月就诊天数")
+        verbose_name_plural = _("参保人月就诊天数")
+
+
 class ProviderMonthTally(models.Model):
     """The counted claims of a provider in a calendar month (the claims' region): visits, amounts,
     claims with fee details and distinct members, as ``supervision.sql.claim_aggregates`` reports them

@@ -54,14 +54,36 @@ def test_api_refuses_bad_parameters_and_other_regions(one_visit, analyst, api_cl
                            format="json").status_code == 403
 
 
+def _form_data(page, **changes) -> dict:
+    """What the page's form would send untouched (the drafts' fields as copied from the set in
+    force), with ``changes`` typed over it (field name without the draft's prefix: ``d1-...``)."""
+    data = {"admdvs": page.context["form"]["admdvs"].value(), "year": page.context["form"]["year"].value()}
+    for draft in page.context["drafts"]:
+        for field in draft:
+            value = field.value()
+            if value is not None and value is not False:
+                data[field.html_name] = value
+    data.update(changes)
+    return data
+
+
 def test_pages_show_results_chart_and_workbook(one_visit, analyst, client):
     client.force_login(analyst)
     form = client.get(f"/simulation/new/?admdvs={ZIBO}&year=2023")
-    assert form.status_code == 200 and "annual_cap" in form.content.decode()
-    posted = client.post("/simulation/new/", {"admdvs": ZIBO, "year": 2023, "label_1": DRAFT["label"],
-                                              "values_1": json.dumps(DRAFT["values"])})
+    page = form.content.decode()
+    # the labelled parameter form, copied from the set in force (L1 ratio 60 %, cap 3 000 元)
+    assert form.status_code == 200 and "在职人员报销比例" in page and 'name="d1-p__ratio_employed__1"' in page
+    assert form.context["drafts"][0]["p__ratio_employed__1"].value() == "60"
+    assert form.context["drafts"][0]["p__annual_cap"].value() == "3000"
+    # when the analyst types 70 (%) for level 1 and names the draft
+    posted = client.post("/simulation/new/", _form_data(form, **{"d1-label": DRAFT["label"],
+                                                                 "d1-p__ratio_employed__1": "70"}))
     assert posted.status_code == 302
     run = SimulationRun.objects.get()
+    # then the draft holds the JSON the rules read: 70 % stored "0.7", the other levels as copied
+    draft = run.scenarios.get(position=1)
+    assert draft.label == DRAFT["label"] and draft.values["ratio_employed"] == {"1": "0.7", "2": "0.60", "3": "0.50"}
+    assert draft.values["annual_cap"] == "3000"
     page = client.get(f"/simulation/{run.pk}/").content.decode()
     assert "600.00" in page and "700.00" in page and "16.67%" in page
     chart = client.get(f"/simulation/{run.pk}/chart/").content.decode()
@@ -74,10 +96,27 @@ def test_pages_show_results_chart_and_workbook(one_visit, analyst, client):
     assert rows[2][:5] == ("全部", 600, 700, 100, pytest.approx(16.67))
 
 
-def test_page_form_reports_the_parameter_it_refuses(one_visit, analyst, client):
+def test_page_form_refuses_at_the_field_in_chinese(one_visit, analyst, client):
     client.force_login(analyst)
-    page = client.post("/simulation/new/", {"admdvs": ZIBO, "year": 2023, "values_1": '{"annual_cap": "-5"}'})
-    assert page.status_code == 200 and "annual_cap" in page.content.decode()
+    form = client.get(f"/simulation/new/?admdvs={ZIBO}&year=2023")
+    # a negative cap, a ratio over 100 %, and the second draft ticked with its cap emptied
+    page = client.post("/simulation/new/", _form_data(form, **{
+        "d1-p__annual_cap": "-5", "d1-p__ratio_retired__2": "120", "d2-use": "on", "d2-p__annual_cap": ""}))
+    assert page.status_code == 200
+    first, second, third = page.context["drafts"]
+    assert first.errors["p__annual_cap"] == ["确保该值大于或等于0。"]
+    assert first.errors["p__ratio_retired__2"] == ["确保该值小于或等于100。"]
+    assert second.errors["p__annual_cap"] == ["该字段是必填项。"]
+    assert not third.is_bound or not third.used
+    assert not SimulationRun.objects.exists()
+
+
+def test_page_needs_a_region_and_year_loaded_first(one_visit, analyst, client):
+    client.force_login(analyst)
+    page = client.get("/simulation/new/")
+    assert page.status_code == 200 and page.context["drafts"] == [] and "载入参数" in page.content.decode()
+    refused = client.post("/simulation/new/", {"admdvs": ZIBO, "year": 1999})
+    assert "请先选择统筹区和年度并载入参数" in refused.content.decode()
     assert not SimulationRun.objects.exists()
 
 
