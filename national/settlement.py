@@ -25,12 +25,15 @@ from django.db.models import Count, Q, Sum
 
 from claims.models import Claim
 from claims.requests import ClaimRequest
+from claims.requests import FeeDetail as FeeDetailLine
 from claims.services import SYSTEM_SCOPE, claim_decide, claim_reverse, claim_settle
 from members.models import Member
+from providers.models import Provider
 
 from .envelope import Refused, amount, date_text, day, money, node, ratio, text, time_text
-from .mapping import (ACCT_USED, FUND_PAY_TYPES, INSUTYPES, PSN_CERT_TYPE_ID_CARD, PSN_SETLWAY_ITEMS, benefit_for,
-                      clr_type_for, flag, med_type_for, psn_no_for)
+from .mapping import (ACCT_USED, FUND_PAY_TYPES, INSUTYPES, PRESCRIBER_FIELD, PSN_CERT_TYPE_ID_CARD,
+                      PSN_SETLWAY_ITEMS, benefit_for, charge_level_for, clr_type_for, flag, item_category_for,
+                      med_type_for, psn_no_for)
 from .models import FeeDetail, NationalSettlement, Reconciliation
 from .services import Context
 from .transactions import account_balance, area_check, cert_check, main_diagnosis, visit_of
@@ -44,7 +47,8 @@ class _Settlement:
 
     def __init__(self, context: Context, *, parts_required: bool):
         data = node(context.message, "data")
-        visit = visit_of(context, data)
+        batch = text(data, "chrg_bchno", max_length=30)
+        visit = visit_of(context, data, batch=batch)
         member = visit.member
         insuplc = str(context.message.get("insuplc_admdvs") or "")
         if insuplc != member.admdvs_id:
@@ -63,7 +67,6 @@ class _Settlement:
             raise Refused(f"data.psn_setlway: 个人结算方式 {setlway} 不受理，仅 01 按项目结算")
         acct_used = flag(text(data, "acct_used_flag", max_length=1), ACCT_USED, "data.acct_used_flag",
                          "个人账户使用标志")
-        batch = text(data, "chrg_bchno", max_length=30)
         medfee = amount(data, "medfee_sumamt")
         own, over, pre = (amount(data, name, required=parts_required)
                           for name in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"))
@@ -73,18 +76,18 @@ class _Settlement:
             inscp = medfee - own - over - pre
             if inscp < 0:
                 raise Refused(f"data.medfee_sumamt: 医疗费总额 {medfee} 小于自付部分之和 {own + over + pre}")
-        details = list(FeeDetail.objects.filter(visit=visit, chrg_bchno=batch, cancelled_at=None, claim=None)
-                       .values_list("id", "det_item_fee_sumamt", "er_flag"))
+        details = visit.details
         if not details:
             raise Refused(f"data.chrg_bchno: 收费批次 {batch} 无已上传未结算的费用明细，请先【2204】上传")
-        uploaded = sum((d[1] for d in details), ZERO)
+        fee_details = tuple(_claim_item(d) for d in details)
+        uploaded = sum((d.amount for d in fee_details), ZERO)
         if uploaded != medfee:
             raise Refused(f"data.medfee_sumamt: 医疗费总额 {medfee} 与收费批次 {batch} 已上传明细合计 {uploaded} 不符")
         if visit.settled:
             raise Refused(f"data.mdtrt_id: 就诊 {visit.mdtrt_id} 已结算，如需重新结算请先【2208】撤销")
         self.visit, self.member, self.med_type, self.batch = visit, member, code, batch
         self.balance = visit.balance or ZERO  # the account's balance before this visit (none: 0)
-        self.detail_ids = [d[0] for d in details]
+        self.detail_ids = [d["id"] for d in details]
         self.invono = text(data, "invono", required=False, max_length=20)
         self.clr_type = clr_type_for(context.provider.kind)
         self.request = ClaimRequest(
@@ -92,8 +95,37 @@ class _Settlement:
             visit_at=visit.begntime, medfee_sumamt=medfee, inscp_scp_amt=inscp, fulamt_ownpay_amt=own,
             overlmt_selfpay=over, preselfpay_amt=pre,
             benefit=benefit_for(admdvs=member.admdvs_id, caty=visit.caty, main_diagnosis=main_diagnosis(visit)),
-            emergency=med_type.emergency or any(d[2] == "1" for d in details), exclusion=med_type.exclusion,
-            acct_used=acct_used)
+            emergency=med_type.emergency or any(d["er_flag"] == "1" for d in details), exclusion=med_type.exclusion,
+            acct_used=acct_used, prescribing_fixmedins_code=_prescriber(context, data, details),
+            fee_details=fee_details)
+
+
+def _claim_item(detail: dict) -> FeeDetailLine:
+    """One uploaded detail as the request's fee-detail line (the engine records it as a ClaimItem)."""
+    where = f"feedetail(feedetl_sn {detail['feedetl_sn']})"
+    for name in ("hilist_name", "chrgitm_lv", "med_chrgitm_type"):
+        if not detail[name]:
+            raise Refused(f"{where}.{name}: 明细缺少医保目录的 {name}，无法记为结算明细，"
+                          "请【2205】撤销后重新【2204】上传")
+    return FeeDetailLine(code=detail["med_list_codg"], name=detail["hilist_name"],
+                         category=item_category_for(detail["med_chrgitm_type"], where=where),
+                         chrgitm_lv=charge_level_for(detail["chrgitm_lv"], where=where),
+                         amount=Decimal(detail["amount"]))
+
+
+def _prescriber(context: Context, data: dict, details: list[dict]) -> str | None:
+    """外配处方: the prescribing provider a pharmacy's batch fills (national/mapping.py (3))."""
+    code = text(data, PRESCRIBER_FIELD, required=False, max_length=30) or None
+    if context.provider.kind != Provider.Kind.PHARMACY:
+        return code  # the engine refuses a prescription outside a pharmacy, naming the field
+    filled = [d["rxno"] or d["feedetl_sn"] for d in details if d["rx_circ_flag"] == "1"]
+    if filled and code is None:
+        raise Refused(f"data.{PRESCRIBER_FIELD}: 收费批次含外购处方明细(rx_circ_flag=1，处方号 {filled[0]})，"
+                      "国家接口报文不含开方机构，请填写开方定点医疗机构编号 (the prescribing provider is required)")
+    if code is not None and not filled:
+        raise Refused(f"data.{PRESCRIBER_FIELD}: 收费批次无外购处方明细(rx_circ_flag=1)，不应填写开方机构 "
+                      "(no detail of the batch fills a prescription)")
+    return code
 
 
 def settlement_preview(context: Context) -> dict:

@@ -9,14 +9,16 @@ import json
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, JSONObject
 
 from accounts.models import Account
 from members.models import Member
 
 from .envelope import Refused, amount, date_text, money, moment, node, number, text
-from .mapping import (CERT_TYPE_ID_CARD, ER_FLAGS, INSUTYPES, PSN_CERT_TYPE_ID_CARD, PSN_INSU_STAS, flag,
-                      med_type_for, member_key_of, psn_no_for)
+from .mapping import (CERT_TYPE_ID_CARD, ER_FLAGS, INSUTYPES, PSN_CERT_TYPE_ID_CARD, PSN_INSU_STAS, RX_CIRC_FLAGS,
+                      charge_level_for, flag, item_category_for, med_type_for, member_key_of, psn_no_for)
 from .models import FeeDetail, NationalSettlement, Visit
 from .services import Context
 
@@ -54,14 +56,27 @@ def cert_check(data: dict, member: Member, *, where: str = "data") -> None:
         raise Refused(f"{where}.mdtrt_cert_no: 就诊凭证编号与人员编号 {psn_no} 的身份证号不符")
 
 
-def visit_of(context: Context, data: dict, *, where: str = "data") -> Visit:
+UNSETTLED_DETAIL = ("id", "feedetl_sn", "med_list_codg", "hilist_name", "chrgitm_lv", "med_chrgitm_type", "er_flag",
+                    "rx_circ_flag", "rxno")
+
+
+def visit_of(context: Context, data: dict, *, where: str = "data", batch: str | None = None) -> Visit:
     """The clinic's own registered visit ``mdtrt_id`` of the person ``psn_no``, with ``settled``
-    (a settlement in force, not reversed) and the member's account ``balance`` read in the same query."""
+    (a settlement in force, not reversed) and the member's account ``balance`` read in the same query;
+    with ``batch``, also ``details``: the batch's uploaded, unsettled, uncancelled fee details (dicts
+    of ``UNSETTLED_DETAIL`` and ``amount`` as text, in upload order) — one round trip for all three."""
     mdtrt_id = text(data, "mdtrt_id", where=where, max_length=30)
+    extra = {}
+    if batch is not None:
+        unsettled = FeeDetail.objects.filter(visit=OuterRef("pk"), chrg_bchno=batch, cancelled_at=None, claim=None)
+        extra["details"] = ArraySubquery(unsettled.order_by("id").values(row=JSONObject(
+            **{name: name for name in UNSETTLED_DETAIL},
+            amount=Cast("det_item_fee_sumamt", CharField()))))  # text: the exact Decimal, never a float
     visit = (Visit.objects.select_related("member").filter(mdtrt_id=mdtrt_id, provider=context.provider)
              .annotate(settled=Exists(NationalSettlement.objects.filter(visit=OuterRef("pk"),
                                                                         claim__reversed_by__isnull=True)),
-                       balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1]))
+                       balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1]),
+                       **extra)
              .first())
     if visit is None:
         raise Refused(f"{where}.mdtrt_id: 本机构无就诊ID {mdtrt_id} (no such visit at this provider)")
@@ -180,6 +195,14 @@ def _er_flag(raw, where: str) -> str:
     return "1" if "1" in flags else ("0" if flags else "")
 
 
+def _catalogue_field(item: dict, name: str, meaning: str, *, where: str, max_length: int) -> str:
+    """One of the catalogue's fields a detail carries (national/mapping.py "Fee details")."""
+    if item.get(name) in (None, ""):
+        raise Refused(f"{where}.{name}: 必填：{meaning}取自医保目录(【1312】 {name})，本系统不持有医保目录，"
+                      "无法替机构确定，请随明细上传 (required: the catalogue's value for med_list_codg)")
+    return text(item, name, where=where, max_length=max_length)
+
+
 def fee_details_upload(context: Context) -> dict:
     items = node(context.message, "feedetail")
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
@@ -207,7 +230,11 @@ def fee_details_upload(context: Context) -> dict:
             medins_list_codg=text(item, "medins_list_codg", where=where, max_length=150),
             fee_ocur_time=moment(item, "fee_ocur_time", where=where),
             rxno=text(item, "rxno", where=where, required=False, max_length=30),
-            rx_circ_flag=text(item, "rx_circ_flag", where=where, required=False, max_length=3),
+            rx_circ_flag=_rx_circ_flag(item, where),
+            hilist_name=_catalogue_field(item, "hilist_name", "医保目录名称", where=where, max_length=100),
+            chrgitm_lv=charge_level_for(_catalogue_field(item, "chrgitm_lv", "收费项目等级(甲/乙/丙)", where=where,
+                                                         max_length=3), where=where),
+            med_chrgitm_type=_med_chrgitm_type(item, where),
             bilg_dept_codg=text(item, "bilg_dept_codg", where=where, required=False, max_length=30),
             bilg_dr_codg=text(item, "bilg_dr_codg", where=where, required=False, max_length=30),
             er_flag=_er_flag(item.get("exp_content"), where)))
@@ -218,7 +245,20 @@ def fee_details_upload(context: Context) -> dict:
                       "cancel with 2205 first)")
     FeeDetail.objects.bulk_create(rows)
     return {"result": [{"feedetl_sn": r.feedetl_sn, "det_item_fee_sumamt": money(r.det_item_fee_sumamt),
-                        "cnt": f"{r.cnt:.4f}", "pric": f"{r.pric:.6f}", "memo": ""} for r in rows]}
+                        "cnt": f"{r.cnt:.4f}", "pric": f"{r.pric:.6f}", "chrgitm_lv": r.chrgitm_lv,
+                        "med_chrgitm_type": r.med_chrgitm_type, "memo": ""} for r in rows]}
+
+
+def _rx_circ_flag(item: dict, where: str) -> str:
+    value = text(item, "rx_circ_flag", where=where, required=False, max_length=3)
+    flag(value, RX_CIRC_FLAGS, f"{where}.rx_circ_flag", "外购处方标志")
+    return value
+
+
+def _med_chrgitm_type(item: dict, where: str) -> str:
+    code = _catalogue_field(item, "med_chrgitm_type", "医疗收费项目类别", where=where, max_length=6)
+    item_category_for(code, where=where)
+    return code
 
 
 def fee_details_cancel(context: Context) -> dict:

@@ -17,7 +17,7 @@ import re
 import pytest
 
 from claims.models import Claim
-from tests.national.client import INPUT_FIELDS, MONEY, OUTPUT_2207, RATIO, SETLDETAIL, TIME, DATE, AGE
+from tests.national.client import CATALOGUE_2204, INPUT_FIELDS, MONEY, OUTPUT_2207, RATIO, SETLDETAIL, TIME, DATE, AGE
 from tests.factories import make_staff
 from tests.national.conftest import REGIONS
 
@@ -69,7 +69,8 @@ def test_builders_send_every_property_of_the_model_classes(world):
              "3201": clinic.data_3201(insutype="310", setl_optins="411300", day="2024-03-04", medfee=Decimal(0),
                                       fund=Decimal(0), acct=Decimal(0), count=0)}
     for name, message in built.items():
-        assert tuple(message) == INPUT_FIELDS[name], name
+        # 2204: Input_2204's properties, then the catalogue's three (national/mapping.py "Fee details")
+        assert tuple(message) == INPUT_FIELDS[name] + (CATALOGUE_2204 if name == "2204" else ()), name
 
 
 @pytest.mark.parametrize("region", list(REGIONS))
