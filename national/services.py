@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from rest_framework.authtoken.models import Token
 
 from config.errors import Conflict
 from providers.models import Provider
-from staff.audit import audit_record
+from staff.audit import access_log, audit_record
 
 from .envelope import ENVELOPE_REQUIRED, Refused, answer, now_local, text, time_text
 from .mapping import Unmapped
@@ -76,6 +76,19 @@ class Context:
     user: Any
     message: dict
     received: datetime
+    member_ids: list[int] = field(default_factory=list)  # whose personal data the message read or wrote
+    listed: int | None = None  # how many records a listing message read (3201: the claims counted)
+
+
+# 个人信息保护法 access log (staff.AccessLog, as the REST reads of personal data are logged by
+# staff.middleware): infno -> (action, what). Every transaction that names a person is logged with
+# the member's id: 1101 answers the person; 2201-2205 read the person and write their visit, its
+# diagnoses and fee details; 2206-2208 answer the settlement with the person's name and ID number;
+# 3201 reads the clinic's claims in aggregate (a list, no ids). 9001 names no one.
+PERSONAL_DATA = {"1101": ("view", "members.Member"), "2201": ("view", "national.Visit"),
+                 "2203": ("view", "national.Visit"), "2204": ("view", "national.Visit"),
+                 "2205": ("view", "national.Visit"), "2206": ("view", "claims.Claim"),
+                 "2207": ("view", "claims.Claim"), "2208": ("view", "claims.Claim"), "3201": ("list", "claims.Claim")}
 
 
 Handler = Callable[[Context], dict]
@@ -103,6 +116,8 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
         return answer(infcode=-1, received=received, err_msg=exc.err_msg)
     first, signed_in = _first_answer_and_sign_in(provider, msgid, str(message.get("sign_no") or ""))
     if first is not None:
+        if first.get("infcode") == 0:
+            _access_logged(user, message, msgid, member_ids=(), replay=True)  # disclosed again
         return first
     region = str(message.get("mdtrtarea_admvs") or "")
     context = Context(account=account, provider=provider, user=user, message=message, received=received)
@@ -114,6 +129,7 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
                 output = _dispatch(context, signed_in=signed_in)
                 result = answer(infcode=0, received=received, output=output, admdvs=region)
                 _record(provider, msgid, message, result)
+                _access_logged(user, message, msgid, member_ids=context.member_ids, count=context.listed)
         except Refused as exc:
             result = answer(infcode=-1, received=received, err_msg=exc.err_msg, admdvs=region)
             with transaction.atomic():
@@ -140,6 +156,18 @@ def _first_answer_and_sign_in(provider: Provider, msgid: str, sign_no: str) -> t
     if isinstance(first, str):  # a driver that hands jsonb back as text
         first = json.loads(first)
     return first, signed_in
+
+
+def _access_logged(user, message: dict, msgid: str, *, member_ids, count: int | None = None,
+                   replay: bool = False) -> None:
+    """A message that read or wrote personal data, in the access log (only when answered with
+    infcode 0: a refusal answers nothing of the person)."""
+    infno = str(message.get("infno") or "")
+    if infno not in PERSONAL_DATA:
+        return
+    action, what = PERSONAL_DATA[infno]
+    access_log(user=user, action=action, what=what, object_ids=member_ids, count=count,
+               path=f"/api/national/ infno={infno} msgid={msgid}{' (replay)' if replay else ''}")
 
 
 def _record(provider: Provider, msgid: str, message: dict, result: dict) -> None:

@@ -245,6 +245,7 @@ def totals_reconcile(context: Context) -> dict:
         medfee_sumamt=Sum("medfee_sumamt"), fund_pay_sumamt=Sum("hifp_pay"), acct_pay=Sum("acct_pay"),
         count=Count("id", filter=Q(reverses__isnull=True, reversed_by__isnull=True)))
     ours = {name: ours[name] or ZERO for name in clinic} | {"count": ours["count"]}
+    context.listed = ours["count"]
     differences = [f"{name} 机构 {clinic[name]} / 中心 {ours[name]}" for name in clinic if clinic[name] != ours[name]]
     if int(count) != ours["count"]:
         differences.append(f"fixmedins_setl_cnt 机构 {int(count)} / 中心 {ours['count']}")

@@ -83,6 +83,7 @@ def visit_of(context: Context, data: dict, *, where: str = "data", batch: str | 
     psn_no = text(data, "psn_no", where=where, max_length=30)
     if psn_no != psn_no_for(admdvs=visit.member.admdvs_id, member_id=visit.member_id):
         raise Refused(f"{where}.psn_no: 人员编号 {psn_no} 与就诊 {mdtrt_id} 的人员不符")
+    context.member_ids.append(visit.member_id)  # the access log's subject (services.PERSONAL_DATA)
     return visit
 
 
@@ -109,6 +110,7 @@ def person_info(context: Context) -> dict:
     if len(members) > 1:
         raise Refused(f"insuplc_admdvs: 身份证号 {certno} 在多个统筹区参保，请填写参保地医保区划")
     member = members[0]
+    context.member_ids.append(member.pk)
     today = context.received.date()
     return {
         "baseinfo": {"psn_no": psn_no_for(admdvs=member.admdvs_id, member_id=member.pk),
@@ -135,6 +137,7 @@ def visit_register(context: Context) -> dict:
     if insutype not in INSUTYPES or insutype != member.insutype:
         raise Refused(f"data.insutype: 险种类型 {insutype} 与参保人的险种 {member.insutype} 不符")
     cert_check(data, member)
+    context.member_ids.append(member.pk)
     begntime = moment(data, "begntime")
     visit = Visit.objects.create(
         mdtrt_id=f"{context.provider.admdvs_id}{begntime:%Y%m%d}{secrets.token_hex(8)}", provider=context.provider,

@@ -127,7 +127,8 @@ class Clinic:
         """Input_2204.feedetail2204, then the catalogue's fields for ``code`` (``CATALOGUE_2204``);
         ``rx``: the 处方号 of a filled outside prescription (rx_circ_flag 1)."""
         return {"feedetl_sn": sn, "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": batch, "dise_codg": None,
-                "rxno": rx, "rx_circ_flag": "1" if rx else "0", "fee_ocur_time": "2024-03-04 09:50:00", "med_list_codg": code,
+                "rxno": rx, "rx_circ_flag": "1" if rx else "0", "fee_ocur_time": "2024-03-04 09:50:00",
+                "med_list_codg": code,
                 "medins_list_codg": f"H-{code}", "det_item_fee_sumamt": amount, "cnt": cnt, "pric": amount / cnt,
                 "sin_dos_dscr": None, "used_frqu_dscr": None, "prd_days": Decimal("0"), "medc_way_dscr": None,
                 "bilg_dept_codg": "NK01", "bilg_dept_name": "内科", "bilg_dr_codg": "D0001", "bilg_dr_name": "李医生",
