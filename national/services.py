@@ -17,7 +17,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Subquery
+from django.utils import timezone
 from django.http import Http404
 from rest_framework.authtoken.models import Token
 
@@ -78,6 +81,21 @@ class Context:
     received: datetime
     member_ids: list[int] = field(default_factory=list)  # whose personal data the message read or wrote
     listed: int | None = None  # how many records a listing message read (3201: the claims counted)
+    visit: Any = None  # 2206/2207: the visit read with the replay check (transactions.visit_query)
+    with_answer: AnswerWith | None = None  # statements written with the answer, in its round trip
+
+
+@dataclass
+class AnswerWith:
+    """Writes that go with the answer's record in one statement (data-modifying CTEs before the
+    INSERT of the Message), and a condition on them read back from it: when ``check`` is false the
+    message is refused with ``refusal`` and everything it wrote rolls back."""
+
+    ctes: list[str]
+    params: list
+    check: str
+    check_params: list
+    refusal: str
 
 
 # 个人信息保护法 access log (staff.AccessLog, as the REST reads of personal data are logged by
@@ -114,13 +132,21 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
         msgid = text(message, "msgid", where="报文", max_length=60)
     except Refused as exc:
         return answer(infcode=-1, received=received, err_msg=exc.err_msg)
-    first, signed_in = _first_answer_and_sign_in(provider, msgid, str(message.get("sign_no") or ""))
+    sign_no = str(message.get("sign_no") or "")
+    visit = _settlement_visit(provider, msgid, sign_no, message)
+    if visit is not None:
+        first, signed_in = visit.first_answer, visit.signed_in
+    else:
+        first, signed_in = _first_answer_and_sign_in(provider, msgid, sign_no)
+    if isinstance(first, str):  # a driver that hands jsonb back as text
+        first = json.loads(first)
     if first is not None:
         if first.get("infcode") == 0:
             _access_logged(user, message, msgid, member_ids=(), replay=True)  # disclosed again
         return first
     region = str(message.get("mdtrtarea_admvs") or "")
-    context = Context(account=account, provider=provider, user=user, message=message, received=received)
+    context = Context(account=account, provider=provider, user=user, message=message, received=received,
+                      visit=visit)
     try:
         try:
             # The work and its answer commit together; a refusal rolls the work back whole and the
@@ -128,7 +154,7 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
             with transaction.atomic():
                 output = _dispatch(context, signed_in=signed_in)
                 result = answer(infcode=0, received=received, output=output, admdvs=region)
-                _record(provider, msgid, message, result)
+                _record(provider, msgid, message, result, context.with_answer)
                 _access_logged(user, message, msgid, member_ids=context.member_ids, count=context.listed)
         except Refused as exc:
             result = answer(infcode=-1, received=received, err_msg=exc.err_msg, admdvs=region)
@@ -152,10 +178,26 @@ def _first_answer_and_sign_in(provider: Provider, msgid: str, sign_no: str) -> t
             f"SELECT (SELECT m.answer FROM {Message._meta.db_table} m WHERE m.provider_id = %s AND m.msgid = %s), "
             f"EXISTS (SELECT 1 FROM {SignIn._meta.db_table} s WHERE s.provider_id = %s AND s.sign_no = %s)",
             [provider.pk, msgid, provider.pk, sign_no])
-        first, signed_in = cursor.fetchone()
-    if isinstance(first, str):  # a driver that hands jsonb back as text
-        first = json.loads(first)
-    return first, signed_in
+        return cursor.fetchone()
+
+
+def _settlement_visit(provider: Provider, msgid: str, sign_no: str, message: dict):
+    """For a 2206/2207, the visit with its batch's fee details (transactions.visit_query) read in the
+    same round trip as the replay and sign-in checks (annotated ``first_answer``, ``signed_in``);
+    None for another message or when the visit is not found (then they are read on their own).
+    Read before the message's transaction: 2207 re-checks what matters in the statement that links
+    the settlement (settlement._settlement_link), after the member's accumulator lock."""
+    from .transactions import visit_query
+
+    data = message.get("input", {}).get("data") if isinstance(message.get("input"), dict) else None
+    if str(message.get("infno")) not in ("2206", "2207") or not isinstance(data, dict):
+        return None
+    mdtrt_id, batch = data.get("mdtrt_id"), data.get("chrg_bchno")
+    if not (isinstance(mdtrt_id, str) and isinstance(batch, str)):
+        return None
+    return visit_query(provider, mdtrt_id.strip(), batch=batch.strip()).annotate(
+        first_answer=Subquery(Message.objects.filter(provider=provider, msgid=msgid).values("answer")[:1]),
+        signed_in=Exists(SignIn.objects.filter(provider=provider, sign_no=sign_no))).first()
 
 
 def _access_logged(user, message: dict, msgid: str, *, member_ids, count: int | None = None,
@@ -170,9 +212,21 @@ def _access_logged(user, message: dict, msgid: str, *, member_ids, count: int | 
                path=f"/api/national/ infno={infno} msgid={msgid}{' (replay)' if replay else ''}")
 
 
-def _record(provider: Provider, msgid: str, message: dict, result: dict) -> None:
-    Message.objects.create(provider=provider, msgid=msgid, infno=str(message.get("infno") or "")[:6],
-                           infcode=result["infcode"], answer=result)
+def _record(provider: Provider, msgid: str, message: dict, result: dict, with_answer: AnswerWith | None = None) -> None:
+    infno = str(message.get("infno") or "")[:6]
+    if with_answer is None:
+        Message.objects.create(provider=provider, msgid=msgid, infno=infno, infcode=result["infcode"], answer=result)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(with_answer.ctes)} INSERT INTO {Message._meta.db_table} "
+            "(provider_id, msgid, infno, infcode, answer, received_at) VALUES (%s, %s, %s, %s, %s::jsonb, %s) "
+            f"RETURNING {with_answer.check}",
+            [*with_answer.params, provider.pk, msgid, infno, result["infcode"],
+             json.dumps(result, cls=DjangoJSONEncoder, ensure_ascii=False), timezone.now(),
+             *with_answer.check_params])
+        if not cursor.fetchone()[0]:
+            raise Refused(with_answer.refusal)
 
 
 def _dispatch(context: Context, *, signed_in: bool) -> dict:

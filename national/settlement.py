@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from claims.models import Claim
@@ -35,7 +34,7 @@ from .mapping import (ACCT_USED, FUND_PAY_TYPES, INSUTYPES, PRESCRIBER_FIELD, PS
                       PSN_SETLWAY_ITEMS, benefit_for, charge_level_for, clr_type_for, flag, item_category_for,
                       med_type_for, psn_no_for)
 from .models import FeeDetail, NationalSettlement, Reconciliation
-from .services import Context
+from .services import AnswerWith, Context
 from .transactions import account_balance, area_check, cert_check, main_diagnosis, visit_of
 
 ZERO = Decimal("0.00")
@@ -143,10 +142,12 @@ def settlement_preview(context: Context) -> dict:
 
 
 def settlement_record(context: Context) -> dict:
-    """2207: the decision recorded (the same claim a REST POST /claims/ writes)."""
+    """2207: the decision recorded (the same claim a REST POST /claims/ writes). The engine writes
+    inside the message's transaction (no savepoint of its own: a refusal rolls the message back
+    whole); the national record, the fee details' link and the answer follow in one statement."""
     checked = _Settlement(context, parts_required=True)
-    claim, _ = claim_settle(request=checked.request, by=context.user, scope=SYSTEM_SCOPE)
-    _settlement_link(claim, checked, medins_setl_id=context.message["msgid"])
+    claim, _ = claim_settle(request=checked.request, by=context.user, scope=SYSTEM_SCOPE, savepoint=False)
+    context.with_answer = _settlement_link(claim, checked, medins_setl_id=context.message["msgid"])
     # When the account paid, its row is locked by this transaction now: read the balance it left.
     balance = account_balance(checked.member) if claim.acct_pay else checked.balance
     info = setlinfo(claim, member=checked.member, mdtrt_id=checked.visit.mdtrt_id, med_type=checked.med_type,
@@ -155,16 +156,30 @@ def settlement_record(context: Context) -> dict:
     return {"setlinfo": info, "setldetail": setldetail(claim, insutype=checked.visit.insutype)}
 
 
-def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str) -> None:
-    """The national record of the claim and its fee details marked settled, in one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH settled AS (UPDATE {FeeDetail._meta.db_table} SET claim_id = %s WHERE id = ANY(%s)) "
-            f"INSERT INTO {NationalSettlement._meta.db_table} (claim_id, visit_id, medins_setl_id, med_type, "
-            "insutype, mdtrt_cert_type, psn_setlway, chrg_bchno, clr_type, invono) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [claim.pk, checked.detail_ids, claim.pk, checked.visit.pk, medins_setl_id, checked.med_type,
-             checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch, checked.clr_type, checked.invono])
+def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str) -> AnswerWith:
+    """The national record of the claim and its fee details marked settled, written with the answer.
+
+    Re-checked there, after the engine took the member's accumulator lock (so a concurrent 2207 of
+    the same member has committed and is seen): every detail the decision read is still uploaded,
+    uncancelled and unsettled, and the visit has no other settlement in force. Otherwise the message
+    is refused and the claim rolls back with it."""
+    details, settlements, claims = (FeeDetail._meta.db_table, NationalSettlement._meta.db_table,
+                                    Claim._meta.db_table)
+    return AnswerWith(
+        ctes=[f"settled AS (UPDATE {details} SET claim_id = %s WHERE id = ANY(%s) AND claim_id IS NULL "
+              "AND cancelled_at IS NULL RETURNING 1)",
+              f"linked AS (INSERT INTO {settlements} (claim_id, visit_id, medins_setl_id, med_type, insutype, "
+              "mdtrt_cert_type, psn_setlway, chrg_bchno, clr_type, invono) "
+              "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM "
+              f"{settlements} s JOIN {claims} c ON c.id = s.claim_id WHERE s.visit_id = %s AND NOT EXISTS "
+              f"(SELECT 1 FROM {claims} r WHERE r.reverses_id = c.id)) RETURNING 1)"],
+        params=[claim.pk, checked.detail_ids, claim.pk, checked.visit.pk, medins_setl_id, checked.med_type,
+                checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch, checked.clr_type, checked.invono,
+                checked.visit.pk],
+        check="(SELECT count(*) FROM settled) = %s AND EXISTS (SELECT 1 FROM linked)",
+        check_params=[len(checked.detail_ids)],
+        refusal=f"data.mdtrt_id: 就诊 {checked.visit.mdtrt_id} 已结算或收费批次 {checked.batch} 的明细已变更"
+                "(并发的结算或撤销)，请重新查询后再结算 (settled or changed meanwhile)")
 
 
 def settlement_reverse(context: Context) -> dict:

@@ -60,24 +60,31 @@ UNSETTLED_DETAIL = ("id", "feedetl_sn", "med_list_codg", "hilist_name", "chrgitm
                     "rx_circ_flag", "rxno")
 
 
-def visit_of(context: Context, data: dict, *, where: str = "data", batch: str | None = None) -> Visit:
-    """The clinic's own registered visit ``mdtrt_id`` of the person ``psn_no``, with ``settled``
-    (a settlement in force, not reversed) and the member's account ``balance`` read in the same query;
-    with ``batch``, also ``details``: the batch's uploaded, unsettled, uncancelled fee details (dicts
-    of ``UNSETTLED_DETAIL`` and ``amount`` as text, in upload order) — one round trip for all three."""
-    mdtrt_id = text(data, "mdtrt_id", where=where, max_length=30)
+def visit_query(provider, mdtrt_id: str, *, batch: str | None = None):
+    """The clinic's visit ``mdtrt_id`` with ``settled`` (a settlement in force, not reversed) and
+    the member's account ``balance``; with ``batch``, also ``details``: the batch's uploaded,
+    unsettled, uncancelled fee details (dicts of ``UNSETTLED_DETAIL`` and ``amount`` as text, in
+    upload order) — one round trip for all of it."""
     extra = {}
     if batch is not None:
         unsettled = FeeDetail.objects.filter(visit=OuterRef("pk"), chrg_bchno=batch, cancelled_at=None, claim=None)
         extra["details"] = ArraySubquery(unsettled.order_by("id").values(row=JSONObject(
             **{name: name for name in UNSETTLED_DETAIL},
             amount=Cast("det_item_fee_sumamt", CharField()))))  # text: the exact Decimal, never a float
-    visit = (Visit.objects.select_related("member").filter(mdtrt_id=mdtrt_id, provider=context.provider)
-             .annotate(settled=Exists(NationalSettlement.objects.filter(visit=OuterRef("pk"),
-                                                                        claim__reversed_by__isnull=True)),
-                       balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1]),
-                       **extra)
-             .first())
+    return (Visit.objects.select_related("member").filter(mdtrt_id=mdtrt_id, provider=provider)
+            .annotate(settled=Exists(NationalSettlement.objects.filter(visit=OuterRef("pk"),
+                                                                       claim__reversed_by__isnull=True)),
+                      balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1]),
+                      **extra))
+
+
+def visit_of(context: Context, data: dict, *, where: str = "data", batch: str | None = None) -> Visit:
+    """The clinic's own registered visit ``mdtrt_id`` of the person ``psn_no`` (``visit_query``;
+    the one already read with the message's replay check when it is that visit and batch)."""
+    mdtrt_id = text(data, "mdtrt_id", where=where, max_length=30)
+    visit = context.visit
+    if visit is None or visit.mdtrt_id != mdtrt_id or getattr(visit, "details", None) is None or batch is None:
+        visit = visit_query(context.provider, mdtrt_id, batch=batch).first()
     if visit is None:
         raise Refused(f"{where}.mdtrt_id: 本机构无就诊ID {mdtrt_id} (no such visit at this provider)")
     psn_no = text(data, "psn_no", where=where, max_length=30)
