@@ -19,7 +19,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Subquery
 from django.utils import timezone
 from django.http import Http404
 from rest_framework.authtoken.models import Token
@@ -81,7 +80,7 @@ class Context:
     received: datetime
     member_ids: list[int] = field(default_factory=list)  # whose personal data the message read or wrote
     listed: int | None = None  # how many records a listing message read (3201: the claims counted)
-    visit: Any = None  # 2206/2207: the visit read with the replay check (transactions.visit_query)
+    visit: Any = None  # 2206/2207: the visit read with the replay check (transactions.settlement_read)
     with_answer: AnswerWith | None = None  # statements written with the answer, in its round trip
 
 
@@ -133,11 +132,9 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
     except Refused as exc:
         return answer(infcode=-1, received=received, err_msg=exc.err_msg)
     sign_no = str(message.get("sign_no") or "")
-    visit = _settlement_visit(provider, msgid, sign_no, message)
-    if visit is not None:
-        first, signed_in = visit.first_answer, visit.signed_in
-    else:
-        first, signed_in = _first_answer_and_sign_in(provider, msgid, sign_no)
+    read = _settlement_read(provider, msgid, sign_no, message)
+    first, signed_in, visit = read if read is not None else (*_first_answer_and_sign_in(provider, msgid, sign_no),
+                                                             None)
     if isinstance(first, str):  # a driver that hands jsonb back as text
         first = json.loads(first)
     if first is not None:
@@ -181,13 +178,13 @@ def _first_answer_and_sign_in(provider: Provider, msgid: str, sign_no: str) -> t
         return cursor.fetchone()
 
 
-def _settlement_visit(provider: Provider, msgid: str, sign_no: str, message: dict):
-    """For a 2206/2207, the visit with its batch's fee details (transactions.visit_query) read in the
-    same round trip as the replay and sign-in checks (annotated ``first_answer``, ``signed_in``);
-    None for another message or when the visit is not found (then they are read on their own).
-    Read before the message's transaction: 2207 re-checks what matters in the statement that links
-    the settlement (settlement._settlement_link), after the member's accumulator lock."""
-    from .transactions import visit_query
+def _settlement_read(provider: Provider, msgid: str, sign_no: str, message: dict):
+    """For a 2206/2207, (first answer, signed in, visit) read in one round trip with the visit and
+    its batch's fee details (transactions.settlement_read); None for another message (or one
+    without a textual mdtrt_id and chrg_bchno: its refusal comes from the usual checks). Read before
+    the message's transaction: 2207 re-checks what matters in the statement that links the
+    settlement (settlement._settlement_link), after the member's accumulator lock."""
+    from .transactions import settlement_read
 
     data = message.get("input", {}).get("data") if isinstance(message.get("input"), dict) else None
     if str(message.get("infno")) not in ("2206", "2207") or not isinstance(data, dict):
@@ -195,9 +192,7 @@ def _settlement_visit(provider: Provider, msgid: str, sign_no: str, message: dic
     mdtrt_id, batch = data.get("mdtrt_id"), data.get("chrg_bchno")
     if not (isinstance(mdtrt_id, str) and isinstance(batch, str)):
         return None
-    return visit_query(provider, mdtrt_id.strip(), batch=batch.strip()).annotate(
-        first_answer=Subquery(Message.objects.filter(provider=provider, msgid=msgid).values("answer")[:1]),
-        signed_in=Exists(SignIn.objects.filter(provider=provider, sign_no=sign_no))).first()
+    return settlement_read(provider, mdtrt_id=mdtrt_id.strip(), batch=batch.strip(), msgid=msgid, sign_no=sign_no)
 
 
 def _access_logged(user, message: dict, msgid: str, *, member_ids, count: int | None = None,

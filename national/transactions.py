@@ -9,17 +9,18 @@ import json
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import CharField, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Cast, JSONObject
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from accounts.models import Account
+from claims.models import Claim
+from claims.rows import columns, model_from_row, width
 from members.models import Member
 
 from .envelope import Refused, amount, date_text, money, moment, node, number, text
 from .mapping import (CERT_TYPE_ID_CARD, ER_FLAGS, INSUTYPES, PSN_CERT_TYPE_ID_CARD, PSN_INSU_STAS, RX_CIRC_FLAGS,
                       charge_level_for, flag, item_category_for, med_type_for, member_key_of, psn_no_for)
-from .models import FeeDetail, NationalSettlement, Visit
+from .models import FeeDetail, Message, NationalSettlement, SignIn, Visit
 from .services import Context
 
 
@@ -60,22 +61,46 @@ UNSETTLED_DETAIL = ("id", "feedetl_sn", "med_list_codg", "hilist_name", "chrgitm
                     "rx_circ_flag", "rxno")
 
 
-def visit_query(provider, mdtrt_id: str, *, batch: str | None = None):
+def visit_query(provider, mdtrt_id: str):
     """The clinic's visit ``mdtrt_id`` with ``settled`` (a settlement in force, not reversed) and
-    the member's account ``balance``; with ``batch``, also ``details``: the batch's uploaded,
-    unsettled, uncancelled fee details (dicts of ``UNSETTLED_DETAIL`` and ``amount`` as text, in
-    upload order) — one round trip for all of it."""
-    extra = {}
-    if batch is not None:
-        unsettled = FeeDetail.objects.filter(visit=OuterRef("pk"), chrg_bchno=batch, cancelled_at=None, claim=None)
-        extra["details"] = ArraySubquery(unsettled.order_by("id").values(row=JSONObject(
-            **{name: name for name in UNSETTLED_DETAIL},
-            amount=Cast("det_item_fee_sumamt", CharField()))))  # text: the exact Decimal, never a float
+    the member's account ``balance``, in one round trip."""
     return (Visit.objects.select_related("member").filter(mdtrt_id=mdtrt_id, provider=provider)
             .annotate(settled=Exists(NationalSettlement.objects.filter(visit=OuterRef("pk"),
                                                                        claim__reversed_by__isnull=True)),
-                      balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1]),
-                      **extra))
+                      balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1])))
+
+
+def settlement_read(provider, *, mdtrt_id: str, batch: str, msgid: str, sign_no: str) -> tuple:
+    """(the first answer to ``msgid`` or None, whether ``sign_no`` is a sign-in of the clinic, the
+    visit or None) for a 2206/2207, in one round trip: the visit as ``visit_query`` gives it, with
+    ``details``, the batch's uploaded, unsettled, uncancelled fee details (dicts of
+    ``UNSETTLED_DETAIL`` and ``amount`` as text, the exact Decimal), in upload order.
+
+    Plain SQL (claims/rows.py): building this statement through the ORM cost more CPU than the
+    rest of the message together (its subqueries and annotations compiled on every call)."""
+    detail = ", ".join(f"'{name}', d.{name}" for name in UNSETTLED_DETAIL)
+    sql = (
+        f"SELECT (SELECT a.answer FROM {Message._meta.db_table} a WHERE a.provider_id = %s AND a.msgid = %s), "
+        f"EXISTS (SELECT 1 FROM {SignIn._meta.db_table} g WHERE g.provider_id = %s AND g.sign_no = %s), "
+        f"EXISTS (SELECT 1 FROM {NationalSettlement._meta.db_table} s WHERE s.visit_id = v.id AND NOT EXISTS "
+        f"(SELECT 1 FROM {Claim._meta.db_table} r WHERE r.reverses_id = s.claim_id)), "
+        f"(SELECT b.balance FROM {Account._meta.db_table} b WHERE b.member_id = v.member_id LIMIT 1), "
+        f"(SELECT jsonb_agg(jsonb_build_object({detail}, 'amount', d.det_item_fee_sumamt::text) ORDER BY d.id) "
+        f"FROM {FeeDetail._meta.db_table} d WHERE d.visit_id = v.id AND d.chrg_bchno = %s "
+        "AND d.cancelled_at IS NULL AND d.claim_id IS NULL), "
+        f"{columns(Visit, 'v')}, {columns(Member, 'm')} FROM (SELECT 1) AS one LEFT JOIN "
+        f"({Visit._meta.db_table} v JOIN {Member._meta.db_table} m ON m.id = v.member_id) "
+        "ON v.mdtrt_id = %s AND v.provider_id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [provider.pk, msgid, provider.pk, sign_no, batch, mdtrt_id, provider.pk])
+        row = cursor.fetchone()
+    first, signed_in, settled, balance, details = row[:5]
+    visit = model_from_row(Visit, row, 5)
+    if visit is not None:
+        visit.member = model_from_row(Member, row, 5 + width(Visit))
+        details = json.loads(details) if isinstance(details, str) else details
+        visit.settled, visit.balance, visit.details, visit.details_batch = settled, balance, details or [], batch
+    return (json.loads(first) if isinstance(first, str) else first), signed_in, visit
 
 
 def visit_of(context: Context, data: dict, *, where: str = "data", batch: str | None = None) -> Visit:
@@ -83,8 +108,11 @@ def visit_of(context: Context, data: dict, *, where: str = "data", batch: str | 
     the one already read with the message's replay check when it is that visit and batch)."""
     mdtrt_id = text(data, "mdtrt_id", where=where, max_length=30)
     visit = context.visit
-    if visit is None or visit.mdtrt_id != mdtrt_id or getattr(visit, "details", None) is None or batch is None:
-        visit = visit_query(context.provider, mdtrt_id, batch=batch).first()
+    if visit is None or visit.mdtrt_id != mdtrt_id or batch is None or visit.details_batch != batch:
+        visit = visit_query(context.provider, mdtrt_id).first()
+        if visit is not None and batch is not None:
+            visit.details = [_detail_dict(d) for d in FeeDetail.objects.filter(
+                visit=visit, chrg_bchno=batch, cancelled_at=None, claim=None).order_by("id")]
     if visit is None:
         raise Refused(f"{where}.mdtrt_id: 本机构无就诊ID {mdtrt_id} (no such visit at this provider)")
     psn_no = text(data, "psn_no", where=where, max_length=30)
@@ -92,6 +120,10 @@ def visit_of(context: Context, data: dict, *, where: str = "data", batch: str | 
         raise Refused(f"{where}.psn_no: 人员编号 {psn_no} 与就诊 {mdtrt_id} 的人员不符")
     context.member_ids.append(visit.member_id)  # the access log's subject (services.PERSONAL_DATA)
     return visit
+
+
+def _detail_dict(detail: FeeDetail) -> dict:
+    return {**{name: getattr(detail, name) for name in UNSETTLED_DETAIL}, "amount": str(detail.det_item_fee_sumamt)}
 
 
 def account_balance(member: Member) -> Decimal:
