@@ -92,7 +92,7 @@ def _national_prepare(bodies: list[dict]) -> tuple[dict[str, str], list[tuple[st
             "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "B1", "rx_circ_flag": "0",
             "fee_ocur_time": begntime, "med_list_codg": DRUG_CODE, "medins_list_codg": "H1",
             "det_item_fee_sumamt": str(amount), "cnt": "1", "pric": str(amount),
-            # the catalogue's fields for the code (national/mapping.py "Fee details"): 西药费, 甲类
+            # the optional catalogue extension (national/mapping.py (4)), as the REST door's line: 西药费, 甲类
             "hilist_name": DRUG_NAME, "med_chrgitm_type": "09", "chrgitm_lv": "01"}]}, insuplc=member.admdvs_id)
         data = {"psn_no": psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": member.certno, "med_type": "11",
                 "medfee_sumamt": str(amount), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "B1",

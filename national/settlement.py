@@ -30,9 +30,9 @@ from members.models import Member
 from providers.models import Provider
 
 from .envelope import Refused, amount, date_text, day, money, node, ratio, text, time_text
-from .mapping import (ACCT_USED, FUND_PAY_TYPES, INSUTYPES, PRESCRIBER_FIELD, PSN_CERT_TYPE_ID_CARD,
-                      PSN_SETLWAY_ITEMS, benefit_for, charge_level_for, clr_type_for, flag, item_category_for,
-                      med_type_for, psn_no_for)
+from .mapping import (ACCT_USED, CATALOGUE_EXTENSION, FUND_PAY_TYPES, INSUTYPES, PRESCRIBER_FIELD,
+                      PSN_CERT_TYPE_ID_CARD, PSN_SETLWAY_ITEMS, benefit_for, charge_level_for, clr_type_for, flag,
+                      item_category_for, med_type_for, psn_no_for)
 from .models import FeeDetail, NationalSettlement, Reconciliation
 from .services import AnswerWith, Context
 from .transactions import account_balance, area_check, cert_check, main_diagnosis, visit_of
@@ -78,8 +78,8 @@ class _Settlement:
         details = visit.details
         if not details:
             raise Refused(f"data.chrg_bchno: 收费批次 {batch} 无已上传未结算的费用明细，请先【2204】上传")
-        fee_details = tuple(_claim_item(d) for d in details)
-        uploaded = sum((d.amount for d in fee_details), ZERO)
+        fee_details = _claim_items(details, batch=batch)
+        uploaded = sum((Decimal(d["amount"]) for d in details), ZERO)
         if uploaded != medfee:
             raise Refused(f"data.medfee_sumamt: 医疗费总额 {medfee} 与收费批次 {batch} 已上传明细合计 {uploaded} 不符")
         if visit.settled:
@@ -99,17 +99,28 @@ class _Settlement:
             fee_details=fee_details)
 
 
-def _claim_item(detail: dict) -> FeeDetailLine:
-    """One uploaded detail as the request's fee-detail line (the engine records it as a ClaimItem)."""
-    where = f"feedetail(feedetl_sn {detail['feedetl_sn']})"
-    for name in ("hilist_name", "chrgitm_lv", "med_chrgitm_type"):
-        if not detail[name]:
-            raise Refused(f"{where}.{name}: 明细缺少医保目录的 {name}，无法记为结算明细，"
-                          "请【2205】撤销后重新【2204】上传")
-    return FeeDetailLine(code=detail["med_list_codg"], name=detail["hilist_name"],
-                         category=item_category_for(detail["med_chrgitm_type"], where=where),
-                         chrgitm_lv=charge_level_for(detail["chrgitm_lv"], where=where),
-                         amount=Decimal(detail["amount"]))
+def _claim_items(details: list[dict], *, batch: str) -> tuple[FeeDetailLine, ...]:
+    """The batch's details as the request's fee-detail lines (the engine records them as the
+    claim's ClaimItem rows) when they carry the catalogue extension; none when they do not — an
+    unchanged national client's lines stay fee details only: no catalogue here, so no level or
+    type is guessed (national/mapping.py (4)). 2204 keeps a batch all one or all the other; a batch
+    that is mixed all the same is refused, never half itemised."""
+    extended = [bool(d["hilist_name"]) for d in details]
+    if not any(extended):
+        return ()
+    if not all(extended):
+        bare = details[extended.index(False)]
+        raise Refused(f"feedetail(feedetl_sn {bare['feedetl_sn']}).{CATALOGUE_EXTENSION[0]}: 收费批次 {batch} "
+                      f"的明细部分传了扩展字段 {'/'.join(CATALOGUE_EXTENSION)}，部分未传，"
+                      "请【2205】撤销后重新【2204】上传")
+    lines = []
+    for detail in details:
+        where = f"feedetail(feedetl_sn {detail['feedetl_sn']})"
+        lines.append(FeeDetailLine(code=detail["med_list_codg"], name=detail["hilist_name"],
+                                   category=item_category_for(detail["med_chrgitm_type"], where=where),
+                                   chrgitm_lv=charge_level_for(detail["chrgitm_lv"], where=where),
+                                   amount=Decimal(detail["amount"])))
+    return tuple(lines)
 
 
 def _prescriber(context: Context, data: dict, details: list[dict]) -> str | None:

@@ -18,8 +18,9 @@ from claims.rows import columns, model_from_row, width
 from members.models import Member
 
 from .envelope import Refused, amount, date_text, money, moment, node, number, text
-from .mapping import (CERT_TYPE_ID_CARD, ER_FLAGS, INSUTYPES, PSN_CERT_TYPE_ID_CARD, PSN_INSU_STAS, RX_CIRC_FLAGS,
-                      charge_level_for, flag, item_category_for, med_type_for, member_key_of, psn_no_for)
+from .mapping import (CATALOGUE_EXTENSION, CERT_TYPE_ID_CARD, ER_FLAGS, INSUTYPES, PSN_CERT_TYPE_ID_CARD,
+                      PSN_INSU_STAS, RX_CIRC_FLAGS, charge_level_for, flag, item_category_for, med_type_for,
+                      member_key_of, psn_no_for)
 from .models import FeeDetail, Message, NationalSettlement, SignIn, Visit
 from .services import Context
 
@@ -237,12 +238,29 @@ def _er_flag(raw, where: str) -> str:
     return "1" if "1" in flags else ("0" if flags else "")
 
 
-def _catalogue_field(item: dict, name: str, meaning: str, *, where: str, max_length: int) -> str:
-    """One of the catalogue's fields a detail carries (national/mapping.py "Fee details")."""
-    if item.get(name) in (None, ""):
-        raise Refused(f"{where}.{name}: 必填：{meaning}取自医保目录(【1312】 {name})，本系统不持有医保目录，"
-                      "无法替机构确定，请随明细上传 (required: the catalogue's value for med_list_codg)")
-    return text(item, name, where=where, max_length=max_length)
+def _carries_catalogue(item: dict) -> bool:
+    """Whether a detail carries any of the optional catalogue extension's fields (mapping.py (4))."""
+    return any(item.get(name) not in (None, "") for name in CATALOGUE_EXTENSION)
+
+
+def _catalogue(item: dict, *, where: str, extended: bool) -> dict:
+    """The detail's catalogue fields: all three when its line set carries the extension, none when
+    it does not (a line set is all one or all the other; mapping.py (4)). Blank when absent."""
+    if not extended:
+        sent = next((name for name in CATALOGUE_EXTENSION if item.get(name) not in (None, "")), None)
+        if sent is not None:
+            raise Refused(f"{where}.{sent}: 扩展字段 {'/'.join(CATALOGUE_EXTENSION)} 须同一批明细每行都传或都不传，"
+                          "本批明细未传 (the catalogue extension: every line of the set or none)")
+        return {name: "" for name in CATALOGUE_EXTENSION}
+    missing = next((name for name in CATALOGUE_EXTENSION if item.get(name) in (None, "")), None)
+    if missing is not None:
+        raise Refused(f"{where}.{missing}: 扩展字段 {'/'.join(CATALOGUE_EXTENSION)} 须同一批明细每行都传或都不传，"
+                      "本批明细已传，此行缺少 (the catalogue extension: every line of the set or none)")
+    values = {name: text(item, name, where=where, max_length=size)
+              for name, size in zip(CATALOGUE_EXTENSION, (100, 3, 6))}
+    charge_level_for(values["chrgitm_lv"], where=where)
+    item_category_for(values["med_chrgitm_type"], where=where)
+    return values
 
 
 def fee_details_upload(context: Context) -> dict:
@@ -250,6 +268,7 @@ def fee_details_upload(context: Context) -> dict:
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise Refused("input.feedetail: 费用明细应为非空对象列表 (a non-empty list of objects)")
     visit = visit_of(context, items[0], where="feedetail[0]")
+    extended = _carries_catalogue(items[0])  # the line set's choice; every other line must make the same
     rows, seen = [], set()
     for index, item in enumerate(items):
         where = f"feedetail[{index}]"
@@ -272,35 +291,42 @@ def fee_details_upload(context: Context) -> dict:
             medins_list_codg=text(item, "medins_list_codg", where=where, max_length=150),
             fee_ocur_time=moment(item, "fee_ocur_time", where=where),
             rxno=text(item, "rxno", where=where, required=False, max_length=30),
-            rx_circ_flag=_rx_circ_flag(item, where),
-            hilist_name=_catalogue_field(item, "hilist_name", "医保目录名称", where=where, max_length=100),
-            chrgitm_lv=charge_level_for(_catalogue_field(item, "chrgitm_lv", "收费项目等级(甲/乙/丙)", where=where,
-                                                         max_length=3), where=where),
-            med_chrgitm_type=_med_chrgitm_type(item, where),
+            rx_circ_flag=_rx_circ_flag(item, where), **_catalogue(item, where=where, extended=extended),
             bilg_dept_codg=text(item, "bilg_dept_codg", where=where, required=False, max_length=30),
             bilg_dr_codg=text(item, "bilg_dr_codg", where=where, required=False, max_length=30),
             er_flag=_er_flag(item.get("exp_content"), where)))
-    taken = set(FeeDetail.objects.filter(visit=visit, cancelled_at=None, feedetl_sn__in=seen)
-                .values_list("feedetl_sn", flat=True))
+    # One read: the details already uploaded under these numbers, and whether the batches' unsettled
+    # details carry the extension (a batch, settled as one at 2207, is one line set however many
+    # uploads built it).
+    batches = {r.chrg_bchno for r in rows}
+    present = list(FeeDetail.objects.filter(visit=visit, cancelled_at=None)
+                   .filter(Q(feedetl_sn__in=seen) | Q(chrg_bchno__in=batches, claim=None))
+                   .values_list("feedetl_sn", "chrg_bchno", "claim_id", "hilist_name"))
+    taken = {sn for sn, _, _, _ in present if sn in seen}
     if taken:
         raise Refused(f"feedetail.feedetl_sn: 费用明细流水号 {', '.join(sorted(taken))} 已上传 (already uploaded; "
                       "cancel with 2205 first)")
+    other = next((batch for _, batch, claim_id, name in present
+                  if batch in batches and claim_id is None and bool(name) != extended), None)
+    if other is not None:
+        index = next(i for i, r in enumerate(rows) if r.chrg_bchno == other)
+        raise Refused(f"feedetail[{index}].{CATALOGUE_EXTENSION[0]}: 收费批次 {other} 已上传的明细"
+                      f"{'未' if extended else '已'}传扩展字段 {'/'.join(CATALOGUE_EXTENSION)}，"
+                      "同一批次须每行都传或都不传"
+                      " (the batch's earlier lines made the other choice; cancel with 2205 first)")
     FeeDetail.objects.bulk_create(rows)
     return {"result": [{"feedetl_sn": r.feedetl_sn, "det_item_fee_sumamt": money(r.det_item_fee_sumamt),
-                        "cnt": f"{r.cnt:.4f}", "pric": f"{r.pric:.6f}", "chrgitm_lv": r.chrgitm_lv,
-                        "med_chrgitm_type": r.med_chrgitm_type, "memo": ""} for r in rows]}
+                        "cnt": f"{r.cnt:.4f}", "pric": f"{r.pric:.6f}",
+                        # Output_2204's two strings: null when the set came without the extension
+                        # (openhis reads them as C# string, which null leaves unset)
+                        "chrgitm_lv": r.chrgitm_lv or None, "med_chrgitm_type": r.med_chrgitm_type or None,
+                        "memo": ""} for r in rows]}
 
 
 def _rx_circ_flag(item: dict, where: str) -> str:
     value = text(item, "rx_circ_flag", where=where, required=False, max_length=3)
     flag(value, RX_CIRC_FLAGS, f"{where}.rx_circ_flag", "外购处方标志")
     return value
-
-
-def _med_chrgitm_type(item: dict, where: str) -> str:
-    code = _catalogue_field(item, "med_chrgitm_type", "医疗收费项目类别", where=where, max_length=6)
-    item_category_for(code, where=where)
-    return code
 
 
 def fee_details_cancel(context: Context) -> dict:

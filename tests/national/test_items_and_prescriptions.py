@@ -1,10 +1,13 @@
-"""Uploaded fee details become the claim's ClaimItem rows through the engine, as a REST claim's
-lines do (what supervision reads); a pharmacy's filled prescription needs its prescriber.
+"""Uploaded fee details with the optional catalogue extension become the claim's ClaimItem rows
+through the engine, as a REST claim's lines do (what supervision reads); an unchanged client's
+details settle the same without items; a line set is all extension or none; a pharmacy's filled
+prescription needs its prescriber (national/mapping.py (3), (4)).
 
 Hand-computed (RULES.md), Nanyang, level-1 providers, deductible 0, ratio 60 %, on 2024-03-04:
   a 100.00 visit: fund 100.00 × 0.60 = 60.00.
   lines 30.00 西药 甲 + 50.00 检查 乙 + 20.00 西药 丙 = 100.00:
     exam_amount = 50.00 (the 检查 line), out_of_catalogue_amount = 20.00 (the 丙 line), itemised 100.00.
+  the same lines without the extension: fund 60.00 as well; no items, so itemised 0.00.
   a pharmacy fill of 100.00: with the prescription of a level-1 centre, rated as a visit there:
     100.00 × 0.60 = 60.00; without a prescription: not covered (pharmacy_not_covered), fund 0.00.
 """
@@ -13,13 +16,14 @@ from decimal import Decimal
 from claims.models import Claim, ClaimItem
 from national.models import FeeDetail
 from tests.factories import make_member, make_provider, make_staff
+from tests.national.client import OMEPRAZOLE
 from tests.national.conftest import clinic_world
 
 NANYANG = "411300"
-LINES = [  # (sn, code, name, med_chrgitm_type, chrgitm_lv, amount) → (category, level) expected
-    ("1", "XA02BCA211A001010100443", "奥美拉唑肠溶胶囊", "09", "01", Decimal("30.00")),
-    ("2", "002501000010000", "血常规", "03", "02", Decimal("50.00")),
-    ("3", "XN05CFZ082A001010100593", "进口安眠药", "09", "03", Decimal("20.00")),
+LINES = [  # (sn, code, (hilist_name, chrgitm_lv, med_chrgitm_type), amount)
+    ("1", "XA02BCA211A001010100443", OMEPRAZOLE, Decimal("30.00")),
+    ("2", "002501000010000", ("血常规", "02", "03"), Decimal("50.00")),
+    ("3", "XN05CFZ082A001010100593", ("进口安眠药", "03", "09"), Decimal("20.00")),
 ]
 
 
@@ -29,14 +33,19 @@ def settle(clinic, member, visit, medfee: Decimal, **extra) -> dict:
     return clinic.send(clinic.envelope("2207", {"data": {**data, **extra}}, insuplc=member.admdvs_id))
 
 
-def test_uploaded_fee_details_are_the_claims_items_as_through_rest(db, api_client):
-    # given a Nanyang visit whose 2204 upload is three lines with their catalogue level and type
-    clinic, member = clinic_world(api_client, NANYANG)
-    visit = clinic.visit_until_fees(member, amount=Decimal("30.00"))  # line 1
+def three_line_visit(clinic, member, *, extended: bool) -> tuple[dict, dict]:
+    """A Nanyang visit whose batch is LINES (line 1 with the visit, 2 and 3 in a second upload)."""
+    visit = clinic.visit_until_fees(member, amount=LINES[0][3], catalogue=LINES[0][2] if extended else None)
     more = [clinic.feedetail_2204(mdtrt_id=visit["mdtrt_id"], psn_no=visit["psn_no"], batch=visit["batch"], sn=sn,
-                                  code=code, name=name, charge_type=kind, level=level, amount=amount)
-            for sn, code, name, kind, level, amount in LINES[1:]]
-    uploaded = clinic.send(clinic.envelope("2204", {"feedetail": more}, insuplc=NANYANG))
+                                  code=code, amount=amount, catalogue=catalogue if extended else None)
+            for sn, code, catalogue, amount in LINES[1:]]
+    return visit, clinic.send(clinic.envelope("2204", {"feedetail": more}, insuplc=NANYANG))
+
+
+def test_details_with_the_extension_are_the_claims_items_as_through_rest(db, api_client):
+    # given a Nanyang visit whose 2204 uploads are three lines with the catalogue extension
+    clinic, member = clinic_world(api_client, NANYANG)
+    visit, uploaded = three_line_visit(clinic, member, extended=True)
     # then the 2204 answer gives each line's level and type as Output_2204 does
     assert [(r["chrgitm_lv"], r["med_chrgitm_type"]) for r in uploaded["output"]["result"]] == [("02", "03"),
                                                                                               ("03", "09")]
@@ -47,9 +56,9 @@ def test_uploaded_fee_details_are_the_claims_items_as_through_rest(db, api_clien
     claim = Claim.objects.get(setl_id=reply["output"]["setlinfo"]["setl_id"])
     assert claim.hifp_pay == Decimal("60.00")
     items = [(i.code, i.name, i.category, i.chrgitm_lv, i.amount) for i in ClaimItem.objects.filter(claim=claim)]
-    assert items == [(LINES[0][1], LINES[0][2], "drug", "01", Decimal("30.00")),
-                     (LINES[1][1], LINES[1][2], "exam", "02", Decimal("50.00")),
-                     (LINES[2][1], LINES[2][2], "drug", "03", Decimal("20.00"))]
+    assert items == [(LINES[0][1], "奥美拉唑肠溶胶囊", "drug", "01", Decimal("30.00")),
+                     (LINES[1][1], "血常规", "exam", "02", Decimal("50.00")),
+                     (LINES[2][1], "进口安眠药", "drug", "03", Decimal("20.00"))]
     assert (claim.exam_amount, claim.out_of_catalogue_amount, claim.itemised_amount) == (
         Decimal("50.00"), Decimal("20.00"), Decimal("100.00"))
     # and a REST claim with the same lines records the same items and summary
@@ -68,22 +77,48 @@ def test_uploaded_fee_details_are_the_claims_items_as_through_rest(db, api_clien
         claim.exam_amount, claim.out_of_catalogue_amount, claim.itemised_amount, claim.hifp_pay)
 
 
-def test_a_line_without_its_catalogue_level_or_with_an_unknown_type_is_refused(db, api_client):
-    # given a registered Nanyang visit
+def test_an_unchanged_clients_details_settle_the_same_without_items(db, api_client):
+    # given the same three lines uploaded in the unchanged Input_2204 shape (no extension)
+    clinic, member = clinic_world(api_client, NANYANG)
+    visit, uploaded = three_line_visit(clinic, member, extended=False)
+    # then they are accepted, Output_2204's level and type present and null
+    assert [(r["chrgitm_lv"], r["med_chrgitm_type"]) for r in uploaded["output"]["result"]] == [(None, None)] * 2
+    # when the clinic settles the 100.00
+    reply = settle(clinic, member, visit, Decimal("100.00"))
+    # then it settles from its amounts as any claim: 100.00 × 0.60 = 60.00
+    assert reply["infcode"] == 0, reply["err_msg"]
+    assert reply["output"]["setlinfo"]["hifp_pay"] == "60.00"
+    claim = Claim.objects.get(setl_id=reply["output"]["setlinfo"]["setl_id"])
+    # and the lines are its fee details, not items (no level guessed): supervision's item shares skip it
+    assert FeeDetail.objects.filter(claim=claim).count() == 3
+    assert not ClaimItem.objects.filter(claim=claim).exists()
+    assert (claim.exam_amount, claim.out_of_catalogue_amount, claim.itemised_amount) == (0, 0, 0)
+
+
+def test_a_mixed_line_set_or_an_unknown_code_is_refused_naming_the_field(db, api_client):
+    # given a registered Nanyang visit whose batch holds one line without the extension
     clinic, member = clinic_world(api_client, NANYANG)
     visit = clinic.visit_until_fees(member, amount=Decimal("10.00"))
-    line = clinic.feedetail_2204(mdtrt_id=visit["mdtrt_id"], psn_no=visit["psn_no"], batch="B2", sn="9",
-                                 code="X1", amount=Decimal("5.00"))
-    for change, field in (({"chrgitm_lv": None}, "feedetail[0].chrgitm_lv"),
-                          ({"chrgitm_lv": "04"}, "feedetail[0].chrgitm_lv"),
-                          ({"med_chrgitm_type": "99"}, "feedetail[0].med_chrgitm_type"),
-                          ({"hilist_name": ""}, "feedetail[0].hilist_name"),
-                          ({"rx_circ_flag": "2"}, "feedetail[0].rx_circ_flag")):
-        # when a line comes without the level, with a level or type not in the table
-        reply = clinic.send(clinic.envelope("2204", {"feedetail": [{**line, **change}]}, insuplc=NANYANG))
-        # then it is refused naming the field, and nothing of it is stored
-        assert reply["infcode"] == -1 and reply["err_msg"].startswith(f"{field}:"), reply["err_msg"]
-    assert FeeDetail.objects.filter(chrg_bchno="B2").count() == 0
+    ids = dict(mdtrt_id=visit["mdtrt_id"], psn_no=visit["psn_no"], code="X1", amount=Decimal("5.00"))
+    extended = clinic.feedetail_2204(batch="B2", sn="8", catalogue=OMEPRAZOLE, **ids)
+    bare = clinic.feedetail_2204(batch="B2", sn="9", **ids)
+    for lines, field in (([extended, bare], "feedetail[1].hilist_name"),  # one line without
+                         ([bare, extended], "feedetail[1].hilist_name"),  # one line with
+                         ([{**extended, "chrgitm_lv": None}], "feedetail[0].chrgitm_lv"),  # two of three
+                         ([{**bare, "med_chrgitm_type": "09"}], "feedetail[0].hilist_name"),  # one of three
+                         ([{**extended, "chrgitm_lv": "04"}], "feedetail[0].chrgitm_lv"),  # unknown codes
+                         ([{**extended, "med_chrgitm_type": "99"}], "feedetail[0].med_chrgitm_type"),
+                         ([{**extended, "rx_circ_flag": "2"}], "feedetail[0].rx_circ_flag"),
+                         # the visit's batch already holds a line without: one more with it mixes the batch
+                         ([{**extended, "chrg_bchno": visit["batch"]}], "feedetail[0].hilist_name")):
+        # when the upload is sent
+        reply = clinic.send(clinic.envelope("2204", {"feedetail": lines}, insuplc=NANYANG))
+        # then it is refused naming the field
+        assert reply["infcode"] == -1 and reply["err_msg"].startswith(f"{field}:"), (field, reply["err_msg"])
+    # and nothing of them is stored: B2 is empty, the visit's batch still its one line, which settles
+    assert not FeeDetail.objects.filter(chrg_bchno="B2").exists()
+    assert FeeDetail.objects.filter(chrg_bchno=visit["batch"]).count() == 1
+    assert settle(clinic, member, visit, Decimal("10.00"))["infcode"] == 0
 
 
 def test_a_pharmacy_fill_needs_its_prescriber(db, api_client):

@@ -9,17 +9,22 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from tests.factories import make_member, make_staff
+from tests.national.client import OMEPRAZOLE
 from tests.national.conftest import clinic_world
+
+DRUG = ("药", "01", "09")  # the optional catalogue extension: as the REST claim's lines below
 
 
 def test_a_settlement_is_a_fixed_number_of_statements(db, api_client):
-    # given a member already settled once this year (their accumulator row exists), a visit of 3 fee lines
+    # given a member already settled once this year (their accumulator row exists), a visit of 3 fee
+    # lines with the catalogue extension (the claim's items, as the REST claim's)
     clinic, member = clinic_world(api_client, "411300")
     for lines in (1, 3):
-        visit = clinic.visit_until_fees(member, amount=Decimal("10.00"))
+        visit = clinic.visit_until_fees(member, amount=Decimal("10.00"), catalogue=OMEPRAZOLE)
         if lines == 3:
             more = [clinic.feedetail_2204(mdtrt_id=visit["mdtrt_id"], psn_no=visit["psn_no"], batch=visit["batch"],
-                                          sn=str(n), code="XB01", amount=Decimal("5.00")) for n in (2, 3)]
+                                          sn=str(n), code="XB01", amount=Decimal("5.00"), catalogue=DRUG)
+                    for n in (2, 3)]
             assert clinic.send(clinic.envelope("2204", {"feedetail": more}, insuplc="411300"))["infcode"] == 0
         total = Decimal("20.00") if lines == 3 else Decimal("10.00")  # 10.00 + 2 × 5.00
         message = clinic.envelope("2207", {"data": clinic.data_2207(
