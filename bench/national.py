@@ -10,7 +10,13 @@ One gunicorn (2 workers) serves both doors in the same run; 8 client threads pos
             (2204) beforehand, untimed, through the same service
 Goals (issue 23): national p99 < 50 ms and its claims/s at least 80 % of rest's (``vs_rest``).
 Both settle the same kind of visit (bench/claims.py ``visits``: random bench members, mostly
-level-1 providers, through 2024) into the same tables; rest runs first, national after it.
+level-1 providers, through 2024) with the same one fee-detail line (a drug of level 甲, recorded as
+a ``ClaimItem`` by both doors) into the same tables.
+
+Fairness: the doors are measured alternately in the same run, in ``--rounds`` rounds of equal
+slices, the order swapped every round (rest then national, national then rest, ...), so a neighbour's
+load, a checkpoint or the tables' growth falls on both alike; each door's figure sums its slices.
+Both doors are warmed up in every worker first (untimed).
 """
 from __future__ import annotations
 
@@ -30,6 +36,13 @@ from bench.claims import ROOT, _checkpoint, _free_port, _token, prepare, visits
 from bench.common import emit, peak_rss_mb, percentile
 
 SHANGHAI_FORMAT = "%Y-%m-%d %H:%M:%S"
+DRUG_CODE, DRUG_NAME = "XA02BCA211A001010100443", "奥美拉唑肠溶胶囊"
+
+
+def _with_fee_detail(body: dict) -> dict:
+    """The REST body with the line the national visit uploads (2204), so both doors record one item."""
+    return {**body, "fee_details": [{"code": DRUG_CODE, "name": DRUG_NAME, "category": "drug", "chrgitm_lv": "01",
+                                     "amount": body["medfee_sumamt"]}]}
 
 
 def _national_prepare(bodies: list[dict]) -> tuple[dict[str, str], list[tuple[str, dict]]]:
@@ -77,8 +90,10 @@ def _national_prepare(bodies: list[dict]) -> tuple[dict[str, str], list[tuple[st
         amount = Decimal(body["medfee_sumamt"])
         send(code, "2204", {"feedetail": [{
             "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "B1", "rx_circ_flag": "0",
-            "fee_ocur_time": begntime, "med_list_codg": "XA02BCA211A001010100443", "medins_list_codg": "H1",
-            "det_item_fee_sumamt": str(amount), "cnt": "1", "pric": str(amount)}]}, insuplc=member.admdvs_id)
+            "fee_ocur_time": begntime, "med_list_codg": DRUG_CODE, "medins_list_codg": "H1",
+            "det_item_fee_sumamt": str(amount), "cnt": "1", "pric": str(amount),
+            # the optional catalogue extension (national/mapping.py (4)), as the REST door's line: 西药费, 甲类
+            "hilist_name": DRUG_NAME, "med_chrgitm_type": "09", "chrgitm_lv": "01"}]}, insuplc=member.admdvs_id)
         data = {"psn_no": psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": member.certno, "med_type": "11",
                 "medfee_sumamt": str(amount), "psn_setlway": "01", "mdtrt_id": mdtrt_id, "chrg_bchno": "B1",
                 "insutype": member.insutype, "acct_used_flag": "0", "invono": None, "fulamt_ownpay_amt": "0.00",
@@ -140,12 +155,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--members", type=int, default=500, help="bench members")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--rounds", type=int, default=6, help="alternating measurement rounds")
     args = parser.parse_args(argv)
 
     from django.db import connections
 
     prepare(members=args.members)
-    rest_bodies = visits(count=args.visits, seed=11)
+    rest_bodies = [_with_fee_detail(b) for b in visits(count=args.visits, seed=11)]
     tokens, messages = _national_prepare(visits(count=args.visits, seed=12))
     rest_token = _token()
     connections.close_all()
@@ -168,14 +184,27 @@ def main(argv: list[str]) -> None:
         warm = args.clients * args.workers
         _post_all(port, rest[:warm], clients=args.clients)
         _post_all(port, national[:warm], clients=args.clients)
-        elapsed, latencies, failures = _post_all(port, rest[warm:], clients=args.clients)
-        reference = _line("rest", len(rest) - warm, elapsed, latencies, failures, gunicorn_workers=args.workers,
-                          clients=args.clients)
-        elapsed, latencies, failures = _post_all(port, national[warm:], clients=args.clients)
-        count = len(national) - warm
-        _line("national_2207", count, elapsed, latencies, failures, gunicorn_workers=args.workers,
-              clients=args.clients, vs_rest=round(count / elapsed / reference["claims_per_s"], 2),
-              peak_rss_mb=peak_rss_mb())
+        totals = {"rest": [0.0, [], 0, 0], "national": [0.0, [], 0, 0]}
+        doors = {"rest": rest[warm:], "national": national[warm:]}
+        for n in range(args.rounds):
+            for door in (("rest", "national") if n % 2 == 0 else ("national", "rest")):
+                part = doors[door][n::args.rounds]
+                elapsed, latencies, failures = _post_all(port, part, clients=args.clients)
+                total = totals[door]
+                total[0] += elapsed
+                total[1].extend(latencies)
+                total[2] += failures
+                total[3] += len(part)
+        for total in totals.values():
+            total[1].sort()
+        seconds, latencies, failures, count = totals["rest"]
+        reference = _line("rest", count, seconds, latencies, failures, gunicorn_workers=args.workers,
+                          clients=args.clients, rounds=args.rounds)
+        seconds, latencies, failures, count = totals["national"]
+        _line("national_2207", count, seconds, latencies, failures, gunicorn_workers=args.workers,
+              clients=args.clients, rounds=args.rounds,
+              vs_rest=round(count / seconds / reference["claims_per_s"], 2), peak_rss_mb=peak_rss_mb(),
+              loadavg=open("/proc/loadavg").read().split()[:3])
     finally:
         server.terminate()
         server.wait(timeout=10)

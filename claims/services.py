@@ -59,13 +59,18 @@ def _account_payer(by):
 # ---------------------------------------------------------------------------------------------
 # Settle
 # ---------------------------------------------------------------------------------------------
-def claim_settle(*, request: ClaimRequest, by, scope: Scope | None = None) -> tuple[Claim, bool]:
+def claim_settle(*, request: ClaimRequest, by, scope: Scope | None = None,
+                 savepoint: bool = True) -> tuple[Claim, bool]:
     """Adjudicate and record one visit. Returns (claim, created); created is False for an
     idempotent replay (same key, same content). ``scope`` overrides the one of ``by`` (a clinic
-    system account of the national interface is no staff member but settles any region's members)."""
+    system account of the national interface is no staff member but settles any region's members).
+    ``savepoint=False``: inside a caller's transaction that rolls back whole on any error (the
+    national interface's message), no savepoint of its own — two round trips less; a request
+    under an idempotency key keeps it (its race is retried from the savepoint)."""
     claim_request_check(request)
+    savepoint = savepoint or bool(request.idempotency_key)
     try:
-        outcome = _settle_set([request], by=by, scope=scope)[0]
+        outcome = _settle_set([request], by=by, scope=scope, savepoint=savepoint)[0]
     except IntegrityError:
         if not request.idempotency_key:
             raise
@@ -110,10 +115,11 @@ def claim_decide(*, request: ClaimRequest, by, scope: Scope | None = None) -> Se
     return outcome
 
 
-def _settle_set(requests: Sequence[ClaimRequest], *, by, scope: Scope | None = None) -> list[Settled]:
+def _settle_set(requests: Sequence[ClaimRequest], *, by, scope: Scope | None = None,
+                savepoint: bool = True) -> list[Settled]:
     if not requests:
         return []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         ledger = ledger_load(requests, scope=scope or scope_of(by), by=by, parameters=parameters_in_force,
                              pay_share=_account_payer(by))
         outcomes: list[Settled | None] = [None] * len(requests)

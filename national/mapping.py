@@ -30,9 +30,59 @@ client newtouch-cloud/openhis sends them (WinServiceAPI/YiBaoInterface/Models/In
 | psn_insu_stas 参保状态 (1101) | 1 / 2 / 4 | 正常 / 暂停 / 终止参保 | status active / suspended / left, deceased |
 | cvlserv_flag 公务员标志 (answer) | 0 | 非公务员 | this system pays no civil-servant subsidy 公务员医疗补助 to anyone |
 | psn_no 人员编号 (answer, then input) | admdvs + 10-digit member id | | the member; stable for the member's life |
+| chrgitm_lv 收费项目等级 (2204 extension (4)) | 01 / 02 / 03 | 甲类 / 乙类 / 丙类 | ``ClaimItem.chrgitm_lv`` the same |
+| med_chrgitm_type 医疗收费项目类别 (2204 extension (4)) | 09 | 西药费 | ``ClaimItem.category`` ``drug`` |
+| med_chrgitm_type | 10, 11 | 中药饮片费, 中成药费 | ``tcm_drug`` (中药 = 中药饮片 + 中成药, 药品管理法) |
+| med_chrgitm_type | 03, 04 | 检查费, 化验费 | ``exam`` (2) |
+| med_chrgitm_type | 05, 06 | 治疗费, 手术费 | ``treatment`` |
+| med_chrgitm_type | 08 | 卫生材料费 | ``material`` |
+| med_chrgitm_type | 01, 02, 07, 12, 13 | 床位费, 诊察费, 护理费, 一般诊疗费, 挂号费 | ``service`` (医疗服务) |
+| med_chrgitm_type | 14 | 其他费 | ``other`` |
+| med_list_codg 医疗目录编码 (2204) | catalogue code | | (4): ``ClaimItem.code``, ``hilist_name`` its name |
+| rx_circ_flag 外购处方标志 (2204) | 0 / 1 | 否 / 是 | at a pharmacy, 1 needs the prescriber (3) |
+| prescribing_fixmedins_code (2206/2207) | provider code | 外配处方开方机构 | the request's fact of that name (3) |
 
 (1) When it is not the member's region the engine derives ``out_of_area`` from the member's
 registrations (RULES.md "Out-of-area care"); the interface sends no out-of-area fact of its own.
+
+(2) Our categories have no laboratory line: a 化验 is a diagnostic test, counted with the
+examinations in supervision's ``exam_share`` (检查占比), which watches diagnostic over-use.
+
+(3) **Prescriptions 外配处方 (reading).** The national 2204 marks a filled outside prescription
+(``rx_circ_flag`` 1, with its ``rxno``) but names no prescribing institution anywhere in
+2201–2207 (openhis Input_2204/2206/2207); the institution travels only in the electronic
+prescription transactions (openhis Input_D001/D003 ``fixmedinsCode``: uploaded by the prescribing
+hospital to the platform, which this back office is not). A pharmacy's 2206/2207 whose batch holds
+a detail with ``rx_circ_flag`` 1 must therefore send the prescriber in ``data.prescribing_fixmedins_code``
+(the REST contract's name; checked by claims/prescriptions.py as a REST fill's); without it the
+message is refused naming that field, and a prescriber sent for a batch without such a detail is
+refused too (the two would disagree about whether a prescription is filled). A pharmacy batch
+without one is a purchase without a prescription (RULES.md: ``pharmacy_not_covered``).
+
+(4) **Fee details, and the optional catalogue extension (reading).** Input_2204's ``feedetail``
+carries no charge level or charge type: the platform takes both from its catalogue and answers
+them (Output_2204 ``chrgitm_lv``, ``med_chrgitm_type``). This back office holds no catalogue, so it
+cannot look them up, and a ``ClaimItem`` needs both (supervision's ``exam_amount`` from the
+category, ``out_of_catalogue_amount`` from level 03). So:
+
+- **An unchanged client** (openhis Input_2204 as it is) is accepted: its details are stored with
+  the national fields and linked to the claim that settles them, and 2206/2207 decide the visit
+  from their own amounts (``medfee_sumamt`` = the batch's uploaded details) exactly as for any
+  claim — the settlement is identical. The details do not become ``ClaimItem`` rows (no level is
+  guessed), so the claim's ``itemised_amount`` is 0 and supervision's item-level indicators
+  (``exam_share``, ``out_of_catalogue_share``, whose denominator is ``itemised_amount``) do not see
+  those lines; its claim-level indicators see the claim as any other. Output_2204 answers
+  ``chrgitm_lv`` and ``med_chrgitm_type`` as null (C# ``string`` there: left unset).
+- **A client sending the extension**: each detail carries ``CATALOGUE_EXTENSION`` (``hilist_name``,
+  ``chrgitm_lv``, ``med_chrgitm_type``) beside Input_2204's, as the HIS holds them from the
+  catalogue it downloads (1312, openhis ``dataOutput1312``: ``hilist_code`` = ``med_list_codg``). At
+  2207 the batch's details are then the ``ClaimRequest``'s ``fee_details`` (code, name, category
+  and level by the rows above, amount), recorded by the engine as the claim's ``ClaimItem`` rows
+  exactly as a REST claim's; Output_2204 answers the two codes.
+- A line set — one upload, and one ``chrg_bchno`` batch across its uploads — carries all three on
+  every line or none on any: a line without one of them in a set that carries them, a line with
+  one in a set that does not, or a code not in the rows above is refused at 2204 (infcode -1
+  naming ``feedetail[i].<field>``; nothing of the upload is stored).
 
 **Reading (Ganzhou):** a TCM department and a two-disease main diagnosis on one visit are two
 different benefits; the interface does not say which the clinic meant, so that visit is refused
@@ -80,6 +130,17 @@ CLR_TYPE_OUTPATIENT, CLR_TYPE_PHARMACY = "11", "41"
 FUND_PAY_TYPES = {"310": ("310100", "职工基本医疗保险统筹基金"), "390": ("390100", "城乡居民基本医疗保险基金")}
 PSN_INSU_STAS = {"active": "1", "suspended": "2", "left": "4", "deceased": "4"}
 PSN_CERT_TYPE_ID_CARD = "01"  # 人员证件类型 居民身份证（户口簿）
+CHRGITM_LVS = {"01": "甲类", "02": "乙类", "03": "丙类"}  # national code = ClaimItem.chrgitm_lv
+MED_CHRGITM_TYPES = {  # 医疗收费项目类别 -> (national name, ClaimItem.category)
+    "01": ("床位费", "service"), "02": ("诊察费", "service"), "03": ("检查费", "exam"), "04": ("化验费", "exam"),
+    "05": ("治疗费", "treatment"), "06": ("手术费", "treatment"), "07": ("护理费", "service"),
+    "08": ("卫生材料费", "material"), "09": ("西药费", "drug"), "10": ("中药饮片费", "tcm_drug"),
+    "11": ("中成药费", "tcm_drug"), "12": ("一般诊疗费", "service"), "13": ("挂号费", "service"),
+    "14": ("其他费", "other")}
+# The optional 2204 extension (4): all three on every line of a batch, or none.
+CATALOGUE_EXTENSION = ("hilist_name", "chrgitm_lv", "med_chrgitm_type")
+RX_CIRC_FLAGS = {"0": False, "1": True}
+PRESCRIBER_FIELD = "prescribing_fixmedins_code"
 
 
 def med_type_for(code: str, *, provider_kind: str) -> MedType:
@@ -90,6 +151,21 @@ def med_type_for(code: str, *, provider_kind: str) -> MedType:
         raise Unmapped("med_type", f"医疗类别 {code} 与机构类别不符："
                                    "41 定点药店购药只用于定点零售药店，药店只能使用 41")
     return med_type
+
+
+def charge_level_for(code: str, *, where: str) -> str:
+    """ClaimItem.chrgitm_lv of a detail's catalogue level (the national codes are ours)."""
+    if code not in CHRGITM_LVS:
+        raise Unmapped(f"{where}.chrgitm_lv", f"收费项目等级 {code!r} 不是有效值(可用 01 甲类, 02 乙类, 03 丙类)")
+    return code
+
+
+def item_category_for(code: str, *, where: str) -> str:
+    """ClaimItem.category of a detail's 医疗收费项目类别."""
+    if code not in MED_CHRGITM_TYPES:
+        raise Unmapped(f"{where}.med_chrgitm_type", f"医疗收费项目类别 {code!r} 不是有效值"
+                                                    f"(可用 {', '.join(MED_CHRGITM_TYPES)})")
+    return MED_CHRGITM_TYPES[code][1]
 
 
 def clr_type_for(provider_kind: str) -> str:

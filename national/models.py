@@ -105,6 +105,11 @@ class FeeDetail(models.Model):
     chrg_bchno = models.CharField(_("收费批次号"), max_length=30)
     med_list_codg = models.CharField(_("医疗目录编码"), max_length=50)
     medins_list_codg = models.CharField(_("医药机构目录编码"), max_length=150)
+    # The optional catalogue extension for med_list_codg (national/mapping.py (4)): what the settled
+    # claim's ClaimItem records. Blank on every detail of a batch an unchanged national client sent.
+    hilist_name = models.CharField(_("医保目录名称"), max_length=100, blank=True)
+    chrgitm_lv = models.CharField(_("收费项目等级"), max_length=3, blank=True)
+    med_chrgitm_type = models.CharField(_("医疗收费项目类别"), max_length=6, blank=True)
     det_item_fee_sumamt = models.DecimalField(_("明细项目费用总额"), **MONEY)
     cnt = models.DecimalField(_("数量"), max_digits=16, decimal_places=4)
     pric = models.DecimalField(_("单价"), max_digits=18, decimal_places=6)

@@ -11,19 +11,21 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.http import Http404
 from rest_framework.authtoken.models import Token
 
 from config.errors import Conflict
 from providers.models import Provider
-from staff.audit import audit_record
+from staff.audit import access_log, audit_record
 
 from .envelope import ENVELOPE_REQUIRED, Refused, answer, now_local, text, time_text
 from .mapping import Unmapped
@@ -76,6 +78,34 @@ class Context:
     user: Any
     message: dict
     received: datetime
+    member_ids: list[int] = field(default_factory=list)  # whose personal data the message read or wrote
+    listed: int | None = None  # how many records a listing message read (3201: the claims counted)
+    visit: Any = None  # 2206/2207: the visit read with the replay check (transactions.settlement_read)
+    with_answer: AnswerWith | None = None  # statements written with the answer, in its round trip
+
+
+@dataclass
+class AnswerWith:
+    """Writes that go with the answer's record in one statement (data-modifying CTEs before the
+    INSERT of the Message), and a condition on them read back from it: when ``check`` is false the
+    message is refused with ``refusal`` and everything it wrote rolls back."""
+
+    ctes: list[str]
+    params: list
+    check: str
+    check_params: list
+    refusal: str
+
+
+# 个人信息保护法 access log (staff.AccessLog, as the REST reads of personal data are logged by
+# staff.middleware): infno -> (action, what). Every transaction that names a person is logged with
+# the member's id: 1101 answers the person; 2201-2205 read the person and write their visit, its
+# diagnoses and fee details; 2206-2208 answer the settlement with the person's name and ID number;
+# 3201 reads the clinic's claims in aggregate (a list, no ids). 9001 names no one.
+PERSONAL_DATA = {"1101": ("view", "members.Member"), "2201": ("view", "national.Visit"),
+                 "2203": ("view", "national.Visit"), "2204": ("view", "national.Visit"),
+                 "2205": ("view", "national.Visit"), "2206": ("view", "claims.Claim"),
+                 "2207": ("view", "claims.Claim"), "2208": ("view", "claims.Claim"), "3201": ("list", "claims.Claim")}
 
 
 Handler = Callable[[Context], dict]
@@ -101,11 +131,19 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
         msgid = text(message, "msgid", where="报文", max_length=60)
     except Refused as exc:
         return answer(infcode=-1, received=received, err_msg=exc.err_msg)
-    first, signed_in = _first_answer_and_sign_in(provider, msgid, str(message.get("sign_no") or ""))
+    sign_no = str(message.get("sign_no") or "")
+    read = _settlement_read(provider, msgid, sign_no, message)
+    first, signed_in, visit = read if read is not None else (*_first_answer_and_sign_in(provider, msgid, sign_no),
+                                                             None)
+    if isinstance(first, str):  # a driver that hands jsonb back as text
+        first = json.loads(first)
     if first is not None:
+        if first.get("infcode") == 0:
+            _access_logged(user, message, msgid, member_ids=(), replay=True)  # disclosed again
         return first
     region = str(message.get("mdtrtarea_admvs") or "")
-    context = Context(account=account, provider=provider, user=user, message=message, received=received)
+    context = Context(account=account, provider=provider, user=user, message=message, received=received,
+                      visit=visit)
     try:
         try:
             # The work and its answer commit together; a refusal rolls the work back whole and the
@@ -113,7 +151,8 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
             with transaction.atomic():
                 output = _dispatch(context, signed_in=signed_in)
                 result = answer(infcode=0, received=received, output=output, admdvs=region)
-                _record(provider, msgid, message, result)
+                _record(provider, msgid, message, result, context.with_answer)
+                _access_logged(user, message, msgid, member_ids=context.member_ids, count=context.listed)
         except Refused as exc:
             result = answer(infcode=-1, received=received, err_msg=exc.err_msg, admdvs=region)
             with transaction.atomic():
@@ -136,15 +175,53 @@ def _first_answer_and_sign_in(provider: Provider, msgid: str, sign_no: str) -> t
             f"SELECT (SELECT m.answer FROM {Message._meta.db_table} m WHERE m.provider_id = %s AND m.msgid = %s), "
             f"EXISTS (SELECT 1 FROM {SignIn._meta.db_table} s WHERE s.provider_id = %s AND s.sign_no = %s)",
             [provider.pk, msgid, provider.pk, sign_no])
-        first, signed_in = cursor.fetchone()
-    if isinstance(first, str):  # a driver that hands jsonb back as text
-        first = json.loads(first)
-    return first, signed_in
+        return cursor.fetchone()
 
 
-def _record(provider: Provider, msgid: str, message: dict, result: dict) -> None:
-    Message.objects.create(provider=provider, msgid=msgid, infno=str(message.get("infno") or "")[:6],
-                           infcode=result["infcode"], answer=result)
+def _settlement_read(provider: Provider, msgid: str, sign_no: str, message: dict):
+    """For a 2206/2207, (first answer, signed in, visit) read in one round trip with the visit and
+    its batch's fee details (transactions.settlement_read); None for another message (or one
+    without a textual mdtrt_id and chrg_bchno: its refusal comes from the usual checks). Read before
+    the message's transaction: 2207 re-checks what matters in the statement that links the
+    settlement (settlement._settlement_link), after the member's accumulator lock."""
+    from .transactions import settlement_read
+
+    data = message.get("input", {}).get("data") if isinstance(message.get("input"), dict) else None
+    if str(message.get("infno")) not in ("2206", "2207") or not isinstance(data, dict):
+        return None
+    mdtrt_id, batch = data.get("mdtrt_id"), data.get("chrg_bchno")
+    if not (isinstance(mdtrt_id, str) and isinstance(batch, str)):
+        return None
+    return settlement_read(provider, mdtrt_id=mdtrt_id.strip(), batch=batch.strip(), msgid=msgid, sign_no=sign_no)
+
+
+def _access_logged(user, message: dict, msgid: str, *, member_ids, count: int | None = None,
+                   replay: bool = False) -> None:
+    """A message that read or wrote personal data, in the access log (only when answered with
+    infcode 0: a refusal answers nothing of the person)."""
+    infno = str(message.get("infno") or "")
+    if infno not in PERSONAL_DATA:
+        return
+    action, what = PERSONAL_DATA[infno]
+    access_log(user=user, action=action, what=what, object_ids=member_ids, count=count,
+               path=f"/api/national/ infno={infno} msgid={msgid}{' (replay)' if replay else ''}")
+
+
+def _record(provider: Provider, msgid: str, message: dict, result: dict, with_answer: AnswerWith | None = None) -> None:
+    infno = str(message.get("infno") or "")[:6]
+    if with_answer is None:
+        Message.objects.create(provider=provider, msgid=msgid, infno=infno, infcode=result["infcode"], answer=result)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH {', '.join(with_answer.ctes)} INSERT INTO {Message._meta.db_table} "
+            "(provider_id, msgid, infno, infcode, answer, received_at) VALUES (%s, %s, %s, %s, %s::jsonb, %s) "
+            f"RETURNING {with_answer.check}",
+            [*with_answer.params, provider.pk, msgid, infno, result["infcode"],
+             json.dumps(result, cls=DjangoJSONEncoder, ensure_ascii=False), timezone.now(),
+             *with_answer.check_params])
+        if not cursor.fetchone()[0]:
+            raise Refused(with_answer.refusal)
 
 
 def _dispatch(context: Context, *, signed_in: bool) -> dict:

@@ -20,19 +20,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from claims.models import Claim
 from claims.requests import ClaimRequest
+from claims.requests import FeeDetail as FeeDetailLine
 from claims.services import SYSTEM_SCOPE, claim_decide, claim_reverse, claim_settle
 from members.models import Member
+from providers.models import Provider
 
 from .envelope import Refused, amount, date_text, day, money, node, ratio, text, time_text
-from .mapping import (ACCT_USED, FUND_PAY_TYPES, INSUTYPES, PSN_CERT_TYPE_ID_CARD, PSN_SETLWAY_ITEMS, benefit_for,
-                      clr_type_for, flag, med_type_for, psn_no_for)
+from .mapping import (ACCT_USED, CATALOGUE_EXTENSION, FUND_PAY_TYPES, INSUTYPES, PRESCRIBER_FIELD,
+                      PSN_CERT_TYPE_ID_CARD, PSN_SETLWAY_ITEMS, benefit_for, charge_level_for, clr_type_for, flag,
+                      item_category_for, med_type_for, psn_no_for)
 from .models import FeeDetail, NationalSettlement, Reconciliation
-from .services import Context
+from .services import AnswerWith, Context
 from .transactions import account_balance, area_check, cert_check, main_diagnosis, visit_of
 
 ZERO = Decimal("0.00")
@@ -44,7 +46,8 @@ class _Settlement:
 
     def __init__(self, context: Context, *, parts_required: bool):
         data = node(context.message, "data")
-        visit = visit_of(context, data)
+        batch = text(data, "chrg_bchno", max_length=30)
+        visit = visit_of(context, data, batch=batch)
         member = visit.member
         insuplc = str(context.message.get("insuplc_admdvs") or "")
         if insuplc != member.admdvs_id:
@@ -63,7 +66,6 @@ class _Settlement:
             raise Refused(f"data.psn_setlway: 个人结算方式 {setlway} 不受理，仅 01 按项目结算")
         acct_used = flag(text(data, "acct_used_flag", max_length=1), ACCT_USED, "data.acct_used_flag",
                          "个人账户使用标志")
-        batch = text(data, "chrg_bchno", max_length=30)
         medfee = amount(data, "medfee_sumamt")
         own, over, pre = (amount(data, name, required=parts_required)
                           for name in ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt"))
@@ -73,18 +75,18 @@ class _Settlement:
             inscp = medfee - own - over - pre
             if inscp < 0:
                 raise Refused(f"data.medfee_sumamt: 医疗费总额 {medfee} 小于自付部分之和 {own + over + pre}")
-        details = list(FeeDetail.objects.filter(visit=visit, chrg_bchno=batch, cancelled_at=None, claim=None)
-                       .values_list("id", "det_item_fee_sumamt", "er_flag"))
+        details = visit.details
         if not details:
             raise Refused(f"data.chrg_bchno: 收费批次 {batch} 无已上传未结算的费用明细，请先【2204】上传")
-        uploaded = sum((d[1] for d in details), ZERO)
+        fee_details = _claim_items(details, batch=batch)
+        uploaded = sum((Decimal(d["amount"]) for d in details), ZERO)
         if uploaded != medfee:
             raise Refused(f"data.medfee_sumamt: 医疗费总额 {medfee} 与收费批次 {batch} 已上传明细合计 {uploaded} 不符")
         if visit.settled:
             raise Refused(f"data.mdtrt_id: 就诊 {visit.mdtrt_id} 已结算，如需重新结算请先【2208】撤销")
         self.visit, self.member, self.med_type, self.batch = visit, member, code, batch
         self.balance = visit.balance or ZERO  # the account's balance before this visit (none: 0)
-        self.detail_ids = [d[0] for d in details]
+        self.detail_ids = [d["id"] for d in details]
         self.invono = text(data, "invono", required=False, max_length=20)
         self.clr_type = clr_type_for(context.provider.kind)
         self.request = ClaimRequest(
@@ -92,8 +94,48 @@ class _Settlement:
             visit_at=visit.begntime, medfee_sumamt=medfee, inscp_scp_amt=inscp, fulamt_ownpay_amt=own,
             overlmt_selfpay=over, preselfpay_amt=pre,
             benefit=benefit_for(admdvs=member.admdvs_id, caty=visit.caty, main_diagnosis=main_diagnosis(visit)),
-            emergency=med_type.emergency or any(d[2] == "1" for d in details), exclusion=med_type.exclusion,
-            acct_used=acct_used)
+            emergency=med_type.emergency or any(d["er_flag"] == "1" for d in details), exclusion=med_type.exclusion,
+            acct_used=acct_used, prescribing_fixmedins_code=_prescriber(context, data, details),
+            fee_details=fee_details)
+
+
+def _claim_items(details: list[dict], *, batch: str) -> tuple[FeeDetailLine, ...]:
+    """The batch's details as the request's fee-detail lines (the engine records them as the
+    claim's ClaimItem rows) when they carry the catalogue extension; none when they do not — an
+    unchanged national client's lines stay fee details only: no catalogue here, so no level or
+    type is guessed (national/mapping.py (4)). 2204 keeps a batch all one or all the other; a batch
+    that is mixed all the same is refused, never half itemised."""
+    extended = [bool(d["hilist_name"]) for d in details]
+    if not any(extended):
+        return ()
+    if not all(extended):
+        bare = details[extended.index(False)]
+        raise Refused(f"feedetail(feedetl_sn {bare['feedetl_sn']}).{CATALOGUE_EXTENSION[0]}: 收费批次 {batch} "
+                      f"的明细部分传了扩展字段 {'/'.join(CATALOGUE_EXTENSION)}，部分未传，"
+                      "请【2205】撤销后重新【2204】上传")
+    lines = []
+    for detail in details:
+        where = f"feedetail(feedetl_sn {detail['feedetl_sn']})"
+        lines.append(FeeDetailLine(code=detail["med_list_codg"], name=detail["hilist_name"],
+                                   category=item_category_for(detail["med_chrgitm_type"], where=where),
+                                   chrgitm_lv=charge_level_for(detail["chrgitm_lv"], where=where),
+                                   amount=Decimal(detail["amount"])))
+    return tuple(lines)
+
+
+def _prescriber(context: Context, data: dict, details: list[dict]) -> str | None:
+    """外配处方: the prescribing provider a pharmacy's batch fills (national/mapping.py (3))."""
+    code = text(data, PRESCRIBER_FIELD, required=False, max_length=30) or None
+    if context.provider.kind != Provider.Kind.PHARMACY:
+        return code  # the engine refuses a prescription outside a pharmacy, naming the field
+    filled = [d["rxno"] or d["feedetl_sn"] for d in details if d["rx_circ_flag"] == "1"]
+    if filled and code is None:
+        raise Refused(f"data.{PRESCRIBER_FIELD}: 收费批次含外购处方明细(rx_circ_flag=1，处方号 {filled[0]})，"
+                      "国家接口报文不含开方机构，请填写开方定点医疗机构编号 (the prescribing provider is required)")
+    if code is not None and not filled:
+        raise Refused(f"data.{PRESCRIBER_FIELD}: 收费批次无外购处方明细(rx_circ_flag=1)，不应填写开方机构 "
+                      "(no detail of the batch fills a prescription)")
+    return code
 
 
 def settlement_preview(context: Context) -> dict:
@@ -111,10 +153,12 @@ def settlement_preview(context: Context) -> dict:
 
 
 def settlement_record(context: Context) -> dict:
-    """2207: the decision recorded (the same claim a REST POST /claims/ writes)."""
+    """2207: the decision recorded (the same claim a REST POST /claims/ writes). The engine writes
+    inside the message's transaction (no savepoint of its own: a refusal rolls the message back
+    whole); the national record, the fee details' link and the answer follow in one statement."""
     checked = _Settlement(context, parts_required=True)
-    claim, _ = claim_settle(request=checked.request, by=context.user, scope=SYSTEM_SCOPE)
-    _settlement_link(claim, checked, medins_setl_id=context.message["msgid"])
+    claim, _ = claim_settle(request=checked.request, by=context.user, scope=SYSTEM_SCOPE, savepoint=False)
+    context.with_answer = _settlement_link(claim, checked, medins_setl_id=context.message["msgid"])
     # When the account paid, its row is locked by this transaction now: read the balance it left.
     balance = account_balance(checked.member) if claim.acct_pay else checked.balance
     info = setlinfo(claim, member=checked.member, mdtrt_id=checked.visit.mdtrt_id, med_type=checked.med_type,
@@ -123,16 +167,30 @@ def settlement_record(context: Context) -> dict:
     return {"setlinfo": info, "setldetail": setldetail(claim, insutype=checked.visit.insutype)}
 
 
-def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str) -> None:
-    """The national record of the claim and its fee details marked settled, in one statement."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH settled AS (UPDATE {FeeDetail._meta.db_table} SET claim_id = %s WHERE id = ANY(%s)) "
-            f"INSERT INTO {NationalSettlement._meta.db_table} (claim_id, visit_id, medins_setl_id, med_type, "
-            "insutype, mdtrt_cert_type, psn_setlway, chrg_bchno, clr_type, invono) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [claim.pk, checked.detail_ids, claim.pk, checked.visit.pk, medins_setl_id, checked.med_type,
-             checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch, checked.clr_type, checked.invono])
+def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str) -> AnswerWith:
+    """The national record of the claim and its fee details marked settled, written with the answer.
+
+    Re-checked there, after the engine took the member's accumulator lock (so a concurrent 2207 of
+    the same member has committed and is seen): every detail the decision read is still uploaded,
+    uncancelled and unsettled, and the visit has no other settlement in force. Otherwise the message
+    is refused and the claim rolls back with it."""
+    details, settlements, claims = (FeeDetail._meta.db_table, NationalSettlement._meta.db_table,
+                                    Claim._meta.db_table)
+    return AnswerWith(
+        ctes=[f"settled AS (UPDATE {details} SET claim_id = %s WHERE id = ANY(%s) AND claim_id IS NULL "
+              "AND cancelled_at IS NULL RETURNING 1)",
+              f"linked AS (INSERT INTO {settlements} (claim_id, visit_id, medins_setl_id, med_type, insutype, "
+              "mdtrt_cert_type, psn_setlway, chrg_bchno, clr_type, invono) "
+              "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM "
+              f"{settlements} s JOIN {claims} c ON c.id = s.claim_id WHERE s.visit_id = %s AND NOT EXISTS "
+              f"(SELECT 1 FROM {claims} r WHERE r.reverses_id = c.id)) RETURNING 1)"],
+        params=[claim.pk, checked.detail_ids, claim.pk, checked.visit.pk, medins_setl_id, checked.med_type,
+                checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch, checked.clr_type, checked.invono,
+                checked.visit.pk],
+        check="(SELECT count(*) FROM settled) = %s AND EXISTS (SELECT 1 FROM linked)",
+        check_params=[len(checked.detail_ids)],
+        refusal=f"data.mdtrt_id: 就诊 {checked.visit.mdtrt_id} 已结算或收费批次 {checked.batch} 的明细已变更"
+                "(并发的结算或撤销)，请重新查询后再结算 (settled or changed meanwhile)")
 
 
 def settlement_reverse(context: Context) -> dict:
@@ -213,6 +271,7 @@ def totals_reconcile(context: Context) -> dict:
         medfee_sumamt=Sum("medfee_sumamt"), fund_pay_sumamt=Sum("hifp_pay"), acct_pay=Sum("acct_pay"),
         count=Count("id", filter=Q(reverses__isnull=True, reversed_by__isnull=True)))
     ours = {name: ours[name] or ZERO for name in clinic} | {"count": ours["count"]}
+    context.listed = ours["count"]
     differences = [f"{name} 机构 {clinic[name]} / 中心 {ours[name]}" for name in clinic if clinic[name] != ours[name]]
     if int(count) != ours["count"]:
         differences.append(f"fixmedins_setl_cnt 机构 {int(count)} / 中心 {ours['count']}")

@@ -9,15 +9,19 @@ import json
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from accounts.models import Account
+from claims.models import Claim
+from claims.rows import columns, model_from_row, width
 from members.models import Member
 
 from .envelope import Refused, amount, date_text, money, moment, node, number, text
-from .mapping import (CERT_TYPE_ID_CARD, ER_FLAGS, INSUTYPES, PSN_CERT_TYPE_ID_CARD, PSN_INSU_STAS, flag,
-                      med_type_for, member_key_of, psn_no_for)
-from .models import FeeDetail, NationalSettlement, Visit
+from .mapping import (CATALOGUE_EXTENSION, CERT_TYPE_ID_CARD, ER_FLAGS, INSUTYPES, PSN_CERT_TYPE_ID_CARD,
+                      PSN_INSU_STAS, RX_CIRC_FLAGS, charge_level_for, flag, item_category_for, med_type_for,
+                      member_key_of, psn_no_for)
+from .models import FeeDetail, Message, NationalSettlement, SignIn, Visit
 from .services import Context
 
 
@@ -54,21 +58,73 @@ def cert_check(data: dict, member: Member, *, where: str = "data") -> None:
         raise Refused(f"{where}.mdtrt_cert_no: 就诊凭证编号与人员编号 {psn_no} 的身份证号不符")
 
 
-def visit_of(context: Context, data: dict, *, where: str = "data") -> Visit:
-    """The clinic's own registered visit ``mdtrt_id`` of the person ``psn_no``, with ``settled``
-    (a settlement in force, not reversed) and the member's account ``balance`` read in the same query."""
+UNSETTLED_DETAIL = ("id", "feedetl_sn", "med_list_codg", "hilist_name", "chrgitm_lv", "med_chrgitm_type", "er_flag",
+                    "rx_circ_flag", "rxno")
+
+
+def visit_query(provider, mdtrt_id: str):
+    """The clinic's visit ``mdtrt_id`` with ``settled`` (a settlement in force, not reversed) and
+    the member's account ``balance``, in one round trip."""
+    return (Visit.objects.select_related("member").filter(mdtrt_id=mdtrt_id, provider=provider)
+            .annotate(settled=Exists(NationalSettlement.objects.filter(visit=OuterRef("pk"),
+                                                                       claim__reversed_by__isnull=True)),
+                      balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1])))
+
+
+def settlement_read(provider, *, mdtrt_id: str, batch: str, msgid: str, sign_no: str) -> tuple:
+    """(the first answer to ``msgid`` or None, whether ``sign_no`` is a sign-in of the clinic, the
+    visit or None) for a 2206/2207, in one round trip: the visit as ``visit_query`` gives it, with
+    ``details``, the batch's uploaded, unsettled, uncancelled fee details (dicts of
+    ``UNSETTLED_DETAIL`` and ``amount`` as text, the exact Decimal), in upload order.
+
+    Plain SQL (claims/rows.py): building this statement through the ORM cost more CPU than the
+    rest of the message together (its subqueries and annotations compiled on every call)."""
+    detail = ", ".join(f"'{name}', d.{name}" for name in UNSETTLED_DETAIL)
+    sql = (
+        f"SELECT (SELECT a.answer FROM {Message._meta.db_table} a WHERE a.provider_id = %s AND a.msgid = %s), "
+        f"EXISTS (SELECT 1 FROM {SignIn._meta.db_table} g WHERE g.provider_id = %s AND g.sign_no = %s), "
+        f"EXISTS (SELECT 1 FROM {NationalSettlement._meta.db_table} s WHERE s.visit_id = v.id AND NOT EXISTS "
+        f"(SELECT 1 FROM {Claim._meta.db_table} r WHERE r.reverses_id = s.claim_id)), "
+        f"(SELECT b.balance FROM {Account._meta.db_table} b WHERE b.member_id = v.member_id LIMIT 1), "
+        f"(SELECT jsonb_agg(jsonb_build_object({detail}, 'amount', d.det_item_fee_sumamt::text) ORDER BY d.id) "
+        f"FROM {FeeDetail._meta.db_table} d WHERE d.visit_id = v.id AND d.chrg_bchno = %s "
+        "AND d.cancelled_at IS NULL AND d.claim_id IS NULL), "
+        f"{columns(Visit, 'v')}, {columns(Member, 'm')} FROM (SELECT 1) AS one LEFT JOIN "
+        f"({Visit._meta.db_table} v JOIN {Member._meta.db_table} m ON m.id = v.member_id) "
+        "ON v.mdtrt_id = %s AND v.provider_id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [provider.pk, msgid, provider.pk, sign_no, batch, mdtrt_id, provider.pk])
+        row = cursor.fetchone()
+    first, signed_in, settled, balance, details = row[:5]
+    visit = model_from_row(Visit, row, 5)
+    if visit is not None:
+        visit.member = model_from_row(Member, row, 5 + width(Visit))
+        details = json.loads(details) if isinstance(details, str) else details
+        visit.settled, visit.balance, visit.details, visit.details_batch = settled, balance, details or [], batch
+    return (json.loads(first) if isinstance(first, str) else first), signed_in, visit
+
+
+def visit_of(context: Context, data: dict, *, where: str = "data", batch: str | None = None) -> Visit:
+    """The clinic's own registered visit ``mdtrt_id`` of the person ``psn_no`` (``visit_query``;
+    the one already read with the message's replay check when it is that visit and batch)."""
     mdtrt_id = text(data, "mdtrt_id", where=where, max_length=30)
-    visit = (Visit.objects.select_related("member").filter(mdtrt_id=mdtrt_id, provider=context.provider)
-             .annotate(settled=Exists(NationalSettlement.objects.filter(visit=OuterRef("pk"),
-                                                                        claim__reversed_by__isnull=True)),
-                       balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1]))
-             .first())
+    visit = context.visit
+    if visit is None or visit.mdtrt_id != mdtrt_id or batch is None or visit.details_batch != batch:
+        visit = visit_query(context.provider, mdtrt_id).first()
+        if visit is not None and batch is not None:
+            visit.details = [_detail_dict(d) for d in FeeDetail.objects.filter(
+                visit=visit, chrg_bchno=batch, cancelled_at=None, claim=None).order_by("id")]
     if visit is None:
         raise Refused(f"{where}.mdtrt_id: 本机构无就诊ID {mdtrt_id} (no such visit at this provider)")
     psn_no = text(data, "psn_no", where=where, max_length=30)
     if psn_no != psn_no_for(admdvs=visit.member.admdvs_id, member_id=visit.member_id):
         raise Refused(f"{where}.psn_no: 人员编号 {psn_no} 与就诊 {mdtrt_id} 的人员不符")
+    context.member_ids.append(visit.member_id)  # the access log's subject (services.PERSONAL_DATA)
     return visit
+
+
+def _detail_dict(detail: FeeDetail) -> dict:
+    return {**{name: getattr(detail, name) for name in UNSETTLED_DETAIL}, "amount": str(detail.det_item_fee_sumamt)}
 
 
 def account_balance(member: Member) -> Decimal:
@@ -94,6 +150,7 @@ def person_info(context: Context) -> dict:
     if len(members) > 1:
         raise Refused(f"insuplc_admdvs: 身份证号 {certno} 在多个统筹区参保，请填写参保地医保区划")
     member = members[0]
+    context.member_ids.append(member.pk)
     today = context.received.date()
     return {
         "baseinfo": {"psn_no": psn_no_for(admdvs=member.admdvs_id, member_id=member.pk),
@@ -120,6 +177,7 @@ def visit_register(context: Context) -> dict:
     if insutype not in INSUTYPES or insutype != member.insutype:
         raise Refused(f"data.insutype: 险种类型 {insutype} 与参保人的险种 {member.insutype} 不符")
     cert_check(data, member)
+    context.member_ids.append(member.pk)
     begntime = moment(data, "begntime")
     visit = Visit.objects.create(
         mdtrt_id=f"{context.provider.admdvs_id}{begntime:%Y%m%d}{secrets.token_hex(8)}", provider=context.provider,
@@ -180,11 +238,37 @@ def _er_flag(raw, where: str) -> str:
     return "1" if "1" in flags else ("0" if flags else "")
 
 
+def _carries_catalogue(item: dict) -> bool:
+    """Whether a detail carries any of the optional catalogue extension's fields (mapping.py (4))."""
+    return any(item.get(name) not in (None, "") for name in CATALOGUE_EXTENSION)
+
+
+def _catalogue(item: dict, *, where: str, extended: bool) -> dict:
+    """The detail's catalogue fields: all three when its line set carries the extension, none when
+    it does not (a line set is all one or all the other; mapping.py (4)). Blank when absent."""
+    if not extended:
+        sent = next((name for name in CATALOGUE_EXTENSION if item.get(name) not in (None, "")), None)
+        if sent is not None:
+            raise Refused(f"{where}.{sent}: 扩展字段 {'/'.join(CATALOGUE_EXTENSION)} 须同一批明细每行都传或都不传，"
+                          "本批明细未传 (the catalogue extension: every line of the set or none)")
+        return {name: "" for name in CATALOGUE_EXTENSION}
+    missing = next((name for name in CATALOGUE_EXTENSION if item.get(name) in (None, "")), None)
+    if missing is not None:
+        raise Refused(f"{where}.{missing}: 扩展字段 {'/'.join(CATALOGUE_EXTENSION)} 须同一批明细每行都传或都不传，"
+                      "本批明细已传，此行缺少 (the catalogue extension: every line of the set or none)")
+    values = {name: text(item, name, where=where, max_length=size)
+              for name, size in zip(CATALOGUE_EXTENSION, (100, 3, 6))}
+    charge_level_for(values["chrgitm_lv"], where=where)
+    item_category_for(values["med_chrgitm_type"], where=where)
+    return values
+
+
 def fee_details_upload(context: Context) -> dict:
     items = node(context.message, "feedetail")
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise Refused("input.feedetail: 费用明细应为非空对象列表 (a non-empty list of objects)")
     visit = visit_of(context, items[0], where="feedetail[0]")
+    extended = _carries_catalogue(items[0])  # the line set's choice; every other line must make the same
     rows, seen = [], set()
     for index, item in enumerate(items):
         where = f"feedetail[{index}]"
@@ -207,18 +291,42 @@ def fee_details_upload(context: Context) -> dict:
             medins_list_codg=text(item, "medins_list_codg", where=where, max_length=150),
             fee_ocur_time=moment(item, "fee_ocur_time", where=where),
             rxno=text(item, "rxno", where=where, required=False, max_length=30),
-            rx_circ_flag=text(item, "rx_circ_flag", where=where, required=False, max_length=3),
+            rx_circ_flag=_rx_circ_flag(item, where), **_catalogue(item, where=where, extended=extended),
             bilg_dept_codg=text(item, "bilg_dept_codg", where=where, required=False, max_length=30),
             bilg_dr_codg=text(item, "bilg_dr_codg", where=where, required=False, max_length=30),
             er_flag=_er_flag(item.get("exp_content"), where)))
-    taken = set(FeeDetail.objects.filter(visit=visit, cancelled_at=None, feedetl_sn__in=seen)
-                .values_list("feedetl_sn", flat=True))
+    # One read: the details already uploaded under these numbers, and whether the batches' unsettled
+    # details carry the extension (a batch, settled as one at 2207, is one line set however many
+    # uploads built it).
+    batches = {r.chrg_bchno for r in rows}
+    present = list(FeeDetail.objects.filter(visit=visit, cancelled_at=None)
+                   .filter(Q(feedetl_sn__in=seen) | Q(chrg_bchno__in=batches, claim=None))
+                   .values_list("feedetl_sn", "chrg_bchno", "claim_id", "hilist_name"))
+    taken = {sn for sn, _, _, _ in present if sn in seen}
     if taken:
         raise Refused(f"feedetail.feedetl_sn: 费用明细流水号 {', '.join(sorted(taken))} 已上传 (already uploaded; "
                       "cancel with 2205 first)")
+    other = next((batch for _, batch, claim_id, name in present
+                  if batch in batches and claim_id is None and bool(name) != extended), None)
+    if other is not None:
+        index = next(i for i, r in enumerate(rows) if r.chrg_bchno == other)
+        raise Refused(f"feedetail[{index}].{CATALOGUE_EXTENSION[0]}: 收费批次 {other} 已上传的明细"
+                      f"{'未' if extended else '已'}传扩展字段 {'/'.join(CATALOGUE_EXTENSION)}，"
+                      "同一批次须每行都传或都不传"
+                      " (the batch's earlier lines made the other choice; cancel with 2205 first)")
     FeeDetail.objects.bulk_create(rows)
     return {"result": [{"feedetl_sn": r.feedetl_sn, "det_item_fee_sumamt": money(r.det_item_fee_sumamt),
-                        "cnt": f"{r.cnt:.4f}", "pric": f"{r.pric:.6f}", "memo": ""} for r in rows]}
+                        "cnt": f"{r.cnt:.4f}", "pric": f"{r.pric:.6f}",
+                        # Output_2204's two strings: null when the set came without the extension
+                        # (openhis reads them as C# string, which null leaves unset)
+                        "chrgitm_lv": r.chrgitm_lv or None, "med_chrgitm_type": r.med_chrgitm_type or None,
+                        "memo": ""} for r in rows]}
+
+
+def _rx_circ_flag(item: dict, where: str) -> str:
+    value = text(item, "rx_circ_flag", where=where, required=False, max_length=3)
+    flag(value, RX_CIRC_FLAGS, f"{where}.rx_circ_flag", "外购处方标志")
+    return value
 
 
 def fee_details_cancel(context: Context) -> dict:

@@ -54,6 +54,12 @@ class NationalInterfaceView(APIView):
     permission_classes = [IsClinicAccount]
     parser_classes = []  # the body is read here: a malformed one still gets the national answer
 
+    def dispatch(self, request, *args, **kwargs):
+        # staff.middleware: this door writes its own access-log entries (national/services.py
+        # PERSONAL_DATA), and a clinic system account is never an auditor — no role query per message.
+        request.access_logged = True
+        return super().dispatch(request, *args, **kwargs)
+
     def post(self, request):
         try:
             # JSON numbers as Decimal, never float (amounts are 数值型 16,2)

@@ -44,6 +44,11 @@ INPUT_FIELDS = {
     "3201": ("insutype", "clr_type", "setl_optins", "stmt_begndate", "stmt_enddate", "medfee_sumamt",
              "fund_pay_sumamt", "acct_pay", "fixmedins_setl_cnt", "refd_setl_flag"),
 }
+# The optional catalogue extension a 2204 detail may carry beside Input_2204's (openhis
+# dataOutput1312, the catalogue the HIS downloads; national/mapping.py (4)): what a ClaimItem records.
+# Not part of the client's message: the builders send it only when asked (``catalogue=``).
+CATALOGUE_2204 = ("hilist_name", "chrgitm_lv", "med_chrgitm_type")
+OMEPRAZOLE = ("奥美拉唑肠溶胶囊", "01", "09")  # (hilist_name, chrgitm_lv 甲类, med_chrgitm_type 西药费)
 # Output_2207.setlinfo2207: every property, and how it must read (money 16,2, ratio 5,4, ...).
 MONEY, RATIO, DATE, TIME, AGE, TEXT = "money", "ratio", "date", "time", "age", "text"
 OUTPUT_2207 = {
@@ -119,16 +124,22 @@ class Clinic:
                               "diag_time": "2024-03-04 09:40:00", "vali_flag": "1"}]}
 
     def feedetail_2204(self, *, mdtrt_id: str, psn_no: str, batch: str, sn: str, code: str, amount: Decimal,
-                       cnt: Decimal = Decimal("1"), er_flag: str | None = None) -> dict:
+                       cnt: Decimal = Decimal("1"), er_flag: str | None = None, rx: str | None = None,
+                       catalogue: tuple[str, str, str] | None = None) -> dict:
+        """Input_2204.feedetail2204 as the client sends it; with ``catalogue`` (values of
+        ``CATALOGUE_2204``) the optional extension after it. ``rx``: the 处方号 of a filled outside
+        prescription (rx_circ_flag 1)."""
         return {"feedetl_sn": sn, "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": batch, "dise_codg": None,
-                "rxno": None, "rx_circ_flag": "0", "fee_ocur_time": "2024-03-04 09:50:00", "med_list_codg": code,
+                "rxno": rx, "rx_circ_flag": "1" if rx else "0", "fee_ocur_time": "2024-03-04 09:50:00",
+                "med_list_codg": code,
                 "medins_list_codg": f"H-{code}", "det_item_fee_sumamt": amount, "cnt": cnt, "pric": amount / cnt,
                 "sin_dos_dscr": None, "used_frqu_dscr": None, "prd_days": Decimal("0"), "medc_way_dscr": None,
                 "bilg_dept_codg": "NK01", "bilg_dept_name": "内科", "bilg_dr_codg": "D0001", "bilg_dr_name": "李医生",
                 "acord_dept_codg": None, "acord_dept_name": None, "orders_dr_code": None, "orders_dr_name": None,
                 "hosp_appr_flag": "0", "tcmdrug_used_way": None, "etip_flag": None, "etip_hosp_code": None,
                 "dscg_tkdrug_flag": None, "matn_fee_flag": None,
-                **({"exp_content": [{"er_flag": er_flag}]} if er_flag is not None else {})}
+                **({"exp_content": [{"er_flag": er_flag}]} if er_flag is not None else {}),
+                **(dict(zip(CATALOGUE_2204, catalogue)) if catalogue is not None else {})}
 
     def data_2206(self, *, psn_no: str, member, mdtrt_id: str, batch: str, medfee: Decimal, med_type: str = "11",
                   acct_used: str = "0") -> dict:
@@ -154,8 +165,10 @@ class Clinic:
 
     # --- a whole visit up to the fee details -------------------------------------------------
     def visit_until_fees(self, member, *, amount: Decimal, med_type: str = "11", caty: str = "03",
-                         diag_code: str = "J06.900") -> dict:
-        """1101, 2201, 2203 and 2204 (one drug line); the facts the settlement messages need."""
+                         diag_code: str = "J06.900", rx: str | None = None,
+                         catalogue: tuple[str, str, str] | None = None) -> dict:
+        """1101, 2201, 2203 and 2204 (one drug line; with ``catalogue``, the extension); the facts
+        the settlement messages need."""
         person = self.send(self.envelope("1101", {"data": self.data_1101(member)}))
         assert person["infcode"] == 0, person["err_msg"]
         psn_no = person["output"]["baseinfo"]["psn_no"]
@@ -170,7 +183,7 @@ class Clinic:
         batch = f"B{next(_serial):06d}"
         fees = self.send(self.envelope("2204", {"feedetail": [self.feedetail_2204(
             mdtrt_id=mdtrt_id, psn_no=psn_no, batch=batch, sn="1", code="XA02BCA211A001010100443",
-            amount=amount)]}, insuplc=insuplc))
+            amount=amount, rx=rx, catalogue=catalogue)]}, insuplc=insuplc))
         assert fees["infcode"] == 0, fees["err_msg"]
         return {"psn_no": psn_no, "insuplc": insuplc, "mdtrt_id": mdtrt_id, "batch": batch, "person": person,
                 "fees": fees}

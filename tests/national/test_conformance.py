@@ -16,8 +16,10 @@ import re
 
 import pytest
 
-from claims.models import Claim
-from tests.national.client import INPUT_FIELDS, MONEY, OUTPUT_2207, RATIO, SETLDETAIL, TIME, DATE, AGE
+from claims.models import Claim, ClaimItem
+from national.models import FeeDetail
+from tests.national.client import (AGE, CATALOGUE_2204, DATE, INPUT_FIELDS, MONEY, OMEPRAZOLE, OUTPUT_2207, RATIO,
+                                   SETLDETAIL, TIME)
 from tests.factories import make_staff
 from tests.national.conftest import REGIONS
 
@@ -70,19 +72,27 @@ def test_builders_send_every_property_of_the_model_classes(world):
                                       fund=Decimal(0), acct=Decimal(0), count=0)}
     for name, message in built.items():
         assert tuple(message) == INPUT_FIELDS[name], name
+    # and the optional extension (national/mapping.py (4)) only when asked for, after Input_2204's
+    extended = clinic.feedetail_2204(mdtrt_id="m", psn_no="x", batch="b", sn="1", code="X", amount=Decimal(1),
+                                     er_flag="0", catalogue=OMEPRAZOLE)
+    assert tuple(extended) == INPUT_FIELDS["2204"] + CATALOGUE_2204
 
 
 @pytest.mark.parametrize("region", list(REGIONS))
 def test_ordinary_visit_through_every_transaction(world, api_client, region):
     admdvs = REGIONS[region]
     medfee, deductible, fund, ratio = CASES[region]
-    # given a signed-in clinic of the region and its member, registered with fee details uploaded
+    # given a signed-in clinic of the region and its member, registered with fee details uploaded in
+    # the unchanged Input_2204 shape (no extension fields)
     clinic, member = world(admdvs)
     visit = clinic.visit_until_fees(member, amount=Decimal(medfee))
     person = visit["person"]["output"]
     assert person["baseinfo"]["certno"] == member.certno and person["insuinfo"][0]["insutype"] == member.insutype
     read_as_client(person["insuinfo"][0]["balc"], MONEY)
-    assert visit["fees"]["output"]["result"][0]["det_item_fee_sumamt"] == medfee
+    line = visit["fees"]["output"]["result"][0]
+    assert line["det_item_fee_sumamt"] == medfee
+    # Output_2204's level and type (C# string) are present and null: no catalogue here to answer them
+    assert (line["chrgitm_lv"], line["med_chrgitm_type"]) == (None, None)
     common = dict(psn_no=visit["psn_no"], member=member, mdtrt_id=visit["mdtrt_id"], batch=visit["batch"],
                   medfee=Decimal(medfee))
 
@@ -116,6 +126,10 @@ def test_ordinary_visit_through_every_transaction(world, api_client, region):
     rest = api_client.get(f"/api/v1/claims/{info['setl_id']}/").json()
     api_client.force_authenticate(None)
     assert (rest["hifp_pay"], rest["act_pay_dedc"], rest["psn_part_amt"]) == (fund, deductible, info["psn_part_amt"])
+    # and the unchanged client's details are the settled claim's fee details, not ClaimItem rows
+    assert list(FeeDetail.objects.filter(claim=claim).values_list("det_item_fee_sumamt", flat=True)) == [
+        Decimal(medfee)]
+    assert not ClaimItem.objects.filter(claim=claim).exists() and claim.itemised_amount == 0
 
     # when the clinic reverses it (2208) and reconciles the day (3201) with nothing left
     reversed_ = clinic.send(clinic.envelope("2208", {"data": clinic.data_2208(

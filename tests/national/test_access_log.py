@@ -1,0 +1,49 @@
+"""The national messages that read or write a person's data are in the personal-data access log
+(个人信息保护法, staff.AccessLog), as the REST reads of personal data are."""
+from decimal import Decimal
+
+from staff.models import AccessLog
+from tests.national.conftest import clinic_world
+
+NANYANG = "411300"
+
+
+def test_each_message_naming_a_person_is_logged_with_the_member(db, api_client):
+    # given a signed-in Nanyang clinic (9001 names no one: nothing logged)
+    clinic, member = clinic_world(api_client, NANYANG)
+    assert not AccessLog.objects.exists()
+    # when it runs a visit through 1101, 2201, 2203, 2204, then 2206, 2207, a replay of 2207, 2208, 3201
+    visit = clinic.visit_until_fees(member, amount=Decimal("100.00"))
+    common = dict(psn_no=visit["psn_no"], member=member, mdtrt_id=visit["mdtrt_id"], batch=visit["batch"],
+                  medfee=Decimal("100.00"))
+    assert clinic.send(clinic.envelope("2206", {"data": clinic.data_2206(**common)}, insuplc=NANYANG))["infcode"] == 0
+    settlement = clinic.envelope("2207", {"data": clinic.data_2207(**common, inscp=Decimal("100.00"))}, insuplc=NANYANG)
+    settled = clinic.send(settlement)
+    assert clinic.send(settlement) == settled
+    setl_id = settled["output"]["setlinfo"]["setl_id"]
+    assert clinic.send(clinic.envelope("2208", {"data": clinic.data_2208(
+        setl_id=setl_id, mdtrt_id=visit["mdtrt_id"], psn_no=visit["psn_no"])}, insuplc=NANYANG))["infcode"] == 0
+    assert clinic.send(clinic.envelope("3201", {"data": clinic.data_3201(
+        insutype=member.insutype, setl_optins=NANYANG, day="2024-03-04", medfee=Decimal(0), fund=Decimal(0),
+        acct=Decimal(0), count=0)}))["infcode"] == 0
+    # and a message refused (a psn_no that is not the visit's) — it answers nothing of anyone
+    stranger = {**clinic.data_2206(**common), "psn_no": "4113000000000000"}
+    refused = clinic.send(clinic.envelope("2206", {"data": stranger}, insuplc=NANYANG))
+    assert refused["infcode"] == -1
+    # then one entry per answered message, in order, by the clinic's account, naming the member
+    entries = list(AccessLog.objects.order_by("id").values_list("user_id", "action", "what", "object_ids", "path"))
+    infnos = [path.split("infno=")[1].split()[0] for *_, path in entries]
+    assert infnos == ["1101", "2201", "2203", "2204", "2206", "2207", "2207", "2208", "3201"]
+    assert {user for user, *_ in entries} == {clinic_user_id(clinic)}
+    by_infno = dict(zip(infnos, entries))
+    assert by_infno["1101"][1:4] == ("view", "members.Member", [str(member.pk)])
+    assert by_infno["2204"][1:4] == ("view", "national.Visit", [str(member.pk)])
+    assert entries[5][1:4] == ("view", "claims.Claim", [str(member.pk)])
+    assert entries[6][4].endswith("(replay)")  # the first answer given again discloses it again
+    assert by_infno["3201"][1:3] == ("list", "claims.Claim")
+
+
+def clinic_user_id(clinic) -> int:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get(key=clinic.token).user_id
