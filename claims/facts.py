@@ -118,7 +118,6 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
     request hash covers the full values, and a recorded full ID would reach every role that may read
     the claim."""
     day = request.visit_local.date()
-    own_windows = f"{WINDOW_PREFIX}{(prescriber or provider).fixmedins_code}:"
     return {
         **({"prescriber": {"code": prescriber.fixmedins_code, "level": prescriber.benefit_level,
                            "kind": prescriber.kind, "admdvs": prescriber.admdvs_id}} if prescriber else {}),
@@ -135,10 +134,17 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
         "signup": None if signup is None else {
             "provider": signup.provider.code if signup.provider else None, "family_doctor": signup.family_doctor,
             "first_effective_on": signup.first_effective_on.isoformat() if signup.first_effective_on else None},
-        "ytd_before": {name: str(amount) for name, amount in sorted(buckets.items())
-                       if not name.startswith(WINDOW_PREFIX) or name.startswith(own_windows)},
+        "ytd_before": ytd_before_json(buckets, rating=prescriber or provider),
         "parameter_version": parameters[1].version if parameters else None,
     }
+
+
+def ytd_before_json(buckets: dict[str, Decimal], *, rating: Provider) -> dict[str, str]:
+    """The year-to-date buckets before the visit as the claim records them (``inputs.ytd_before``):
+    Nanyang windows only of the provider that rates the visit."""
+    own_windows = f"{WINDOW_PREFIX}{rating.fixmedins_code}:"
+    return {name: str(amount) for name, amount in sorted(buckets.items())
+            if not name.startswith(WINDOW_PREFIX) or name.startswith(own_windows)}
 
 
 def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider: Provider,
