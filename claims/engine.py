@@ -36,7 +36,7 @@ from policy.rules.out_of_area import OUT_OF_AREA_NAMES, out_of_area_derive, regi
 from providers.models import Provider
 from staff.scope import mask_certno
 
-from .facts import (charged_provider_for, claim_build, decide, inputs_json, registration_facts, signup_facts,
+from .facts import (FactsMemo, charged_provider_for, claim_build, decide, inputs_json, registration_facts, signup_facts,
                     signups_on)
 from .ids import setl_id_new
 from .models import Claim, ClaimItem
@@ -74,6 +74,7 @@ class Ledger:
     parameters: Callable                      # parameters_in_force(admdvs=, day=) -> (set id, params) | None
     pay_share: SharePayer | None = None       # None: no personal-account payment (all cash)
     rows: dict = field(default_factory=dict)  # (member id, year) -> locked Accumulator row, for the writer
+    known: FactsMemo = field(default_factory=FactsMemo)  # the core's facts of these rows, made once each
 
 
 @dataclass(slots=True)
@@ -219,7 +220,8 @@ def visit_decide(request: ClaimRequest, ledger: Ledger) -> Decided:
     before = book.buckets[day.year]
     decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,
                               parameters=parameters, buckets=before, year=day.year, out_of_area=out_of_area,
-                              registration=registration, registrations=registrations, prescriber=prescriber)
+                              registration=registration, registrations=registrations, prescriber=prescriber,
+                              known=ledger.known)
     return Decided(request=request, book=book, provider=provider,
                    charged_provider=charged_provider_for(decision, provider, signup_provider), day=day,
                    decision=decision, set_id=set_id, parameters=parameters, before=before, signup=signup,

@@ -45,7 +45,7 @@ class RecordedVisit:
     member_id: int
     hifp_pay: Decimal
     status: str
-    ytd_before: dict
+    ytd_before: str   # the recorded inputs.ytd_before as JSON text, parsed only for a finding
     request: object  # ClaimRequest, or None when the recorded content no longer parses
     error: str = ""
 
@@ -143,8 +143,8 @@ def recorded_visits(*, admdvs: str, year: int, member_lo: int, member_hi: int) -
             request = claim_request_from_content(_replayable(orjson.loads(content) if content else {}, certno))
         except ValidationError as exc:
             error = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        visits.append(RecordedVisit(claim_id, setl_id, member_id, hifp_pay, status,
-                                    orjson.loads(ytd_before) if ytd_before else {}, request, error))
+        visits.append(RecordedVisit(claim_id, setl_id, member_id, hifp_pay, status, ytd_before or "{}", request,
+                                    error))
     return visits
 
 
@@ -220,10 +220,11 @@ def _finding(visit: RecordedVisit, decided: Decided) -> Finding:
     # after this one was settled, or the visits were settled out of visit order.
     status, fund = decided.decision.status, decided.decision.fund_pay
     replayed_ytd = ytd_before_json(decided.before, rating=decided.prescriber or decided.provider)
-    same_ytd = replayed_ytd == visit.ytd_before
+    recorded_ytd = orjson.loads(visit.ytd_before)
+    same_ytd = replayed_ytd == recorded_ytd
     kind = "decision" if same_ytd else "year_to_date"
     note = (f"记录 {visit.status} {visit.hifp_pay}，重放 {status} {fund}；"
-            + ("此前累计相同" if same_ytd else f"此前累计 记录 {visit.ytd_before} 重放 {replayed_ytd}"))
+            + ("此前累计相同" if same_ytd else f"此前累计 记录 {recorded_ytd} 重放 {replayed_ytd}"))
     return Finding(visit.claim_id, visit.setl_id, kind, visit.hifp_pay, fund, note[:300])
 
 
