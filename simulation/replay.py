@@ -106,18 +106,27 @@ PERIOD_VISITS = ("c.admdvs = %s AND c.visit_date BETWEEN %s AND %s AND c.reverse
 
 def period_partitions(*, admdvs: str, year: int, visits_per_partition: int) -> tuple[int, list[tuple[int, int]]]:
     """(visits, member id ranges): the period's members cut into about visits ÷ ``visits_per_partition``
-    ranges of whole members (``ntile`` over the distinct member ids), in order."""
+    ranges of whole members, in order, each holding about as many visits. The cuts are the member ids
+    at the visits' quantiles (``percentile_disc`` over the visits' member ids: one sort of the ids,
+    where numbering the distinct members with ``ntile`` took a sort and a window over them too); a
+    member with more visits than a partition takes one range alone."""
     params = [admdvs, date(year, 1, 1), date(year, 12, 31)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT c.member_id) FROM claims_claim c WHERE {PERIOD_VISITS}",
-                       params)
-        visits, members = cursor.fetchone()
-        count = max(1, min(members, math.ceil(visits / visits_per_partition)))
-        cursor.execute(f"""SELECT MIN(member_id), MAX(member_id) FROM (
-                               SELECT member_id, ntile(%s) OVER (ORDER BY member_id) AS t
-                               FROM (SELECT DISTINCT c.member_id FROM claims_claim c WHERE {PERIOD_VISITS}) m) x
-                           GROUP BY t ORDER BY 1""", [count, *params])
-        return visits, [(int(lo), int(hi)) for lo, hi in cursor.fetchall()]
+        cursor.execute("SELECT COUNT(*), MIN(c.member_id), MAX(c.member_id) "
+                       f"FROM claims_claim c WHERE {PERIOD_VISITS}", params)
+        visits, first, last = cursor.fetchone()
+        if not visits:
+            return 0, []
+        count = max(1, math.ceil(visits / visits_per_partition))
+        cuts = []
+        if count > 1:
+            fractions = [n / count for n in range(1, count)]
+            cursor.execute("SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY c.member_id) "
+                           f"FROM claims_claim c WHERE {PERIOD_VISITS}", [fractions, *params])
+            cuts = cursor.fetchone()[0]
+    starts = sorted({int(first), *(int(cut) for cut in cuts)})
+    ends = [start - 1 for start in starts[1:]] + [int(last)]
+    return visits, list(zip(starts, ends))
 
 
 def recorded_visits_sql() -> str:
