@@ -13,7 +13,7 @@ must be 0), each record carrying its request as the claims service records it. T
 * ``floor``: the same visits read partition by partition (the run's own statement) by ``--workers``
   processes and their amounts summed (JSON parsed, no rules, nothing written);
 * ``core``: one partition replayed in this process: µs per visit to read and rebuild the requests,
-  and µs per visit and scenario in the settle step (``partition_replay``);
+  and µs per visit and scenario in the settle step (``partition_replay``), wall and CPU time;
 * ``run``: one simulation (the baseline and ONE draft: cap 3 000 and retired ratios −5 points) as
   the Celery chord of member partitions on ``--workers`` solo worker processes started here (needs
   REDIS_URL; eager in this process without it): wall time, ratio to the floor, peak memory per
@@ -199,18 +199,25 @@ def core(ranges: list[tuple[int, int]]) -> None:
     from simulation.replay import partition_replay, recorded_visits
 
     lo, hi = ranges[0]
+    cpu = time.process_time()
     with timed() as read:
         visits = recorded_visits(admdvs=ADMDVS, year=YEAR, member_lo=lo, member_hi=hi)
+    read_cpu = time.process_time() - cpu
     baseline = Scenario(position=0, label="baseline")
     draft = Scenario(position=1, label=DRAFT["label"], values=_draft_values())
     sets = stored_sets(ADMDVS)
     scenarios = [(n, s.is_baseline, scenario_parameters(scenario=s, admdvs=ADMDVS, year=YEAR, sets=sets))
                  for n, s in enumerate((baseline, draft))]
+    cpu = time.process_time()
     with timed() as replay:
         partition_replay(admdvs=ADMDVS, visits=visits, scenarios=scenarios)
+    replay_cpu = time.process_time() - cpu
+    # Wall and this process's CPU time: on a shared machine the wall figure carries the others' load.
     emit(bench="simulation", phase="core", visits=len(visits), scenarios=2,
          read_and_rebuild_us_per_visit=round(read() / len(visits) * 1e6, 1),
          settle_step_us_per_visit_and_scenario=round(replay() / len(visits) / 2 * 1e6, 1),
+         read_and_rebuild_cpu_us_per_visit=round(read_cpu / len(visits) * 1e6, 1),
+         settle_step_cpu_us_per_visit_and_scenario=round(replay_cpu / len(visits) / 2 * 1e6, 1),
          load_average=load_average())
 
 

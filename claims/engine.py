@@ -23,6 +23,7 @@ The step, in order (each refusal leaves the ledger as it was):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from collections.abc import Callable
 
@@ -30,12 +31,12 @@ from django.core.exceptions import ValidationError
 
 from config.errors import Conflict
 from members.models import Member, OutOfAreaRegistration, SignUp
-from policy.rules.common import apply_deltas
+from policy.rules.common import Decision, RegistrationFacts, SignupFacts, apply_deltas
 from policy.rules.out_of_area import OUT_OF_AREA_NAMES, out_of_area_derive, registration_on
 from providers.models import Provider
 from staff.scope import mask_certno
 
-from .facts import (charged_provider_for, claim_build, decide, inputs_json, registration_facts, signup_facts,
+from .facts import (FactsMemo, charged_provider_for, claim_build, decide, inputs_json, registration_facts, signup_facts,
                     signups_on)
 from .ids import setl_id_new
 from .models import Claim, ClaimItem
@@ -73,6 +74,31 @@ class Ledger:
     parameters: Callable                      # parameters_in_force(admdvs=, day=) -> (set id, params) | None
     pay_share: SharePayer | None = None       # None: no personal-account payment (all cash)
     rows: dict = field(default_factory=dict)  # (member id, year) -> locked Accumulator row, for the writer
+    known: FactsMemo = field(default_factory=FactsMemo)  # the core's facts of these rows, made once each
+
+
+@dataclass(slots=True)
+class Decided:
+    """One visit decided, before anything is recorded: what its ``Claim`` row is built from
+    (``claim_build``), and all a replay that records nothing reads (simulation/replay.py)."""
+
+    request: ClaimRequest
+    book: MemberBook
+    provider: Provider
+    charged_provider: Provider
+    day: date
+    decision: Decision
+    set_id: int | None
+    parameters: object                   # the ledger's parameters answer: (set id, Params) | None
+    before: dict[str, Decimal]           # the member's year-to-date buckets before the visit
+    signup: SignupFacts | None
+    out_of_area: str
+    registration: RegistrationFacts | None
+    prescriber: Provider | None
+
+    @property
+    def member(self) -> Member:
+        return self.book.member
 
 
 @dataclass
@@ -83,6 +109,7 @@ class Settled:
     created: bool = False
     error: ValidationError | Conflict | None = None
     items: list[ClaimItem] = field(default_factory=list)
+    decided: Decided | None = None   # the decision behind a new claim (``claim_decide_step``: no claim)
 
     @property
     def errors(self) -> dict[str, list[str]]:
@@ -122,6 +149,20 @@ def claim_settle_step(request: ClaimRequest, *, ledger: Ledger) -> Settled:
         return Settled(error=exc)
 
 
+def claim_decide_step(request: ClaimRequest, *, ledger: Ledger) -> Settled:
+    """The same step without the record, for a replay that records nothing (policy simulation):
+    the decision (``Settled.decided``) and the member's buckets moved on, no ``Claim`` row built.
+    The ledger must hold no recorded keys and no account payer (``store.ledger_load_fresh``): a
+    replay has nothing to answer a key with and pays no account, so what is left of the step is
+    exactly the part that decides."""
+    try:
+        decided = visit_decide(request, ledger)
+    except (ValidationError, Conflict) as exc:
+        return Settled(error=exc)
+    decided_apply(decided, ledger)
+    return Settled(created=True, decided=decided)
+
+
 def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     request_hash = request_hash_for(request)
     key = request.idempotency_key
@@ -132,6 +173,26 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
         if existing.request_hash != request_hash:
             raise replay_conflict(key, existing)
         return Settled(claim=existing, created=False)
+    decided = visit_decide(request, ledger)
+    member, provider, day = decided.member, decided.provider, decided.day
+    claim = claim_build(
+        setl_id=setl_id_new(admdvs=member.admdvs_id, day=day), request=request, member=member, provider=provider,
+        charged_provider=decided.charged_provider, decision=decided.decision, parameter_set_id=decided.set_id,
+        inputs=inputs_json(request, member, provider, decided.signup, decided.before, decided.parameters,
+                           registration=decided.registration, prescriber=decided.prescriber),
+        request_hash=request_hash, by=ledger.by, out_of_area=decided.out_of_area)
+    _share_split(claim, request, ledger.pay_share)   # may refuse the visit: before the buckets move
+    decided_apply(decided, ledger)
+    if key:
+        ledger.recorded[key] = claim  # a second visit under the same key in this set replays it
+    items = [ClaimItem(claim=claim, code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv,
+                       amount=d.amount) for d in request.fee_details]
+    return Settled(claim=claim, created=True, items=items, decided=decided)
+
+
+def visit_decide(request: ClaimRequest, ledger: Ledger) -> Decided:
+    """Steps 2 to 4: the provider and member, out of area, the prescriber, the sign-up, the region's
+    decision. Raises the refusals; changes nothing in the ledger."""
     provider = ledger.providers.get(request.fixmedins_code)
     if provider is None:
         raise no_such_provider(request.fixmedins_code)
@@ -159,22 +220,19 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     before = book.buckets[day.year]
     decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,
                               parameters=parameters, buckets=before, year=day.year, out_of_area=out_of_area,
-                              registration=registration, registrations=registrations, prescriber=prescriber)
-    claim = claim_build(
-        setl_id=setl_id_new(admdvs=member.admdvs_id, day=day), request=request, member=member, provider=provider,
-        charged_provider=charged_provider_for(decision, provider, signup_provider), decision=decision,
-        parameter_set_id=set_id,
-        inputs=inputs_json(request, member, provider, signup, before, parameters, registration=registration,
-                           prescriber=prescriber),
-        request_hash=request_hash, by=ledger.by, out_of_area=out_of_area)
-    _share_split(claim, request, ledger.pay_share)
-    if decision.deltas:
-        book.buckets[day.year] = apply_deltas(before, decision.deltas)
-    if key:
-        ledger.recorded[key] = claim  # a second visit under the same key in this set replays it
-    items = [ClaimItem(claim=claim, code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv,
-                       amount=d.amount) for d in request.fee_details]
-    return Settled(claim=claim, created=True, items=items)
+                              registration=registration, registrations=registrations, prescriber=prescriber,
+                              known=ledger.known)
+    return Decided(request=request, book=book, provider=provider,
+                   charged_provider=charged_provider_for(decision, provider, signup_provider), day=day,
+                   decision=decision, set_id=set_id, parameters=parameters, before=before, signup=signup,
+                   out_of_area=out_of_area, registration=registration, prescriber=prescriber)
+
+
+def decided_apply(decided: Decided, ledger: Ledger) -> None:
+    """Step 6: the decision's deltas added to the member's year-to-date buckets (in memory)."""
+    if decided.decision.deltas:
+        buckets = decided.book.buckets
+        buckets[decided.day.year] = apply_deltas(decided.before, decided.decision.deltas)
 
 
 def _share_split(claim: Claim, request: ClaimRequest, pay_share: SharePayer | None) -> None:

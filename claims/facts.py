@@ -29,6 +29,33 @@ def member_facts(member: Member, day: date, registrations: tuple[RegistrationFac
         inpatient_only=member.inpatient_only)
 
 
+class FactsMemo:
+    """The policy core's facts of the providers and members of one set of visits, made once each
+    (a provider's facts for every visit there; a member's for each person type, the only fact that
+    moves with the visit day). Lives as long as the ledger that loaded the rows."""
+
+    __slots__ = ("providers", "members")
+
+    def __init__(self) -> None:
+        self.providers: dict[str, ProviderFacts] = {}
+        self.members: dict[tuple[int, str], MemberFacts] = {}
+
+    def provider(self, provider: Provider) -> ProviderFacts:
+        facts = self.providers.get(provider.fixmedins_code)
+        if facts is None:
+            facts = self.providers[provider.fixmedins_code] = provider_facts(provider)
+        return facts
+
+    def member(self, member: Member, day: date, registrations: tuple[RegistrationFacts, ...]) -> MemberFacts:
+        if registrations:   # rare (out-of-area registrations): made afresh
+            return member_facts(member, day, registrations)
+        key = (member.pk, member.person_type_on(day))
+        facts = self.members.get(key)
+        if facts is None:
+            facts = self.members[key] = member_facts(member, day)
+        return facts
+
+
 def registration_facts(rows: list[OutOfAreaRegistration]) -> tuple[RegistrationFacts, ...]:
     """A member's registrations (rows in (start_on, id) order) as the core's facts."""
     return tuple(RegistrationFacts(kind=r.kind, dest_admdvs=r.dest_admdvs, start_on=r.start_on, end_on=r.end_on,
@@ -86,17 +113,19 @@ def decide(*, request: ClaimRequest, member: Member, provider: Provider, signup:
            parameters, buckets: dict[str, Decimal], year: int, out_of_area: str = "none",
            registration: RegistrationFacts | None = None,
            registrations: tuple[RegistrationFacts, ...] = (),
-           prescriber: Provider | None = None) -> tuple[Decision, int | None]:
+           prescriber: Provider | None = None, known: FactsMemo | None = None) -> tuple[Decision, int | None]:
     """Ask the core; ``parameters`` is ``parameters_in_force(...)``'s answer. (decision, set id).
     ``out_of_area``, ``registration`` (the one used) and ``registrations`` (the member's history):
-    see policy/rules/out_of_area.py; ``prescriber``: a pharmacy fill's checked prescriber."""
+    see policy/rules/out_of_area.py; ``prescriber``: a pharmacy fill's checked prescriber;
+    ``known``: the facts already made for this set of visits (the ledger's)."""
+    known = FactsMemo() if known is None else known
     visit = visit_facts(request, out_of_area=out_of_area, registration=registration, prescriber=prescriber)
-    pfacts = provider_facts(provider)
+    pfacts = known.provider(provider)
     if parameters is None:
         return rules.outside_policy_period(visit=visit, provider=pfacts), None
     set_id, params = parameters
     decision = rules.adjudicate(
-        member.admdvs_id, params=params, member=member_facts(member, visit.day, registrations), provider=pfacts,
+        member.admdvs_id, params=params, member=known.member(member, visit.day, registrations), provider=pfacts,
         signup=signup, visit=visit, ytd=YearToDate(year=year, buckets=buckets))
     return decision, set_id
 
@@ -118,7 +147,6 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
     request hash covers the full values, and a recorded full ID would reach every role that may read
     the claim."""
     day = request.visit_local.date()
-    own_windows = f"{WINDOW_PREFIX}{(prescriber or provider).fixmedins_code}:"
     return {
         **({"prescriber": {"code": prescriber.fixmedins_code, "level": prescriber.benefit_level,
                            "kind": prescriber.kind, "admdvs": prescriber.admdvs_id}} if prescriber else {}),
@@ -135,10 +163,17 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
         "signup": None if signup is None else {
             "provider": signup.provider.code if signup.provider else None, "family_doctor": signup.family_doctor,
             "first_effective_on": signup.first_effective_on.isoformat() if signup.first_effective_on else None},
-        "ytd_before": {name: str(amount) for name, amount in sorted(buckets.items())
-                       if not name.startswith(WINDOW_PREFIX) or name.startswith(own_windows)},
+        "ytd_before": ytd_before_json(buckets, rating=prescriber or provider),
         "parameter_version": parameters[1].version if parameters else None,
     }
+
+
+def ytd_before_json(buckets: dict[str, Decimal], *, rating: Provider) -> dict[str, str]:
+    """The year-to-date buckets before the visit as the claim records them (``inputs.ytd_before``):
+    Nanyang windows only of the provider that rates the visit."""
+    own_windows = f"{WINDOW_PREFIX}{rating.fixmedins_code}:"
+    return {name: str(amount) for name, amount in sorted(buckets.items())
+            if not name.startswith(WINDOW_PREFIX) or name.startswith(own_windows)}
 
 
 def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider: Provider,

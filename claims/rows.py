@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from functools import cache
 
+import orjson
+
 from django.db import connection, connections
 from django.db.models import Model
+from psycopg.types.json import set_json_dumps
 
 from config.sequences import ids_draw
 
@@ -87,9 +90,36 @@ def _insert_fields(model: type[Model]):
     return fields, plain, quote(meta.db_table), names, quote(meta.pk.column)
 
 
+@cache
+def _copy_plan(model: type[Model]):
+    """For the binary COPY: each column's PostgreSQL type (``copy.set_types``), and which fields
+    go as their Python value. JSON fields without an encoder of their own go as the value itself,
+    written by the copy's JSON dumper (``_json_dumps``) instead of the ``Jsonb`` wrapper Django's
+    ``get_db_prep_save`` makes around the standard library's encoder. None when a column's type is
+    not one psycopg knows by name (the text COPY then goes as before)."""
+    fields, plain, *_ = _insert_fields(model)
+    registry = connection.connection.adapters.types
+    types = []
+    for field in (model._meta.pk, *fields):
+        db_type = field.db_type(connection)
+        name = db_type.split("(")[0].strip() if db_type else ""
+        if not name or registry.get(name) is None:
+            return None
+        types.append(name)
+    as_is = [is_plain or (f.get_internal_type() == "JSONField" and f.encoder is None)
+             for f, is_plain in zip(fields, plain)]
+    return types, as_is
+
+
+def _json_dumps(value) -> bytes:
+    # The JSON the standard library's encoder would write (keys made text alike), in compact form:
+    # jsonb stores the parsed value, so the spacing never reaches the table.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
 def caches_clear() -> None:
     """Forget the per-process statements (a model's fields changed: tests that add a column)."""
-    for cached in (columns, _loaders, _insert_fields):
+    for cached in (columns, _loaders, _insert_fields, _copy_plan):
         cached.cache_clear()
 
 
@@ -100,7 +130,9 @@ def models_insert(model: type[Model], objects: list[Model]) -> None:
     fields, plain, table, names, pk = _insert_fields(model)
     # The wrapper itself, not the thread-local proxy ``connection``: every field reads it.
     wrapper = connections[connection.alias]
-    prepared = list(zip(fields, plain))
+    plan = _copy_plan(model) if len(objects) > COPY_FROM_ROWS else None
+    as_is = plan[1] if plan else plain
+    prepared = list(zip(fields, as_is))
     rows = [[f.pre_save(obj, True) if is_plain else f.get_db_prep_save(f.pre_save(obj, True), wrapper)
              for f, is_plain in prepared] for obj in objects]
     with connection.cursor() as cursor:
@@ -112,9 +144,15 @@ def models_insert(model: type[Model], objects: list[Model]) -> None:
         else:
             # Ids drawn from the table's sequence first, so COPY (which returns nothing) can carry them.
             ids = ids_draw(cursor, table=model._meta.db_table, column=model._meta.pk.column, count=len(objects))
-            with connection.connection.cursor() as raw, raw.copy(f"COPY {table} ({pk}, {names}) FROM STDIN") as copy:
-                for pk_value, row in zip(ids, rows):
-                    copy.write_row([pk_value, *row])
+            binary = " (FORMAT BINARY)" if plan else ""
+            with connection.connection.cursor() as raw:
+                if plan:
+                    set_json_dumps(_json_dumps, context=raw)
+                with raw.copy(f"COPY {table} ({pk}, {names}) FROM STDIN{binary}") as copy:
+                    if plan:
+                        copy.set_types(plan[0])
+                    for pk_value, row in zip(ids, rows):
+                        copy.write_row([pk_value, *row])
     for obj, pk_value in zip(objects, ids):
         obj.pk = pk_value
         obj._state.adding = False

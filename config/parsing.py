@@ -33,6 +33,10 @@ FEN = Decimal("0.01")
 # The claim columns hold 14 digits with 2 decimals; a narrower column passes its own maximum.
 MONEY_MAX = Decimal("999999999999.99")
 _MONEY = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
+# The form every recorded amount is written in (``str`` of a Decimal to the fen): taken by Decimal()
+# directly, which gives the very value the general path below gives (two places, no sign, at most
+# 12 digits before the point so within MONEY_MAX). A replayed year reads millions of them.
+_FEN_TEXT = re.compile(r"[0-9]{1,12}\.[0-9]{2}")
 # Letters, digits and the separators codes use (the worked examples' clinics are "NC-T1"); ASCII only.
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
@@ -50,6 +54,8 @@ class ParseError(ValueError):
 def text_normalise(value: Any) -> str:
     """NFKC, without format characters (Unicode category Cf: zero-width spaces and joiners, BOM, bidi
     marks) and without surrounding blanks. A name of zero-width spaces is then empty (and refused)."""
+    if type(value) is str and value.isascii():   # ASCII is its own NFKC form and holds no format character
+        return value.strip()
     text = unicodedata.normalize("NFKC", "" if value is None else str(value))
     if not text.isascii():
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
@@ -82,6 +88,10 @@ def money_parse(value: Any, *, max_value: Decimal = MONEY_MAX, allow_negative: b
     Decimal must itself be finite, have at most two decimals and lie within range. A float is refused:
     it has already lost the amount that was meant (a spreadsheet's float cell is turned into the text
     that was typed by ``imports.cells`` first)."""
+    if type(value) is str and _FEN_TEXT.fullmatch(value):
+        amount = Decimal(value)
+        if amount <= max_value:
+            return amount
     if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
         raise ParseError("请填写金额 (a money amount is required)", "required")
     if isinstance(value, float):

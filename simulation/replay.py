@@ -1,6 +1,7 @@
 """One partition of a simulation: its members' recorded visits replayed in memory, per scenario.
 
-The replay goes through the one settle step (claims/engine.py ``claim_settle_step``) on a ledger of
+The replay goes through the one settle step (claims/engine.py ``claim_decide_step``: ``claim_settle_step`` without
+building the ``Claim`` row, which nothing here records) on a ledger of
 its own (claims/store.py ``ledger_load_fresh``: the same members, providers and sign-ups as a real
 claim sees, buckets EMPTY at the start of the year, nothing locked or created), with the scenario's
 parameters injected through the ledger's ``parameters`` callable. The requests are rebuilt from what
@@ -20,8 +21,8 @@ import orjson
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from claims.engine import Ledger, MemberBook, claim_settle_step
-from claims.facts import member_facts, signup_facts, signups_on
+from claims.engine import Decided, Ledger, MemberBook, claim_decide_step
+from claims.facts import member_facts, signup_facts, signups_on, ytd_before_json
 from claims.requests import claim_request_from_content
 from claims.store import ledger_load_fresh
 from policy import rules
@@ -44,7 +45,7 @@ class RecordedVisit:
     member_id: int
     hifp_pay: Decimal
     status: str
-    ytd_before: dict
+    ytd_before: str   # the recorded inputs.ytd_before as JSON text, parsed only for a finding
     request: object  # ClaimRequest, or None when the recorded content no longer parses
     error: str = ""
 
@@ -105,18 +106,27 @@ PERIOD_VISITS = ("c.admdvs = %s AND c.visit_date BETWEEN %s AND %s AND c.reverse
 
 def period_partitions(*, admdvs: str, year: int, visits_per_partition: int) -> tuple[int, list[tuple[int, int]]]:
     """(visits, member id ranges): the period's members cut into about visits ÷ ``visits_per_partition``
-    ranges of whole members (``ntile`` over the distinct member ids), in order."""
+    ranges of whole members, in order, each holding about as many visits. The cuts are the member ids
+    at the visits' quantiles (``percentile_disc`` over the visits' member ids: one sort of the ids,
+    where numbering the distinct members with ``ntile`` took a sort and a window over them too); a
+    member with more visits than a partition takes one range alone."""
     params = [admdvs, date(year, 1, 1), date(year, 12, 31)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), COUNT(DISTINCT c.member_id) FROM claims_claim c WHERE {PERIOD_VISITS}",
-                       params)
-        visits, members = cursor.fetchone()
-        count = max(1, min(members, math.ceil(visits / visits_per_partition)))
-        cursor.execute(f"""SELECT MIN(member_id), MAX(member_id) FROM (
-                               SELECT member_id, ntile(%s) OVER (ORDER BY member_id) AS t
-                               FROM (SELECT DISTINCT c.member_id FROM claims_claim c WHERE {PERIOD_VISITS}) m) x
-                           GROUP BY t ORDER BY 1""", [count, *params])
-        return visits, [(int(lo), int(hi)) for lo, hi in cursor.fetchall()]
+        cursor.execute("SELECT COUNT(*), MIN(c.member_id), MAX(c.member_id) "
+                       f"FROM claims_claim c WHERE {PERIOD_VISITS}", params)
+        visits, first, last = cursor.fetchone()
+        if not visits:
+            return 0, []
+        count = max(1, math.ceil(visits / visits_per_partition))
+        cuts = []
+        if count > 1:
+            fractions = [n / count for n in range(1, count)]
+            cursor.execute("SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY c.member_id) "
+                           f"FROM claims_claim c WHERE {PERIOD_VISITS}", [fractions, *params])
+            cuts = cursor.fetchone()[0]
+    starts = sorted({int(first), *(int(cut) for cut in cuts)})
+    ends = [start - 1 for start in starts[1:]] + [int(last)]
+    return visits, list(zip(starts, ends))
 
 
 def recorded_visits_sql() -> str:
@@ -142,8 +152,8 @@ def recorded_visits(*, admdvs: str, year: int, member_lo: int, member_hi: int) -
             request = claim_request_from_content(_replayable(orjson.loads(content) if content else {}, certno))
         except ValidationError as exc:
             error = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        visits.append(RecordedVisit(claim_id, setl_id, member_id, hifp_pay, status,
-                                    orjson.loads(ytd_before) if ytd_before else {}, request, error))
+        visits.append(RecordedVisit(claim_id, setl_id, member_id, hifp_pay, status, ytd_before or "{}", request,
+                                    error))
     return visits
 
 
@@ -185,7 +195,7 @@ def _replay_one(admdvs, visits, loaded, parameters, baseline, capitation) -> Sce
                 tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
                                               visit.error[:300]))
             continue
-        settled = claim_settle_step(visit.request, ledger=ledger)
+        settled = claim_decide_step(visit.request, ledger=ledger)
         request = visit.request
         if settled.error is not None:
             tally.refused[0] += 1
@@ -194,32 +204,37 @@ def _replay_one(admdvs, visits, loaded, parameters, baseline, capitation) -> Sce
                 tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
                                               str(settled.errors)[:300]))
             continue
-        claim = settled.claim
-        fund, day = claim.hifp_pay, claim.visit_date
-        combo = ((day.year, day.month), claim.provider.benefit_level or "-", claim.inputs["member"]["person_type"],
-                 claim.benefit, claim.status, claim.charged_provider.fixmedins_code,
-                 capitation is not None and capitation(claim))
-        tally.count(combo, fund, claim.medfee_sumamt)
-        book = ledger.books[(request.admdvs, request.certno)]
-        total = tally.members.setdefault(book.member.pk, [ZERO, False, False])
+        decided = settled.decided
+        decision, day, member = decided.decision, decided.day, decided.member
+        fund, charged = decision.fund_pay, decided.charged_provider
+        # The keys the recorded claim would carry: its provider's level, inputs.member.person_type,
+        # benefit, status, charged provider (claims/facts.py claim_build and inputs_json).
+        combo = ((day.year, day.month), decided.provider.benefit_level or "-", member.person_type_on(day),
+                 request.benefit, decision.status, charged.fixmedins_code,
+                 capitation is not None and capitation(decided))
+        tally.count(combo, fund, request.medfee_sumamt)
+        total = tally.members.setdefault(member.pk, [ZERO, False, False])
         total[0] += fund
-        last_day[book.member.pk] = (day, book)
-        if baseline and (claim.hifp_pay != visit.hifp_pay or claim.status != visit.status):
-            tally.findings.append(_finding(visit, claim))
+        last_day[member.pk] = (day, decided.book)
+        if baseline and (fund != visit.hifp_pay or decision.status != visit.status):
+            tally.findings.append(_finding(visit, decided))
     for member_id, (day, book) in last_day.items():
         tally.members[member_id][1:] = _cap_reached(admdvs, book, day, ledger.parameters)
     return tally
 
 
-def _finding(visit: RecordedVisit, claim) -> Finding:
+def _finding(visit: RecordedVisit, decided: Decided) -> Finding:
     # Same year-to-date before the visit and another answer: the parameters (edited after use) or
     # the rules (a bug) changed. Another year-to-date: an earlier visit of the member was reversed
     # after this one was settled, or the visits were settled out of visit order.
-    same_ytd = claim.inputs["ytd_before"] == visit.ytd_before
+    status, fund = decided.decision.status, decided.decision.fund_pay
+    replayed_ytd = ytd_before_json(decided.before, rating=decided.prescriber or decided.provider)
+    recorded_ytd = orjson.loads(visit.ytd_before)
+    same_ytd = replayed_ytd == recorded_ytd
     kind = "decision" if same_ytd else "year_to_date"
-    note = (f"记录 {visit.status} {visit.hifp_pay}，重放 {claim.status} {claim.hifp_pay}；"
-            + ("此前累计相同" if same_ytd else f"此前累计 记录 {visit.ytd_before} 重放 {claim.inputs['ytd_before']}"))
-    return Finding(visit.claim_id, visit.setl_id, kind, visit.hifp_pay, claim.hifp_pay, note[:300])
+    note = (f"记录 {visit.status} {visit.hifp_pay}，重放 {status} {fund}；"
+            + ("此前累计相同" if same_ytd else f"此前累计 记录 {recorded_ytd} 重放 {replayed_ytd}"))
+    return Finding(visit.claim_id, visit.setl_id, kind, visit.hifp_pay, fund, note[:300])
 
 
 def _cap_reached(admdvs: str, book: MemberBook, day: date, parameters: Parameters) -> tuple[bool, bool]:
@@ -246,5 +261,5 @@ def _capitation_filter(admdvs: str):
     if not hasattr(module, "CAPITATION_BY_AGE_GROUP"):
         return None
     with_out_of_area = module.OUT_OF_AREA_IN_CAPITATION
-    return lambda claim: (claim.status == "settled" and claim.charged_provider.admdvs_id == admdvs
-                          and (with_out_of_area or claim.out_of_area == "none"))
+    return lambda decided: (decided.decision.status == "settled" and decided.charged_provider.admdvs_id == admdvs
+                            and (with_out_of_area or decided.out_of_area == "none"))

@@ -71,8 +71,10 @@ class Claim:
         self.steps: list[Step] = []
 
     # -- recording ---------------------------------------------------------------------------
-    def step(self, rule: str, amount: Decimal | None, note: str) -> Decimal | None:
-        self.steps.append(Step(rule=rule, amount=amount, note=note))
+    def step(self, rule: str, amount: Decimal | None, note: str | Callable[[], str]) -> Decimal | None:
+        """``note``: the text, or a function writing it when read (common.py ``Step``): the shared
+        steps below pass functions, their amounts formatted only for a claim that is recorded."""
+        self.steps.append(Step(rule, amount, note))
         return amount
 
     # -- endings -----------------------------------------------------------------------------
@@ -94,27 +96,29 @@ class Claim:
                charged_provider_code: str | None = None) -> Decision:
         if charged_provider_code is not None:
             self.charged_provider_code = charged_provider_code
-        self.step("fund_pay", fund, f"统筹基金支付 {money(fund)} 元，记入 {self.charged_provider_code} 的结算")
+        charged = self.charged_provider_code
+        self.step("fund_pay", fund, lambda: f"统筹基金支付 {money(fund)} 元，记入 {charged} 的结算")
         return Decision(status="settled", reason=None, deductible=deductible, ratio=ratio, fund_pay=fund,
                         annual_cap=self.annual_cap, charged_provider_code=self.charged_provider_code,
                         deltas=nonzero(deltas), steps=tuple(self.steps))
 
     # -- the shared arithmetic ---------------------------------------------------------------
     def eligible(self, visit: VisitFacts) -> Decimal:
-        return self.step("eligible", visit.eligible,
-                         f"政策范围内费用 {money(visit.eligible)} 元（inscp_scp_amt，起付和比例的基数）")
+        eligible = visit.eligible
+        return self.step("eligible", eligible,
+                         lambda: f"政策范围内费用 {money(eligible)} 元（inscp_scp_amt，起付和比例的基数）")
 
     def deductible(self, *, base: Decimal, standard: Decimal, already_paid: Decimal, note: str) -> Decimal:
         """Deductible charged: what is still owed of the standard, but never more than the base."""
         owed = max(ZERO, standard - already_paid)
         charged = min(base, owed)
-        return self.step("deductible", charged,
-                         f"{note}：标准 {money(standard)} 元，已付 {money(already_paid)} 元，本次 {money(charged)} 元")
+        return self.step("deductible", charged, lambda: (
+            f"{note}：标准 {money(standard)} 元，已付 {money(already_paid)} 元，本次 {money(charged)} 元"))
 
     def apply_ratio(self, *, base: Decimal, ratio: Decimal, note: str) -> Decimal:
         """round(base × ratio), rounded once to the fen."""
         paid = to_fen(base * ratio)
-        return self.step("ratio", paid, f"{note}：{money(base)} × {percent(ratio)} = {money(paid)} 元")
+        return self.step("ratio", paid, lambda: f"{note}：{money(base)} × {percent(ratio)} = {money(paid)} 元")
 
     def clip_to_cap(self, amount: Decimal, *, rule: str, cap: Decimal, used: Decimal, note: str) -> Decimal:
         """min(amount, what is left of the cap); a cap already exceeded leaves 0, never less."""
@@ -122,7 +126,7 @@ class Claim:
         paid = min(amount, left)
         clipped = "，按限额截取" if paid < amount else ""
         return self.step(rule, paid,
-                         f"{note}：限额 {money(cap)} 元，已用 {money(used)} 元，剩余 {money(left)} 元{clipped}")
+                         lambda: f"{note}：限额 {money(cap)} 元，已用 {money(used)} 元，剩余 {money(left)} 元{clipped}")
 
 
 def nonzero(deltas: Mapping[str, Decimal]) -> dict[str, Decimal]:

@@ -211,3 +211,20 @@ def _atomic(function, **kwargs):
 
     with transaction.atomic():  # a partition is one transaction, as claims_settle_batch's own
         return function(**kwargs)
+
+
+def test_a_claim_written_by_the_binary_copy_reads_back_as_it_was_built(city_admin):
+    # given 60 visits of one Zibo member (above the writer's COPY threshold of 50 rows)
+    member, providers = world("370300")
+    requests = visits(member, providers, 7, count=60)
+    # when they go as one batch (binary COPY, the JSON columns by the copy's own dumper)
+    outcomes = claims_settle_batch(requests=requests, by=city_admin)
+    # then every column read back from the table equals the value the writer was given: amounts,
+    # times, and the JSON of deltas, steps (the notes written when read) and inputs
+    names = [f.attname for f in Claim._meta.concrete_fields]
+    stored = {c.pk: c for c in Claim.objects.filter(member=member)}
+    assert len(stored) == 60
+    for outcome in outcomes:
+        built, read = outcome.claim, stored[outcome.claim.pk]
+        assert {n: getattr(read, n) for n in names} == {n: getattr(built, n) for n in names}
+        assert read.steps and all(step["note"] for step in read.steps)

@@ -36,3 +36,25 @@ def test_replay_queries_do_not_grow_with_the_partition(db):
     small = _replay_queries(3)
     assert small <= 3
     assert _replay_queries(12) == small
+
+
+def test_given_a_year_when_cut_into_partitions_then_the_ranges_hold_whole_members_and_every_visit_once(db):
+    # given 6 members with 1, 2, 3, 1, 2, 3 visits (12 visits)
+    provider = make_provider(admdvs=ZIBO, level="1")
+    members = [make_member(admdvs=ZIBO) for _ in range(6)]
+    for n, member in enumerate(members):
+        for visit in range(1 + n % 3):
+            settle(member=member, provider=provider, visit_at=f"2023-03-0{1 + visit}T09:00:00+08:00",
+                   eligible="100.00")
+    # when cut for about 4 visits a partition (12 / 4 = 3 partitions asked)
+    visits, ranges = period_partitions(admdvs=ZIBO, year=2023, visits_per_partition=4)
+    # then the ranges are in order, disjoint, and cover each member's visits in exactly one range
+    assert visits == 12 and 2 <= len(ranges) <= 3
+    assert all(lo <= hi for lo, hi in ranges) and all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))
+    assert ranges[0][0] == min(m.pk for m in members) and ranges[-1][1] == max(m.pk for m in members)
+    replayed = [len(recorded_visits(admdvs=ZIBO, year=2023, member_lo=lo, member_hi=hi)) for lo, hi in ranges]
+    assert sum(replayed) == 12 and all(replayed)
+
+
+def test_given_no_visit_in_the_year_when_cut_then_there_is_no_partition(db):
+    assert period_partitions(admdvs=ZIBO, year=2023, visits_per_partition=4) == (0, [])
