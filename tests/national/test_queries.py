@@ -34,12 +34,12 @@ def test_a_settlement_is_a_fixed_number_of_statements(db, api_client):
         with CaptureQueriesContext(connection) as queries:
             assert clinic.send(message)["infcode"] == 0
     # then: token+account; replay+sign-in+visit+fee details (one read, before the transaction); the
-    # engine's (members, accumulator lock, providers, claim, its items, accumulator, supervision
-    # tallies; parameters cached; registrations only for an out-of-area or Nanchang visit) inside the
+    # engine's (members, accumulator lock, providers, claim, its items, the accumulator with the supervision
+    # tallies in one statement; parameters cached; registrations only for an out-of-area or Nanchang visit) inside the
     # message's transaction without a savepoint of its own; link+answer (one statement); the access
     # log; and the transaction's 2 (here the test's savepoint, in production BEGIN / COMMIT)
     statements = [q["sql"] for q in queries.captured_queries]
-    assert len(statements) == 13, "\n".join(s[:100] for s in statements)
+    assert len(statements) == 12, "\n".join(s[:100] for s in statements)
 
     # when a REST claim of another member with the same three lines is settled
     other = make_member(admdvs="411300")
