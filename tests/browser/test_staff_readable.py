@@ -60,7 +60,7 @@ def nanchang(transactional_db):
     refused, _ = claim_settle(request=claim_request_parse({
         "certno": members[1].certno, "admdvs": NC, "fixmedins_code": provider.fixmedins_code, "visit_at": visit,
         "medfee_sumamt": "1234.50", "inscp_scp_amt": "1234.50", "exclusion": "work_injury"}), by=users["city"])
-    run = settlement_run_compute(admdvs=NC, kind="monthly", period=f"{month:%Y-%m}", by=users["approver"])
+    run = settlement_run_compute(admdvs=NC, kind="monthly", period=f"{month:%Y-%m}", by=users["city"])
     return {"provider": provider, "members": members, "users": users, "paid": paid, "refused": refused,
             "run": run, "month": month}
 
