@@ -24,6 +24,7 @@ from staff.scope import can_see_full_certno, mask_certno
 from config.labels import AUDIT_ACTION_LABELS
 from staff.admin_audit import labelled_filter
 
+from .admin_overview import member_overview_urls
 from .admin_registrations import OutOfAreaRegistrationAdmin  # noqa: F401  (registers it)
 from .admin_signups import SignUpAdmin  # also registers the sign-up admin
 from .models import Member, MemberChange, OutOfAreaRegistration, SignUp
@@ -176,8 +177,8 @@ def member_write(*, member: Member | None, data: dict, changed: list[str], user)
 @admin.register(Member)
 class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     export_resource_class = MemberResource
-    list_display_static = ("psn_name", "gend", "brdy", "admdvs", "district", person_type_label, "status",
-                           "enrolled_on")
+    list_display_static = ("psn_name", "overview_link", "gend", "brdy", "admdvs", "district", person_type_label,
+                           "status", "enrolled_on")
     list_filter = (("admdvs", ScopedRegionFilter), ("district", ScopedDistrictFilter), PersonTypeFilter,
                    "insutype", "status", "poverty", "inpatient_only")
     list_select_related = ("admdvs", "district")
@@ -189,6 +190,13 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
 
     def get_list_display(self, request):
         return (masked_certno_column(request),) + self.list_display_static
+
+    @admin.display(description=_("概览"))
+    def overview_link(self, obj):
+        return format_html('<a href="{}">概览</a>', reverse("admin:members_member_overview", args=[obj.pk]))
+
+    def get_urls(self):
+        return member_overview_urls(self) + super().get_urls()
 
     def get_inline_instances(self, request, obj=None):
         # The history inlines only display; on a POST there is nothing of theirs to validate, and
