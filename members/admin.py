@@ -53,6 +53,23 @@ PSN_TYPE_LABELS = {"1101": _("在职职工"), "1103": _("灵活就业"), "12": _
                    "15": _("城乡居民"), "16": _("城乡居民（老年）"), "11": _("在职")}
 
 
+# The choice list of the member form's 人员类别 (national psn_type codes the demo and imports use); a
+# member whose stored code is none of these keeps it offered (an import may bring other codes).
+PSN_TYPE_CHOICES = (("1101", _("1101 在职职工")), ("1103", _("1103 灵活就业")), ("1201", _("1201 退休")),
+                    ("1401", _("1401 城乡居民（学生儿童）")), ("1501", _("1501 城乡居民")),
+                    ("1601", _("1601 城乡居民（老年）")))
+
+
+def psn_type_choices(*, insutype: str | None, current: str | None) -> list[tuple[str, str]]:
+    from .rules import PSN_TYPE_PREFIXES
+
+    prefixes = PSN_TYPE_PREFIXES.get(insutype or "", ())
+    choices = [(code, label) for code, label in PSN_TYPE_CHOICES if not prefixes or code[:2] in prefixes]
+    if current and current not in dict(choices):
+        choices.insert(0, (current, current))
+    return [("", "---------")] + choices
+
+
 @admin.display(description=_("人员类别"), ordering="psn_type")
 def person_type_label(obj) -> str:
     """National psn_type code with a readable label: exact code first, then its two-digit family."""
@@ -233,8 +250,24 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
     def certno_full(self, obj):
         return obj.certno
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "district" in form.base_fields and obj is not None:
+            # A member's page offers only the districts of the member's own region.
+            field = form.base_fields["district"]
+            field.queryset = field.queryset.filter(region_id=obj.admdvs_id)
+        if "psn_type" in form.base_fields:
+            from django import forms
+
+            old = form.base_fields["psn_type"]
+            form.base_fields["psn_type"] = forms.ChoiceField(
+                label=old.label, required=old.required, help_text=_("国家医保人员类别代码"),
+                choices=psn_type_choices(insutype=obj.insutype if obj else None, current=obj.psn_type if obj else None))
+        return form
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Only the regions/districts the user works in are offered when adding or moving a member.
+        # Only the regions/districts the user works in are offered when adding or moving a member
+        # (and on a member's page only its region's: get_form).
         regions, districts = scoped_regions_and_districts(request)
         if db_field.name == "admdvs":
             kwargs["queryset"] = regions
