@@ -202,12 +202,10 @@ def test_point_6_one_number_format_charts_and_xlsx_totals(browser, live_server, 
     figures = page.inner_text(".dash-figures")
     assert "¥120.00" in figures
     screenshot(page, "20-6-dashboard")
-    # the dashboard's 审核 lands on the run in the list, where the approve action is
+    # the dashboard's 审核 lands on the run's confirmation page, where it is approved
     page.click("#runs a:has-text('审核')")
-    page.wait_for_selector("#result_list")
-    assert page.locator("#result_list tbody tr").count() == 1
-    assert page.locator(f"input[name=_selected_action][value='{nanchang['run'].pk}']").count() == 1
-    assert page.locator("select[name=action] option[value=approve_runs]").count() == 1
+    page.wait_for_url(f"{live_server.url}/admin/budgets/settlementrun/{nanchang['run'].pk}/approve/")
+    assert page.locator("#run-approve-confirm").count() == 1
     screenshot(page, "20-5-dashboard-approve-link")
     page.goto(f"{live_server.url}/admin/budgets/settlementrun/")
     with page.expect_download() as download_info:
