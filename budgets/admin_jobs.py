@@ -102,11 +102,11 @@ def run_compute_view(model_admin, request):
 
 
 def run_approve_view(model_admin, request, pk: int):
+    if not model_admin.has_approve_settlement_permission(request):
+        raise PermissionDenied
     run = settlement_runs_visible(user=request.user).select_related("computed_by").filter(pk=pk).first()
     if run is None:
         raise Http404
-    if not model_admin.has_approve_settlement_permission(request):
-        raise PermissionDenied
     stale = settlement_run_stale_claims(run=run)
     own = run.computed_by_id is not None and run.computed_by_id == request.user.pk
     if request.method == "POST" and request.POST.get("confirmed") == "yes":

@@ -132,11 +132,15 @@ def snapshot_text(snapshot: dict) -> str:
     for key, value in (snapshot or {}).items():
         if key == "certno" and isinstance(value, str):
             value = mask_certno(value)
-        try:
-            field = Member._meta.get_field(key.removesuffix("_id"))
+        label, choices = key, {}
+        # A member's own fields, or an out-of-area registration's (its oar_register/cancel entries).
+        for model in (Member, OutOfAreaRegistration):
+            try:
+                field = model._meta.get_field(key.removesuffix("_id"))
+            except FieldDoesNotExist:
+                continue
             label, choices = str(field.verbose_name), dict(field.flatchoices)
-        except FieldDoesNotExist:
-            label, choices = key, {}
+            break
         if key == "psn_type" and value:
             shown = f"{value} {PSN_TYPE_LABELS.get(value) or PSN_TYPE_LABELS.get(value[:2]) or ''}".strip()
         elif isinstance(value, (str, int)) and value in choices:

@@ -14,11 +14,11 @@ from .overview import member_overview
 
 
 def member_overview_view(model_admin, request, object_id: str):
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
     member = model_admin.get_queryset(request).select_related("admdvs", "district").filter(pk=object_id).first()
     if member is None:
         raise Http404
-    if not model_admin.has_view_permission(request, member):
-        raise PermissionDenied
     overview = member_overview(member=member)
     relatives = [(r, certno_for(request.user, r.relative_certno)) for r in overview["relatives"]]
     bound_by = [(r, certno_for(request.user, r.holder.certno)) for r in overview["bound_by"]]

@@ -95,8 +95,9 @@ class Command(BaseCommand):
 
         for admdvs in Region.objects.order_by("admdvs").values_list("admdvs", flat=True):
             result = supervision_period_run(admdvs=admdvs, period=date(year, month, 1))
+            opened = result["warnings"].get("opened", 0) if isinstance(result["warnings"], dict) else result["warnings"]
             self.stdout.write(f"监测指标 / indicators {admdvs} {result['period']}: {result['indicators']} 家机构, "
-                              f"预警 {result['warnings']}")
+                              f"新预警 {opened}")
 
     def _visits_to(self, target: Decimal, provider, members: list, year: int, month: int, period: str) -> int:
         """Visits at ``provider`` by its members, one after another, until the fund has paid about
@@ -109,7 +110,7 @@ class Command(BaseCommand):
             if fund >= target - Decimal("0.50"):
                 break
             member = members[n % len(members)]
-            amount = min(max((target - fund) / ratio, Decimal("10")), Decimal("150")).quantize(CENT, ROUND_HALF_UP)
+            amount = min(max((target - fund) / ratio, Decimal("2")), Decimal("150")).quantize(CENT, ROUND_HALF_UP)
             day = min(2 + 3 * (n // len(members)), 28)
             request = ClaimRequest(
                 admdvs=member.admdvs_id, certno=member.certno, fixmedins_code=provider.fixmedins_code,
