@@ -256,10 +256,17 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        if "district" in form.base_fields and obj is not None:
-            # A member's page offers only the districts of the member's own region.
+        if "district" in form.base_fields:
+            # A member's page offers only the districts of the member's own region; the add form
+            # groups them under their region's name (the service refuses a district of another region).
             field = form.base_fields["district"]
-            field.queryset = field.queryset.filter(region_id=obj.admdvs_id)
+            if obj is not None:
+                field.queryset = field.queryset.filter(region_id=obj.admdvs_id)
+            else:
+                grouped: dict[str, list] = {}
+                for district in field.queryset.select_related("region").order_by("region_id", "code"):
+                    grouped.setdefault(district.region.name, []).append((district.pk, district.name))
+                field.choices = [("", "---------")] + list(grouped.items())
         if "psn_type" in form.base_fields:
             from django import forms
 
