@@ -8,6 +8,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from staff.audit import access_log
 from staff.scope import certno_for
 
 from .overview import member_overview
@@ -20,6 +21,11 @@ def member_overview_view(model_admin, request, object_id: str):
     if member is None:
         raise Http404
     overview = member_overview(member=member)
+    # Personal data, logged for everybody like the member's own page (staff.middleware lists admin
+    # views by name; this one logs itself).
+    access_log(user=request.user, action="view", what="members.Member", object_ids=[member.pk], count=1,
+               request=request)
+    request.access_logged = True
     relatives = [(r, certno_for(request.user, r.relative_certno)) for r in overview["relatives"]]
     bound_by = [(r, certno_for(request.user, r.holder.certno)) for r in overview["bound_by"]]
     return TemplateResponse(request, "admin/members/member/overview.html", {

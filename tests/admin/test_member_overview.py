@@ -59,6 +59,10 @@ def test_given_member_when_clerk_opens_overview_then_every_part_with_totals_and_
     relatives = page[page.index('id="overview-relatives"'):]
     assert "子女" in relatives and "1999" not in relatives                   # the relative's certno masked
     assert member.certno not in page and "概览甲" in page
+    # personal data: the view is in the access log, with the member's id and never the certno
+    from staff.models import AccessLog
+    entry = AccessLog.objects.filter(what="members.Member").latest("id")
+    assert entry.object_ids == [str(member.pk)] and "/overview/" in entry.path
 
 
 def test_given_member_of_another_district_when_clerk_opens_overview_then_404(client, member):
