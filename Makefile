@@ -22,7 +22,9 @@ demo: $(STAMP)
 	$(PY) manage.py load_demo
 	$(PY) manage.py demo_settlement
 	@echo
-	@echo "  管理后台 / admin: http://127.0.0.1:8000/admin/   登录 login: admin / admin12345"
+	@echo "  管理后台 / admin: http://127.0.0.1:8000/admin/   市级管理员 city administrator: admin / admin12345"
+	@echo "  审计员（可见完整身份证号）/ auditor (full certnos): auditor / auditor12345"
+	@echo "  结算审批员 / settlement approver: approver / approver12345"
 	@echo "  每个县区一名经办员 / one clerk per district: clerk_<district code> / clerk12345"
 	@echo "  API 文档 / API docs: http://127.0.0.1:8000/api/docs/"
 	@echo "  调试页面 / Django debug page: DJANGO_DEBUG=1 make demo"

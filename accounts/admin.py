@@ -1,6 +1,7 @@
 """Admin: account statements (read-only ledger), crediting runs with totals, run crediting for a month."""
 from django import forms
 from django.contrib import admin, messages
+from django.template.defaultfilters import linebreaksbr
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
@@ -76,9 +77,12 @@ class CreditForm(forms.Form):
 @admin.register(CreditRun)
 class CreditRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("period_label", "admdvs", "employed_count", "employed_amount", "retired_count", "retired_amount",
-                    "total_amount", "skipped_count", "refused_count", "refused_summary", "created_at", "created_by")
+                    "total_amount", "skipped_count", "refused_count", "created_at", "created_by")
     list_filter = ("admdvs", "period")
-    readonly_fields = [f.name for f in CreditRun._meta.fields]
+    # The refusals are a list of {part, message}: shown as their messages, one a line (no JSON on a page);
+    # the list keeps their count only, so it fits 1440 px.
+    readonly_fields = [f.name for f in CreditRun._meta.fields if f.name != "refused"] + ["refused_summary"]
+    fields = readonly_fields
     actions = ["rerun"]
     change_list_template = "accounts/admin/creditrun_change_list.html"
 
@@ -92,7 +96,7 @@ class CreditRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="未划入原因")
     def refused_summary(self, obj):
-        return "；".join(item["message"] for item in obj.refused) or "—"
+        return linebreaksbr("\n".join(item["message"] for item in obj.refused)) or "—"
 
     def get_urls(self):
         return [path("credit/", self.admin_site.admin_view(self.credit_view), name="accounts_creditrun_credit")

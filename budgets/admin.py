@@ -3,24 +3,27 @@ per provider line, an xlsx export of a run's lines, and the county fund totals s
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from config import display
-from config.errors import Conflict
 from staff.admin_mixins import ReadOnlyAdminMixin
 from staff.scope import scope_for_user
 
 from . import admin_assessments  # noqa: F401  (registers the assessment and deduction admins)
+from .admin_jobs import run_job_urls
 from .exports import run_lines_xlsx
 from .models import CountyFund, SettlementLine, SettlementRun
-from .selectors import settlement_line_visible, settlement_lines_visible, settlement_runs_visible
-from .services import settlement_run_approve, settlement_run_compute
+from .selectors import (settlement_line_visible, settlement_lines_visible, settlement_runs_visible,
+                        settlement_runs_with_staleness)
+from .services import settlement_run_compute
 
 LINE_FIELDS = ("provider", "district", "members", "member_months", "visits", "medfee_sumamt", "quota", "actual",
                "deductions", "deductions_carried", "paid", "budget", "determined", "ceiling_cut", "prepaid",
@@ -57,18 +60,19 @@ class SettlementLineInline(admin.TabularInline):
 @admin.register(SettlementRun)
 class SettlementRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Fits 1440 px: the run's name already says region, kind and period; approver and export stay in view.
-    list_display = ("__str__", "status", "total_members", "total_actual", "total_paid_or_determined",
+    list_display = ("__str__", "status_shown", "total_members", "total_actual", "total_paid_or_determined",
                     "computed_at", "approved_by", "approved_at", "export")
     list_filter = ("admdvs", "kind", "status", "period")
     search_fields = ("period",)
-    readonly_fields = ("admdvs", "kind", "period", "period_start", "period_end", "status", "parameter_set",
+    readonly_fields = ("admdvs", "kind", "period", "period_start", "period_end", "status", "approval_state",
+                       "parameter_set",
                        "totals_table", "computed_at", "computed_by", "approved_at", "approved_by")
     fields = readonly_fields
     inlines = [SettlementLineInline]
     actions = ["approve_runs", "recompute_runs"]
 
     def get_queryset(self, request):
-        return settlement_runs_visible(user=request.user)
+        return settlement_runs_with_staleness(settlement_runs_visible(user=request.user))
 
     def get_object(self, request, object_id, from_field=None):
         run = super().get_object(request, object_id, from_field)
@@ -105,12 +109,30 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("审核所选结算批次"), permissions=["approve_settlement"])
     def approve_runs(self, request, queryset):
-        for run in queryset:
-            try:
-                settlement_run_approve(run=run, by=request.user)
-                self.message_user(request, f"{run} 已审核")
-            except (Conflict, PermissionDenied) as exc:
-                self.message_user(request, f"{run}: {exc}", level=messages.ERROR)
+        """Approval goes through the run's confirmation page (what is approved, whether it is stale,
+        who computed it), one run at a time."""
+        runs = list(queryset[:2])
+        if len(runs) != 1:
+            self.message_user(request, "请只勾选一个批次：审核须在该批次的确认页面逐一进行", level=messages.ERROR)
+            return None
+        return redirect("admin:budgets_settlementrun_approve", runs[0].pk)
+
+    @admin.display(description=_("状态"), ordering="status")
+    def status_shown(self, run):
+        if run.is_approved:
+            return run.get_status_display()
+        stale = mark_safe(' <strong class="run-stale">已过期，须重新计算</strong>') if run.is_stale else ""
+        return format_html('{} <a href="{}">审核…</a>{}', run.get_status_display(),
+                           reverse("admin:budgets_settlementrun_approve", args=[run.pk]), stale)
+
+    @admin.display(description=_("审核"))
+    def approval_state(self, run):
+        if run.is_approved:
+            return format_html("已由 {} 审核", run.approved_by.get_username() if run.approved_by else "—")
+        stale = mark_safe('<p class="errornote run-stale">该批次计算后又有结算或撤销记录进入其期间，数据已过期：'
+                          "请先重新计算，核对后再审核。</p>") if run.is_stale else ""
+        return format_html('{}<a class="button" href="{}">审核该批次…</a>', stale,
+                           reverse("admin:budgets_settlementrun_approve", args=[run.pk]))
 
     @admin.action(description=_("重新计算所选草稿批次"), permissions=["compute"])
     def recompute_runs(self, request, queryset):
@@ -127,7 +149,7 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             path("line/<int:pk>/statement/", self.admin_site.admin_view(self.statement_view),
                  name="budgets_settlementrun_statement"),
         ]
-        return own + super().get_urls()
+        return own + run_job_urls(self) + super().get_urls()
 
     def export_view(self, request, pk):
         run = settlement_runs_visible(user=request.user).filter(pk=pk).first()

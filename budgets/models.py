@@ -55,6 +55,19 @@ class SettlementRun(models.Model):
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
 
+    @property
+    def is_stale(self) -> bool:
+        """A draft with claims recorded after it was computed (``budgets.selectors``: set by
+        ``settlement_runs_with_staleness`` on lists, else counted for this one run)."""
+        if self.is_approved:
+            return False
+        later = getattr(self, "later_claims", None)
+        if later is None:
+            from .selectors import settlement_run_stale_claims
+
+            later = settlement_run_stale_claims(run=self)
+        return bool(later)
+
 
 class SettlementLine(models.Model):
     """One settling provider's line (village clinics inside their centre's line)."""

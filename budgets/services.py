@@ -29,9 +29,12 @@ from staff.scope import scope_for_user
 from . import pricing, sql
 from .deductions import deductions_apply, deductions_check_for_approval, deductions_record
 from .models import CountyFund, SettlementLine, SettlementRun
+from .selectors import settlement_run_stale_claims
 from .sql_fee_for_service import fee_for_service_selection, fee_for_service_sums
 
 KINDS = ("monthly", "year_end", "fee_for_service")
+SAME_PERSON_MESSAGE = "结算批次须由计算人以外的另一人审核（您计算了该批次，不能审核它）"
+STALE_MESSAGE = "该批次计算后又有结算或撤销记录进入其期间，数据已过期：请先重新计算，核对后再审核"
 # RULES.md "Paying providers": the fee-for-service monthly run is Nanyang's, Zibo's, Ganzhou's and
 # Heyuan's (Nanchang reimburses even a resettled member's visits through the signed provider).
 FEE_FOR_SERVICE_REGIONS = ("411300", "370300", "360700", "441600")
@@ -212,8 +215,10 @@ def settlement_run_approve(*, run: SettlementRun, by) -> SettlementRun:
     """Freeze a run (permission ``budgets.approve_settlement``). A monthly run stamps
     ``Claim.monthly_run_id`` on exactly the claims its lines counted; if that set changed since the
     run was computed (a claim posted or reversed meanwhile), nothing changes and the answer is a
-    409: recompute, check, approve. A fee-for-service run is approved by a second person: not the
-    one who computed it (a scheduled run has no computing person). A run whose deductions another
+    409: recompute, check, approve. Every run is approved by a second person: not the one who
+    computed it (a scheduled run has no computing person). A run made stale by a claim or reversal
+    recorded after it was computed (``settlement_run_stale_claims``) is refused before anything is
+    stamped, with the message to recompute. A run whose deductions another
     approved run used up meanwhile is refused the same way (``deductions_check_for_approval``)."""
     if by is None or not by.has_perm("budgets.approve_settlement"):
         raise PermissionDenied("需要结算审核权限 (approve_settlement)")
@@ -223,8 +228,12 @@ def settlement_run_approve(*, run: SettlementRun, by) -> SettlementRun:
         run = SettlementRun.objects.select_for_update().get(pk=run.pk)
         if run.is_approved:
             return run
-        if run.kind == "fee_for_service" and run.computed_by_id is not None and run.computed_by_id == by.pk:
-            raise PermissionDenied("按项目付费结算批次须由计算人以外的另一人审核")
+        # One rule for every kind (four-eyes): whoever computed a run may not approve it. A scheduled
+        # run has no computing person, so any approver may approve it.
+        if run.computed_by_id is not None and run.computed_by_id == by.pk:
+            raise PermissionDenied(SAME_PERSON_MESSAGE)
+        if settlement_run_stale_claims(run=run):
+            raise Conflict(STALE_MESSAGE, code="run_stale")
         deductions_check_for_approval(run=run)
         if run.kind in ("monthly", "fee_for_service"):
             if run.kind == "monthly":

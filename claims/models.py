@@ -151,6 +151,9 @@ class Accumulator(models.Model):
         verbose_name_plural = _("年度累计")
         constraints = [models.UniqueConstraint(fields=["member", "year"], name="accumulator_member_year_unique")]
 
+    def __str__(self) -> str:  # the admin's titles and history pages
+        return f"{self.member.psn_name} {self.year}年度累计"
+
 
 class ClaimItem(models.Model):
     """One fee detail line 费用明细 of a claim (optional in the request; when given, the lines add

@@ -151,8 +151,11 @@ def region_names() -> dict[str, str]:
 
 def dashboard_runs_waiting(*, filters: Filters) -> QuerySet[SettlementRun]:
     """Draft settlement runs of the regions the user's scope touches (a run covers a whole region)."""
-    runs = (SettlementRun.objects.filter(status=SettlementRun.Status.DRAFT).select_related("admdvs")
-            .order_by("-computed_at", "-id"))
+    from budgets.selectors import settlement_runs_with_staleness
+
+    # each run says whether a later claim or reversal made it stale (shown before anyone approves it)
+    runs = settlement_runs_with_staleness(SettlementRun.objects.filter(status=SettlementRun.Status.DRAFT)
+                                          .select_related("admdvs").order_by("-computed_at", "-id"))
     if not filters.scope.everything:
         from policy.models import District
 

@@ -24,6 +24,7 @@ from staff.scope import can_see_full_certno, mask_certno
 from config.labels import AUDIT_ACTION_LABELS
 from staff.admin_audit import labelled_filter
 
+from .admin_overview import member_overview_urls
 from .admin_registrations import OutOfAreaRegistrationAdmin  # noqa: F401  (registers it)
 from .admin_signups import SignUpAdmin  # also registers the sign-up admin
 from .models import Member, MemberChange, OutOfAreaRegistration, SignUp
@@ -50,6 +51,23 @@ class PersonTypeFilter(admin.SimpleListFilter):
 
 PSN_TYPE_LABELS = {"1101": _("在职职工"), "1103": _("灵活就业"), "12": _("退休"), "14": _("城乡居民（学生儿童）"),
                    "15": _("城乡居民"), "16": _("城乡居民（老年）"), "11": _("在职")}
+
+
+# The choice list of the member form's 人员类别 (national psn_type codes the demo and imports use); a
+# member whose stored code is none of these keeps it offered (an import may bring other codes).
+PSN_TYPE_CHOICES = (("1101", _("1101 在职职工")), ("1103", _("1103 灵活就业")), ("1201", _("1201 退休")),
+                    ("1401", _("1401 城乡居民（学生儿童）")), ("1501", _("1501 城乡居民")),
+                    ("1601", _("1601 城乡居民（老年）")))
+
+
+def psn_type_choices(*, insutype: str | None, current: str | None) -> list[tuple[str, str]]:
+    from .rules import PSN_TYPE_PREFIXES
+
+    prefixes = PSN_TYPE_PREFIXES.get(insutype or "", ())
+    choices = [(code, label) for code, label in PSN_TYPE_CHOICES if not prefixes or code[:2] in prefixes]
+    if current and current not in dict(choices):
+        choices.insert(0, (current, current))
+    return [("", "---------")] + choices
 
 
 @admin.display(description=_("人员类别"), ordering="psn_type")
@@ -114,11 +132,15 @@ def snapshot_text(snapshot: dict) -> str:
     for key, value in (snapshot or {}).items():
         if key == "certno" and isinstance(value, str):
             value = mask_certno(value)
-        try:
-            field = Member._meta.get_field(key.removesuffix("_id"))
+        label, choices = key, {}
+        # A member's own fields, or an out-of-area registration's (its oar_register/cancel entries).
+        for model in (Member, OutOfAreaRegistration):
+            try:
+                field = model._meta.get_field(key.removesuffix("_id"))
+            except FieldDoesNotExist:
+                continue
             label, choices = str(field.verbose_name), dict(field.flatchoices)
-        except FieldDoesNotExist:
-            label, choices = key, {}
+            break
         if key == "psn_type" and value:
             shown = f"{value} {PSN_TYPE_LABELS.get(value) or PSN_TYPE_LABELS.get(value[:2]) or ''}".strip()
         elif isinstance(value, (str, int)) and value in choices:
@@ -176,8 +198,8 @@ def member_write(*, member: Member | None, data: dict, changed: list[str], user)
 @admin.register(Member)
 class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     export_resource_class = MemberResource
-    list_display_static = ("psn_name", "gend", "brdy", "admdvs", "district", person_type_label, "status",
-                           "enrolled_on")
+    list_display_static = ("psn_name", "overview_link", "gend", "brdy", "admdvs", "district", person_type_label,
+                           "status", "enrolled_on")
     list_filter = (("admdvs", ScopedRegionFilter), ("district", ScopedDistrictFilter), PersonTypeFilter,
                    "insutype", "status", "poverty", "inpatient_only")
     list_select_related = ("admdvs", "district")
@@ -189,6 +211,13 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
 
     def get_list_display(self, request):
         return (masked_certno_column(request),) + self.list_display_static
+
+    @admin.display(description=_("概览"))
+    def overview_link(self, obj):
+        return format_html('<a href="{}">概览</a>', reverse("admin:members_member_overview", args=[obj.pk]))
+
+    def get_urls(self):
+        return member_overview_urls(self) + super().get_urls()
 
     def get_inline_instances(self, request, obj=None):
         # The history inlines only display; on a POST there is nothing of theirs to validate, and
@@ -225,8 +254,31 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
     def certno_full(self, obj):
         return obj.certno
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "district" in form.base_fields:
+            # A member's page offers only the districts of the member's own region; the add form
+            # groups them under their region's name (the service refuses a district of another region).
+            field = form.base_fields["district"]
+            if obj is not None:
+                field.queryset = field.queryset.filter(region_id=obj.admdvs_id)
+            else:
+                grouped: dict[str, list] = {}
+                for district in field.queryset.select_related("region").order_by("region_id", "code"):
+                    grouped.setdefault(district.region.name, []).append((district.pk, district.name))
+                field.choices = [("", "---------")] + list(grouped.items())
+        if "psn_type" in form.base_fields:
+            from django import forms
+
+            old = form.base_fields["psn_type"]
+            form.base_fields["psn_type"] = forms.ChoiceField(
+                label=old.label, required=old.required, help_text=_("国家医保人员类别代码"),
+                choices=psn_type_choices(insutype=obj.insutype if obj else None, current=obj.psn_type if obj else None))
+        return form
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Only the regions/districts the user works in are offered when adding or moving a member.
+        # Only the regions/districts the user works in are offered when adding or moving a member
+        # (and on a member's page only its region's: get_form).
         regions, districts = scoped_regions_and_districts(request)
         if db_field.name == "admdvs":
             kwargs["queryset"] = regions

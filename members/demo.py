@@ -28,7 +28,7 @@ from members.models import Member, SignUp, first_of_next_month
 from policy.models import District, Region
 from providers.models import Provider
 from staff.models import StaffScope
-from staff.roles import DISTRICT_CLERK, roles_sync
+from staff.roles import AUDITOR, CITY_ADMIN, DISTRICT_CLERK, SETTLEMENT_APPROVER, roles_sync
 
 SEED = 20240101
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -159,16 +159,59 @@ def demo_signups(report: DemoReport, rng: random.Random, region: Region, members
             _signup(report, member=member, provider=moved, applied_on=date(2023, 6, 15), reason="address_change")
 
 
+# Destinations of the demo's out-of-area registrations: cities outside the five regions (广州, 上海).
+REGISTRATION_DESTINATIONS = ("440100", "310100")
+
+
+def demo_registrations(report: DemoReport, region: Region, members: list[Member]) -> None:
+    """A few out-of-area registrations 异地就医备案 per region, of the kinds the region registers,
+    through ``members.registrations.registration_create`` (its rules and the member's history). The
+    last demo members get them (the ones the demo settlement visits least); a member that already
+    has a registration is left alone, so a second run adds nothing."""
+    from policy.rules.out_of_area import registered_kinds
+
+    from .registrations import registration_create
+
+    for offset, kind in enumerate(registered_kinds(region.admdvs)[:2]):
+        member = members[-1 - offset]
+        if member.out_of_area_registrations.exists():
+            continue
+        start = date(2024, 3, 1) if kind != "temporary" else date(2024, 6, 1)
+        registration_create(admdvs=region.admdvs, certno=member.certno, kind=kind,
+                            dest_admdvs=REGISTRATION_DESTINATIONS[offset % 2], start_on=start,
+                            end_on=date(2024, 8, 31) if kind == "temporary" else None)
+        report.add("registrations", True)
+
+
 # --------------------------------------------------------------------------------------------------
 # Staff users
 # --------------------------------------------------------------------------------------------------
 
+# The demo's logins (README, docs/staff.md). ``admin`` is the city administrator ROLE over every region,
+# not a superuser (a superuser bypasses every permission and sees full certnos); the auditor alone sees
+# full certnos; the approver approves the runs someone else computed. User management stays the
+# superuser's (``manage.py createsuperuser``), as staff/roles.py explains.
+DEMO_LOGINS = (("admin", "admin12345", CITY_ADMIN, "市级管理员"), ("auditor", "auditor12345", AUDITOR, "审计员"),
+               ("approver", "approver12345", SETTLEMENT_APPROVER, "结算审批员"))
+
+
+def demo_role_logins(report: DemoReport) -> None:
+    User = get_user_model()
+    for username, password, role, first_name in DEMO_LOGINS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username, f"{username}@example.com", password, first_name=first_name)
+            report.add("users", True)
+        # An older demo made ``admin`` a superuser: it becomes the role it is documented as.
+        User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=False)
+        user.groups.set([Group.objects.get(name=role)])
+        StaffScope.objects.update_or_create(user=user, defaults={"region": None, "all_regions": True})
+
+
 def demo_users(report: DemoReport) -> None:
     User = get_user_model()
-    if not User.objects.filter(username="admin").exists():
-        User.objects.create_superuser("admin", "admin@example.com", "admin12345")
-        report.add("users", True)
-    roles_sync()  # the 县区经办员 role as staff/roles.py defines it
+    roles_sync()  # the roles as staff/roles.py defines them
+    demo_role_logins(report)
     group = Group.objects.get(name=DISTRICT_CLERK)
     # One hash for the shared demo password: hashing is deliberately slow, 54 times would be seconds.
     clerk_password = make_password("clerk12345")
@@ -197,6 +240,7 @@ def load_demo(*, seed: int = SEED) -> DemoReport:
             members = demo_members(report, rng, region, districts)
             if region.has_signup:
                 demo_signups(report, rng, region, members, providers)
+            demo_registrations(report, region, members)
         demo_users(report)
     return report
 

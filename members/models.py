@@ -114,6 +114,9 @@ class MemberChange(models.Model):
         verbose_name_plural = _("参保人变更记录")
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.member.psn_name} {self.changed_at:%Y-%m-%d %H:%M} 变更" if self.changed_at else "参保人变更"
+
 
 class SignUp(models.Model):
     """A sign-up 签约 (Nanchang) / selection 选点 (Heyuan). Append-only: a change is a new row.

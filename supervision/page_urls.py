@@ -10,5 +10,6 @@ urlpatterns = [
     path("warnings/<int:pk>/", views.warning_detail, name="warning"),
     path("warnings/<int:pk>/action/", views.warning_action, name="warning_action"),
     path("indicators/", views.indicator_list, name="indicators"),
+    path("indicators/compute/", views.indicators_compute_page, name="indicators_compute"),
     path("providers/<str:code>/", views.provider_detail, name="provider"),
 ]

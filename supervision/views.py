@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import Conflict
@@ -213,3 +214,42 @@ def indicator_list(request):
         request, "机构月度指标", f=f, page=page, columns=INDICATOR_COLUMNS, query=request.GET.urlencode(),
         table=[(r.provider.fixmedins_code, [_indicator_value(r, n) for n, _l in INDICATOR_COLUMNS])
                for r in page.object_list]))
+
+
+COMPUTE = "supervision.add_providerindicator"
+
+
+@staff_member_required
+@permission_required(COMPUTE, raise_exception=True)
+def indicators_compute_page(request):
+    """计算监测指标: a region-month's indicators and warnings from the browser, through the same
+    service as the beat and ``manage.py compute_indicators`` (``supervision_period_run``, safe to
+    repeat). Only whole regions of the user's scope: the indicators compare a region's providers."""
+    from django.utils import timezone
+
+    from supervision.periods import month_before
+    from supervision.services import supervision_period_run
+
+    scope = scope_for_user(request.user)
+    regions = [r for r in Region.objects.order_by("admdvs") if scope.everything or r.admdvs in scope.regions]
+    last_month = period_label(month_before(timezone.now()))
+    error = ""
+    if request.method == "POST":
+        admdvs, text = request.POST.get("admdvs", ""), request.POST.get("period", "")
+        try:
+            if admdvs not in {r.admdvs for r in regions}:
+                raise ValidationError({"admdvs": ["请选择您数据范围内的统筹区（须有全市范围）"]})
+            period = period_parse(text)
+            if period_label(period) > last_month:
+                raise ValidationError({"period": [
+                    f"{period_label(period)} 尚未结束，只能计算 {last_month} 及以前的月份"]})
+            result = supervision_period_run(admdvs=admdvs, period=period)
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+        else:
+            messages.success(request, f"{period_label(period)} 监测指标已计算：{result['indicators']} 家机构，"
+                                      f"预警 {result['warnings']} 条")
+            return redirect(f"{reverse('supervision:dashboard')}?admdvs={admdvs}&period={period_label(period)}")
+    return render(request, "supervision/indicators_compute.html", _context(
+        request, "计算监测指标", regions=regions, last_month=last_month, error=error,
+        chosen=request.POST.get("admdvs", ""), period_text=request.POST.get("period", last_month)))

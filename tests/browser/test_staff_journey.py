@@ -78,6 +78,7 @@ def test_clerk_and_approver_journey(browser, live_server, screenshot, tmp_path):
     make_staff(username="clerk_a", admdvs=NC, districts=[DISTRICT_A], groups=[DISTRICT_CLERK])
     make_staff(username="clerk_b", admdvs=NC, districts=[DISTRICT_B], groups=[DISTRICT_CLERK])
     make_staff(username="approver", admdvs=NC, groups=[SETTLEMENT_APPROVER])
+    make_staff(username="approver_2", admdvs=NC, groups=[SETTLEMENT_APPROVER])
     csv_path, certnos = members_csv(tmp_path, month)
 
     # --- the district clerk signs in and imports a members file: preview, then confirm
@@ -128,10 +129,15 @@ def test_clerk_and_approver_journey(browser, live_server, screenshot, tmp_path):
                                                                     "period": f"{month:%Y-%m}"})
     assert run.status == 201, run.text()
     run_id = run.json()["id"]
+    context.close()
+    # a second approver approves it (the one who computed a run may not): list action → confirmation
+    context, page = sign_in(browser, live_server, "approver_2")
     page.goto(f"{live_server.url}/admin/budgets/settlementrun/")
     page.check(f"input[name=_selected_action][value='{run_id}']")
     page.select_option("select[name=action]", "approve_runs")
     page.click("button[name=index]")
+    page.wait_for_url(f"{live_server.url}/admin/budgets/settlementrun/{run_id}/approve/")
+    page.click("#run-approve-confirm")
     page.wait_for_selector("ul.messagelist")
     screenshot(page, "07-run-approved")
     from budgets.models import SettlementRun

@@ -60,7 +60,7 @@ def nanchang(transactional_db):
     refused, _ = claim_settle(request=claim_request_parse({
         "certno": members[1].certno, "admdvs": NC, "fixmedins_code": provider.fixmedins_code, "visit_at": visit,
         "medfee_sumamt": "1234.50", "inscp_scp_amt": "1234.50", "exclusion": "work_injury"}), by=users["city"])
-    run = settlement_run_compute(admdvs=NC, kind="monthly", period=f"{month:%Y-%m}", by=users["approver"])
+    run = settlement_run_compute(admdvs=NC, kind="monthly", period=f"{month:%Y-%m}", by=users["city"])
     return {"provider": provider, "members": members, "users": users, "paid": paid, "refused": refused,
             "run": run, "month": month}
 
@@ -202,12 +202,10 @@ def test_point_6_one_number_format_charts_and_xlsx_totals(browser, live_server, 
     figures = page.inner_text(".dash-figures")
     assert "¥120.00" in figures
     screenshot(page, "20-6-dashboard")
-    # the dashboard's 审核 lands on the run in the list, where the approve action is
+    # the dashboard's 审核 lands on the run's confirmation page, where it is approved
     page.click("#runs a:has-text('审核')")
-    page.wait_for_selector("#result_list")
-    assert page.locator("#result_list tbody tr").count() == 1
-    assert page.locator(f"input[name=_selected_action][value='{nanchang['run'].pk}']").count() == 1
-    assert page.locator("select[name=action] option[value=approve_runs]").count() == 1
+    page.wait_for_url(f"{live_server.url}/admin/budgets/settlementrun/{nanchang['run'].pk}/approve/")
+    assert page.locator("#run-approve-confirm").count() == 1
     screenshot(page, "20-5-dashboard-approve-link")
     page.goto(f"{live_server.url}/admin/budgets/settlementrun/")
     with page.expect_download() as download_info:

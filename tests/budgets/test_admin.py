@@ -59,7 +59,12 @@ def test_given_approver_when_using_admin_action_then_run_approved_and_clerk_cann
     assert SettlementRun.objects.get(pk=run.pk).status == "draft"
 
     client.force_login(make_staff(admdvs="360100", perms=["budgets.view_settlementrun", "budgets.approve_settlement"]))
-    client.post("/admin/budgets/settlementrun/", body)
+    # the action leads to the run's confirmation page; approving there freezes the run
+    to_confirm = client.post("/admin/budgets/settlementrun/", body)
+    assert to_confirm.status_code == 302 and to_confirm["Location"].endswith(f"/{run.pk}/approve/")
+    assert "确认审核" in client.get(to_confirm["Location"]).content.decode()
+    assert SettlementRun.objects.get(pk=run.pk).status == "draft"
+    client.post(to_confirm["Location"], {"confirmed": "yes"})
 
     assert SettlementRun.objects.get(pk=run.pk).status == "approved"
     assert client.get(f"/admin/budgets/settlementrun/{run.pk}/change/").status_code == 200

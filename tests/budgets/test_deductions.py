@@ -93,7 +93,7 @@ def test_given_heyuan_deductions_when_monthly_and_year_end_then_taken_off_both(s
     monthly = []
     for month in range(1, 13):
         run = post_run(staff_client, HEYUAN, "monthly", f"2024-{month:02d}").json()
-        assert staff_client.post(f"/api/v1/settlement-runs/{run['id']}/approve/").status_code == 200
+        assert approve_as_second_person(staff_client, run['id']).status_code == 200
         monthly.append(lines_by_code(staff_client, run["id"])["HY-1"])
     approved_deduction(clinic, "1000.00")
 
@@ -116,8 +116,8 @@ def test_given_two_drafts_taking_one_deduction_when_both_approved_then_second_is
     march = settlement_run_compute(admdvs=HEYUAN, kind="monthly", period="2024-03")
     april = settlement_run_compute(admdvs=HEYUAN, kind="monthly", period="2024-04")
 
-    first = staff_client.post(f"/api/v1/settlement-runs/{march.pk}/approve/")
-    second = staff_client.post(f"/api/v1/settlement-runs/{april.pk}/approve/")
+    first = approve_as_second_person(staff_client, march.pk)
+    second = approve_as_second_person(staff_client, april.pk)
     april = settlement_run_compute(admdvs=HEYUAN, kind="monthly", period="2024-04")
 
     # 3 members: 320 ÷ 12 × 3 × 80% = 64.00; March 64.00 − 10.00 = 54.00

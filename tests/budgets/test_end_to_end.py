@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from tests.budgets.helpers import lines_by_code, make_member, make_provider, make_signup, make_staff, post_run
+from tests.budgets.helpers import (approve_as_second_person, lines_by_code, make_member, make_provider, make_signup,
+                                   make_staff, post_run)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,8 @@ def test_given_visits_and_reversals_through_claims_api_when_runs_then_actual_net
     reversed_now = _visit(api_client, member, "E2E-C", "2024-03-06", "10.00")           # 6.00, reversed
     api_client.post(f"/api/v1/claims/{reversed_now['setl_id']}/reverse/")
     march = post_run(api_client, "360100", "monthly", "2024-03").json()
-    assert api_client.post(f"/api/v1/settlement-runs/{march['id']}/approve/").status_code == 200
+    api_client.user = admin
+    assert approve_as_second_person(api_client, march['id']).status_code == 200
     api_client.post(f"/api/v1/claims/{referral['setl_id']}/reverse/")                  # after approval
     april = post_run(api_client, "360100", "monthly", "2024-04").json()
 

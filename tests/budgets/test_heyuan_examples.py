@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from tests.budgets.helpers import (lines_by_code, make_claim, make_member, make_provider, make_signup, members_signed,
+from tests.budgets.helpers import (approve_as_second_person, lines_by_code, make_claim, make_member, make_provider,
+                                   make_signup, members_signed,
                                    post_run)
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def clinic():
 def _approve_twelve_months(client):
     for month in range(1, 13):
         run = post_run(client, HEYUAN, "monthly", f"2024-{month:02d}").json()
-        assert client.post(f"/api/v1/settlement-runs/{run['id']}/approve/").status_code == 200
+        assert approve_as_second_person(client, run['id']).status_code == 200
         yield lines_by_code(client, run["id"])["HY-1"]
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from budgets.models import SettlementRun
 from claims.models import Claim
-from tests.budgets.helpers import (lines_by_code, make_claim, make_member, make_provider, make_signup,
-                                   make_staff, post_run, reverse_claim)
+from tests.budgets.helpers import (approve_as_second_person, lines_by_code, make_claim, make_member, make_provider,
+                                   make_signup, make_staff, post_run, reverse_claim)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_given_approved_when_posted_again_then_untouched_and_claims_stamped(staf
     provider, member = signed
     claim = make_claim(member=member, charged=provider, visit=date(2024, 3, 7), hifp_pay="5.00")
     run = post_run(staff_client, "360100", "monthly", "2024-03").json()
-    approved = staff_client.post(f"/api/v1/settlement-runs/{run['id']}/approve/")
+    approved = approve_as_second_person(staff_client, run['id'])
     make_claim(member=member, charged=provider, visit=date(2024, 3, 8), hifp_pay="9.00")   # posted late
 
     again = post_run(staff_client, "360100", "monthly", "2024-03").json()
@@ -53,13 +53,13 @@ def test_given_reversal_after_approval_when_next_month_runs_then_it_is_counted_t
     provider, member = signed
     claim = make_claim(member=member, charged=provider, visit=date(2024, 3, 7), hifp_pay="12.00")
     march = post_run(staff_client, "360100", "monthly", "2024-03").json()
-    staff_client.post(f"/api/v1/settlement-runs/{march['id']}/approve/")
+    approve_as_second_person(staff_client, march['id'])
     reversal = reverse_claim(claim)
     late_visit = make_claim(member=member, charged=provider, visit=date(2024, 3, 30), hifp_pay="3.00")
     make_claim(member=member, charged=provider, visit=date(2024, 4, 2), hifp_pay="10.00")
 
     april = post_run(staff_client, "360100", "monthly", "2024-04").json()
-    staff_client.post(f"/api/v1/settlement-runs/{april['id']}/approve/")
+    approve_as_second_person(staff_client, april['id'])
 
     line = lines_by_code(staff_client, april["id"])["RUN-A"]
     assert (line["actual"], line["paid"], line["claims"]) == ("1.00", "1.00", 3)      # 10 − 12 + 3
@@ -82,7 +82,7 @@ def test_given_claim_posted_after_compute_when_approving_then_409_and_nothing_ch
     run = post_run(staff_client, "360100", "monthly", "2024-03").json()
     claim = make_claim(member=member, charged=provider, visit=date(2024, 3, 7), hifp_pay="5.00")
 
-    response = staff_client.post(f"/api/v1/settlement-runs/{run['id']}/approve/")
+    response = approve_as_second_person(staff_client, run['id'])
 
     assert response.status_code == 409 and response.json()["code"] == "run_stale"
     assert SettlementRun.objects.get(pk=run["id"]).status == "draft"
