@@ -6,6 +6,7 @@ Thin: every write calls ``members.services``; every row goes through ``staff.sco
 """
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
 from django.template.defaultfilters import linebreaksbr
@@ -195,6 +196,22 @@ def member_write(*, member: Member | None, data: dict, changed: list[str], user)
     return services.member_update(member=member, data={k: plain(data[k]) for k in changed}, by=user)
 
 
+class DistrictSelect(forms.Select):
+    """A district list whose options carry their region's code (``data-region``), so the add form can
+    offer only the districts of the region chosen in the same form."""
+
+    def __init__(self, *, region_of: dict[str, str], choices):
+        super().__init__(choices=choices)
+        self.region_of = region_of
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        region = self.region_of.get(str(value))
+        if region:
+            option["attrs"]["data-region"] = region
+        return option
+
+
 @admin.register(Member)
 class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, admin.ModelAdmin):
     export_resource_class = MemberResource
@@ -264,12 +281,15 @@ class MemberAdmin(ExportFilteredMixin, ScopedAdminMixin, ServiceFormAdminMixin, 
                 field.queryset = field.queryset.filter(region_id=obj.admdvs_id)
             else:
                 grouped: dict[str, list] = {}
+                region_of: dict[str, str] = {}
                 for district in field.queryset.select_related("region").order_by("region_id", "code"):
                     grouped.setdefault(district.region.name, []).append((district.pk, district.name))
+                    region_of[str(district.pk)] = str(district.region_id)
                 field.choices = [("", "---------")] + list(grouped.items())
+                # The page narrows the list to the region chosen above it (member_form_districts.js reads
+                # each option's region); without script the grouped list and the service's check remain.
+                field.widget = DistrictSelect(region_of=region_of, choices=field.choices)
         if "psn_type" in form.base_fields:
-            from django import forms
-
             old = form.base_fields["psn_type"]
             form.base_fields["psn_type"] = forms.ChoiceField(
                 label=old.label, required=old.required, help_text=_("国家医保人员类别代码"),

@@ -147,6 +147,15 @@ def test_point_9_demo_shows_everything_with_role_logins_and_usage_bands(browser,
     types = page.eval_on_selector_all("select[name=psn_type] option", "os => os.map(o => o.textContent)")
     assert any("城乡居民" in t for t in types) and not any(t.startswith("11") for t in types)
     screenshot(page, "20-9-member-form")
+    # adding a member: choosing the region narrows the district list to that region's districts
+    page.goto(f"{live_server.url}/admin/members/member/add/")
+    page.select_option("select[name=admdvs]", "441600")
+    offered = page.eval_on_selector_all("select[name=district] option:not([disabled])", "os => os.map(o => o.value)")
+    assert [d for d in offered if d] and all(d.startswith("4416") for d in offered if d)
+    page.select_option("select[name=admdvs]", NC)
+    offered = page.eval_on_selector_all("select[name=district] option:not([disabled])", "os => os.map(o => o.value)")
+    assert [d for d in offered if d] and all(d.startswith("3601") for d in offered if d)
+    screenshot(page, "20-9-member-add-form")
     # the dashboard: usage of the month's capitation in the three bands
     page.goto(f"{live_server.url}/dashboard/?year={month.year}")
     for band in ("below", "between", "over"):
