@@ -157,7 +157,7 @@ def claim_reverse(*, setl_id: str, by, scope: Scope | None = None) -> Claim:
             if original.deltas:
                 undo = negate_deltas({name: Decimal(amount) for name, amount in original.deltas.items()})
                 accumulators_write(rows, {key: apply_deltas(accumulator_buckets(rows[key]), undo)})
-            claim_tallies_add(claim_ids=[reversal.pk])   # the original leaves supervision's tallies
+            claim_tallies_add(claims=[reversal])   # the original leaves supervision's tallies
             return reversal
     except IntegrityError:
         # The one-to-one ``reverses`` refused a concurrent second reversal.

@@ -87,7 +87,7 @@ def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
     models_insert(ClaimItem, items)
     changed = accumulators_changed(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
                                                  for year, buckets in book.buckets.items()})
-    claim_tallies_add(claim_ids=[o.claim.pk for o in created],
+    claim_tallies_add(claims=[o.claim for o in created],
                       along=(ACCUMULATORS_UPDATE, changed) if changed else None)
 
 

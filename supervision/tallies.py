@@ -19,7 +19,8 @@ originals that are not reversals and have not been reversed), keyed by the claim
 
 Written by ``claim_tallies_add`` — one statement per set of new claim rows, inside the claim's
 transaction (the claims writer ``claims.store.settled_write``, with its accumulator update folded
-in, and ``claims.services.claim_reverse`` call it). No tally table is read: each row is found by
+in, and ``claims.services.claim_reverse`` call it), given the new rows as the writer holds them in
+memory, so the claims table is not read either (see ``_batch_from_rows``). No tally table is read: each row is found by
 its key through ON CONFLICT, so no plan can turn into a scan (one made while the tables were nearly
 empty once scanned the day rows for every claim). An original adds itself; a reversal takes its
 original's figures out again (the original's, not its own: wherever the reversal is dated, its
@@ -40,6 +41,8 @@ first one's visits-per-day rows. The claims writer calls it once per transaction
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache
 
@@ -76,10 +79,42 @@ def _sum_columns(o: str, sign: str) -> str:
     return ", ".join(f"{column} AS {name}" for column, name in zip(columns, SUMS, strict=True))
 
 
+# What a claim adds to the tallies, as the statement reads it from a parameter (``claim_tallies_add``
+# with ``claims``): the counted original's figures and +1, or for a reversal its original's and -1.
+TALLY_FIELDS = ("admdvs_id", "provider_id", "member_id", "visit_date", "medfee_sumamt", "fulamt_ownpay_amt",
+                "overlmt_selfpay", "preselfpay_amt", "hifp_pay", "itemised_amount", "exam_amount",
+                "out_of_catalogue_amount")
+_ROWS_TYPES = ("admdvs text, provider_id bigint, member_id bigint, visit_date date, medfee_sumamt numeric, "
+               "fulamt_ownpay_amt numeric, overlmt_selfpay numeric, preselfpay_amt numeric, hifp_pay numeric, "
+               "itemised_amount numeric, exam_amount numeric, out_of_catalogue_amount numeric, sign int")
+
+
+def _batch_from_ids(t: dict[str, str], shard: str) -> str:
+    """The batch read from the claims table by the new rows' ids (tests, rebuild-free repairs)."""
+    return f"""SELECT o.admdvs, o.provider_id, o.member_id, o.{shard} AS member_shard, o.visit_date, o.medfee_sumamt,
+         o.fulamt_ownpay_amt, o.overlmt_selfpay, o.preselfpay_amt, o.hifp_pay, o.itemised_amount, o.exam_amount,
+         o.out_of_catalogue_amount, CASE WHEN c.reverses_id IS NULL THEN 1 ELSE -1 END AS sign
+  FROM {t['claim']} c JOIN {t['claim']} o ON o.id = COALESCE(c.reverses_id, c.id)
+  WHERE c.id = ANY(%s) AND (c.reverses_id IS NOT NULL OR c.status <> 'reversal')
+    AND {COUNTED_ORIGINAL.format(o='o')}"""
+
+
+def _batch_from_rows(shard: str) -> str:
+    """The batch given as a parameter (the writer has the claims in memory): no read of the claims
+    table, so no plan over it. Why it matters: as a prepared statement, the join above kept the
+    generic plan made while the claims table was nearly empty (a scan of it), and every claim paid a
+    scan of the growing table until autovacuum's ANALYZE (tens of milliseconds a claim after a fresh
+    start, measured in bench/run.py national and claims)."""
+    return f"""SELECT b.admdvs, b.provider_id, b.member_id, b.{shard} AS member_shard, b.visit_date, b.medfee_sumamt,
+         b.fulamt_ownpay_amt, b.overlmt_selfpay, b.preselfpay_amt, b.hifp_pay, b.itemised_amount, b.exam_amount,
+         b.out_of_catalogue_amount, b.sign
+  FROM jsonb_to_recordset(%s::jsonb) AS b({_ROWS_TYPES})"""
+
+
 @cache
-def _add_sql(along: str = "") -> str:
-    """One statement for a set of new claim rows (their ids: the last %s), after ``along`` (a first
-    CTE, or ""). Its parts (each a CTE):
+def _add_sql(along: str = "", source: str = "ids") -> str:
+    """One statement for a set of new claim rows (their ids, or their figures as a JSON document:
+    the last %s), after ``along`` (a first CTE, or ""). Its parts (each a CTE):
       batch      each row's counted original, +1 for an original, -1 for a reversal;
       change     per (member, day) group, the visits it gains or loses;
       days       the groups' rows upserted, returning the visits after (before = after - change);
@@ -96,12 +131,7 @@ def _add_sql(along: str = "") -> str:
     along = f"{along}, " if along else ""
     return f"""
 WITH {along}batch AS (
-  SELECT o.admdvs, o.provider_id, o.member_id, o.{shard} AS member_shard, o.visit_date, o.medfee_sumamt,
-         o.fulamt_ownpay_amt, o.overlmt_selfpay, o.preselfpay_amt, o.hifp_pay, o.itemised_amount, o.exam_amount,
-         o.out_of_catalogue_amount, CASE WHEN c.reverses_id IS NULL THEN 1 ELSE -1 END AS sign
-  FROM {t['claim']} c JOIN {t['claim']} o ON o.id = COALESCE(c.reverses_id, c.id)
-  WHERE c.id = ANY(%s) AND (c.reverses_id IS NOT NULL OR c.status <> 'reversal')
-    AND {COUNTED_ORIGINAL.format(o='o')}
+  {_batch_from_ids(t, shard) if source == "ids" else _batch_from_rows(shard)}
 ), change AS (
   SELECT admdvs, provider_id, member_id, visit_date, SUM(sign)::int AS change FROM batch
   GROUP BY admdvs, provider_id, member_id, visit_date HAVING SUM(sign) <> 0
@@ -155,21 +185,47 @@ ON CONFLICT (admdvs, month, provider_id, member_shard)
 DO UPDATE SET {sums_update}, members = t.members + EXCLUDED.members"""
 
 
-def claim_tallies_add(*, claim_ids: list[int], along: tuple[str, list] | None = None) -> None:
-    """Count new claim rows (originals and reversals, by id) into the tallies, in one statement; call
-    it in the transaction that wrote them, after they are inserted. ``along``: another data-modifying
-    statement of that transaction (SQL, parameters), run as the statement's first CTE: the claims
-    writer's accumulator update, which then costs no round trip (nor statement) of its own. The two
-    touch different tables, so reading the same snapshot changes nothing for either."""
+def claim_tally_rows(claims: Iterable) -> list[dict]:
+    """What new claim rows (``Claim`` objects as written, a reversal with its ``reverses`` loaded) add
+    to the tallies: the counted originals (``supervision.sql``) +1, a reversal's original -1."""
+    rows = []
+    for claim in claims:
+        if claim.reverses_id is not None:
+            original, sign = claim.reverses, -1
+        elif claim.status != "reversal":
+            original, sign = claim, 1
+        else:
+            continue
+        if original.reverses_id is not None or original.status == "reversal":
+            continue
+        row = {name.removesuffix("_id") if name == "admdvs_id" else name: getattr(original, name)
+               for name in TALLY_FIELDS}
+        rows.append({**{k: v if isinstance(v, int) else str(v) for k, v in row.items()}, "sign": sign})
+    return rows
+
+
+def claim_tallies_add(*, claim_ids: list[int] | None = None, claims: Sequence | None = None,
+                      along: tuple[str, list] | None = None) -> None:
+    """Count new claim rows into the tallies, in one statement; call it in the transaction that wrote
+    them, after they are inserted. Give the rows as written (``claims``: the writers have them in
+    memory, and then the claims table is not read) or their ids (``claim_ids``). ``along``: another
+    data-modifying statement of that transaction (SQL, parameters), run as the statement's first
+    CTE: the claims writer's accumulator update, which then costs no round trip (nor statement) of
+    its own. The two touch different tables, so reading the same snapshot changes nothing for either."""
+    if claims is not None:
+        rows = claim_tally_rows(claims)
+        source, argument = "rows", json.dumps(rows) if rows else None
+    else:
+        source, argument = "ids", list(claim_ids or []) or None
     with connection.cursor() as cursor:
-        if not claim_ids:
+        if argument is None:
             if along:
                 cursor.execute(*along)
             return
         if along:
-            cursor.execute(_add_sql(f"along AS ({along[0]})"), [*along[1], claim_ids])
+            cursor.execute(_add_sql(f"along AS ({along[0]})", source), [*along[1], argument])
         else:
-            cursor.execute(_add_sql(), [claim_ids])
+            cursor.execute(_add_sql(source=source), [argument])
 
 
 def tallies_rebuild(*, apps=global_apps) -> dict[str, int]:

@@ -114,6 +114,23 @@ def test_given_generated_months_counted_in_sets_then_the_same_tallies_as_one_by_
     assert _same_figures_as_the_reference() > 0
 
 
+def test_given_claims_given_as_rows_in_sets_then_the_same_tallies_as_by_id_and_as_rebuilt():
+    # Given the same kind of visits written uncounted, then counted in sets of 1 to 60 from the rows in
+    # memory (the writers' way: the claims table is not read; a reversal carries its original)
+    written = _generated_month(seed=11, tally=False)
+    claims = list(Claim.objects.filter(pk__in=[c.pk for c in written]).select_related("reverses").order_by("pk"))
+    rng = random.Random(2)
+    while claims:
+        size = rng.randint(1, 60)
+        claim_tallies_add(claims=claims[:size])
+        claims = claims[size:]
+    # Then the figures of the former statement, and the same tallies as rebuilt from the claims
+    assert _same_figures_as_the_reference() > 0
+    counted_in = _tally_rows()
+    call_command("supervision_tallies_rebuild", stdout=io.StringIO())
+    assert _tally_rows() == counted_in
+
+
 def test_given_claims_written_before_the_tallies_when_rebuilt_then_the_month_run_counts_them():
     # Given claims recorded without tallies (a database from before migration supervision 0005)
     _generated_month(seed=3, tally=False)
