@@ -10,21 +10,18 @@ from members.services import signup_request
 
 from . import cells
 from .columns import SIGNUPS
-from .context import Context, RowCells, RowError
+from .context import RowCells, RowError
+from .member_requests import MemberRequestRows
 
 HEADERS = {c.field: c.header for c in SIGNUPS}
 REASONS = {k: str(v) for k, v in SignUp.Reason.choices}
 # record: (row, admdvs, certno, fixmedins_code, applied_on, reason, family_doctor)
 
 
-class SignupRows:
+class SignupRows(MemberRequestRows):
     kind = "signups"
-    writes_always = True
-
-    def __init__(self, *, ctx: Context, positions: dict[str, int], job_id, by, write: bool):
-        self.ctx, self.positions, self.by = ctx, positions, by
-        self.seen: dict[tuple, int] = {}
-        self.skipped = 0
+    HEADERS = HEADERS
+    NAMES = ("admdvs", "certno", "fixmedins_code", "applied_on", "reason", "family_doctor")
 
     def parse(self, number: int, values: list):
         row = RowCells(number, values, self.positions, HEADERS)
@@ -32,46 +29,33 @@ class SignupRows:
 
         certno = get("certno", cells.certno_text)
         admdvs = get("admdvs", cells.code, length=6, label="统筹区")
-        if admdvs and admdvs not in self.ctx.regions:
-            errors.append(RowError(number, HEADERS["admdvs"], admdvs, f"统筹区 {admdvs} 不存在",
-                                   "unknown_region"))
-        elif admdvs and not self.ctx.regions[admdvs].has_signup:
+        region_errors = self.region_errors(number, admdvs)
+        errors.extend(region_errors)
+        if admdvs and not region_errors and not self.ctx.regions[admdvs].has_signup:
             errors.append(RowError(number, HEADERS["admdvs"], admdvs,
                                    f"统筹区 {admdvs} 不实行门诊签约/选点", "no_signup"))
         code = get("fixmedins_code", cells.code, max_length=30, label="定点机构编码")
         applied_on = get("applied_on", cells.day, latest=self.ctx.today)
         reason = get("reason", cells.choice, choices=REASONS, label="原因")
         family_doctor = get("family_doctor", cells.boolean)
-        if certno == "":
-            errors.append(RowError(number, HEADERS["certno"], "", "请填写身份证号", "required"))
+        errors.extend(self.certno_errors(number, certno))
         if errors:
             return None, errors
-        record = (number, admdvs, certno, code, applied_on, reason, bool(family_doctor))
-        first = self.seen.get(record[1:])
-        if first is not None:
-            return None, [RowError(number, HEADERS["certno"], certno, f"与第 {first} 行重复",
-                                   "duplicate")]
-        self.seen[record[1:]] = number
-        return record, []
+        return self.first_time((number, admdvs, certno, code, applied_on, reason, bool(family_doctor)), certno)
 
     def check_batch(self, records):
         """Members and providers of the batch: one query each; requests already recorded are skipped."""
         ctx = self.ctx
-        ctx.load_members((r[1], r[2]) for r in records)
+        member_ids = self.batch_members(records)
         ctx.load_providers(r[3] for r in records)
-        member_ids = [m.pk for m in (ctx.members.get((r[1], r[2])) for r in records) if m is not None]
         recorded = set(SignUp.objects.filter(member_id__in=member_ids).values_list(
             "member_id", "provider__fixmedins_code", "applied_on", "reason"))
         fresh, errors = [], []
         for record in records:
             number, admdvs, certno, code = record[:4]
-            member = ctx.members.get((admdvs, certno))
-            if member is None:
-                errors.append(RowError(number, HEADERS["certno"], certno,
-                                       f"统筹区 {admdvs} 没有该身份证号的参保人", "unknown_member"))
-            elif not ctx.scope.covers(admdvs=member.admdvs_id, district=member.district_id):
-                errors.append(RowError(number, HEADERS["certno"], certno,
-                                       "该参保人不在您的权限范围内", "scope"))
+            member, error = self.member_or_error(number, admdvs, certno)
+            if error is not None:
+                errors.append(error)
             elif code not in ctx.providers:
                 errors.append(RowError(number, HEADERS["fixmedins_code"], code,
                                        f"定点机构 {code} 不存在", "unknown_provider"))
@@ -88,17 +72,7 @@ class SignupRows:
                 signup_request(admdvs=admdvs, certno=certno, fixmedins_code=code, applied_on=applied_on,
                                reason=reason, family_doctor=family_doctor, by=self.by)
             except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    column = HEADERS.get(name, name)
-                    value = {"certno": certno, "admdvs": admdvs, "fixmedins_code": code, "reason": reason,
-                             "applied_on": applied_on.isoformat(), "family_doctor": str(family_doctor)}.get(name, "")
-                    errors.extend(RowError(number, column, value, message, "signup_rule") for message in messages)
+                values = {"certno": certno, "admdvs": admdvs, "fixmedins_code": code, "reason": reason,
+                          "applied_on": applied_on.isoformat(), "family_doctor": str(family_doctor)}
+                errors.extend(self.service_errors(number, exc, values, "signup_rule"))
         return errors
-
-    def finish(self) -> None:
-        pass
-
-    @staticmethod
-    def preview(record) -> dict:
-        names = ("row", "admdvs", "certno", "fixmedins_code", "applied_on", "reason", "family_doctor")
-        return {n: (v.isoformat() if hasattr(v, "isoformat") else v) for n, v in zip(names, record)}
