@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -18,6 +19,7 @@ from supervision import tallies
 from supervision.models import MemberDayTally, ProviderMonthTally, UntalliedClaim, VisitsPerDayTally
 from supervision.periods import month_add
 from supervision.tallies import claim_tallies_add, month_aggregates, tallies_catch_up, untallied_claims_add
+from supervision.tasks import tallies_catch_up_task
 from tests.claims.helpers import request_for
 from tests.factories import make_member, make_provider
 from tests.supervision import month_statement_reference as reference
@@ -202,3 +204,16 @@ def test_given_the_month_run_then_it_reads_the_tallies_not_the_claims():
     # none reads the claims
     assert [text.split()[0] for text in statements] == ["LOCK", "DELETE", "SELECT"]
     assert not [text for text in statements if Claim._meta.db_table in text]
+
+
+def test_given_queued_claims_when_the_beat_task_runs_then_they_are_counted_in():
+    # Given a month written uncounted and queued, as the claims writer leaves it
+    written = _generated_month(seed=17, tally=False)
+    untallied_claims_add(claim_ids=[c.pk for c in written])
+    # When the minute's catch-up runs (the beat's entry, eager here)
+    assert settings.CELERY_BEAT_SCHEDULE["tallies-catch-up"]["task"] == tallies_catch_up_task.name
+    assert tallies_catch_up_task.delay().get() == len(written)
+    # Then nothing is left queued and the tallies hold the month
+    assert not UntalliedClaim.objects.exists()
+    assert not MemberDayTally.objects.filter(visits__lt=0).exists()
+    assert _same_figures_as_the_reference() > 0
