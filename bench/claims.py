@@ -64,7 +64,8 @@ def prepare(*, members: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE claims_claimitem, claims_claim, claims_accumulator, supervision_memberdaytally, "
                        "supervision_membermonthtally, "
-                       "supervision_visitsperdaytally, supervision_providermonthtally RESTART IDENTITY CASCADE")
+                       "supervision_visitsperdaytally, supervision_providermonthtally, supervision_untalliedclaim "
+                       "RESTART IDENTITY CASCADE")
     if Member.objects.filter(certno__startswith="9").count() != members:
         _members_create(members)
     # Every bench member's 2024 row exists up front, for the floor and the service alike.

@@ -26,7 +26,7 @@ from config.errors import Conflict
 from policy.rules.common import apply_deltas, negate_deltas
 from policy.selectors import parameters_in_force
 from staff.scope import Scope, scope_for_user
-from supervision.tallies import claim_tallies_add
+from supervision.tallies import untallied_claims_add
 
 from .engine import Settled, claim_settle_step
 from .facts import accumulator_buckets
@@ -157,7 +157,7 @@ def claim_reverse(*, setl_id: str, by, scope: Scope | None = None) -> Claim:
             if original.deltas:
                 undo = negate_deltas({name: Decimal(amount) for name, amount in original.deltas.items()})
                 accumulators_write(rows, {key: apply_deltas(accumulator_buckets(rows[key]), undo)})
-            claim_tallies_add(claims=[reversal])   # the original leaves supervision's tallies
+            untallied_claims_add(claim_ids=[reversal.pk])   # the original leaves supervision's tallies
             return reversal
     except IntegrityError:
         # The one-to-one ``reverses`` refused a concurrent second reversal.

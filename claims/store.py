@@ -22,7 +22,7 @@ from members.models import Member, OutOfAreaRegistration, SignUp
 from policy.rules import REGIONS
 from policy.rules.out_of_area import LOCAL_VISITS_READ_REGISTRATIONS
 from providers.models import Provider
-from supervision.tallies import claim_tallies_add
+from supervision.tallies import untallied_claims_add
 
 from .engine import Ledger, MemberBook, Settled
 from .facts import accumulator_buckets, accumulator_store
@@ -74,9 +74,8 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters) ->
 
 def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
     """Insert the new claims (ids given back to the objects) and their items; write back the
-    accumulator rows whose buckets moved and count the new claims into supervision's tallies, in one
-    statement (one round trip), last: its provider-month rows are shared by every member's claims
-    there, and are then held only until the commit."""
+    accumulator rows whose buckets moved and queue the new claims for supervision's tallies, in one
+    statement (one round trip; supervision counts the queue in sets, ``supervision.tallies``)."""
     created = [o for o in outcomes if o.created]
     models_insert(Claim, [o.claim for o in created])
     items = []
@@ -87,8 +86,8 @@ def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
     models_insert(ClaimItem, items)
     changed = accumulators_changed(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
                                                  for year, buckets in book.buckets.items()})
-    claim_tallies_add(claims=[o.claim for o in created],
-                      along=(ACCUMULATORS_UPDATE, changed) if changed else None)
+    untallied_claims_add(claim_ids=[o.claim.pk for o in created],
+                         along=(ACCUMULATORS_UPDATE, changed) if changed else None)
 
 
 def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:

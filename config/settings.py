@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.schedule_monthly_indicators",
         "schedule": crontab(minute=0, hour=4, day_of_month=1),
     },
+    # The claims queued for supervision's tallies since the last minute (supervision/tallies.py).
+    "tallies-catch-up": {
+        "task": "supervision.tasks.tallies_catch_up",
+        "schedule": crontab(),
+    },
 }
 
 LOGIN_URL = "admin:login"

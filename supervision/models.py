@@ -330,3 +330,17 @@ class VisitsPerDayTally(models.Model):
     class Meta:
         verbose_name = _("日就诊次数分布")
         verbose_name_plural = _("日就诊次数分布")
+
+
+class UntalliedClaim(models.Model):
+    """A claim row written but not yet counted into the tallies above: the claims writer adds its new
+    rows' ids here, in the claim's transaction, and ``supervision.tallies.tallies_catch_up`` counts
+    them in (and deletes them) before a month is read, and every minute (Celery beat). Why: counting
+    in the claim's own transaction cost each claim four upserts (about 0.3 ms of server CPU, issue 24);
+    queueing its id costs one small insert, and the tallies are counted in sets, off the claim's path."""
+
+    claim_id = models.BigIntegerField(_("结算记录"), primary_key=True)
+
+    class Meta:
+        verbose_name = _("待计入计数的结算")
+        verbose_name_plural = _("待计入计数的结算")

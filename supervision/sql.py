@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from claims.aggregates import money_value
 from supervision.periods import month_add
 from supervision.statements import claim_item_table, claim_table, fetch, people_sql
-from supervision.tallies import month_aggregates
+from supervision.tallies import month_aggregates, tallies_catch_up
 
 
 def effective_where(alias: str = "c") -> str:
@@ -38,13 +38,17 @@ def effective_where(alias: str = "c") -> str:
 @contextmanager
 def month_snapshot():
     """One consistent view for the several statements of a month (claims keep arriving): REPEATABLE
-    READ. Inside a caller's transaction, the caller's isolation applies."""
+    READ. Inside a caller's transaction, the caller's isolation applies. The queued claims are
+    counted into the tallies first (``tallies_catch_up``): its lock is then taken before the
+    snapshot, so the snapshot sees every catch-up before it, and the tallies hold every claim the
+    snapshot sees."""
     if connection.in_atomic_block:
         yield
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        tallies_catch_up()
         yield
 
 

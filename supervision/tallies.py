@@ -17,32 +17,30 @@ originals that are not reversals and have not been reversed), keyed by the claim
   ``ProviderMonthTally``  (region, month, provider, member shard) → visits, amounts, claims with fee
                           details, distinct members.
 
-Written by ``claim_tallies_add`` — one statement per set of new claim rows, inside the claim's
-transaction (the claims writer ``claims.store.settled_write``, with its accumulator update folded
-in, and ``claims.services.claim_reverse`` call it), given the new rows as the writer holds them in
-memory, so the claims table is not read either (see ``_batch_from_rows``). No tally table is read: each row is found by
-its key through ON CONFLICT, so no plan can turn into a scan (one made while the tables were nearly
-empty once scanned the day rows for every claim). An original adds itself; a reversal takes its
-original's figures out again (the original's, not its own: wherever the reversal is dated, its
-original no longer counts). Rebuilt from the claims by ``tallies_rebuild`` (migration supervision
-0007, ``manage.py supervision_tallies_rebuild``, a bench that loads claims by COPY).
+Counted in sets, off the claim's path (issue 24). The claims writer (``claims.store.settled_write``,
+with its accumulator update folded in, and ``claims.services.claim_reverse``) only queues its new
+rows' ids (``untallied_claims_add``: one insert into ``UntalliedClaim``, in the claim's transaction).
+``tallies_catch_up`` counts the queue in — before any month is read (``month_aggregates``, and first
+in ``supervision.sql.month_snapshot``) and every minute (Celery beat, ``supervision.tasks``) — by
+``claim_tallies_add``: one statement per set of claim ids. No tally table is read: each row is found
+by its key through ON CONFLICT. An original adds itself; a reversal takes its original's figures out
+again (the original's, not its own: wherever the reversal is dated, its original no longer counts).
+Rebuilt from the claims by ``tallies_rebuild`` (``manage.py supervision_tallies_rebuild``, a bench
+that loads claims by COPY), which empties the queue.
 
-What it costs a claim (issue 24, measured in interleaved blocks of 50 claims in one process on the
-durable cluster, load average 4-6): 7.35 ms per claim without it, 8.25 with it (+0.15 ms client CPU;
-the statement itself executes in about 0.2 ms); as a separate round trip or folded, the same.
+What it costs a claim (issue 24, bench/run.py claims, same run, durable cluster): counting a claim in
+its own transaction took four upserts in one statement, about 0.3 ms of server CPU and 0.15 ms of
+client CPU a claim (the service's ratio to its floor fell by 0.04–0.08); queueing its id is one small
+insert in the statement the writer sends anyway. The month run pays for the claims queued since the
+last catch-up (a minute's worth when beat runs; the tests and benches: none or a few).
 
-Locks: a (member, day) or (member, month) row is only ever written under that member's accumulator
-lock, which the claims writer holds (``claims.store.accumulators_lock``). The provider-month rows are shared by the
-claims of the members of one shard at that provider: each statement upserts its rows in key order
-(so two writers wait for each other instead of deadlocking), and holds them until the claim's
-transaction commits — the writer calls it last, just before the commit. (A transaction that called
-it twice could still deadlock with another: the second statement would take month rows after the
-first one's visits-per-day rows. The claims writer calls it once per transaction.)
+Locks: only ``tallies_catch_up`` (and ``tallies_rebuild``, or a caller of ``claim_tallies_add``
+alone, as the tests) writes the tallies. It takes the provider-month tally in SHARE ROW EXCLUSIVE
+mode first, so two catch-ups take turns and never meet on a row; a claims writer only inserts its
+own ids into the queue, so it waits for nothing of supervision's.
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import cache
 
@@ -58,6 +56,9 @@ MONTH = "date_trunc('month', {o}.visit_date)::date"
 MEMBER_SHARDS = 16
 SUMS = ("visits", "medfee_sumamt", "selfpaid_amt", "hifp_pay", "itemised_claims", "itemised_amount",
         "exam_amount", "out_of_catalogue_amount")
+# The queued claims are counted in sets of this many (``tallies_catch_up``): one statement a set, its
+# id list a parameter of a few tens of kilobytes.
+CATCH_UP_SET = 5_000
 
 
 def _tables(apps=global_apps) -> dict[str, str]:
@@ -65,7 +66,15 @@ def _tables(apps=global_apps) -> dict[str, str]:
             "day": apps.get_model("supervision", "MemberDayTally")._meta.db_table,
             "member_month": apps.get_model("supervision", "MemberMonthTally")._meta.db_table,
             "per_day": apps.get_model("supervision", "VisitsPerDayTally")._meta.db_table,
-            "month": apps.get_model("supervision", "ProviderMonthTally")._meta.db_table}
+            "month": apps.get_model("supervision", "ProviderMonthTally")._meta.db_table,
+            "untallied": _untallied_table(apps)}
+
+
+def _untallied_table(apps) -> str | None:
+    try:
+        return apps.get_model("supervision", "UntalliedClaim")._meta.db_table
+    except LookupError:   # migration 0007's rebuild, before the queue (0008): nothing is queued then
+        return None
 
 
 def _sum_columns(o: str, sign: str) -> str:
@@ -79,18 +88,9 @@ def _sum_columns(o: str, sign: str) -> str:
     return ", ".join(f"{column} AS {name}" for column, name in zip(columns, SUMS, strict=True))
 
 
-# What a claim adds to the tallies, as the statement reads it from a parameter (``claim_tallies_add``
-# with ``claims``): the counted original's figures and +1, or for a reversal its original's and -1.
-TALLY_FIELDS = ("admdvs_id", "provider_id", "member_id", "visit_date", "medfee_sumamt", "fulamt_ownpay_amt",
-                "overlmt_selfpay", "preselfpay_amt", "hifp_pay", "itemised_amount", "exam_amount",
-                "out_of_catalogue_amount")
-_ROWS_TYPES = ("admdvs text, provider_id bigint, member_id bigint, visit_date date, medfee_sumamt numeric, "
-               "fulamt_ownpay_amt numeric, overlmt_selfpay numeric, preselfpay_amt numeric, hifp_pay numeric, "
-               "itemised_amount numeric, exam_amount numeric, out_of_catalogue_amount numeric, sign int")
-
-
 def _batch_from_ids(t: dict[str, str], shard: str) -> str:
-    """The batch read from the claims table by the new rows' ids (tests, rebuild-free repairs)."""
+    """The batch read from the claims table by the new rows' ids (``%s``): each row's counted original,
+    +1 for an original, -1 for a reversal (whose original is then read by its primary key too)."""
     return f"""SELECT o.admdvs, o.provider_id, o.member_id, o.{shard} AS member_shard, o.visit_date, o.medfee_sumamt,
          o.fulamt_ownpay_amt, o.overlmt_selfpay, o.preselfpay_amt, o.hifp_pay, o.itemised_amount, o.exam_amount,
          o.out_of_catalogue_amount, CASE WHEN c.reverses_id IS NULL THEN 1 ELSE -1 END AS sign
@@ -99,22 +99,9 @@ def _batch_from_ids(t: dict[str, str], shard: str) -> str:
     AND {COUNTED_ORIGINAL.format(o='o')}"""
 
 
-def _batch_from_rows(shard: str) -> str:
-    """The batch given as a parameter (the writer has the claims in memory): no read of the claims
-    table, so no plan over it. Why it matters: as a prepared statement, the join above kept the
-    generic plan made while the claims table was nearly empty (a scan of it), and every claim paid a
-    scan of the growing table until autovacuum's ANALYZE (tens of milliseconds a claim after a fresh
-    start, measured in bench/run.py national and claims)."""
-    return f"""SELECT b.admdvs, b.provider_id, b.member_id, b.{shard} AS member_shard, b.visit_date, b.medfee_sumamt,
-         b.fulamt_ownpay_amt, b.overlmt_selfpay, b.preselfpay_amt, b.hifp_pay, b.itemised_amount, b.exam_amount,
-         b.out_of_catalogue_amount, b.sign
-  FROM jsonb_to_recordset(%s::jsonb) AS b({_ROWS_TYPES})"""
-
-
 @cache
-def _add_sql(along: str = "", source: str = "ids") -> str:
-    """One statement for a set of new claim rows (their ids, or their figures as a JSON document:
-    the last %s), after ``along`` (a first CTE, or ""). Its parts (each a CTE):
+def _add_sql() -> str:
+    """One statement for a set of new claim rows (their ids: the %s). Its parts (each a CTE):
       batch      each row's counted original, +1 for an original, -1 for a reversal;
       change     per (member, day) group, the visits it gains or loses;
       days       the groups' rows upserted, returning the visits after (before = after - change);
@@ -128,10 +115,9 @@ def _add_sql(along: str = "", source: str = "ids") -> str:
     sums_names = ", ".join(SUMS)
     sums_update = ", ".join(f"{name} = t.{name} + EXCLUDED.{name}" for name in SUMS)
     shard = f"member_id %% {MEMBER_SHARDS}"   # %% : the statement has a parameter
-    along = f"{along}, " if along else ""
     return f"""
-WITH {along}batch AS (
-  {_batch_from_ids(t, shard) if source == "ids" else _batch_from_rows(shard)}
+WITH batch AS (
+  {_batch_from_ids(t, shard)}
 ), change AS (
   SELECT admdvs, provider_id, member_id, visit_date, SUM(sign)::int AS change FROM batch
   GROUP BY admdvs, provider_id, member_id, visit_date HAVING SUM(sign) <> 0
@@ -185,47 +171,54 @@ ON CONFLICT (admdvs, month, provider_id, member_shard)
 DO UPDATE SET {sums_update}, members = t.members + EXCLUDED.members"""
 
 
-def claim_tally_rows(claims: Iterable) -> list[dict]:
-    """What new claim rows (``Claim`` objects as written, a reversal with its ``reverses`` loaded) add
-    to the tallies: the counted originals (``supervision.sql``) +1, a reversal's original -1."""
-    rows = []
-    for claim in claims:
-        if claim.reverses_id is not None:
-            original, sign = claim.reverses, -1
-        elif claim.status != "reversal":
-            original, sign = claim, 1
-        else:
-            continue
-        if original.reverses_id is not None or original.status == "reversal":
-            continue
-        row = {name.removesuffix("_id") if name == "admdvs_id" else name: getattr(original, name)
-               for name in TALLY_FIELDS}
-        rows.append({**{k: v if isinstance(v, int) else str(v) for k, v in row.items()}, "sign": sign})
-    return rows
+def claim_tallies_add(*, claim_ids: list[int]) -> None:
+    """Count claim rows into the tallies, in one statement (``_add_sql``), by their ids: each row once
+    (the queue's rows, ``tallies_catch_up``; the tests' rows as they write them)."""
+    if claim_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_add_sql(), [list(claim_ids)])
 
 
-def claim_tallies_add(*, claim_ids: list[int] | None = None, claims: Sequence | None = None,
-                      along: tuple[str, list] | None = None) -> None:
-    """Count new claim rows into the tallies, in one statement; call it in the transaction that wrote
-    them, after they are inserted. Give the rows as written (``claims``: the writers have them in
-    memory, and then the claims table is not read) or their ids (``claim_ids``). ``along``: another
-    data-modifying statement of that transaction (SQL, parameters), run as the statement's first
-    CTE: the claims writer's accumulator update, which then costs no round trip (nor statement) of
-    its own. The two touch different tables, so reading the same snapshot changes nothing for either."""
-    if claims is not None:
-        rows = claim_tally_rows(claims)
-        source, argument = "rows", json.dumps(rows) if rows else None
-    else:
-        source, argument = "ids", list(claim_ids or []) or None
+def untallied_claims_add(*, claim_ids: list[int], along: tuple[str, list] | None = None) -> None:
+    """Queue new claim rows to be counted into the tallies (``UntalliedClaim``), in the transaction
+    that wrote them: one insert, whatever the claims. ``along``: another data-modifying statement of
+    that transaction (SQL, parameters), run as the statement's first CTE: the claims writer's
+    accumulator update, which then costs no round trip (nor statement) of its own."""
+    queue = _tables()["untallied"]
+    insert = f"INSERT INTO {queue} (claim_id) SELECT unnest(%s::bigint[])"
     with connection.cursor() as cursor:
-        if argument is None:
-            if along:
-                cursor.execute(*along)
-            return
         if along:
-            cursor.execute(_add_sql(f"along AS ({along[0]})", source), [*along[1], argument])
-        else:
-            cursor.execute(_add_sql(source=source), [argument])
+            cursor.execute(f"WITH along AS ({along[0]}) {insert}", [*along[1], list(claim_ids)])
+        elif claim_ids:
+            cursor.execute(insert, [list(claim_ids)])
+
+
+def tallies_catch_up() -> int:
+    """Count the queued claims (``UntalliedClaim``) into the tallies and take them off the queue, in
+    sets of ``CATCH_UP_SET`` (``claim_tallies_add``); returns how many. Under a SHARE ROW EXCLUSIVE
+    lock of the provider-month tally, held to the end of the transaction: two catch-ups take turns
+    (each would otherwise count what the other took off), a month read in the same transaction sees
+    the tallies complete, and the claims writers, who only insert into the queue, never wait. In a
+    REPEATABLE READ transaction call it first: the lock is then taken before the snapshot, so a
+    catch-up that committed meanwhile is seen (``supervision.sql.month_snapshot``)."""
+    t = _tables()
+    counted = 0
+    # no savepoint inside a caller's transaction (two round trips for nothing: if this fails, so does it)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {t['month']} IN SHARE ROW EXCLUSIVE MODE")
+        while True:
+            cursor.execute(f"DELETE FROM {t['untallied']} WHERE claim_id IN (SELECT claim_id FROM {t['untallied']} "
+                           f"LIMIT %s) RETURNING claim_id", [CATCH_UP_SET])
+            claim_ids = [row[0] for row in cursor.fetchall()]
+            if claim_ids and not counted:
+                # Planned for each set, with its ids: a generic plan of the join by id, made while the
+                # claims table was nearly empty, scanned the whole table for every set (until the next
+                # ANALYZE). For this transaction only; none is spent when nothing is queued.
+                cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            claim_tallies_add(claim_ids=claim_ids)
+            counted += len(claim_ids)
+            if len(claim_ids) < CATCH_UP_SET:
+                return counted
 
 
 def tallies_rebuild(*, apps=global_apps) -> dict[str, int]:
@@ -242,7 +235,9 @@ def tallies_rebuild(*, apps=global_apps) -> dict[str, int]:
         # the claims' statistics first: claims loaded by COPY into an emptied table have none, and
         # the statements below were then planned for a handful of rows (minutes instead of seconds)
         cursor.execute(f"ANALYZE {t['claim']}")
-        cursor.execute(f"TRUNCATE {t['day']}, {t['member_month']}, {t['per_day']}, {t['month']}")
+        # the queue too: every claim is counted below, a queued one included
+        queue = f", {t['untallied']}" if t["untallied"] else ""
+        cursor.execute(f"TRUNCATE {t['day']}, {t['member_month']}, {t['per_day']}, {t['month']}{queue}")
         cursor.execute(
             f"INSERT INTO {t['day']} (admdvs, provider_id, member_id, visit_date, visits) "
             f"SELECT c.admdvs, c.provider_id, c.member_id, c.visit_date, COUNT(*) FROM {t['claim']} c "
@@ -282,7 +277,9 @@ def month_aggregates(*, admdvs: str, month: date, max_per_day: int, itemised: bo
     """The rows of ``supervision.sql.claim_aggregates`` for the calendar month starting ``month``,
     read from the tallies: (provider_id, visits, total, self-paid, fund, claims with details, items,
     exam, out-of-catalogue, members, repeat-visit days); a provider left with no counted claim has
-    no row. Without the fee-detail table, 0 claims with details and NULL sums (as the range path)."""
+    no row. Without the fee-detail table, 0 claims with details and NULL sums (as the range path).
+    The claims still queued are counted in first (``tallies_catch_up``)."""
+    tallies_catch_up()
     t = _tables()
     items = ("SUM(m.itemised_claims)::bigint, SUM(m.itemised_amount), SUM(m.exam_amount), "
              "SUM(m.out_of_catalogue_amount)" if itemised else "0::bigint, NULL::numeric, NULL::numeric, NULL::numeric")

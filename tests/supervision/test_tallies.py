@@ -8,15 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
 from claims.models import Claim
 from claims.services import claim_reverse, claims_settle_batch
 from supervision import sql
-from supervision.models import MemberDayTally, ProviderMonthTally, VisitsPerDayTally
+from supervision import tallies
+from supervision.models import MemberDayTally, ProviderMonthTally, UntalliedClaim, VisitsPerDayTally
 from supervision.periods import month_add
-from supervision.tallies import claim_tallies_add, month_aggregates
+from supervision.tallies import claim_tallies_add, month_aggregates, tallies_catch_up, untallied_claims_add
+from supervision.tasks import tallies_catch_up_task
 from tests.claims.helpers import request_for
 from tests.factories import make_member, make_provider
 from tests.supervision import month_statement_reference as reference
@@ -114,21 +117,39 @@ def test_given_generated_months_counted_in_sets_then_the_same_tallies_as_one_by_
     assert _same_figures_as_the_reference() > 0
 
 
-def test_given_claims_given_as_rows_in_sets_then_the_same_tallies_as_by_id_and_as_rebuilt():
-    # Given the same kind of visits written uncounted, then counted in sets of 1 to 60 from the rows in
-    # memory (the writers' way: the claims table is not read; a reversal carries its original)
+def test_given_claims_queued_in_sets_when_caught_up_in_sets_then_the_same_tallies_as_rebuilt(monkeypatch):
+    # Given the same kind of visits written uncounted, queued as the claims writer queues them, in sets
+    # of 1 to 60 rows (an original and its reversal may fall in one set, or in one catch-up set)
     written = _generated_month(seed=11, tally=False)
-    claims = list(Claim.objects.filter(pk__in=[c.pk for c in written]).select_related("reverses").order_by("pk"))
+    ids = [c.pk for c in written]
     rng = random.Random(2)
-    while claims:
+    while ids:
         size = rng.randint(1, 60)
-        claim_tallies_add(claims=claims[:size])
-        claims = claims[size:]
-    # Then the figures of the former statement, and the same tallies as rebuilt from the claims
+        untallied_claims_add(claim_ids=ids[:size])
+        ids = ids[size:]
+    assert UntalliedClaim.objects.count() == len(written)
+    # When the queue is counted in, 37 claims a statement (the last set is short)
+    monkeypatch.setattr(tallies, "CATCH_UP_SET", 37)
+    assert tallies_catch_up() == len(written)
+    # Then the queue is empty, the figures are the former statement's, the tallies the rebuild's
+    assert not UntalliedClaim.objects.exists()
+    assert tallies_catch_up() == 0
     assert _same_figures_as_the_reference() > 0
     counted_in = _tally_rows()
     call_command("supervision_tallies_rebuild", stdout=io.StringIO())
     assert _tally_rows() == counted_in
+
+
+def test_given_queued_claims_when_rebuilt_then_the_queue_is_emptied_and_each_claim_counted_once():
+    # Given a month counted claim by claim, and a few of its claims queued as well (a rebuild that
+    # ran between a claim's commit and the next catch-up finds them queued)
+    written = _generated_month(seed=13, tally=True)
+    untallied_claims_add(claim_ids=[c.pk for c in written[:30]])
+    # When rebuilt
+    call_command("supervision_tallies_rebuild", stdout=io.StringIO())
+    # Then nothing is left queued, and the figures are the former statement's (not 30 claims twice)
+    assert not UntalliedClaim.objects.exists()
+    assert _same_figures_as_the_reference() > 0
 
 
 def test_given_claims_written_before_the_tallies_when_rebuilt_then_the_month_run_counts_them():
@@ -152,6 +173,9 @@ def test_given_the_claims_writer_when_a_batch_is_settled_and_one_visit_reversed_
         request_for(member=member_2, provider=provider, visit_at="2024-03-02T10:00")], by=None)
     assert all(outcome.error is None for outcome in outcomes)
     fund = sum((o.claim.hifp_pay for o in outcomes), Decimal("0"))
+    # (the writer only queued them: the tallies are counted in when the month is read)
+    assert set(UntalliedClaim.objects.values_list("claim_id", flat=True)) == {o.claim.pk for o in outcomes}
+    assert not ProviderMonthTally.objects.exists()
     # Then 3 visits, 2 members, one (member, day) group over a limit of 1
     (row,) = month_aggregates(admdvs="370300", month=date(2024, 3, 1), max_per_day=1, itemised=True)
     assert (row[0], row[1], row[2], row[3], row[4], row[9], row[10]) == (
@@ -170,11 +194,26 @@ def test_given_the_claims_writer_when_a_batch_is_settled_and_one_visit_reversed_
 
 
 def test_given_the_month_run_then_it_reads_the_tallies_not_the_claims():
-    # Given a month of claims
+    # Given a month of claims, all counted in (nothing queued)
     _generated_month(seed=5, tally=True)
     # When the month's aggregates are read, with every statement logged
     statements = []
     with connection.execute_wrapper(lambda execute, text, *args: statements.append(text) or execute(text, *args)):
         sql.claim_aggregates(admdvs=NY, start=date(2024, 3, 1), end=date(2024, 4, 1), max_per_day=2)
-    # Then one statement, over the tallies only
-    assert len(statements) == 1 and Claim._meta.db_table not in statements[0]
+    # Then the catch-up's lock and its empty take of the queue, and one statement over the tallies:
+    # none reads the claims
+    assert [text.split()[0] for text in statements] == ["LOCK", "DELETE", "SELECT"]
+    assert not [text for text in statements if Claim._meta.db_table in text]
+
+
+def test_given_queued_claims_when_the_beat_task_runs_then_they_are_counted_in():
+    # Given a month written uncounted and queued, as the claims writer leaves it
+    written = _generated_month(seed=17, tally=False)
+    untallied_claims_add(claim_ids=[c.pk for c in written])
+    # When the minute's catch-up runs (the beat's entry, eager here)
+    assert settings.CELERY_BEAT_SCHEDULE["tallies-catch-up"]["task"] == tallies_catch_up_task.name
+    assert tallies_catch_up_task.delay().get() == len(written)
+    # Then nothing is left queued and the tallies hold the month
+    assert not UntalliedClaim.objects.exists()
+    assert not MemberDayTally.objects.filter(visits__lt=0).exists()
+    assert _same_figures_as_the_reference() > 0
