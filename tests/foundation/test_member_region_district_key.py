@@ -91,10 +91,11 @@ def test_the_key_is_triggers_and_no_foreign_key_on_members():
     # given the migrated schema
     # when the foreign keys of members_member and the triggers guarding (region, district) are listed
     with connection.cursor() as cursor:
-        cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'members_member'::regclass AND contype = 'f'")
+        cursor.execute("SELECT conname FROM pg_constraint "
+                       "WHERE conrelid = 'members_member'::regclass AND contype = 'f'")
         keys = cursor.fetchall()
-        cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'member_region_district_%' "
-                       "ORDER BY tgname")
+        cursor.execute("SELECT tgname FROM pg_trigger "
+                       "WHERE NOT tgisinternal AND tgname LIKE 'member_region_district_%' ORDER BY tgname")
         triggers = [name for (name,) in cursor.fetchall()]
     # then no per-row foreign key is left, and both sides are guarded per statement / per district row
     assert keys == []
