@@ -1,6 +1,7 @@
 """Members 参保人: each row checked in memory by the rules the API uses too (``members.rules``: certno
 checksum, region/district, insutype vs the region's scheme, psn_type vs insutype, dates, base), duplicates
-in the file and rows already registered found per batch with one query."""
+in the file found in memory, rows already registered by one query per 1 000 rows of a batch, sent from a
+helper thread while the rest of the batch is parsed."""
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
