@@ -5,10 +5,10 @@ straight into ``members_member``. The import's audit record of its members is a 
 ``imports.ImportedMembers`` rows, the runs of consecutive ids it created (usually one per file),
 written by ``finish()``; one ``MemberChange`` per member only with ``IMPORTS_MEMBER_AUDIT_ROWS``.
 
-Where a member's time goes (measured, imports/README.md): the COPY (heap ~1.3 µs, its indexes most of
-the rest) and the one composite foreign-key check of (region, district) (~3 µs; two single-column
-checks cost ~6 µs before members/migrations/0005). That is the bound; Python's work (~10 µs a row)
-runs beside it: the COPY of batch N runs in a helper thread while the caller parses batch N+1 on the
+Where a member's time goes (measured, imports/README.md): the COPY (heap, its indexes most of the rest);
+the (region, district) key is checked once per COPY statement by a trigger (members/migrations/0012),
+not once per row, and the codes compare byte by byte (COLLATE "C", 0011). That is the bound; Python's
+work runs beside it: the COPY of batch N runs in a helper thread while the caller parses batch N+1 on the
 other core.
 """
 from __future__ import annotations
@@ -222,12 +222,12 @@ def _checked_per_statement(cursor) -> str:
     """Foreign keys of the loaded tables checked at the end of each statement, not at the commit.
 
     Django declares them DEFERRABLE INITIALLY DEFERRED, so PostgreSQL would queue one check per row
-    (1 a member: the composite (admdvs, district) key, raw SQL in members/migrations/0005; 2 with a
-    per-member audit row; ~3 µs each) and run them all in the COMMIT, while Python waits with nothing to
-    do: 10 s of a 1M-row import with the two keys members had before. Checked per batch, they run while
-    Python parses the next one. The same checks, only earlier; the file is still refused whole if one
-    fails. Found in pg_constraint, not from Django's models, so the composite key Django does not know
-    is included."""
+    (the per-member audit row's key to its member; before members/migrations/0012 also the composite
+    (admdvs, district) key, now a per-statement trigger) and run them all in the COMMIT, while Python
+    waits with nothing to do: 10 s of a 1M-row import with the two keys members had before. Checked per
+    batch, they run while Python parses the next one. The same checks, only earlier; the file is still
+    refused whole if one fails. Found in pg_constraint, not from Django's models, so a raw-SQL key
+    Django does not know would be included."""
     cursor.execute("SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint WHERE contype = 'f' "
                    "AND condeferrable AND conrelid IN ('members_member'::regclass, 'members_memberchange'::regclass)")
     names = cursor.fetchone()[0] or ""

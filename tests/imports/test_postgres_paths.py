@@ -140,9 +140,43 @@ def test_a_district_of_another_region_that_slips_past_the_checks_is_refused_by_t
     monkeypatch.setattr(pipeline, "run", counting_run)
     # when it runs
     done = import_job_run(job_id=job.pk)
-    # then the composite key refuses the first batch's COPY, at the end of that statement (the import
-    # switches it to IMMEDIATE), not at the commit after all three batches; nothing is written
+    # then the (region, district) key refuses the first batch's COPY, at the end of that statement (a
+    # per-statement trigger since members/migrations/0012), not at the commit after all three batches;
+    # nothing is written
     assert done.status == ImportJob.Status.REFUSED, done.message
     assert "县区不属于该统筹区" in done.message, done.message  # member_region_district_fk
     assert len(batches_parsed) < 3, batches_parsed
     assert Member.objects.count() == 0 and not ImportedMembers.objects.filter(job=job).exists()
+
+
+def test_stored_members_are_found_in_every_chunk_of_the_lookups_sent_ahead(tmp_path):
+    # given 7 000 rows (a batch of 5 000, then 2 000; lookups sent ahead per 1 000 rows while the rest of
+    # a batch is parsed, the last chunk looked up when the batch is checked), of which the rows at the
+    # edges of those chunks are already stored
+    from datetime import date, timedelta
+
+    from .helpers import certno
+
+    rows = [member_row(0, 身份证号=certno(i % 900, birth=date(1955, 1, 1) + timedelta(days=i // 900)), 姓名=f"名{i}")
+            for i in range(7_000)]
+    stored_at = [0, 999, 1_000, 2_500, 3_999, 4_000, 4_999, 5_000, 6_999]
+    first = import_job_run(job_id=import_job_create(kind="members", path=str(write_csv(
+        tmp_path / "a.csv", MEMBER_HEADER, [rows[i] for i in stored_at])), file_name="a.csv").pk)
+    assert first.status == ImportJob.Status.DONE, first.message
+    # when the whole file is imported
+    done = import_job_run(job_id=import_job_create(kind="members", path=str(write_csv(
+        tmp_path / "b.csv", MEMBER_HEADER, rows)), file_name="b.csv").pk)
+    # then every stored row is skipped (found, identical) and only the others are written
+    assert done.status == ImportJob.Status.DONE, done.message
+    assert (done.rows_written, done.rows_skipped) == (7_000 - 9, 9)
+    assert Member.objects.count() == 7_000
+    # and when a file differs from the stored members in two rows, one of the first chunk sent ahead and
+    # one of a batch's last (looked-up-when-checked) chunk, both are refused with their row numbers
+    # (header = row 1, so list index i is row i + 2)
+    changed = [list(row) for row in rows]
+    for i in (999, 4_999):
+        changed[i][MEMBER_HEADER.index("姓名")] = "改名"
+    refused = import_job_run(job_id=import_job_create(kind="members", path=str(write_csv(
+        tmp_path / "c.csv", MEMBER_HEADER, changed)), file_name="c.csv").pk)
+    assert refused.status == ImportJob.Status.REFUSED, refused.message
+    assert {(e["row"], e["rule"]) for e in refused.errors} == {(1_001, "exists"), (5_001, "exists")}
