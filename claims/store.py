@@ -62,7 +62,8 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
     ``rows`` is empty on purpose. ``parameters`` is any ``parameters_in_force``-shaped callable, so
     a simulation injects its draft parameter set there. ``member_ids``: the (first, last) member id
     the requests' members lie within, when the caller knows it (a simulation's partition): the
-    members are then read by the primary key's range instead of a scan of the members' table."""
+    members are then read by the primary key's range instead of a scan of the members' table (in
+    which thousands of certnos are looked for)."""
     by_key, years = _members_and_years(requests, scope, member_ids)
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests)
@@ -171,14 +172,17 @@ def _members_and_years(requests: Sequence[ClaimRequest], scope,
 
 def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | None = None) -> list[Member]:
     wanted = {(r.admdvs, r.certno) for r in requests}
-    # By the (certno, region) index for one visit or ten thousand; the pairs are matched here. For
-    # thousands of certnos PostgreSQL prefers a scan of the table to as many index probes: a known
-    # id range (``member_ids``) bounds it by the primary key.
-    within = " AND m.id BETWEEN %s AND %s" if member_ids else ""
-    members = models_select(
-        Member, f"SELECT {columns(Member, 'm')} FROM {Member._meta.db_table} m "
-        f"WHERE m.certno = ANY(%s) AND m.admdvs = ANY(%s){within}",
-        [sorted({c for _, c in wanted}), sorted({a for a, _ in wanted}), *(member_ids or ())])
+    if member_ids:
+        # A known id range (a simulation's partition): read by the primary key and matched here.
+        # Thousands of certnos in ``ANY`` next to the range made PostgreSQL test each row of the
+        # range against the whole list (1.4 s for a partition of 6 700 members, against 7 ms).
+        where, params = "m.id BETWEEN %s AND %s", list(member_ids)
+    else:
+        # By the (certno, region) index for one visit or ten thousand; the pairs are matched here.
+        where, params = "m.certno = ANY(%s) AND m.admdvs = ANY(%s)", [sorted({c for _, c in wanted}),
+                                                                       sorted({a for a, _ in wanted})]
+    members = models_select(Member, f"SELECT {columns(Member, 'm')} FROM {Member._meta.db_table} m WHERE {where}",
+                            params)
     return [m for m in members if (m.admdvs_id, m.certno) in wanted]
 
 
