@@ -164,10 +164,12 @@ def _floor_worker(dsn: str, sql: str, ranges: list[tuple[int, int]], queue) -> N
     """Read each partition with the run's own statement, parse the recorded request, sum amounts."""
     import psycopg
 
+    from simulation.replay import recorded_visits_params
+
     total, rows = Decimal(0), 0
     with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
         for lo, hi in ranges:
-            cursor.execute(sql, [ADMDVS, date(YEAR, 1, 1), date(YEAR, 12, 31), lo, hi])
+            cursor.execute(sql, recorded_visits_params(admdvs=ADMDVS, year=YEAR, member_lo=lo, member_hi=hi))
             for row in cursor.fetchall():
                 request = row[6] if isinstance(row[6], dict) else orjson.loads(row[6])
                 total += Decimal(request["medfee_sumamt"]) + row[3]

@@ -31,13 +31,14 @@ from django.core.exceptions import ValidationError
 
 from config.errors import Conflict
 from members.models import Member, OutOfAreaRegistration, SignUp
-from policy.rules.common import Decision, RegistrationFacts, SignupFacts, apply_deltas
+from policy.rules.common import (Decision, MemberFacts, ProviderFacts, RegistrationFacts, SignupFacts, VisitFacts,
+                                 apply_deltas)
 from policy.rules.out_of_area import OUT_OF_AREA_NAMES, out_of_area_derive, registration_on
 from providers.models import Provider
 from staff.scope import mask_certno
 
 from .facts import (FactsMemo, charged_provider_for, claim_build, decide, inputs_json, registration_facts, signup_facts,
-                    signups_on)
+                    signups_on, visit_facts)
 from .ids import setl_id_new
 from .models import Claim, ClaimItem
 from .prescriptions import prescriber_for
@@ -193,6 +194,51 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
 def visit_decide(request: ClaimRequest, ledger: Ledger) -> Decided:
     """Steps 2 to 4: the provider and member, out of area, the prescriber, the sign-up, the region's
     decision. Raises the refusals; changes nothing in the ledger."""
+    known = ledger.known
+    last = known.last_visit
+    if last is not None and last[0] is request:
+        context = last[1]   # the same request again on the same rows: a replay's next scenario
+    else:
+        context = visit_context(request, ledger)
+        known.last_visit = (request, context)
+    book = ledger.books.get((request.admdvs, request.certno))
+    if book is None:
+        raise no_such_member(request.admdvs)
+    day = context.day
+    parameters = ledger.parameters(admdvs=context.admdvs, day=day)
+    before = book.buckets[day.year]
+    decision, set_id = decide(admdvs=context.admdvs, visit=context.visit, member=context.member_facts,
+                              provider=context.provider_facts, signup=context.signup, parameters=parameters,
+                              buckets=before, year=day.year)
+    return Decided(request=request, book=book, provider=context.provider,
+                   charged_provider=charged_provider_for(decision, context.provider, context.signup_provider),
+                   day=day, decision=decision, set_id=set_id, parameters=parameters, before=before,
+                   signup=context.signup, out_of_area=context.out_of_area, registration=context.registration,
+                   prescriber=context.prescriber)
+
+
+@dataclass(slots=True)
+class VisitContext:
+    """A visit's facts that no year-to-date bucket and no parameter set moves: its provider, member,
+    day, sign-up, out-of-area status, prescriber and the core's facts of them. Made from the request
+    and the ledger's rows only, so a replay that decides the same request under several scenarios
+    (ledgers sharing the loaded rows and their ``FactsMemo``) makes it once (``visit_decide``)."""
+
+    admdvs: str                       # the member's region: whose rules decide
+    day: date
+    provider: Provider
+    signup: SignupFacts | None
+    signup_provider: Provider | None
+    out_of_area: str
+    registration: RegistrationFacts | None
+    prescriber: Provider | None
+    visit: VisitFacts
+    member_facts: MemberFacts
+    provider_facts: ProviderFacts
+
+
+def visit_context(request: ClaimRequest, ledger: Ledger) -> VisitContext:
+    """Step 2 and the sign-up of step 3 (the refusals in the step's order), and the core's facts."""
     provider = ledger.providers.get(request.fixmedins_code)
     if provider is None:
         raise no_such_provider(request.fixmedins_code)
@@ -208,24 +254,20 @@ def visit_decide(request: ClaimRequest, ledger: Ledger) -> Decided:
 
     registrations = registration_facts(book.registrations) if book.registrations else ()
     in_force = registration_on(registrations, day) if registrations else None
+    admdvs = member.admdvs_id
     out_of_area, registration = out_of_area_derive(
-        member_admdvs=member.admdvs_id, provider_admdvs=provider.admdvs_id, in_force=in_force)
+        member_admdvs=admdvs, provider_admdvs=provider.admdvs_id, in_force=in_force)
     if request.out_of_area is not None and request.out_of_area != out_of_area:
         raise out_of_area_disagrees(request.out_of_area, out_of_area)
     # A pharmacy fill's prescriber: of the member's region or of the registration's destination.
     prescriber = prescriber_for(code=request.prescribing_fixmedins_code, provider=provider, member=member,
                                 providers=ledger.providers, destination=in_force.dest_admdvs if in_force else None)
-
-    parameters = ledger.parameters(admdvs=member.admdvs_id, day=day)
-    before = book.buckets[day.year]
-    decision, set_id = decide(request=request, member=member, provider=provider, signup=signup,
-                              parameters=parameters, buckets=before, year=day.year, out_of_area=out_of_area,
-                              registration=registration, registrations=registrations, prescriber=prescriber,
-                              known=ledger.known)
-    return Decided(request=request, book=book, provider=provider,
-                   charged_provider=charged_provider_for(decision, provider, signup_provider), day=day,
-                   decision=decision, set_id=set_id, parameters=parameters, before=before, signup=signup,
-                   out_of_area=out_of_area, registration=registration, prescriber=prescriber)
+    known = ledger.known
+    return VisitContext(
+        admdvs=admdvs, day=day, provider=provider, signup=signup, signup_provider=signup_provider,
+        out_of_area=out_of_area, registration=registration, prescriber=prescriber,
+        visit=visit_facts(request, out_of_area=out_of_area, registration=registration, prescriber=prescriber),
+        member_facts=known.member(member, day, registrations), provider_facts=known.provider(provider))
 
 
 def decided_apply(decided: Decided, ledger: Ledger) -> None:

@@ -34,11 +34,14 @@ class FactsMemo:
     (a provider's facts for every visit there; a member's for each person type, the only fact that
     moves with the visit day). Lives as long as the ledger that loaded the rows."""
 
-    __slots__ = ("providers", "members")
+    __slots__ = ("providers", "members", "last_visit")
 
     def __init__(self) -> None:
         self.providers: dict[str, ProviderFacts] = {}
         self.members: dict[tuple[int, str], MemberFacts] = {}
+        # (request, claims.engine.VisitContext) of the last visit decided on these rows: a replay
+        # decides each request under every scenario in turn (one entry: nothing grows).
+        self.last_visit: tuple | None = None
 
     def provider(self, provider: Provider) -> ProviderFacts:
         facts = self.providers.get(provider.fixmedins_code)
@@ -109,24 +112,17 @@ def accumulator_store(accumulator: Accumulator, buckets: dict[str, Decimal]) -> 
     accumulator.buckets = {name: str(amount) for name, amount in sorted(buckets.items()) if name != FUND}
 
 
-def decide(*, request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
-           parameters, buckets: dict[str, Decimal], year: int, out_of_area: str = "none",
-           registration: RegistrationFacts | None = None,
-           registrations: tuple[RegistrationFacts, ...] = (),
-           prescriber: Provider | None = None, known: FactsMemo | None = None) -> tuple[Decision, int | None]:
-    """Ask the core; ``parameters`` is ``parameters_in_force(...)``'s answer. (decision, set id).
-    ``out_of_area``, ``registration`` (the one used) and ``registrations`` (the member's history):
-    see policy/rules/out_of_area.py; ``prescriber``: a pharmacy fill's checked prescriber;
-    ``known``: the facts already made for this set of visits (the ledger's)."""
-    known = FactsMemo() if known is None else known
-    visit = visit_facts(request, out_of_area=out_of_area, registration=registration, prescriber=prescriber)
-    pfacts = known.provider(provider)
+def decide(*, admdvs: str, visit: VisitFacts, member: MemberFacts, provider: ProviderFacts,
+           signup: SignupFacts | None, parameters, buckets: dict[str, Decimal],
+           year: int) -> tuple[Decision, int | None]:
+    """Ask the core of region ``admdvs``; ``parameters`` is ``parameters_in_force(...)``'s answer.
+    (decision, set id). The facts are the core's own (claims/engine.py ``visit_context`` makes them:
+    ``visit_facts``, ``FactsMemo``)."""
     if parameters is None:
-        return rules.outside_policy_period(visit=visit, provider=pfacts), None
+        return rules.outside_policy_period(visit=visit, provider=provider), None
     set_id, params = parameters
-    decision = rules.adjudicate(
-        member.admdvs_id, params=params, member=known.member(member, visit.day, registrations), provider=pfacts,
-        signup=signup, visit=visit, ytd=YearToDate(year=year, buckets=buckets))
+    decision = rules.adjudicate(admdvs, params=params, member=member, provider=provider, signup=signup, visit=visit,
+                                ytd=YearToDate(year=year, buckets=buckets))
     return decision, set_id
 
 

@@ -14,7 +14,7 @@ from functools import cache
 
 import orjson
 
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 from psycopg.types.json import set_json_dumps
 
@@ -39,17 +39,19 @@ def _loaders(model: type[Model]):
     return names, converters
 
 
-def model_from_row(model: type[Model], row, start: int = 0) -> Model | None:
+def model_from_row(model: type[Model], row, start: int = 0, db=None) -> Model | None:
     """The instance in ``row[start:]`` (laid out as ``columns(model, ...)``); None for an outer
-    join that found nothing (a NULL primary key)."""
+    join that found nothing (a NULL primary key). ``db``: the connection the row came from (the
+    default one when not given; a caller building many rows passes it, each lookup of the
+    thread's connection costing about a microsecond)."""
     names, converters = _loaders(model)
     values = list(row[start:start + len(names)])
     if values[0] is None:
         return None
-    wrapper = connections[connection.alias]
+    db = connections[DEFAULT_DB_ALIAS] if db is None else db
     for position, convert in converters:
-        values[position] = convert(values[position], None, wrapper)
-    return model.from_db(connection.alias, names, values)
+        values[position] = convert(values[position], None, db)
+    return model.from_db(db.alias, names, values)
 
 
 def model_new(model: type[Model], values: dict) -> Model:
@@ -66,9 +68,10 @@ def width(model: type[Model]) -> int:
 
 def models_select(model: type[Model], sql: str, params: list) -> list[Model]:
     """Run ``sql`` (selecting ``columns(model, alias)`` first) and build the instances."""
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
-        return [model_from_row(model, row) for row in cursor.fetchall()]
+        return [model_from_row(model, row, db=db) for row in cursor.fetchall()]
 
 
 # Field types whose value prepared for PostgreSQL is the Python value itself (for these, Django's

@@ -53,14 +53,18 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
                   parameters=parameters, pay_share=pay_share, rows=accumulators)
 
 
-def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters) -> Ledger:
+def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
+                      member_ids: tuple[int, int] | None = None) -> Ledger:
     """A ledger for replaying ``requests`` in memory (policy simulation, issue 22): the same members,
     providers and sign-ups as ``ledger_load``, but every member's buckets start EMPTY for each year
     of the visits, no accumulator row is created, locked or read, and no recorded idempotency key is
     loaded (the requests carry none). Nothing it returns may be handed to ``settled_write``: its
     ``rows`` is empty on purpose. ``parameters`` is any ``parameters_in_force``-shaped callable, so
-    a simulation injects its draft parameter set there."""
-    by_key, years = _members_and_years(requests, scope)
+    a simulation injects its draft parameter set there. ``member_ids``: the (first, last) member id
+    the requests' members lie within, when the caller knows it (a simulation's partition): the
+    members are then read by the primary key's range instead of a scan of the members' table (in
+    which thousands of certnos are looked for)."""
+    by_key, years = _members_and_years(requests, scope, member_ids)
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
@@ -151,10 +155,11 @@ def accumulators_changed(rows: dict[tuple[int, int], Accumulator], buckets: dict
     return [document, [row.pk for row in changed]]
 
 
-def _members_and_years(requests: Sequence[ClaimRequest], scope) -> tuple[dict, dict[int, set[int]]]:
+def _members_and_years(requests: Sequence[ClaimRequest], scope,
+                       member_ids: tuple[int, int] | None = None) -> tuple[dict, dict[int, set[int]]]:
     """(admdvs, certno) -> member for the members ``scope`` covers, and member id -> the years of
     their visits (the accumulator years the ledger holds)."""
-    members = [m for m in _members(requests) if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
+    members = [m for m in _members(requests, member_ids) if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
     by_key = {(m.admdvs_id, m.certno): m for m in members}
     years: dict[int, set[int]] = defaultdict(set)
     for request in requests:
@@ -164,13 +169,19 @@ def _members_and_years(requests: Sequence[ClaimRequest], scope) -> tuple[dict, d
     return by_key, years
 
 
-def _members(requests: Sequence[ClaimRequest]) -> list[Member]:
+def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | None = None) -> list[Member]:
     wanted = {(r.admdvs, r.certno) for r in requests}
-    # By the (certno, region) index for one visit or ten thousand; the pairs are matched here.
-    members = models_select(
-        Member, f"SELECT {columns(Member, 'm')} FROM {Member._meta.db_table} m "
-        "WHERE m.certno = ANY(%s) AND m.admdvs = ANY(%s)",
-        [sorted({c for _, c in wanted}), sorted({a for a, _ in wanted})])
+    if member_ids:
+        # A known id range (a simulation's partition): read by the primary key and matched here.
+        # Thousands of certnos in ``ANY`` next to the range made PostgreSQL test each row of the
+        # range against the whole list (1.4 s for a partition of 6 700 members, against 7 ms).
+        where, params = "m.id BETWEEN %s AND %s", list(member_ids)
+    else:
+        # By the (certno, region) index for one visit or ten thousand; the pairs are matched here.
+        where, params = "m.certno = ANY(%s) AND m.admdvs = ANY(%s)", [sorted({c for _, c in wanted}),
+                                                                       sorted({a for a, _ in wanted})]
+    members = models_select(Member, f"SELECT {columns(Member, 'm')} FROM {Member._meta.db_table} m WHERE {where}",
+                            params)
     return [m for m in members if (m.admdvs_id, m.certno) in wanted]
 
 

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from claims.engine import Decided, Ledger, MemberBook, claim_decide_step
-from claims.facts import member_facts, signup_facts, signups_on, ytd_before_json
+from claims.facts import signup_facts, signups_on, ytd_before_json
 from claims.requests import claim_request_from_content
 from claims.store import ledger_load_fresh
 from policy import rules
@@ -130,19 +130,33 @@ def period_partitions(*, admdvs: str, year: int, visits_per_partition: int) -> t
 
 
 def recorded_visits_sql() -> str:
-    """The statement reading a partition's visits (region, first day, last day, member range)."""
+    """The statement reading a partition's visits; its parameters: ``recorded_visits_params``."""
     # The recorded request holds the certno masked (a full ID may not sit in a claim's inputs), so
     # the member's own certno is read beside it and put back before the request is parsed.
+    # A reversal is a row of its original's member (claims/services.py ``_reversal_build`` keeps the
+    # member), so the reversals looked for are those of the partition's members: bounded so, the
+    # anti-join reads them by the member index, where the period's form hashed every reversal of
+    # the table for each partition (a full scan of the claims per partition); the members joined
+    # are bounded the same way (PostgreSQL does not carry a range across a join's equality).
     return ("SELECT c.id, c.setl_id, c.member_id, c.hifp_pay, c.status, c.inputs -> 'ytd_before', "
             "c.inputs -> 'request', m.certno FROM claims_claim c JOIN members_member m ON m.id = c.member_id "
-            f"WHERE {PERIOD_VISITS} AND c.member_id BETWEEN %s AND %s ORDER BY c.member_id, c.visit_at, c.id")
+            "AND m.id BETWEEN %s AND %s WHERE c.admdvs = %s AND c.visit_date BETWEEN %s AND %s "
+            "AND c.reverses_id IS NULL AND c.status <> 'reversal' AND c.member_id BETWEEN %s AND %s "
+            "AND NOT EXISTS (SELECT 1 FROM claims_claim r WHERE r.reverses_id = c.id AND r.member_id BETWEEN %s AND %s)"
+            " ORDER BY c.member_id, c.visit_at, c.id")
+
+
+def recorded_visits_params(*, admdvs: str, year: int, member_lo: int, member_hi: int) -> list:
+    return [member_lo, member_hi, admdvs, date(year, 1, 1), date(year, 12, 31), member_lo, member_hi, member_lo,
+            member_hi]
 
 
 def recorded_visits(*, admdvs: str, year: int, member_lo: int, member_hi: int) -> list[RecordedVisit]:
     """The period's original, non-reversed visits of members ``member_lo``..``member_hi``, in each
     member's visit order (the order the replay must follow)."""
     with connection.cursor() as cursor:
-        cursor.execute(recorded_visits_sql(), [admdvs, date(year, 1, 1), date(year, 12, 31), member_lo, member_hi])
+        cursor.execute(recorded_visits_sql(), recorded_visits_params(admdvs=admdvs, year=year, member_lo=member_lo,
+                                                                     member_hi=member_hi))
         rows = cursor.fetchall()
     visits = []
     for claim_id, setl_id, member_id, hifp_pay, status, ytd_before, content, certno in rows:
@@ -169,58 +183,84 @@ def _replayable(content: dict, certno: str) -> dict:
 
 def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
                      scenarios: list[tuple[int, bool, Parameters]]) -> dict[int, ScenarioTally]:
-    """Replay ``visits`` under each scenario (id, is baseline, parameters): scenario id -> tally."""
+    """Replay ``visits`` under each scenario (id, is baseline, parameters): scenario id -> tally.
+
+    Visit by visit, each visit under every scenario in turn: the scenarios' ledgers share the loaded
+    rows and their ``FactsMemo``, so what a visit's decision reads that no parameter moves (its
+    provider, member, sign-up, out-of-area status: claims/engine.py ``VisitContext``) is made once
+    for all of them; each scenario keeps its own buckets."""
     requests = [v.request for v in visits if v.request is not None]
-    loaded = ledger_load_fresh(requests, scope=EVERYONE, parameters=None) if requests else None
+    # The members are read within the range of the visits' member ids (a partition's own range).
+    member_ids = (min(v.member_id for v in visits), max(v.member_id for v in visits)) if visits else None
+    loaded = ledger_load_fresh(requests, scope=EVERYONE, parameters=None, member_ids=member_ids) if requests else None
     capitation = _capitation_filter(admdvs)
-    return {scenario_id: _replay_one(admdvs, visits, loaded, parameters, baseline, capitation)
-            for scenario_id, baseline, parameters in scenarios}
+    replays = [_ScenarioReplay(scenario_id, baseline, _fresh(loaded, parameters) if loaded is not None else None)
+               for scenario_id, baseline, parameters in scenarios]
+    for visit in visits:
+        request = visit.request
+        if request is None:
+            for replay in replays:
+                if replay.baseline:
+                    replay.tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay,
+                                                         None, visit.error[:300]))
+            continue
+        keys = None   # the visit's breakdown keys that no scenario changes, made at its first decision
+        for replay in replays:
+            settled = claim_decide_step(request, ledger=replay.ledger)
+            tally = replay.tally
+            if settled.error is not None:
+                tally.refused[0] += 1
+                tally.refused[2] += request.medfee_sumamt
+                if replay.baseline:
+                    tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
+                                                  str(settled.errors)[:300]))
+                continue
+            decided = settled.decided
+            decision, day = decided.decision, decided.day
+            if keys is None:
+                member = decided.member
+                # The keys the recorded claim would carry: its provider's level, inputs.member.person_type,
+                # benefit (claims/facts.py claim_build and inputs_json), and whose totals the visit adds to.
+                keys = ((day.year, day.month), decided.provider.benefit_level or "-", member.person_type_on(day),
+                        request.benefit, member.pk)
+            fund, charged = decision.fund_pay, decided.charged_provider
+            # ... then the status and the charged provider, which the scenario's decision gives.
+            combo = (keys[0], keys[1], keys[2], keys[3], decision.status, charged.fixmedins_code,
+                     capitation is not None and capitation(decided))
+            tally.count(combo, fund, request.medfee_sumamt)
+            member_id = keys[4]
+            total = tally.members.get(member_id)
+            if total is None:
+                total = tally.members[member_id] = [ZERO, False, False]
+            total[0] += fund
+            replay.last_day[member_id] = (day, decided.book)
+            if replay.baseline and (fund != visit.hifp_pay or decision.status != visit.status):
+                tally.findings.append(_finding(visit, decided))
+    for replay in replays:
+        for member_id, (day, book) in replay.last_day.items():
+            replay.tally.members[member_id][1:] = _cap_reached(admdvs, book, day, replay.ledger)
+    return {replay.scenario_id: replay.tally for replay in replays}
+
+
+@dataclass
+class _ScenarioReplay:
+    """One scenario's side of a partition's replay: its ledger (own buckets), tally, and each
+    member's last visit day and book (for the caps reached at the end)."""
+
+    scenario_id: int
+    baseline: bool
+    ledger: Ledger | None
+    tally: ScenarioTally = field(default_factory=ScenarioTally)
+    last_day: dict[int, tuple[date, MemberBook]] = field(default_factory=dict)
 
 
 def _fresh(ledger: Ledger, parameters: Parameters) -> Ledger:
-    """The loaded ledger with every member's buckets empty again, under other parameters."""
+    """The loaded ledger with every member's buckets empty again, under other parameters (the rows
+    and the facts made of them, ``known``, shared)."""
     books = {key: MemberBook(member=b.member, signups=b.signups, buckets={y: {} for y in b.buckets},
                              registrations=b.registrations)
              for key, b in ledger.books.items()}
     return replace(ledger, books=books, parameters=parameters, recorded={})
-
-
-def _replay_one(admdvs, visits, loaded, parameters, baseline, capitation) -> ScenarioTally:
-    tally = ScenarioTally()
-    ledger = _fresh(loaded, parameters) if loaded is not None else None
-    last_day: dict[int, tuple[date, object]] = {}
-    for visit in visits:
-        if visit.request is None:
-            if baseline:
-                tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
-                                              visit.error[:300]))
-            continue
-        settled = claim_decide_step(visit.request, ledger=ledger)
-        request = visit.request
-        if settled.error is not None:
-            tally.refused[0] += 1
-            tally.refused[2] += request.medfee_sumamt
-            if baseline:
-                tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
-                                              str(settled.errors)[:300]))
-            continue
-        decided = settled.decided
-        decision, day, member = decided.decision, decided.day, decided.member
-        fund, charged = decision.fund_pay, decided.charged_provider
-        # The keys the recorded claim would carry: its provider's level, inputs.member.person_type,
-        # benefit, status, charged provider (claims/facts.py claim_build and inputs_json).
-        combo = ((day.year, day.month), decided.provider.benefit_level or "-", member.person_type_on(day),
-                 request.benefit, decision.status, charged.fixmedins_code,
-                 capitation is not None and capitation(decided))
-        tally.count(combo, fund, request.medfee_sumamt)
-        total = tally.members.setdefault(member.pk, [ZERO, False, False])
-        total[0] += fund
-        last_day[member.pk] = (day, decided.book)
-        if baseline and (fund != visit.hifp_pay or decision.status != visit.status):
-            tally.findings.append(_finding(visit, decided))
-    for member_id, (day, book) in last_day.items():
-        tally.members[member_id][1:] = _cap_reached(admdvs, book, day, ledger.parameters)
-    return tally
 
 
 def _finding(visit: RecordedVisit, decided: Decided) -> Finding:
@@ -237,18 +277,18 @@ def _finding(visit: RecordedVisit, decided: Decided) -> Finding:
     return Finding(visit.claim_id, visit.setl_id, kind, visit.hifp_pay, fund, note[:300])
 
 
-def _cap_reached(admdvs: str, book: MemberBook, day: date, parameters: Parameters) -> tuple[bool, bool]:
+def _cap_reached(admdvs: str, book: MemberBook, day: date, ledger: Ledger) -> tuple[bool, bool]:
     """(annual cap reached, some sub-cap reached) at the end of the member's replay, by the region's
     own year-to-date view under the scenario's parameters of the member's last visit day."""
-    found = parameters(admdvs=admdvs, day=day)
+    found = ledger.parameters(admdvs=admdvs, day=day)
     if found is None:
         return False, False
     signup = None
     if book.signups is not None:
         in_effect, first = signups_on(book.signups, day)
         signup = signup_facts(in_effect, first)
-    view = rules.year_to_date(admdvs, params=found[1], member=member_facts(book.member, day), signup=signup,
-                              ytd=YearToDate(year=day.year, buckets=book.buckets[day.year]))
+    view = rules.year_to_date(admdvs, params=found[1], member=ledger.known.member(book.member, day, ()),
+                              signup=signup, ytd=YearToDate(year=day.year, buckets=book.buckets[day.year]))
     at_cap = view.annual_cap is not None and view.cap_left == 0
     return at_cap, any(use.left == 0 for use in view.subcaps.values())
 

@@ -1,5 +1,7 @@
 """A partition's replay asks the database a fixed number of questions, whatever its size (no N+1):
 its visits in one statement, then the ledger (members, providers; sign-ups in sign-up regions)."""
+from decimal import Decimal
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -58,3 +60,31 @@ def test_given_a_year_when_cut_into_partitions_then_the_ranges_hold_whole_member
 
 def test_given_no_visit_in_the_year_when_cut_then_there_is_no_partition(db):
     assert period_partitions(admdvs=ZIBO, year=2023, visits_per_partition=4) == (0, [])
+
+
+def test_given_two_scenarios_when_replayed_together_then_each_tally_is_its_own(db):
+    # given an employed Zibo member at a level-1 provider, 2023 (deductible 50, ratio 60 %, cap 3 000):
+    #   02-01 100 → (100 − 50) × 0.60 = 30; 03-01 100 → 100 × 0.60 = 60; Σ 90
+    # and a draft with the level-1 employed ratio at 80 %: 50 × 0.80 = 40; 100 × 0.80 = 80; Σ 120
+    from simulation.services import draft_base
+
+    provider = make_provider(admdvs=ZIBO, level="1", kind="township")
+    member = make_member(admdvs=ZIBO)
+    for month in (2, 3):
+        settle(member=member, provider=provider, visit_at=f"2023-0{month}-01T09:00:00+08:00", eligible="100.00")
+    _, [(lo, hi)] = period_partitions(admdvs=ZIBO, year=2023, visits_per_partition=20_000)
+    sets = stored_sets(ZIBO)
+    values = {**draft_base(admdvs=ZIBO, year=2023).values, "ratio_employed": {"1": "0.80", "2": "0.60", "3": "0.50"}}
+    baseline = (0, True, scenario_parameters(scenario=Scenario(position=0), admdvs=ZIBO, year=2023, sets=sets))
+    draft = (1, False, scenario_parameters(scenario=Scenario(position=1, label="80 %", values=values), admdvs=ZIBO,
+                                           year=2023, sets=sets))
+    visits = recorded_visits(admdvs=ZIBO, year=2023, member_lo=lo, member_hi=hi)
+    # when replayed under both (each visit's facts made once, shared), and under each alone
+    together = partition_replay(admdvs=ZIBO, visits=visits, scenarios=[baseline, draft])
+    alone = {**partition_replay(admdvs=ZIBO, visits=visits, scenarios=[baseline]),
+             **partition_replay(admdvs=ZIBO, visits=visits, scenarios=[draft])}
+    # then each scenario has its own figures, the same as alone, and the baseline matches the records
+    for scenario_id, fund in ((0, "90.00"), (1, "120.00")):
+        assert together[scenario_id].cells[("total", "all")] == [2, Decimal(fund), Decimal("200.00")]
+        assert together[scenario_id].members == alone[scenario_id].members == {member.pk: [Decimal(fund), False, False]}
+    assert together[0].findings == []
