@@ -177,6 +177,11 @@ def _replayable(content: dict, certno: str) -> dict:
     replays; the family account payer: a simulation pays no account)."""
     content = {**content, "certno": certno}
     content.pop("idempotency_key", None)
+    # The recorded content says "none" for out_of_area when the clinic sent nothing (so old request
+    # hashes stay valid), and a sent value was accepted only when it equalled the derived one. Sent
+    # back, "none" would be refused as a disagreement for every visit made away from home; dropped,
+    # the settle step derives it again from the provider and the registrations, as it did then.
+    content.pop("out_of_area", None)
     content.pop("acct_payer_certno", None)
     return content
 
