@@ -28,6 +28,17 @@ def cpu_seconds(fields: list[str], *, reaped_children: bool = False) -> float:
     return sum(int(x) for x in used) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its live children (a gunicorn master and its
+    workers), read from /proc; 0 for what is gone."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = proc_stat(stat.parent.name)
+        if fields is not None and (int(stat.parent.name) == pid or int(fields[1]) == pid):
+            total += cpu_seconds(fields)
+    return total
+
+
 def emit(**figures) -> None:
     print(json.dumps(figures, ensure_ascii=False), flush=True)
 

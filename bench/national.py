@@ -32,8 +32,8 @@ import time
 from datetime import datetime
 from decimal import Decimal
 
-from bench.claims import ROOT, _checkpoint, _free_port, _token, prepare, visits
-from bench.common import emit, peak_rss_mb, percentile
+from bench.claims import ROOT, _checkpoint, _free_port, _server_cpu, _token, prepare, visits
+from bench.common import emit, peak_rss_mb, percentile, tree_cpu_seconds
 
 SHANGHAI_FORMAT = "%Y-%m-%d %H:%M:%S"
 DRUG_CODE, DRUG_NAME = "XA02BCA211A001010100443", "奥美拉唑肠溶胶囊"
@@ -107,9 +107,11 @@ def _national_prepare(bodies: list[dict]) -> tuple[dict[str, str], list[tuple[st
     return tokens, messages
 
 
-def _post_all(port: int, requests: list[tuple[str, str, str]], *, clients: int) -> tuple[float, list[float], int]:
-    """(seconds, sorted latencies, failures) for ``requests`` = (path, token, body) over ``clients``
-    threads with a keep-alive connection each. A failure: not the success status, or infcode ≠ 0."""
+def _post_all(port: int, requests: list[tuple[str, str, str]], *, clients: int,
+              server_pid: int | None = None) -> tuple[float, list[float], int, list[float | None]]:
+    """(seconds, sorted latencies, failures, CPU seconds used [gunicorn, PostgreSQL, this client])
+    for ``requests`` = (path, token, body) over ``clients`` threads with a keep-alive connection
+    each. A failure: not the success status, or infcode ≠ 0."""
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
@@ -133,18 +135,30 @@ def _post_all(port: int, requests: list[tuple[str, str, str]], *, clients: int) 
 
     _checkpoint()
     threads = [threading.Thread(target=client, args=(requests[n::clients],)) for n in range(clients)]
+    cpu0 = _cpu(server_pid)
     t0 = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - t0, sorted(latencies), failures[0]
+    elapsed = time.perf_counter() - t0
+    used = [None if b is None or a is None else b - a for a, b in zip(cpu0, _cpu(server_pid))]
+    return elapsed, sorted(latencies), failures[0], used
 
 
-def _line(kind: str, count: int, elapsed: float, latencies: list[float], failures: int, **extra) -> dict:
+def _cpu(server_pid: int | None) -> list[float | None]:
+    """CPU seconds so far of gunicorn (master and workers), of the PostgreSQL cluster (when it runs
+    here: bench/claims.py _server_cpu) and of this process (the clients)."""
+    return [tree_cpu_seconds(server_pid) if server_pid else None, _server_cpu(), time.process_time()]
+
+
+def _line(kind: str, count: int, elapsed: float, latencies: list[float], failures: int, cpu: list, **extra) -> dict:
+    per_claim = {f"{name}_cpu_ms_per_claim": None if used is None else round(used / count * 1000, 2)
+                 for name, used in zip(("gunicorn", "postgres", "client"), cpu)}
     figures = dict(bench="national", kind=kind, claims=count, seconds=round(elapsed, 2),
                    claims_per_s=round(count / elapsed, 1), p50_ms=round(percentile(latencies, 0.5) * 1000, 2),
-                   p99_ms=round(percentile(latencies, 0.99) * 1000, 2), failures=failures, **extra)
+                   p99_ms=round(percentile(latencies, 0.99) * 1000, 2), max_ms=round(latencies[-1] * 1000, 2),
+                   failures=failures, **per_claim, **extra)
     emit(**figures)
     return figures
 
@@ -184,24 +198,26 @@ def main(argv: list[str]) -> None:
         warm = args.clients * args.workers
         _post_all(port, rest[:warm], clients=args.clients)
         _post_all(port, national[:warm], clients=args.clients)
-        totals = {"rest": [0.0, [], 0, 0], "national": [0.0, [], 0, 0]}
+        totals = {"rest": [0.0, [], 0, 0, [0.0, 0.0, 0.0]], "national": [0.0, [], 0, 0, [0.0, 0.0, 0.0]]}
         doors = {"rest": rest[warm:], "national": national[warm:]}
         for n in range(args.rounds):
             for door in (("rest", "national") if n % 2 == 0 else ("national", "rest")):
                 part = doors[door][n::args.rounds]
-                elapsed, latencies, failures = _post_all(port, part, clients=args.clients)
+                elapsed, latencies, failures, used = _post_all(port, part, clients=args.clients,
+                                                               server_pid=server.pid)
                 total = totals[door]
                 total[0] += elapsed
                 total[1].extend(latencies)
                 total[2] += failures
                 total[3] += len(part)
+                total[4] = [None if a is None or b is None else a + b for a, b in zip(total[4], used)]
         for total in totals.values():
             total[1].sort()
-        seconds, latencies, failures, count = totals["rest"]
-        reference = _line("rest", count, seconds, latencies, failures, gunicorn_workers=args.workers,
+        seconds, latencies, failures, count, cpu = totals["rest"]
+        reference = _line("rest", count, seconds, latencies, failures, cpu, gunicorn_workers=args.workers,
                           clients=args.clients, rounds=args.rounds)
-        seconds, latencies, failures, count = totals["national"]
-        _line("national_2207", count, seconds, latencies, failures, gunicorn_workers=args.workers,
+        seconds, latencies, failures, count, cpu = totals["national"]
+        _line("national_2207", count, seconds, latencies, failures, cpu, gunicorn_workers=args.workers,
               clients=args.clients, rounds=args.rounds,
               vs_rest=round(count / seconds / reference["claims_per_s"], 2), peak_rss_mb=peak_rss_mb(),
               loadavg=open("/proc/loadavg").read().split()[:3])
