@@ -3,7 +3,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:54330/ybjb_claimsbench \\
         .venv/bin/python bench/run.py national [--visits 2000 --members 500]
 
-One gunicorn (2 workers) serves both doors in the same run; 8 client threads post to it:
+One gunicorn (2 workers; gunicorn.conf.py) serves both doors in the same run; 8 client threads post
+to it, each on its own kept-alive HTTP/1.1 connection (bench/common.py ``KeepAliveClient``: a real
+HTTP/1.1 client, as a clinic system's, lighter on the shared cores than ``http.client``):
   rest      POST /api/v1/claims/ — the same bodies bench/claims.py's ``http`` line sends
   national  POST /api/national/ 2207 messages (openhis Input_2207 shape) from each bench provider's
             clinic system account; each visit was registered (2201) and its fee details uploaded
@@ -21,7 +23,6 @@ Both doors are warmed up in every worker first (untimed).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import socket
@@ -33,7 +34,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from bench.claims import ROOT, _checkpoint, _free_port, _server_cpu, _token, prepare, visits
-from bench.common import emit, peak_rss_mb, percentile, tree_cpu_seconds
+from bench.common import KeepAliveClient, emit, peak_rss_mb, percentile, tree_cpu_seconds
 
 SHANGHAI_FORMAT = "%Y-%m-%d %H:%M:%S"
 DRUG_CODE, DRUG_NAME = "XA02BCA211A001010100443", "奥美拉唑肠溶胶囊"
@@ -117,18 +118,18 @@ def _post_all(port: int, requests: list[tuple[str, str, str]], *, clients: int,
     lock = threading.Lock()
 
     def client(part) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = KeepAliveClient("127.0.0.1", port)
         mine, failed = [], 0
         for path, token, body in part:
             t0 = time.perf_counter()
-            conn.request("POST", path, body, {"Authorization": f"Token {token}", "Content-Type": "application/json"})
-            response = conn.getresponse()
-            content = response.read()
+            status, content = conn.post(path, body, {"Authorization": f"Token {token}",
+                                                     "Content-Type": "application/json"})
             mine.append(time.perf_counter() - t0)
             if path == "/api/national/":
-                failed += response.status != 200 or json.loads(content)["infcode"] != 0
+                failed += status != 200 or json.loads(content)["infcode"] != 0
             else:
-                failed += response.status != 201
+                failed += status != 201
+        conn.close()
         with lock:
             latencies.extend(mine)
             failures[0] += failed
@@ -191,7 +192,7 @@ def main(argv: list[str]) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        rest = [("/api/v1/claims/", rest_token, json.dumps(b)) for b in rest_bodies]
+        rest = [("/api/v1/claims/", rest_token, json.dumps(b).encode()) for b in rest_bodies]
         national = [("/api/national/", tokens[code], json.dumps(m, ensure_ascii=False).encode())
                     for code, m in messages]
         # warm-up of both doors in every worker (imports, connections, prepared statements), untimed
