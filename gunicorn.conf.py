@@ -23,9 +23,10 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 
 
 def post_fork(server, worker):
-    # A thread whose database answer has arrived waits for the GIL until the running thread blocks
-    # or the switch interval ends (5 ms by default): with four requests in a worker, that wait
-    # landed on every round trip of a request. 1 ms bounds it; the extra switches cost microseconds.
+    # A thread whose database answer has arrived (or the worker's thread that accepts the next
+    # request) waits for the GIL until the running thread blocks or the switch interval ends, 5 ms
+    # by default; a request makes about ten round trips. 1 ms bounds each such wait; the extra
+    # switches cost microseconds.
     sys.setswitchinterval(0.001)
 
 
