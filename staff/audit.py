@@ -94,8 +94,8 @@ def access_log(*, user, action: str, what: str, object_ids=(), count: int | None
     Written in the caller's transaction (it commits with what was disclosed: the national door's
     answer, for one), by one plain INSERT (claims/rows.py ``models_insert``, each field prepared as
     ``Model.save`` prepares it): ``objects.create`` built the statement through the ORM for every
-    logged request, a third of a millisecond of CPU on each national message. No signal listens to
-    this model."""
+    logged request, 0.28 against 0.18 ms of CPU (measured in-process), on every national message.
+    No signal listens to this model."""
     from claims.rows import models_insert
     from staff.models import AccessLog
 
