@@ -15,7 +15,9 @@ them) and a few providers per region, empties the claims tables, then measures i
   floor      raw psycopg, one transaction per claim: lock the accumulator row, insert the record,
              update the accumulator (1, 2 and 4 client processes)
   service    claims.services.claim_settle (1, 2 and 4 worker processes; goal >= 70 % of the floor)
-  http       POST /api/v1/claims/ through gunicorn (2 workers) with 8 concurrent clients (goal p99 < 50 ms)
+  http       POST /api/v1/claims/ through gunicorn (2 workers; gunicorn.conf.py) with 8 concurrent clients,
+             each on its own kept-alive HTTP/1.1 connection (bench/common.py KeepAliveClient, a real
+             HTTP/1.1 client lighter on the shared cores than http.client) (goal p99 < 50 ms)
   batch      claims.files.claims_file_settle over V visits: member partitions as a Celery chord settled
              by --batch-workers (2) prefork worker processes over Redis (goal >= 10 000 claims/s; set
              REDIS_URL, e.g. from scripts/services.sh; without it the chord runs eagerly in this
@@ -28,7 +30,6 @@ Each line is JSON: claims/s, p50/p99 latency in ms, peak RSS in MB. Figures depe
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing as mp
 import os
@@ -43,7 +44,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import cpu_seconds, emit, peak_rss_mb, percentile, proc_stat
+from bench.common import KeepAliveClient, cpu_seconds, emit, peak_rss_mb, percentile, proc_stat, tree_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIONS = {"411300": "411302", "370300": "370302", "360700": "360702", "360100": "360102", "441600": "441602"}
@@ -324,33 +325,40 @@ def http_bench(bodies: list[dict], *, clients: int = 8, workers: int = 2) -> dic
         failures: list[int] = []
         lock = threading.Lock()
 
-        def client(part: list[dict]) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        def client(part: list[bytes]) -> None:
+            conn = KeepAliveClient("127.0.0.1", port)
             headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
             mine = []
             for body in part:
                 t0 = time.perf_counter()
-                conn.request("POST", "/api/v1/claims/", json.dumps(body), headers)
-                response = conn.getresponse()
-                response.read()
+                status, _ = conn.post("/api/v1/claims/", body, headers)
                 mine.append(time.perf_counter() - t0)
-                if response.status != 201:
-                    failures.append(response.status)
+                if status != 201:
+                    failures.append(status)
+            conn.close()
             with lock:
                 latencies.extend(mine)
 
-        client(bodies[:clients])  # warm-up: imports, connections, parameter cache
+        encoded = [json.dumps(body).encode() for body in bodies]
+        client(encoded[:clients])  # warm-up: imports, connections, parameter cache
         _checkpoint()
-        rest = bodies[clients:]
+        rest = encoded[clients:]
         threads = [threading.Thread(target=client, args=(rest[n::clients],)) for n in range(clients)]
+        server0, gunicorn0, client0 = _server_cpu(), tree_cpu_seconds(server.pid), time.process_time()
         t0 = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - t0
+        server1 = _server_cpu()
+        # CPU per claim of the server processes and of these clients: all share the machine's cores
+        cpu = {"gunicorn_cpu_ms_per_claim": round((tree_cpu_seconds(server.pid) - gunicorn0) / len(rest) * 1000, 2),
+               "bench_client_cpu_ms_per_claim": round((time.process_time() - client0) / len(rest) * 1000, 2),
+               **_server_figure(None if server0 is None or server1 is None else server1 - server0, len(rest))}
         return _figures("http", len(rest), elapsed, sorted(latencies[clients:]), peak_rss_mb(),
-                        gunicorn_workers=workers, clients=clients, failures=len(failures))
+                        gunicorn_workers=workers, clients=clients, failures=len(failures), **cpu,
+                        loadavg=open("/proc/loadavg").read().split()[:3])
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -28,6 +28,17 @@ def cpu_seconds(fields: list[str], *, reaped_children: bool = False) -> float:
     return sum(int(x) for x in used) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its live children (a gunicorn master and its
+    workers), read from /proc; 0 for what is gone."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = proc_stat(stat.parent.name)
+        if fields is not None and (int(stat.parent.name) == pid or int(fields[1]) == pid):
+            total += cpu_seconds(fields)
+    return total
+
+
 def emit(**figures) -> None:
     print(json.dumps(figures, ensure_ascii=False), flush=True)
 
@@ -46,3 +57,69 @@ def percentile(sorted_values: list, fraction: float):
         return None
     index = min(len(sorted_values) - 1, int(round(fraction * (len(sorted_values) - 1))))
     return sorted_values[index]
+
+
+class KeepAliveClient:
+    """A plain HTTP/1.1 client on one kept-alive connection, as a clinic system's client talks to us:
+    requests with ``Content-Length``, answers read by their ``Content-Length``; the connection is
+    opened again after an answer with ``Connection: close`` (e.g. from a sync gunicorn worker).
+
+    Why not ``http.client``: the benchmark's clients run on the same two cores as the server, and
+    ``http.client`` parsed every answer's headers through the ``email`` package, about 0.35 ms of
+    CPU a request (bench national ``client_cpu_ms_per_claim``) taken from the server measured."""
+
+    def __init__(self, host: str, port: int, *, timeout: float = 30.0):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.sock = None
+        self.buffer = b""
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """(status, body) of ``POST path``."""
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{head}"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+        if self.sock is None:
+            self._connect()
+        # No retry: a POST settles a claim. A benchmark's connection is never idle for long
+        # (gunicorn.conf.py keepalive), and one the server closes is reopened above.
+        self.sock.sendall(request)
+        return self._answer()
+
+    def _connect(self) -> None:
+        import socket
+
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def _answer(self) -> tuple[int, bytes]:
+        while b"\r\n\r\n" not in self.buffer:
+            self._receive()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        fields = {name.strip().lower(): value.strip() for name, value in
+                  (line.split(":", 1) for line in lines[1:])}
+        if "content-length" not in fields:
+            raise ValueError(f"an answer without Content-Length: {lines[0]}")
+        length = int(fields["content-length"])
+        while len(self.buffer) < length:
+            self._receive()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        if fields.get("connection", "").lower() == "close":
+            self.sock.close()
+            self.sock = None
+        return status, body
+
+    def _receive(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None

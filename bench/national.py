@@ -3,7 +3,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:54330/ybjb_claimsbench \\
         .venv/bin/python bench/run.py national [--visits 2000 --members 500]
 
-One gunicorn (2 workers) serves both doors in the same run; 8 client threads post to it:
+One gunicorn (2 workers; gunicorn.conf.py) serves both doors in the same run; 8 client threads post
+to it, each on its own kept-alive HTTP/1.1 connection (bench/common.py ``KeepAliveClient``: a real
+HTTP/1.1 client, as a clinic system's, lighter on the shared cores than ``http.client``):
   rest      POST /api/v1/claims/ — the same bodies bench/claims.py's ``http`` line sends
   national  POST /api/national/ 2207 messages (openhis Input_2207 shape) from each bench provider's
             clinic system account; each visit was registered (2201) and its fee details uploaded
@@ -21,7 +23,6 @@ Both doors are warmed up in every worker first (untimed).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import socket
@@ -32,8 +33,8 @@ import time
 from datetime import datetime
 from decimal import Decimal
 
-from bench.claims import ROOT, _checkpoint, _free_port, _token, prepare, visits
-from bench.common import emit, peak_rss_mb, percentile
+from bench.claims import ROOT, _checkpoint, _free_port, _server_cpu, _token, prepare, visits
+from bench.common import KeepAliveClient, emit, peak_rss_mb, percentile, tree_cpu_seconds
 
 SHANGHAI_FORMAT = "%Y-%m-%d %H:%M:%S"
 DRUG_CODE, DRUG_NAME = "XA02BCA211A001010100443", "奥美拉唑肠溶胶囊"
@@ -107,44 +108,58 @@ def _national_prepare(bodies: list[dict]) -> tuple[dict[str, str], list[tuple[st
     return tokens, messages
 
 
-def _post_all(port: int, requests: list[tuple[str, str, str]], *, clients: int) -> tuple[float, list[float], int]:
-    """(seconds, sorted latencies, failures) for ``requests`` = (path, token, body) over ``clients``
-    threads with a keep-alive connection each. A failure: not the success status, or infcode ≠ 0."""
+def _post_all(port: int, requests: list[tuple[str, str, str]], *, clients: int,
+              server_pid: int | None = None) -> tuple[float, list[float], int, list[float | None]]:
+    """(seconds, sorted latencies, failures, CPU seconds used [gunicorn, PostgreSQL, this client])
+    for ``requests`` = (path, token, body) over ``clients`` threads with a keep-alive connection
+    each. A failure: not the success status, or infcode ≠ 0."""
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
 
     def client(part) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = KeepAliveClient("127.0.0.1", port)
         mine, failed = [], 0
         for path, token, body in part:
             t0 = time.perf_counter()
-            conn.request("POST", path, body, {"Authorization": f"Token {token}", "Content-Type": "application/json"})
-            response = conn.getresponse()
-            content = response.read()
+            status, content = conn.post(path, body, {"Authorization": f"Token {token}",
+                                                     "Content-Type": "application/json"})
             mine.append(time.perf_counter() - t0)
             if path == "/api/national/":
-                failed += response.status != 200 or json.loads(content)["infcode"] != 0
+                failed += status != 200 or json.loads(content)["infcode"] != 0
             else:
-                failed += response.status != 201
+                failed += status != 201
+        conn.close()
         with lock:
             latencies.extend(mine)
             failures[0] += failed
 
     _checkpoint()
     threads = [threading.Thread(target=client, args=(requests[n::clients],)) for n in range(clients)]
+    cpu0 = _cpu(server_pid)
     t0 = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - t0, sorted(latencies), failures[0]
+    elapsed = time.perf_counter() - t0
+    used = [None if b is None or a is None else b - a for a, b in zip(cpu0, _cpu(server_pid))]
+    return elapsed, sorted(latencies), failures[0], used
 
 
-def _line(kind: str, count: int, elapsed: float, latencies: list[float], failures: int, **extra) -> dict:
+def _cpu(server_pid: int | None) -> list[float | None]:
+    """CPU seconds so far of gunicorn (master and workers), of the PostgreSQL cluster (when it runs
+    here: bench/claims.py _server_cpu) and of this process (the clients)."""
+    return [tree_cpu_seconds(server_pid) if server_pid else None, _server_cpu(), time.process_time()]
+
+
+def _line(kind: str, count: int, elapsed: float, latencies: list[float], failures: int, cpu: list, **extra) -> dict:
+    per_claim = {f"{name}_cpu_ms_per_claim": None if used is None else round(used / count * 1000, 2)
+                 for name, used in zip(("gunicorn", "postgres", "client"), cpu)}
     figures = dict(bench="national", kind=kind, claims=count, seconds=round(elapsed, 2),
                    claims_per_s=round(count / elapsed, 1), p50_ms=round(percentile(latencies, 0.5) * 1000, 2),
-                   p99_ms=round(percentile(latencies, 0.99) * 1000, 2), failures=failures, **extra)
+                   p99_ms=round(percentile(latencies, 0.99) * 1000, 2), max_ms=round(latencies[-1] * 1000, 2),
+                   failures=failures, **per_claim, **extra)
     emit(**figures)
     return figures
 
@@ -177,31 +192,33 @@ def main(argv: list[str]) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        rest = [("/api/v1/claims/", rest_token, json.dumps(b)) for b in rest_bodies]
+        rest = [("/api/v1/claims/", rest_token, json.dumps(b).encode()) for b in rest_bodies]
         national = [("/api/national/", tokens[code], json.dumps(m, ensure_ascii=False).encode())
                     for code, m in messages]
         # warm-up of both doors in every worker (imports, connections, prepared statements), untimed
         warm = args.clients * args.workers
         _post_all(port, rest[:warm], clients=args.clients)
         _post_all(port, national[:warm], clients=args.clients)
-        totals = {"rest": [0.0, [], 0, 0], "national": [0.0, [], 0, 0]}
+        totals = {"rest": [0.0, [], 0, 0, [0.0, 0.0, 0.0]], "national": [0.0, [], 0, 0, [0.0, 0.0, 0.0]]}
         doors = {"rest": rest[warm:], "national": national[warm:]}
         for n in range(args.rounds):
             for door in (("rest", "national") if n % 2 == 0 else ("national", "rest")):
                 part = doors[door][n::args.rounds]
-                elapsed, latencies, failures = _post_all(port, part, clients=args.clients)
+                elapsed, latencies, failures, used = _post_all(port, part, clients=args.clients,
+                                                               server_pid=server.pid)
                 total = totals[door]
                 total[0] += elapsed
                 total[1].extend(latencies)
                 total[2] += failures
                 total[3] += len(part)
+                total[4] = [None if a is None or b is None else a + b for a, b in zip(total[4], used)]
         for total in totals.values():
             total[1].sort()
-        seconds, latencies, failures, count = totals["rest"]
-        reference = _line("rest", count, seconds, latencies, failures, gunicorn_workers=args.workers,
+        seconds, latencies, failures, count, cpu = totals["rest"]
+        reference = _line("rest", count, seconds, latencies, failures, cpu, gunicorn_workers=args.workers,
                           clients=args.clients, rounds=args.rounds)
-        seconds, latencies, failures, count = totals["national"]
-        _line("national_2207", count, seconds, latencies, failures, gunicorn_workers=args.workers,
+        seconds, latencies, failures, count, cpu = totals["national"]
+        _line("national_2207", count, seconds, latencies, failures, cpu, gunicorn_workers=args.workers,
               clients=args.clients, rounds=args.rounds,
               vs_rest=round(count / seconds / reference["claims_per_s"], 2), peak_rss_mb=peak_rss_mb(),
               loadavg=open("/proc/loadavg").read().split()[:3])

@@ -15,7 +15,8 @@ from config.rest import BoundedJSONParser
 from . import selectors, services
 from .models import Claim
 from .requests import claim_request_parse
-from .serializers import AccumulatorsSerializer, ClaimDetailSerializer, ClaimRequestSerializer, ClaimSerializer
+from .serializers import (AccumulatorsSerializer, ClaimDetailSerializer, ClaimRequestSerializer, ClaimSerializer,
+                          claim_data)
 
 
 # The API's JSON parser (numbers as Decimal, nesting and size bounded), under this module's old name.
@@ -59,8 +60,8 @@ class ClaimListCreateView(GenericAPIView):
         claim, created = services.claim_settle(request=claim_request, by=request.user)
         if not created:
             claim = selectors.claim_get(setl_id=claim.setl_id, user=request.user)
-        data = ClaimSerializer(claim, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(claim_data(claim, request=request),
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ClaimDetailView(APIView):
@@ -78,8 +79,7 @@ class ClaimReverseView(APIView):
 
     def post(self, request, setl_id: str):
         reversal = services.claim_reverse(setl_id=setl_id, by=request.user)
-        data = ClaimSerializer(reversal, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        return Response(claim_data(reversal, request=request), status=status.HTTP_201_CREATED)
 
 
 class MemberAccumulatorsView(APIView):

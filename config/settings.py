@@ -194,7 +194,8 @@ API_JSON_MAX_DEPTH = 32
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication, its lookup one plain statement (staff/authentication.py)
+        "staff.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["staff.permissions.IsStaffUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -9,33 +9,37 @@ import json
 from decimal import Decimal
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import render
 from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from providers.models import Provider
+from staff.authentication import token_with_user
+
 from . import selectors
 from .envelope import answer, now_local
+from .models import ClinicAccount
 from .services import clinic_account_of, national_message_answer
 
 
 class ClinicTokenAuthentication(TokenAuthentication):
-    """DRF's token check, reading the clinic account and its provider in the same query (one
-    round trip fewer on every message)."""
+    """DRF's token check, reading the user's clinic account and its provider in the same statement
+    (staff/authentication.py: one plain statement instead of an ORM query built per message)."""
+
+    ACCOUNT_AND_PROVIDER = ((ClinicAccount, "user_id", "u.id"), (Provider, "id", "r0.provider_id"))
 
     def authenticate_credentials(self, key):
-        token = (Token.objects.select_related("user", "user__clinic_account__provider").filter(key=key).first())
-        if token is None or not token.user.is_active:
+        found = token_with_user(key, self.ACCOUNT_AND_PROVIDER)
+        if found is None or not found[0].user.is_active:
             raise AuthenticationFailed("无效的令牌 (invalid token)")
-        try:
-            token.user._clinic_account = token.user.clinic_account
-        except ObjectDoesNotExist:
-            token.user._clinic_account = None
+        token, (account, provider) = found
+        if account is not None:
+            account.user, account.provider = token.user, provider
+        token.user._clinic_account = account
         return token.user, token
 
 

@@ -89,14 +89,22 @@ def audit_bulk(*, action: str, model_label: str, count: int, summary: dict, user
 
 def access_log(*, user, action: str, what: str, object_ids=(), count: int | None = None, request=None,
                path: str | None = None) -> None:
-    """Record that a user viewed or exported personal data (个人信息保护法 access log)."""
+    """Record that a user viewed or exported personal data (个人信息保护法 access log).
+
+    Written in the caller's transaction (it commits with what was disclosed: the national door's
+    answer, for one), by one plain INSERT (claims/rows.py ``models_insert``, each field prepared as
+    ``Model.save`` prepares it): ``objects.create`` built the statement through the ORM for every
+    logged request, 0.28 against 0.18 ms of CPU (measured in-process), on every national message.
+    No signal listens to this model."""
+    from claims.rows import models_insert
     from staff.models import AccessLog
 
     ids = [str(i) for i in list(object_ids)[:50]]
     if path is None:
         path = request.get_full_path() if request is not None else ""
-    AccessLog.objects.create(user=user if getattr(user, "pk", None) else None, action=action, what=what,
-                             object_ids=ids, count=count if count is not None else len(ids), path=path[:300])
+    models_insert(AccessLog, [AccessLog(user=user if getattr(user, "pk", None) else None, action=action, what=what,
+                                        object_ids=ids, count=count if count is not None else len(ids),
+                                        path=path[:300])])
 
 
 # --- signal wiring -------------------------------------------------------------------------------
