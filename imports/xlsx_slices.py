@@ -195,23 +195,30 @@ class SheetSlices:
                 if first_column is None:
                     first_column, width = start_column, sheet.width
                 shift = start_column - first_column
+                adjust = shift != 0 or sheet.width + shift < width  # else the rows are as they should be
                 number = start_row
                 try:
                     # to_python() gives the rows from the slice's first used one (iter_rows() would give
                     # every row from the sheet's first, blank up to this slice).
                     for values in sheet.to_python():
                         number += 1
-                        if shift:
-                            values = [""] * shift + values if shift > 0 else values[-shift:]
-                        if len(values) < width:
-                            values = values + [""] * (width - len(values))
-                        if not blank(values):
-                            self.last_number = number
+                        if adjust:
+                            values = _placed(values, shift, width)
+                        if any(values) or not blank(values):  # any(): the usual row settled in C
                             yield number, values
                 except Exception as exc:
                     raise FileRefused(f"读取第 {number} 行时出错：{exc}") from None
-                self.last_number = max(self.last_number, number)
+                self.last_number = number  # every row of the slice given: the whole-sheet path resumes after
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             self.stream.close()
             self.archive.close()
+
+
+def _placed(values: list, shift: int, width: int) -> list:
+    """A slice's row put on the header slice's columns (see the module's docstring)."""
+    if shift:
+        values = [""] * shift + values if shift > 0 else values[-shift:]
+    if len(values) < width:
+        values = values + [""] * (width - len(values))
+    return values
