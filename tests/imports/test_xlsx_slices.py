@@ -176,6 +176,28 @@ def test_a_comment_in_the_rows_hands_the_rest_to_the_whole_sheet_path(tmp_path, 
     assert len(sliced(path)) == 31
 
 
+@pytest.mark.parametrize("construct", [b"<!-- </row> -->", b"<?pi </row> ?>"])
+def test_a_cut_inside_a_comment_or_instruction_falls_back_whole(tmp_path, tiny_slices, construct):
+    # given such constructs after every 5th row (so that cuts fall inside them), and a CDATA text
+    path = write_inline_xlsx(tmp_path / "c.xlsx", [MEMBER_HEADER] + [member_row(n) for n in range(30)])
+
+    def sprinkled(xml: bytes) -> bytes:
+        for number in range(5, 31, 5):
+            xml = xml.replace(b'<row r="%d"' % number, construct + b'<row r="%d"' % number, 1)
+        return xml.replace(b"<t>360100</t>", b"<t><![CDATA[360100</row>]]></t>", 1)
+    rewrite_sheet(path, sprinkled)
+    # then the same rows as the whole-sheet load, each once
+    got = sliced(path)
+    assert got == whole(path) and len(got) == 31  # (calamine reads a CDATA text as "" both ways)
+
+
+def test_rows_without_their_number_are_numbered_as_the_whole_sheet_load_does(tmp_path, tiny_slices):
+    path = write_inline_xlsx(tmp_path / "n.xlsx", [MEMBER_HEADER] + [member_row(n) for n in range(30)])
+    rewrite_sheet(path, lambda xml: xml.replace(b'<row r="7">', b"<row>").replace(b'<row r="20">', b"<row>"))
+    got = sliced(path)
+    assert got == whole(path) and [number for number, _ in got] == list(range(1, 32))
+
+
 def test_rows_going_back_are_refused_with_their_numbers(tmp_path, tiny_slices):
     # given row 30's element written before row 5's, in another slice
     path = write_inline_xlsx(tmp_path / "o.xlsx", [MEMBER_HEADER] + [member_row(n) for n in range(40)])
