@@ -44,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .safety import FileRefused
 
 SLICE_BYTES = 8 * 1024 * 1024        # of sheet XML per slice: ~15 000 rows of a members sheet
+FIRST_SLICE_BYTES = 2 * 1024 * 1024  # the first, which the caller waits for, smaller
 MIN_SHEET_BYTES = 3 * SLICE_BYTES    # a smaller sheet loads whole (little to overlap)
 MAX_CARRIED_BYTES = SLICE_BYTES // 4  # the other parts each slice carries (mostly shared strings)
 READ_BYTES = 1024 * 1024
@@ -123,6 +124,7 @@ class SheetSlices:
         if self.done:
             return None
         chunks, size = [self.pending], len(self.pending)
+        limit = SLICE_BYTES if self.last_slice_row else min(FIRST_SLICE_BYTES, SLICE_BYTES)
         before = b""  # the end of the reads before the last one (</sheetData> may straddle two)
         while True:
             last = chunks[-1]
@@ -130,7 +132,7 @@ class SheetSlices:
             if end >= 0:
                 self.done, self.pending = True, b""
                 return b"".join(chunks)[:size - len(last) - len(before) + end]
-            if size >= SLICE_BYTES and (cut := last.rfind(b"</row>")) >= 0:
+            if size >= limit and (cut := last.rfind(b"</row>")) >= 0:
                 cut += len(b"</row>")
                 self.pending, chunks[-1] = last[cut:], last[:cut]
                 return b"".join(chunks)
