@@ -267,3 +267,20 @@ def test_a_sliced_import_names_the_bad_row_and_writes_nothing_then_loads_whole(t
     # and the good file goes in whole
     ok = import_file(kind="members", path=str(write_inline_xlsx(tmp_path / "ok.xlsx", [MEMBER_HEADER] + rows)))
     assert ok.status == ImportJob.Status.DONE and Member.objects.count() == 3000
+
+
+@pytest.mark.django_db
+def test_an_import_whose_rows_go_back_is_refused_whole(tmp_path, tiny_slices):
+    # given a members file whose row 5 is written after row 30 (in a later slice)
+    path = write_inline_xlsx(tmp_path / "o.xlsx", [MEMBER_HEADER] + [member_row(n) for n in range(40)])
+
+    def moved(xml: bytes) -> bytes:
+        start5, start6 = xml.index(b'<row r="5"'), xml.index(b'<row r="6"')
+        row5, xml = xml[start5:start6], xml[:start5] + xml[start6:]
+        at = xml.index(b'<row r="31"')
+        return xml[:at] + row5 + xml[at:]
+    rewrite_sheet(path, moved)
+    # when imported, then refused with the row named, nothing written
+    job = import_file(kind="members", path=str(path))
+    assert job.status == ImportJob.Status.REFUSED and "第 5 行出现在第" in job.message
+    assert Member.objects.count() == 0
