@@ -26,10 +26,16 @@ def tiny_slices(monkeypatch):
     monkeypatch.setattr(xlsx_slices, "READ_BYTES", 97)
 
 
-def sliced(path: Path) -> list:
+def sliced(path: Path, *, resumed: list | None = None) -> list:
+    """The rows read in slices; ``resumed`` collects where the whole-sheet path took over, if it did."""
     slices = xlsx_slices.SheetSlices.open(str(path), readers._first_sheet(str(path)))
     assert slices is not None, "the file was expected to be read in slices"
-    return list(slices.rows(resume=lambda after: resume_whole(path, after), blank=readers._blank))
+
+    def resume(after: int):
+        if resumed is not None:
+            resumed.append(after)
+        return resume_whole(path, after)
+    return list(slices.rows(resume=resume, blank=readers._blank))
 
 
 def resume_whole(path: Path, after: int):
@@ -108,10 +114,26 @@ def test_inline_strings_sliced_equal_whole(tmp_path, tiny_slices):
     path = write_inline_xlsx(tmp_path / "m.xlsx", [MEMBER_HEADER] + [member_row(n) for n in range(60)])
     # when it is read in slices of ~300 bytes (under a row each) and whole
     # then the same rows, numbered 1..61 as Excel shows them
-    rows = sliced(path)
-    assert rows == whole(path)
+    resumed = []
+    rows = sliced(path, resumed=resumed)
+    assert rows == whole(path) and resumed == []  # all of it read in slices
     assert [number for number, _ in rows] == list(range(1, 62))
     assert rows[1][1] == member_row(0)
+
+
+def test_a_workbook_of_two_sheets_is_sliced_on_its_first(tmp_path, tiny_slices):
+    # given a members sheet followed by an instructions sheet (the slices carry no other sheet)
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    members, notes = workbook.create_sheet("参保人"), workbook.create_sheet("说明")
+    for row in [MEMBER_HEADER] + [member_row(n) for n in range(30)]:
+        members.append(row)
+    notes.append(["说明", "每行一位参保人"])
+    path = tmp_path / "two.xlsx"
+    workbook.save(path)
+    resumed = []
+    assert sliced(path, resumed=resumed) == whole(path) and resumed == []
 
 
 def test_shared_strings_types_and_gaps_sliced_equal_whole(tmp_path, tiny_slices):
@@ -127,8 +149,9 @@ def test_shared_strings_types_and_gaps_sliced_equal_whole(tmp_path, tiny_slices)
             rows.append([certno(n), None, None, None, "否"])
     path = with_shared_strings(write_xlsx(tmp_path / "s.xlsx", rows[0], rows[1:]))
     # when read in slices and whole, then the same typed values under the same row numbers
-    got = sliced(path)
-    assert got == whole(path)
+    resumed = []
+    got = sliced(path, resumed=resumed)
+    assert got == whole(path) and resumed == []
     assert isinstance(got[1][1][3], (date, datetime)) and got[1][1][4] is True
     assert got[1][1][1] == "张0" and got[-1][1][1] == "李 R&D "  # shared; rich text without its phonetic run
 
