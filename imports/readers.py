@@ -8,10 +8,12 @@ import codecs
 import csv
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .safety import MAX_FILE_BYTES, FileRefused, inspect_xlsx, sniff
+from .safety import MAX_FILE_BYTES, FileRefused, first_sheet_part, inspect_xlsx, sniff
+from .xlsx_slices import SheetSlices
 
 CSV_FIELD_LIMIT = 4096          # a longer cell is junk, not a name or a code
 HEADER_SCAN_ROWS = 20           # the header must be among the first rows
@@ -39,9 +41,9 @@ def open_sheet(path: str, *, header_check=None) -> Sheet:
         raise FileRefused(f"文件 {size // 2**20} MB，超过上限 {MAX_FILE_BYTES // 2**20} MB")
     kind = sniff(path)
     if kind == "xlsx":
-        formulas = inspect_xlsx(path)
-        rows, total = _xlsx_rows(path)
-        sheet = Sheet("xlsx", [], 0, rows, total, formulas)
+        scan = inspect_xlsx(path)
+        rows, total = _xlsx_rows(path, scan.last_row)
+        sheet = Sheet("xlsx", [], 0, rows, total, scan.formulas)
     else:
         encoding = detect_encoding(path)
         rows, total = _csv_rows(path, encoding)
@@ -74,7 +76,30 @@ def _blank(values) -> bool:
 
 # ---- xlsx -------------------------------------------------------------------------------------------
 
-def _xlsx_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
+def _xlsx_rows(path: str, last_row: int | None) -> tuple[Iterator[tuple[int, list]], int | None]:
+    """A big sheet in slices loaded ahead in a helper thread (``xlsx_slices``), else the whole sheet.
+    ``last_row``: the sheet's last row number (the safety scan's), its size before it is read."""
+    slices = SheetSlices.open(path, _first_sheet(path))
+    if slices is None:
+        return _xlsx_whole_rows(path)
+
+    def resume(after: int) -> Iterator[tuple[int, list]]:
+        rows, _ = _xlsx_whole_rows(path)
+        return (row for row in rows if row[0] > after)
+    return slices.rows(resume=resume, blank=_blank), last_row
+
+
+def _first_sheet(path: str) -> str | None:
+    """The part of the workbook's first sheet (None if it cannot be told; the file has passed the
+    safety scan, which found it the same way)."""
+    try:
+        with zipfile.ZipFile(path) as archive, open(path, "rb") as handle:
+            return first_sheet_part(handle, archive, set(archive.namelist()))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+
+
+def _xlsx_whole_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - calamine is a dependency; openpyxl is the fallback
@@ -82,14 +107,15 @@ def _xlsx_rows(path: str) -> tuple[Iterator[tuple[int, list]], int | None]:
     try:
         workbook = CalamineWorkbook.from_path(path)
         sheet = workbook.get_sheet_by_index(0)
-        start = sheet.start[0] if sheet.start else 0
-        total = sheet.height
+        # The last used row's number: iter_rows() gives every row from the sheet's first (blank ones
+        # above the first used row included), so a row's number is its position in it.
+        total = sheet.start[0] + sheet.height if sheet.start else 0
     except Exception:
         # calamine refused the workbook (unusual producer, damaged part): try openpyxl before giving up.
         return _openpyxl_rows(path)
 
     def rows():
-        number = start
+        number = 0
         try:
             for values in sheet.iter_rows():
                 number += 1

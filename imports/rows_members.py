@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
+from unicodedata import normalize as _nfkc
 
 from django.db import DatabaseError, connection, connections
 
-from config.parsing import money_parse, text_normalise
+from config.parsing import money_parse
 
 from members.certno import _CHECK
 from members.rules import INSUTYPES, MAX_CONTRIBUTION_BASE, PSN_TYPE_PREFIXES, member_fields_check
@@ -23,6 +24,7 @@ from .loaders import MemberLoader
 HEADERS = {c.field: c.header for c in MEMBERS}
 # Stored fields compared with a row for an already registered member (same → skipped, else refused).
 _FLAGS = {"": False, "否": False, "0": False, "是": True, "1": True}
+_GENDER = {digit: "1" if int(digit) % 2 else "2" for digit in "0123456789"}  # GB 11643: the 17th digit, odd = male
 COMPARED = ("psn_name", "insutype", "psn_type", "district_id", "enrolled_on", "retired_on", "contribution_base",
             "poverty", "inpatient_only")
 # Rows of a batch whose stored-member lookup is sent (on the side connection, from a helper thread) while
@@ -61,6 +63,10 @@ class MemberRows:
         self.loader = MemberLoader(job_id=job_id, by=by) if write else None
         self.skipped = 0
         self.district_ok: dict[tuple[str, str], bool] = {}
+        # The fast path's accepted values, worked out once each (see _fast).
+        self.births: dict[str, date] = {}
+        self.enrolments: dict[str, date] = {}
+        self.codes_ok: set[tuple[str, str, str, str]] = set()
         order = ("certno", "psn_name", "admdvs", "insutype", "psn_type", "district", "enrolled_on", "retired_on",
                  "contribution_base", "poverty", "inpatient_only")
         required = order[:7]
@@ -126,27 +132,33 @@ class MemberRows:
             return None
         if certno_check_char(certno[:17]) != certno[17]:
             return None
-        brdy = date(int(certno[6:10]), int(certno[10:12]), int(certno[12:14]))
-        today = self.ctx.today
-        if brdy.year < 1900 or brdy > today:
-            return None
-        name = text_normalise(name)
-        # Not printable (a control or format character left): the full check decides and explains.
+        # Dates and codes repeat across a file: each distinct value is worked out once (a dict probe
+        # instead of slicing, int() and date() again). Only accepted values are kept, so the caches
+        # stay within the valid space (dates 1900..today, the regions' codes) whatever a file holds.
+        brdy = self.births.get(certno[6:14])
+        if brdy is None:
+            brdy = self._birth(certno[6:14])
+            if brdy is None:
+                return None
+        # NFKC and strip, as text_normalise; its removal of format characters (category Cf) is not
+        # needed here: they are not printable, so a name still holding one goes to the full check.
+        name = _nfkc("NFKC", name).strip()
         if not name or len(name) > 50 or name[0] == "=" or not name.isprintable():
             return None
-        region = self.ctx.regions.get(admdvs)
-        # isascii: str.isdigit() also accepts digits such as "²", which the full check normalises (NFKC).
-        if region is None or insutype != region.insutype or len(psn_type) != 4 or not psn_type.isascii() \
-                or not psn_type.isdigit() or psn_type[:2] not in PSN_TYPE_PREFIXES[insutype]:
-            return None
-        if not self._district_ok(admdvs, district):
+        if (admdvs, insutype, psn_type, district) not in self.codes_ok and not self._codes_ok(
+                admdvs, insutype, psn_type, district):
             return None
         # Exactly the YYYY-MM-DD shape the full check hands to date.fromisoformat (which, since Python
         # 3.11, would also take week dates such as 2020-W01-1 if only the first dash were checked).
-        if len(enrolled) != 10 or enrolled[4] != "-" or enrolled[7] != "-":
-            return None
-        enrolled_on = date.fromisoformat(enrolled)
-        if enrolled_on < brdy or enrolled_on > today:
+        enrolled_on = self.enrolments.get(enrolled)
+        if enrolled_on is None:
+            if len(enrolled) != 10 or enrolled[4] != "-" or enrolled[7] != "-":
+                return None
+            enrolled_on = date.fromisoformat(enrolled)
+            if enrolled_on.year < 1900 or enrolled_on > self.ctx.today:
+                return None
+            self.enrolments[enrolled] = enrolled_on
+        if enrolled_on < brdy:
             return None
         if base:
             if not base.isascii():
@@ -158,7 +170,28 @@ class MemberRows:
         if flag is None:
             return None
         return (number, admdvs, certno, name, insutype, psn_type, None, base, flag, district, enrolled_on, brdy,
-                "1" if int(certno[16]) % 2 else "2", False)
+                _GENDER[certno[16]], False)
+
+    def _birth(self, digits: str) -> date | None:
+        """The birth date of a certno's YYYYMMDD, kept when it lies in 1900..today (None otherwise)."""
+        brdy = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))  # ValueError: the full check explains
+        if brdy.year < 1900 or brdy > self.ctx.today:
+            return None
+        self.births[digits] = brdy
+        return brdy
+
+    def _codes_ok(self, admdvs: str, insutype: str, psn_type: str, district: str) -> bool:
+        """Region known, insutype its scheme, psn_type 4 ASCII digits of that scheme, district in the
+        region and in the clerk's scope; an accepted combination is kept."""
+        region = self.ctx.regions.get(admdvs)
+        # isascii: str.isdigit() also accepts digits such as "²", which the full check normalises (NFKC).
+        if region is None or insutype != region.insutype or len(psn_type) != 4 or not psn_type.isascii() \
+                or not psn_type.isdigit() or psn_type[:2] not in PSN_TYPE_PREFIXES[insutype]:
+            return False
+        if not self._district_ok(admdvs, district):
+            return False
+        self.codes_ok.add((admdvs, insutype, psn_type, district))
+        return True
 
     def _district_ok(self, admdvs: str, district: str) -> bool:
         key = (admdvs, district)

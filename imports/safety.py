@@ -10,6 +10,7 @@ import re
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass
 
 MAX_FILE_BYTES = 512 * 1024 * 1024          # an upload bigger than this is refused unread
 MAX_ZIP_MEMBERS = 2_000
@@ -26,6 +27,7 @@ _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 # A cell with a formula: <c r="B7" ...><f>...</f> (optionally namespace-prefixed, <f/> for shared ones).
 _FORMULA = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*>\s*<(?:\w+:)?f\b')
 _BARE_F = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row r="([0-9]{1,7})"')
 
 
 class FileRefused(Exception):
@@ -56,8 +58,17 @@ def column_index(letters: str) -> int:
     return index - 1
 
 
-def inspect_xlsx(path: str) -> set[tuple[int, int]]:
-    """Refuse a zip bomb or an XML part with a DTD; return the formula cells as (row, column index).
+@dataclass
+class XlsxScan:
+    """What the scan found in the imported sheet: its formula cells as (row, column index), and the
+    number of its last ``<row>`` (None if it has none with a number): the file's size in rows for the
+    progress shown, known before the sheet is read when it is read in slices."""
+    formulas: set[tuple[int, int]]
+    last_row: int | None = None
+
+
+def inspect_xlsx(path: str) -> XlsxScan:
+    """Refuse a zip bomb or an XML part with a DTD; return what ``XlsxScan`` holds.
 
     Every part is decompressed once, whatever its name (a sheet need not be called ``.xml``): its real
     size, not the one its header declares, is held against the per-part, total and ratio limits, and
@@ -68,6 +79,7 @@ def inspect_xlsx(path: str) -> set[tuple[int, int]]:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError) as exc:
         raise FileRefused(f"文件不是有效的 xlsx（{exc}）") from None
     formulas: set[tuple[int, int]] = set()
+    last_row = None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
@@ -91,8 +103,10 @@ def inspect_xlsx(path: str) -> set[tuple[int, int]]:
                 if member.filename not in (WORKBOOK, WORKBOOK_RELS):
                     imported = (member.filename == sheet if sheet is not None
                                 else member.filename.startswith("xl/worksheets/"))
-                    _scan_part(handle, member, formulas, sheet=imported, budget=budget)
-    return formulas
+                    last = _scan_part(handle, member, formulas, sheet=imported, budget=budget)
+                    if imported and last is not None:
+                        last_row = last
+    return XlsxScan(formulas, last_row)
 
 
 WORKBOOK = "xl/workbook.xml"
@@ -205,11 +219,13 @@ def inflated_chunks(handle, member: zipfile.ZipInfo):
 
 
 def _scan_part(handle, member: zipfile.ZipInfo, formulas: set[tuple[int, int]], *,
-               sheet: bool, budget: list[int]) -> None:
+               sheet: bool, budget: list[int]) -> int | None:
     """Stream the part once: real size against the declared one and the limits, DTDs in any encoding,
-    the encoding of an XML part, and formula cells (``sheet``: the imported sheet's part)."""
+    the encoding of an XML part, and formula cells (``sheet``: the imported sheet's part, whose last
+    row number is returned)."""
     real = 0
     tail = b""
+    first_row = last_row = None
     try:
         for chunk in inflated_chunks(handle, member):
             if real == 0 and _looks_like_xml(chunk) and _encoding_refused(chunk):
@@ -226,11 +242,22 @@ def _scan_part(handle, member: zipfile.ZipInfo, formulas: set[tuple[int, int]], 
             # first skips the regex, which stops at every "<" of a 50 MB sheet, on formula-free chunks.
             if sheet and (b"<f" in window or b":f" in window) and _BARE_F.search(window):
                 _collect_formulas(window, formulas)
+            if sheet and (at := window.rfind(b"row r=\"")) > 0:  # one look per chunk, from its end
+                found = _ROW_NUMBER.match(window, window.rfind(b"<", 0, at))
+                last_row = int(found.group(1)) if found else last_row
+                if first_row is None and (found := _ROW_NUMBER.search(window)):
+                    first_row = int(found.group(1))
             tail = window[-512:]
     except (zipfile.BadZipFile, zlib.error, struct.error, ValueError) as exc:
         raise FileRefused(f"xlsx 部件 {member.filename} 损坏（{exc}）") from None
     except (OSError, EOFError, NotImplementedError) as exc:
         raise FileRefused(f"xlsx 部件 {member.filename} 无法解压（{exc}）") from None
+    if first_row is not None and last_row is not None and last_row < first_row:
+        # python-calamine sizes a sheet from its first and last cells: rows that end lower than they
+        # start make it ask for terabytes, which aborts the whole process (not an exception).
+        raise FileRefused(f"工作表的行顺序异常（第一行是第 {first_row} 行，最后一行是第 {last_row} 行），"
+                          "请在 Excel 中另存后重新导入")
+    return last_row
 
 
 def _collect_formulas(window: bytes, formulas: set[tuple[int, int]]) -> None:
