@@ -21,7 +21,7 @@ from providers.models import Provider
 from staff.authentication import token_with_user
 
 from . import selectors
-from .envelope import answer, now_local
+from .envelope import AnswerRenderer, answer, now_local
 from .models import ClinicAccount
 from .services import clinic_account_of, national_message_answer
 
@@ -57,6 +57,7 @@ class NationalInterfaceView(APIView):
     authentication_classes = [ClinicTokenAuthentication]
     permission_classes = [IsClinicAccount]
     parser_classes = []  # the body is read here: a malformed one still gets the national answer
+    renderer_classes = [AnswerRenderer]  # JSON only, by orjson (national/envelope.py ``answer_json``)
 
     def dispatch(self, request, *args, **kwargs):
         # staff.middleware: this door writes its own access-log entries (national/services.py
