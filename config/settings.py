@@ -208,9 +208,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["config.rest.BoundedJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
     # Per signed-in user (and per address for anonymous calls); the counts live in the cache (Redis
-    # when REDIS_URL is set, so every worker shares them).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
-                                 "rest_framework.throttling.UserRateThrottle"],
+    # when REDIS_URL is set, so every worker shares them). DRF's throttles, their history stored as
+    # an array (config/throttling.py: a list of thousands of floats was pickled on every request).
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.AnonRateThrottle", "config.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_RATE_ANON", "60/minute"),
                                "user": os.environ.get("API_RATE_USER", "6000/minute")},
     "PAGE_SIZE": 50,
