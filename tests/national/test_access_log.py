@@ -72,3 +72,16 @@ def test_the_entry_written_with_the_answer_is_the_one_access_log_writes(db):
     assert first["object_ids"] == ["7", "8"] and first["count"] == 2
     # and every column of the model is in that statement (a new one must be added there too)
     assert set(ACCESS_LOG_COLUMNS) == {f.name for f in AccessLog._meta.concrete_fields if not f.primary_key}
+
+
+def test_the_answer_is_the_envelope_whatever_the_client_accepts(db, api_client):
+    # given a signed-in clinic whose client asks for HTML (national/views.py AnswerOnly)
+    clinic, member = clinic_world(api_client, NANYANG)
+    message = clinic.envelope("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": member.certno,
+                                                 "psn_cert_type": "01", "certno": member.certno}})
+    # when it sends a message
+    response = api_client.post("/api/national/", message, format="json", HTTP_ACCEPT="text/html",
+                               HTTP_AUTHORIZATION=f"Token {clinic.token}")
+    # then it gets the national answer envelope as JSON (DRF's negotiation answered 406)
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json()["infcode"] == 0 and response.json()["output"]["baseinfo"]["certno"] == member.certno
