@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.rest import BoundedJSONParser
+from config.rest import BoundedJSONParser, OrjsonRenderer
 
 from . import selectors, services
 from .models import Claim
@@ -38,6 +39,8 @@ class ClaimListCreateView(GenericAPIView):
     visit_from, visit_to). POST: adjudicate and settle one visit (201; 200 for an idempotent replay)."""
 
     parser_classes = [DecimalJSONParser]
+    # DRF's renderers (JSON, the browsable API), the JSON one written by orjson (config/rest.py)
+    renderer_classes = [OrjsonRenderer, BrowsableAPIRenderer]
     serializer_class = ClaimSerializer
     queryset = Claim.objects.none()
 

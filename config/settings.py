@@ -85,12 +85,17 @@ MIDDLEWARE = [
     # Before anything reads the body: a request over its size limit is a 413 (config.middleware).
     "config.middleware.RequestBodyLimitMiddleware",
     "config.middleware.NulInQueryMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's session, locale, authentication and message middleware, each passed straight through
+    # by a call to /api/ made with a token, which uses none of them (config.middleware
+    # ``token_api_call``; subclasses, so Django's checks still find them). CommonMiddleware (allowed
+    # hosts, the trailing slash) and the CSRF middleware (named by its own path: the deploy checks
+    # look for it by name; cheap without a cookie) serve every request.
+    "config.middleware.SessionMiddleware",
+    "config.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.AuthenticationMiddleware",
+    "config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "staff.middleware.AuditActorMiddleware",
     # Last, as django-axes requires: answers a locked-out login with its lockout response.
@@ -203,9 +208,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["config.rest.BoundedJSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
     # Per signed-in user (and per address for anonymous calls); the counts live in the cache (Redis
-    # when REDIS_URL is set, so every worker shares them).
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
-                                 "rest_framework.throttling.UserRateThrottle"],
+    # when REDIS_URL is set, so every worker shares them). DRF's throttles, their history stored as
+    # an array (config/throttling.py: a list of thousands of floats was pickled on every request).
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.AnonRateThrottle", "config.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_RATE_ANON", "60/minute"),
                                "user": os.environ.get("API_RATE_USER", "6000/minute")},
     "PAGE_SIZE": 50,

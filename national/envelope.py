@@ -20,6 +20,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
+from django.core.serializers.json import DjangoJSONEncoder
+from rest_framework.renderers import BaseRenderer
+
 from claims.requests import parse_money
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,6 +55,30 @@ def answer(*, infcode: int, received: datetime, output: dict | None = None, err_
             "refmsg_time": received.strftime("%Y%m%d%H%M%S") + f"{received.microsecond // 1000:03d}",
             "respond_time": responded.strftime("%Y%m%d%H%M%S") + f"{responded.microsecond // 1000:03d}",
             "err_msg": err_msg, "output": output or {}}
+
+
+_DJANGO_JSON_DEFAULT = DjangoJSONEncoder().default
+
+
+def answer_json(result: dict) -> bytes:
+    """The answer envelope as JSON (UTF-8, compact), what the clinic receives and what is recorded.
+
+    orjson, with Django's encoder for what JSON has no type for (dates and times included, as
+    Django writes them, though the answers carry their times as text already): the same JSON the
+    standard library's encoder with ``DjangoJSONEncoder`` wrote, in a tenth of its time, twice per
+    message (the record, the HTTP answer)."""
+    return orjson.dumps(result, default=_DJANGO_JSON_DEFAULT, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+class AnswerRenderer(BaseRenderer):
+    """The national door's answers (``answer_json``); set on its view, which only ever answers JSON."""
+
+    media_type = "application/json"
+    format = "json"
+    charset = None  # JSON is UTF-8 by definition (RFC 8259), as DRF's JSONRenderer declares it
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return b"" if data is None else answer_json(data)
 
 
 # ---------------------------------------------------------------------------------------------

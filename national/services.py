@@ -17,7 +17,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.http import Http404
@@ -25,9 +24,9 @@ from rest_framework.authtoken.models import Token
 
 from config.errors import Conflict
 from providers.models import Provider
-from staff.audit import access_log, audit_record
+from staff.audit import access_log, access_log_insert_sql, audit_record
 
-from .envelope import ENVELOPE_REQUIRED, Refused, answer, now_local, text, time_text
+from .envelope import ENVELOPE_REQUIRED, Refused, answer, answer_json, now_local, text, time_text
 from .mapping import Unmapped
 from .models import ClinicAccount, Message, SignIn
 
@@ -151,8 +150,9 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
             with transaction.atomic():
                 output = _dispatch(context, signed_in=signed_in)
                 result = answer(infcode=0, received=received, output=output, admdvs=region)
-                _record(provider, msgid, message, result, context.with_answer)
-                _access_logged(user, message, msgid, member_ids=context.member_ids, count=context.listed)
+                _record(provider, msgid, message, result, context.with_answer,
+                        logged=_access_log_row(user, message, msgid, member_ids=context.member_ids,
+                                               count=context.listed))
         except Refused as exc:
             result = answer(infcode=-1, received=received, err_msg=exc.err_msg, admdvs=region)
             with transaction.atomic():
@@ -207,19 +207,38 @@ def _access_logged(user, message: dict, msgid: str, *, member_ids, count: int | 
                path=f"/api/national/ infno={infno} msgid={msgid}{' (replay)' if replay else ''}")
 
 
-def _record(provider: Provider, msgid: str, message: dict, result: dict, with_answer: AnswerWith | None = None) -> None:
+def _access_log_row(user, message: dict, msgid: str, *, member_ids, count: int | None) -> tuple[str, list] | None:
+    """``_access_logged``'s entry as an INSERT to send with the answer's record (``_record``); None
+    for a message that names no one."""
+    infno = str(message.get("infno") or "")
+    if infno not in PERSONAL_DATA:
+        return None
+    action, what = PERSONAL_DATA[infno]
+    return access_log_insert_sql(user=user, action=action, what=what, object_ids=member_ids, count=count,
+                                 path=f"/api/national/ infno={infno} msgid={msgid}")
+
+
+def _record(provider: Provider, msgid: str, message: dict, result: dict, with_answer: AnswerWith | None = None,
+            *, logged: tuple[str, list] | None = None) -> None:
+    """The answer's record; with it, in the same statement, the transaction's own writes
+    (``with_answer``) and the access-log entry (``logged``: 个人信息保护法, committed with what it
+    disclosed), each a data-modifying CTE: one round trip for all of them."""
     infno = str(message.get("infno") or "")[:6]
-    if with_answer is None:
+    ctes, params = (list(with_answer.ctes), list(with_answer.params)) if with_answer is not None else ([], [])
+    if logged is not None:
+        ctes.append(f"logged AS ({logged[0]})")
+        params.extend(logged[1])
+    if not ctes:
         Message.objects.create(provider=provider, msgid=msgid, infno=infno, infcode=result["infcode"], answer=result)
         return
+    check, check_params = (with_answer.check, with_answer.check_params) if with_answer is not None else ("true", [])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH {', '.join(with_answer.ctes)} INSERT INTO {Message._meta.db_table} "
+            f"WITH {', '.join(ctes)} INSERT INTO {Message._meta.db_table} "
             "(provider_id, msgid, infno, infcode, answer, received_at) VALUES (%s, %s, %s, %s, %s::jsonb, %s) "
-            f"RETURNING {with_answer.check}",
-            [*with_answer.params, provider.pk, msgid, infno, result["infcode"],
-             json.dumps(result, cls=DjangoJSONEncoder, ensure_ascii=False), timezone.now(),
-             *with_answer.check_params])
+            f"RETURNING {check}",
+            [*params, provider.pk, msgid, infno, result["infcode"],
+             answer_json(result).decode(), timezone.now(), *check_params])
         if not cursor.fetchone()[0]:
             raise Refused(with_answer.refusal)
 

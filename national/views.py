@@ -13,6 +13,7 @@ from django.shortcuts import render
 from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +22,7 @@ from providers.models import Provider
 from staff.authentication import token_with_user
 
 from . import selectors
-from .envelope import answer, now_local
+from .envelope import AnswerRenderer, answer, now_local
 from .models import ClinicAccount
 from .services import clinic_account_of, national_message_answer
 
@@ -50,6 +51,18 @@ class IsClinicAccount(BasePermission):
         return clinic_account_of(request.user) is not None
 
 
+class AnswerOnly(BaseContentNegotiation):
+    """The national answer envelope whatever the client's ``Accept`` (DRF's documented
+    "ignore the client" negotiation): the platform's clients expect its JSON, and DRF's negotiation
+    parsed the Accept header and the query string on every message for the one renderer there is."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 # Not in the REST OpenAPI schema: its contract is the national platform's envelope (national/README.md),
 # and documenting it there would only describe an opaque JSON body.
 @extend_schema(exclude=True)
@@ -57,6 +70,8 @@ class NationalInterfaceView(APIView):
     authentication_classes = [ClinicTokenAuthentication]
     permission_classes = [IsClinicAccount]
     parser_classes = []  # the body is read here: a malformed one still gets the national answer
+    renderer_classes = [AnswerRenderer]  # JSON only, by orjson (national/envelope.py ``answer_json``)
+    content_negotiation_class = AnswerOnly
 
     def dispatch(self, request, *args, **kwargs):
         # staff.middleware: this door writes its own access-log entries (national/services.py

@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextvars
 import datetime
 import decimal
+import functools
+import json
 from contextlib import contextmanager
 
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
 
 TRACKED_MODELS = (
     "members.Member", "members.SignUp", "providers.Provider", "policy.ParameterSet",
@@ -105,6 +108,35 @@ def access_log(*, user, action: str, what: str, object_ids=(), count: int | None
     models_insert(AccessLog, [AccessLog(user=user if getattr(user, "pk", None) else None, action=action, what=what,
                                         object_ids=ids, count=count if count is not None else len(ids),
                                         path=path[:300])])
+
+
+def access_log_insert_sql(*, user, action: str, what: str, object_ids=(), count: int | None = None,
+                          path: str) -> tuple[str, list]:
+    """``access_log``'s row as an ``INSERT`` (SQL, parameters) for a caller that sends it inside a
+    statement of its own, e.g. as a data-modifying CTE: the national door writes it with the answer
+    of a settlement (national/services.py ``_record``), one round trip less per message. The row is
+    the one ``access_log`` writes (``at`` the time now, ``object_ids`` the same list of texts); the
+    statement's text is made once per process, the values passed as they are (preparing each
+    through its model field, as ``access_log`` does, cost 0.1 ms of CPU a message)."""
+    ids = [str(i) for i in list(object_ids)[:50]]
+    return _access_log_insert_text(), [timezone.now(), user.pk if getattr(user, "pk", None) else None, action, what,
+                                       json.dumps(ids), count if count is not None else len(ids), path[:300]]
+
+
+@functools.cache
+def _access_log_insert_text() -> str:
+    from django.db import connection
+
+    from staff.models import AccessLog
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(AccessLog._meta.get_field(name).column) for name in ACCESS_LOG_COLUMNS)
+    return (f"INSERT INTO {quote(AccessLog._meta.db_table)} ({names}) "
+            "VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s)")
+
+
+# access_log_insert_sql's values, in this order (every column of AccessLog but its id)
+ACCESS_LOG_COLUMNS = ("at", "user", "action", "what", "object_ids", "count", "path")
 
 
 # --- signal wiring -------------------------------------------------------------------------------

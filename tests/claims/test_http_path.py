@@ -96,3 +96,28 @@ def test_each_thread_keeps_its_own_serializer():
     assert here == ClaimSerializer(claim, context={"request": _Request(clerk)}).data
     assert there[0] == ClaimSerializer(claim, context={"request": _Request(superuser)}).data
     assert here["certno"] != member.certno and there[0]["certno"] == member.certno
+
+
+def test_the_claim_door_answers_the_json_drfs_renderer_writes(api_client):
+    # given a superuser's token and a visit
+    from rest_framework.renderers import JSONRenderer
+
+    member = make_member(admdvs="370300")
+    provider = make_provider(admdvs="370300", level="2", kind="hospital")
+    token = Token.objects.create(user=make_staff(all_regions=True, superuser=True))
+    body = {"admdvs": "370300", "certno": member.certno, "fixmedins_code": provider.fixmedins_code,
+            "visit_at": "2024-03-01T10:00:00+08:00", "medfee_sumamt": "120.50", "inscp_scp_amt": "120.50",
+            "idempotency_key": "渲染-1"}
+    # when it is settled through the API (a 201), then its answer listed, and asked indented
+    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    settled = api_client.post("/api/v1/claims/", body, format="json", **headers)
+    listed = api_client.get("/api/v1/claims/", **headers)
+    indented = api_client.get("/api/v1/claims/", HTTP_ACCEPT="application/json; indent=2", **headers)
+    # then each answer is, byte for byte, what DRF's own JSON renderer writes for the same data
+    # (config/rest.py OrjsonRenderer): compact, UTF-8 (the Chinese key unescaped), money as text
+    assert settled.status_code == 201 and listed.status_code == 200
+    assert settled.content == JSONRenderer().render(settled.data)
+    assert "渲染-1".encode() in settled.content
+    assert listed.content == JSONRenderer().render(listed.data)
+    assert indented.content == JSONRenderer().render(indented.data, "application/json; indent=2")
+    assert b'\n  "count"' in indented.content

@@ -47,3 +47,41 @@ def clinic_user_id(clinic) -> int:
     from rest_framework.authtoken.models import Token
 
     return Token.objects.get(key=clinic.token).user_id
+
+
+def test_the_entry_written_with_the_answer_is_the_one_access_log_writes(db):
+    # given a user, and the entry both ways: access_log's own INSERT, and the statement the national
+    # door sends inside the answer's record (staff.audit access_log_insert_sql)
+    from django.db import connection
+
+    from staff.audit import ACCESS_LOG_COLUMNS, access_log, access_log_insert_sql
+    from tests.factories import make_staff
+
+    user = make_staff()
+    entry = dict(user=user, action="view", what="claims.Claim", object_ids=[7, 8], count=None,
+                 path="/api/national/ infno=2207 msgid=X")
+    access_log(**entry)
+    sql, params = access_log_insert_sql(**entry)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    # then the two rows are the same, but for their ids and times
+    fields = [f.name for f in AccessLog._meta.concrete_fields if f.name not in ("id", "at")]
+    first, second = AccessLog.objects.order_by("id").values(*fields, "at")
+    assert {k: v for k, v in first.items() if k != "at"} == {k: v for k, v in second.items() if k != "at"}
+    assert second["at"] >= first["at"]
+    assert first["object_ids"] == ["7", "8"] and first["count"] == 2
+    # and every column of the model is in that statement (a new one must be added there too)
+    assert set(ACCESS_LOG_COLUMNS) == {f.name for f in AccessLog._meta.concrete_fields if not f.primary_key}
+
+
+def test_the_answer_is_the_envelope_whatever_the_client_accepts(db, api_client):
+    # given a signed-in clinic whose client asks for HTML (national/views.py AnswerOnly)
+    clinic, member = clinic_world(api_client, NANYANG)
+    message = clinic.envelope("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": member.certno,
+                                                 "psn_cert_type": "01", "certno": member.certno}})
+    # when it sends a message
+    response = api_client.post("/api/national/", message, format="json", HTTP_ACCEPT="text/html",
+                               HTTP_AUTHORIZATION=f"Token {clinic.token}")
+    # then it gets the national answer envelope as JSON (DRF's negotiation answered 406)
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json()["infcode"] == 0 and response.json()["output"]["baseinfo"]["certno"] == member.certno
