@@ -210,12 +210,13 @@ def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
                                                          None, visit.error[:300]))
             continue
         keys = None   # the visit's breakdown keys that no scenario changes, made at its first decision
+        medfee = request.medfee_sumamt
         for replay in replays:
             settled = claim_decide_step(request, ledger=replay.ledger)
             tally = replay.tally
             if settled.error is not None:
                 tally.refused[0] += 1
-                tally.refused[2] += request.medfee_sumamt
+                tally.refused[2] += medfee
                 if replay.baseline:
                     tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
                                                   str(settled.errors)[:300]))
@@ -227,19 +228,27 @@ def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
                 # The keys the recorded claim would carry: its provider's level, inputs.member.person_type,
                 # benefit (claims/facts.py claim_build and inputs_json), and whose totals the visit adds to.
                 keys = ((day.year, day.month), decided.provider.benefit_level or "-", member.person_type_on(day),
-                        request.benefit, member.pk)
-            fund, charged = decision.fund_pay, decided.charged_provider
-            # ... then the status and the charged provider, which the scenario's decision gives.
-            combo = (keys[0], keys[1], keys[2], keys[3], decision.status, charged.fixmedins_code,
+                        request.benefit)
+                member_id = member.pk
+            fund, status = decision.fund_pay, decision.status
+            # ... then the status and the charged provider, which the scenario's decision gives
+            # (``ScenarioTally.count``, written out here: it runs once per visit and scenario).
+            combo = (*keys, status, decided.charged_provider.fixmedins_code,
                      capitation is not None and capitation(decided))
-            tally.count(combo, fund, request.medfee_sumamt)
-            member_id = keys[4]
+            cell = tally.combos.get(combo)
+            if cell is None:
+                tally.combos[combo] = [1, fund, medfee]
+            else:
+                cell[0] += 1
+                cell[1] += fund
+                cell[2] += medfee
             total = tally.members.get(member_id)
             if total is None:
-                total = tally.members[member_id] = [ZERO, False, False]
-            total[0] += fund
+                tally.members[member_id] = [ZERO + fund, False, False]
+            else:
+                total[0] += fund
             replay.last_day[member_id] = (day, decided.book)
-            if replay.baseline and (fund != visit.hifp_pay or decision.status != visit.status):
+            if replay.baseline and (fund != visit.hifp_pay or status != visit.status):
                 tally.findings.append(_finding(visit, decided))
     for replay in replays:
         for member_id, (day, book) in replay.last_day.items():

@@ -41,10 +41,12 @@ class Refused(Exception):
 
 def adjudicator(rules: Callable[..., Decision]) -> Callable[..., Decision]:
     """Wrap a region's ``adjudicate``: a ``Refused`` raised by a step becomes the decision."""
+    # The facts named, not gathered as ``**facts``: packing and unpacking a dictionary of six
+    # keywords was a tenth of a replayed visit's time outside the rules themselves.
     @functools.wraps(rules)
-    def adjudicate(**facts) -> Decision:
+    def adjudicate(*, params, member, provider, signup, visit, ytd) -> Decision:
         try:
-            return rules(**facts)
+            return rules(params=params, member=member, provider=provider, signup=signup, visit=visit, ytd=ytd)
         except Refused as refused:
             return refused.decision
     return adjudicate
