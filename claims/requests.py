@@ -334,6 +334,8 @@ def claim_request_from_content(content: Mapping[str, Any]) -> ClaimRequest:
     ``ClaimRequest.content()``): the inverse of ``content()``, parsed by the same parsers, so a
     replay (policy simulation) sees every fact the original request carried, including ones added
     later. The idempotency key is not part of the content: the replayed request has none."""
-    items = content.get("fee_details") or ()
+    items = content.get("fee_details")
+    if not items:   # none recorded: parsed as they are (no copy of the content needed)
+        return claim_request_parse(content)
     return claim_request_parse({**content, "fee_details": [
         dict(zip(("code", "name", "category", "chrgitm_lv", "amount"), item)) for item in items]})
