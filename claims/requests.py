@@ -236,6 +236,8 @@ _MEMO_FIELDS = frozenset({"admdvs", "fixmedins_code", "benefit", "out_of_area", 
 _MEMO_LIMIT = 4096
 _UNSEEN = object()
 _parsed: dict[tuple[str, str], Any] = {}
+# (field, parser, answer kept): the parsers in ``_PARSERS`` order, the memo's question asked once here.
+_PARSE_PLAN = tuple((name, parse, name in _MEMO_FIELDS) for name, parse in _PARSERS.items())
 
 
 def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
@@ -245,26 +247,30 @@ def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     memo = _parsed
-    for name, parse in _PARSERS.items():
+    for name, parse, remembered in _PARSE_PLAN:
         value = data.get(name)
         if value is None:
             if name in REQUIRED:
                 errors[name] = ["必填 (this field is required)"]
             continue
-        if name in _MEMO_FIELDS and type(value) is str:
-            parsed = memo.get((name, value), _UNSEEN)
-            if parsed is not _UNSEEN:
-                values[name] = parsed
-                continue
+        if remembered and type(value) is str:
+            key = (name, value)
+            parsed = memo.get(key, _UNSEEN)
+            if parsed is _UNSEEN:
+                try:
+                    parsed = parse(value)
+                except ValueError as exc:
+                    errors[name] = [str(exc)]
+                    continue
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = parsed
+            values[name] = parsed
+            continue
         try:
-            values[name] = parsed = parse(value)
+            values[name] = parse(value)
         except ValueError as exc:
             errors[name] = [str(exc)]
-            continue
-        if name in _MEMO_FIELDS and type(value) is str:
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[(name, value)] = parsed
     if not errors:
         request = _request_new(values)
         _identities_check(request)  # the amounts themselves came from parse_money just above
