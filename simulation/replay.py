@@ -28,7 +28,7 @@ from claims.requests import claim_request_from_content
 from claims.store import ledger_load_fresh
 from policy import rules
 from policy.rules import REGIONS
-from policy.rules.common import YearToDate
+from policy.rules.common import YearToDate, frozen_new
 from staff.scope import Scope
 
 ZERO = Decimal("0.00")
@@ -323,8 +323,9 @@ def _cap_reached(admdvs: str, book: MemberBook, day: date, ledger: Ledger) -> tu
     if book.signups is not None:
         in_effect, first = signups_on(book.signups, day)
         signup = signup_facts(in_effect, first)
+    ytd = frozen_new(YearToDate, {"year": day.year, "buckets": book.buckets[day.year]})
     view = rules.year_to_date(admdvs, params=found[1], member=ledger.known.member(book.member, day, ()),
-                              signup=signup, ytd=YearToDate(year=day.year, buckets=book.buckets[day.year]))
+                              signup=signup, ytd=ytd)
     at_cap = view.annual_cap is not None and view.cap_left == 0
     return at_cap, any(use.left == 0 for use in view.subcaps.values())
 
