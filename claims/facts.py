@@ -10,7 +10,7 @@ from decimal import Decimal
 from members.models import Member, OutOfAreaRegistration, SignUp
 from policy import rules
 from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, ProviderFacts, RegistrationFacts,
-                                 SignupFacts, VisitFacts, YearToDate)
+                                 SignupFacts, VisitFacts, YearToDate, frozen_new)
 from providers.models import Provider
 from staff.scope import mask_certnos_in
 
@@ -91,11 +91,11 @@ def visit_facts(request: ClaimRequest, *, out_of_area: str = "none",
                 registration: RegistrationFacts | None = None, prescriber: Provider | None = None) -> VisitFacts:
     """``out_of_area`` and ``registration``: as derived by the settle step (policy/rules/out_of_area.py);
     ``prescriber``: a pharmacy fill's checked prescriber (claims/prescriptions.py)."""
-    return VisitFacts(
+    return frozen_new(VisitFacts, dict(
         visit_at=request.visit_local, eligible=request.inscp_scp_amt, total=request.medfee_sumamt,
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
         out_of_area=out_of_area, channel=request.channel, exclusion=request.exclusion, registration=registration,
-        prescriber=provider_facts(prescriber) if prescriber is not None else None)
+        prescriber=provider_facts(prescriber) if prescriber is not None else None))
 
 
 def accumulator_buckets(accumulator: Accumulator) -> dict[str, Decimal]:
@@ -122,7 +122,7 @@ def decide(*, admdvs: str, visit: VisitFacts, member: MemberFacts, provider: Pro
         return rules.outside_policy_period(visit=visit, provider=provider), None
     set_id, params = parameters
     decision = rules.adjudicate(admdvs, params=params, member=member, provider=provider, signup=signup, visit=visit,
-                                ytd=YearToDate(year=year, buckets=buckets))
+                                ytd=frozen_new(YearToDate, {"year": year, "buckets": buckets}))
     return decision, set_id
 
 

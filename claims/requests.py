@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import cached_property
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -225,6 +225,19 @@ _PARSERS = {
     **{name: parse_money for name in AMOUNT_FIELDS},
 }
 REQUIRED = ("admdvs", "certno", "fixmedins_code", "visit_at", "medfee_sumamt", "inscp_scp_amt")
+# Fields whose parser's answer depends on the text alone and whose texts repeat across a file or a
+# replayed year (a region, a few hundred clinics, the codes, the self-paid parts that are mostly
+# "0.00"): each (field, text) is parsed once and its answer kept, which saves a replayed visit
+# about 4 of its 25 µs of parsing. Not the certno (one per member), the visit time (the check
+# against the clock moves) nor the two amounts that differ per visit; a refused text is never
+# kept, so it is refused with its message each time. Bounded: emptied when full.
+_MEMO_FIELDS = frozenset({"admdvs", "fixmedins_code", "benefit", "out_of_area", "channel", "exclusion",
+                          "prescribing_fixmedins_code", *SELF_PAID_FIELDS})
+_MEMO_LIMIT = 4096
+_UNSEEN = object()
+_parsed: dict[tuple[str, str], Any] = {}
+# (field, parser, answer kept): the parsers in ``_PARSERS`` order, the memo's question asked once here.
+_PARSE_PLAN = tuple((name, parse, name in _MEMO_FIELDS) for name, parse in _PARSERS.items())
 
 
 def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
@@ -233,21 +246,57 @@ def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
         raise ValidationError({"non_field_errors": ["请求体应为 JSON 对象 (the body must be an object)"]})
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
-    for name, parse in _PARSERS.items():
+    memo = _parsed
+    for name, parse, remembered in _PARSE_PLAN:
         value = data.get(name)
         if value is None:
             if name in REQUIRED:
                 errors[name] = ["必填 (this field is required)"]
+            continue
+        if remembered and type(value) is str:
+            key = (name, value)
+            parsed = memo.get(key, _UNSEEN)
+            if parsed is _UNSEEN:
+                try:
+                    parsed = parse(value)
+                except ValueError as exc:
+                    errors[name] = [str(exc)]
+                    continue
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = parsed
+            values[name] = parsed
             continue
         try:
             values[name] = parse(value)
         except ValueError as exc:
             errors[name] = [str(exc)]
     if not errors:
-        request = ClaimRequest(**values)
+        request = _request_new(values)
         _identities_check(request)  # the amounts themselves came from parse_money just above
         return request
     raise ValidationError(errors)
+
+
+# Every field's default, for ``_request_new`` (a field without one is required, and REQUIRED
+# makes sure the parsed values carry it).
+_DEFAULTS = {f.name: f.default for f in fields(ClaimRequest) if f.default is not MISSING}
+# What ``_request_new`` does not do: a field made by a factory, or a __post_init__ (checked at import).
+assert not any(f.default_factory is not MISSING for f in fields(ClaimRequest))
+assert not hasattr(ClaimRequest, "__post_init__")
+
+
+def _request_new(values: dict[str, Any]) -> ClaimRequest:
+    """``ClaimRequest(**values)`` for values the parsers have just produced, without the frozen
+    dataclass's ``__init__``: it sets each of the twenty fields through ``object.__setattr__``,
+    7.6 µs of a replayed visit's 30 µs rebuild, where filling the instance's dictionary costs
+    about 1 µs. The same instance (fields, defaults, equality, hash, cached properties, which
+    live in that dictionary too); ``__post_init__`` would be skipped, so there must be none."""
+    request = object.__new__(ClaimRequest)
+    state = request.__dict__
+    state.update(_DEFAULTS)
+    state.update(values)
+    return request
 
 
 def claim_request_check(request: ClaimRequest) -> None:
@@ -291,6 +340,8 @@ def claim_request_from_content(content: Mapping[str, Any]) -> ClaimRequest:
     ``ClaimRequest.content()``): the inverse of ``content()``, parsed by the same parsers, so a
     replay (policy simulation) sees every fact the original request carried, including ones added
     later. The idempotency key is not part of the content: the replayed request has none."""
-    items = content.get("fee_details") or ()
+    items = content.get("fee_details")
+    if not items:   # none recorded: parsed as they are (no copy of the content needed)
+        return claim_request_parse(content)
     return claim_request_parse({**content, "fee_details": [
         dict(zip(("code", "name", "category", "chrgitm_lv", "amount"), item)) for item in items]})

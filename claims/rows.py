@@ -15,7 +15,7 @@ from functools import cache
 import orjson
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import DEFERRED, Model
 from psycopg.types.json import set_json_dumps
 
 from config.sequences import ids_draw
@@ -25,27 +25,38 @@ COPY_FROM_ROWS = 50
 
 
 @cache
-def columns(model: type[Model], alias: str) -> str:
-    """The model's columns under a table alias, in ``concrete_fields`` order."""
+def columns(model: type[Model], alias: str, unread: frozenset[str] = frozenset()) -> str:
+    """The model's columns under a table alias, in ``concrete_fields`` order (less the fields
+    named in ``unread``: see ``model_from_row``)."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields if f.attname not in unread)
 
 
 @cache
-def _loaders(model: type[Model]):
+def _loaders(model: type[Model], unread: frozenset[str] = frozenset()):
     fields = model._meta.concrete_fields
     names = [f.attname for f in fields]
-    converters = [(n, f.from_db_value) for n, f in enumerate(fields) if hasattr(f, "from_db_value")]
-    return names, converters
+    read = [n for n, f in enumerate(fields) if f.attname not in unread]
+    converters = [(n, f.from_db_value) for n, f in enumerate(fields) if hasattr(f, "from_db_value")
+                  and f.attname not in unread]
+    return names, converters, read
 
 
-def model_from_row(model: type[Model], row, start: int = 0, db=None) -> Model | None:
-    """The instance in ``row[start:]`` (laid out as ``columns(model, ...)``); None for an outer
-    join that found nothing (a NULL primary key). ``db``: the connection the row came from (the
-    default one when not given; a caller building many rows passes it, each lookup of the
-    thread's connection costing about a microsecond)."""
-    names, converters = _loaders(model)
-    values = list(row[start:start + len(names)])
+def model_from_row(model: type[Model], row, start: int = 0, db=None,
+                   unread: frozenset[str] = frozenset()) -> Model | None:
+    """The instance in ``row[start:]`` (laid out as ``columns(model, ..., unread)``); None for an
+    outer join that found nothing (a NULL primary key). ``db``: the connection the row came from
+    (the default one when not given; a caller building many rows passes it, each lookup of the
+    thread's connection costing about a microsecond). ``unread``: fields left out of the row,
+    deferred on the instance as ``QuerySet.only`` defers them (``DEFERRED`` in the constructor's
+    place of the value: reading one would load it)."""
+    names, converters, read = _loaders(model, unread)
+    if unread:
+        values = [DEFERRED] * len(names)
+        for position, value in zip(read, row[start:start + len(read)]):
+            values[position] = value
+    else:
+        values = list(row[start:start + len(names)])
     if values[0] is None:
         return None
     db = connections[DEFAULT_DB_ALIAS] if db is None else db
@@ -66,12 +77,12 @@ def width(model: type[Model]) -> int:
     return len(model._meta.concrete_fields)
 
 
-def models_select(model: type[Model], sql: str, params: list) -> list[Model]:
-    """Run ``sql`` (selecting ``columns(model, alias)`` first) and build the instances."""
+def models_select(model: type[Model], sql: str, params: list, unread: frozenset[str] = frozenset()) -> list[Model]:
+    """Run ``sql`` (selecting ``columns(model, alias, unread)`` first) and build the instances."""
     db = connections[DEFAULT_DB_ALIAS]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
-        return [model_from_row(model, row, db=db) for row in cursor.fetchall()]
+        return [model_from_row(model, row, db=db, unread=unread) for row in cursor.fetchall()]
 
 
 # Field types whose value prepared for PostgreSQL is the Python value itself (for these, Django's

@@ -53,6 +53,13 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
                   parameters=parameters, pay_share=pay_share, rows=accumulators)
 
 
+# What a replay's member rows leave unread (``ledger_load_fresh``): the row's bookkeeping times,
+# which no decision reads. PostgreSQL's timestamptz text made into aware datetimes was 13 of a
+# member row's 25 µs (a replayed year reads a million members); left deferred on the instance, so a
+# reader that wanted one would load it rather than see a wrong value.
+REPLAY_UNREAD = frozenset({"created_at", "updated_at"})
+
+
 def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
                       member_ids: tuple[int, int] | None = None) -> Ledger:
     """A ledger for replaying ``requests`` in memory (policy simulation, issue 22): the same members,
@@ -64,7 +71,7 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
     the requests' members lie within, when the caller knows it (a simulation's partition): the
     members are then read by the primary key's range instead of a scan of the members' table (in
     which thousands of certnos are looked for)."""
-    by_key, years = _members_and_years(requests, scope, member_ids)
+    by_key, years = _members_and_years(requests, scope, member_ids, unread=REPLAY_UNREAD)
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
@@ -155,11 +162,12 @@ def accumulators_changed(rows: dict[tuple[int, int], Accumulator], buckets: dict
     return [document, [row.pk for row in changed]]
 
 
-def _members_and_years(requests: Sequence[ClaimRequest], scope,
-                       member_ids: tuple[int, int] | None = None) -> tuple[dict, dict[int, set[int]]]:
+def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tuple[int, int] | None = None,
+                       unread: frozenset[str] = frozenset()) -> tuple[dict, dict[int, set[int]]]:
     """(admdvs, certno) -> member for the members ``scope`` covers, and member id -> the years of
     their visits (the accumulator years the ledger holds)."""
-    members = [m for m in _members(requests, member_ids) if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
+    members = [m for m in _members(requests, member_ids, unread)
+               if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
     by_key = {(m.admdvs_id, m.certno): m for m in members}
     years: dict[int, set[int]] = defaultdict(set)
     for request in requests:
@@ -169,7 +177,8 @@ def _members_and_years(requests: Sequence[ClaimRequest], scope,
     return by_key, years
 
 
-def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | None = None) -> list[Member]:
+def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | None = None,
+             unread: frozenset[str] = frozenset()) -> list[Member]:
     wanted = {(r.admdvs, r.certno) for r in requests}
     if member_ids:
         # A known id range (a simulation's partition): read by the primary key and matched here.
@@ -180,8 +189,8 @@ def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | Non
         # By the (certno, region) index for one visit or ten thousand; the pairs are matched here.
         where, params = "m.certno = ANY(%s) AND m.admdvs = ANY(%s)", [sorted({c for _, c in wanted}),
                                                                        sorted({a for a, _ in wanted})]
-    members = models_select(Member, f"SELECT {columns(Member, 'm')} FROM {Member._meta.db_table} m WHERE {where}",
-                            params)
+    members = models_select(Member, f"SELECT {columns(Member, 'm', unread)} FROM {Member._meta.db_table} m "
+                            f"WHERE {where}", params, unread)
     return [m for m in members if (m.admdvs_id, m.certno) in wanted]
 
 

@@ -10,6 +10,7 @@ the original visit carried is seen again. Nothing here writes: the caller stores
 """
 from __future__ import annotations
 
+import gc
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from claims.requests import claim_request_from_content
 from claims.store import ledger_load_fresh
 from policy import rules
 from policy.rules import REGIONS
-from policy.rules.common import YearToDate
+from policy.rules.common import YearToDate, frozen_new
 from staff.scope import Scope
 
 ZERO = Decimal("0.00")
@@ -104,26 +105,32 @@ PERIOD_VISITS = ("c.admdvs = %s AND c.visit_date BETWEEN %s AND %s AND c.reverse
                  "AND c.status <> 'reversal' AND NOT EXISTS (SELECT 1 FROM claims_claim r WHERE r.reverses_id = c.id)")
 
 
+# The visits' member-id quantiles read with the count, at fractions 1/GRID … (GRID−1)/GRID: the cuts are
+# picked from them, so a partition holds its share of the visits to within 1/GRID of the period's.
+PARTITION_GRID = 4096
+
+
 def period_partitions(*, admdvs: str, year: int, visits_per_partition: int) -> tuple[int, list[tuple[int, int]]]:
     """(visits, member id ranges): the period's members cut into about visits ÷ ``visits_per_partition``
     ranges of whole members, in order, each holding about as many visits. The cuts are the member ids
     at the visits' quantiles (``percentile_disc`` over the visits' member ids: one sort of the ids,
     where numbering the distinct members with ``ntile`` took a sort and a window over them too); a
-    member with more visits than a partition takes one range alone."""
-    params = [admdvs, date(year, 1, 1), date(year, 12, 31)]
+    member with more visits than a partition takes one range alone. One statement, one pass over
+    the period's claims: the count and a fine grid of quantiles together (counting first, then
+    asking for the quantiles the count called for, read the claims twice: a few seconds of a
+    replayed year before any partition could start)."""
+    grid = [n / PARTITION_GRID for n in range(1, PARTITION_GRID)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*), MIN(c.member_id), MAX(c.member_id) "
-                       f"FROM claims_claim c WHERE {PERIOD_VISITS}", params)
-        visits, first, last = cursor.fetchone()
-        if not visits:
-            return 0, []
-        count = max(1, math.ceil(visits / visits_per_partition))
-        cuts = []
-        if count > 1:
-            fractions = [n / count for n in range(1, count)]
-            cursor.execute("SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY c.member_id) "
-                           f"FROM claims_claim c WHERE {PERIOD_VISITS}", [fractions, *params])
-            cuts = cursor.fetchone()[0]
+        cursor.execute("SELECT COUNT(*), MIN(c.member_id), MAX(c.member_id), percentile_disc(%s::float8[]) "
+                       f"WITHIN GROUP (ORDER BY c.member_id) FROM claims_claim c WHERE {PERIOD_VISITS}",
+                       [grid, admdvs, date(year, 1, 1), date(year, 12, 31)])
+        visits, first, last, quantiles = cursor.fetchone()
+    if not visits:
+        return 0, []
+    count = max(1, math.ceil(visits / visits_per_partition))
+    # Cut n of count at the grid's quantile nearest n / count (beyond GRID partitions, cuts that meet
+    # are one: fewer, larger partitions, still of whole members).
+    cuts = [quantiles[min(len(quantiles), max(1, round(n * PARTITION_GRID / count))) - 1] for n in range(1, count)]
     starts = sorted({int(first), *(int(cut) for cut in cuts)})
     ends = [start - 1 for start in starts[1:]] + [int(last)]
     return visits, list(zip(starts, ends))
@@ -201,6 +208,25 @@ def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
     capitation = _capitation_filter(admdvs)
     replays = [_ScenarioReplay(scenario_id, baseline, _fresh(loaded, parameters) if loaded is not None else None)
                for scenario_id, baseline, parameters in scenarios]
+    # The cyclic garbage collector is paused while the visits are replayed: the replay makes millions
+    # of small objects (facts, decisions, steps, tallies) that reference counting frees, and the
+    # collector's passes over them, which find nothing to free, were 7 % of a partition's CPU. It is
+    # switched back on (if it was on) however the replay ends; the partition's memory is bounded.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _visits_replay(visits, replays, capitation)
+    finally:
+        if collecting:
+            gc.enable()
+    for replay in replays:
+        for member_id, (day, book) in replay.last_day.items():
+            replay.tally.members[member_id][1:] = _cap_reached(admdvs, book, day, replay.ledger)
+    return {replay.scenario_id: replay.tally for replay in replays}
+
+
+def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], capitation) -> None:
+    """Each visit, in order, under every scenario in turn: its decision tallied per scenario."""
     for visit in visits:
         request = visit.request
         if request is None:
@@ -210,12 +236,13 @@ def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
                                                          None, visit.error[:300]))
             continue
         keys = None   # the visit's breakdown keys that no scenario changes, made at its first decision
+        medfee = request.medfee_sumamt
         for replay in replays:
             settled = claim_decide_step(request, ledger=replay.ledger)
             tally = replay.tally
             if settled.error is not None:
                 tally.refused[0] += 1
-                tally.refused[2] += request.medfee_sumamt
+                tally.refused[2] += medfee
                 if replay.baseline:
                     tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
                                                   str(settled.errors)[:300]))
@@ -227,24 +254,28 @@ def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
                 # The keys the recorded claim would carry: its provider's level, inputs.member.person_type,
                 # benefit (claims/facts.py claim_build and inputs_json), and whose totals the visit adds to.
                 keys = ((day.year, day.month), decided.provider.benefit_level or "-", member.person_type_on(day),
-                        request.benefit, member.pk)
-            fund, charged = decision.fund_pay, decided.charged_provider
-            # ... then the status and the charged provider, which the scenario's decision gives.
-            combo = (keys[0], keys[1], keys[2], keys[3], decision.status, charged.fixmedins_code,
+                        request.benefit)
+                member_id = member.pk
+            fund, status = decision.fund_pay, decision.status
+            # ... then the status and the charged provider, which the scenario's decision gives
+            # (``ScenarioTally.count``, written out here: it runs once per visit and scenario).
+            combo = (*keys, status, decided.charged_provider.fixmedins_code,
                      capitation is not None and capitation(decided))
-            tally.count(combo, fund, request.medfee_sumamt)
-            member_id = keys[4]
+            cell = tally.combos.get(combo)
+            if cell is None:
+                tally.combos[combo] = [1, fund, medfee]
+            else:
+                cell[0] += 1
+                cell[1] += fund
+                cell[2] += medfee
             total = tally.members.get(member_id)
             if total is None:
-                total = tally.members[member_id] = [ZERO, False, False]
-            total[0] += fund
+                tally.members[member_id] = [ZERO + fund, False, False]
+            else:
+                total[0] += fund
             replay.last_day[member_id] = (day, decided.book)
-            if replay.baseline and (fund != visit.hifp_pay or decision.status != visit.status):
+            if replay.baseline and (fund != visit.hifp_pay or status != visit.status):
                 tally.findings.append(_finding(visit, decided))
-    for replay in replays:
-        for member_id, (day, book) in replay.last_day.items():
-            replay.tally.members[member_id][1:] = _cap_reached(admdvs, book, day, replay.ledger)
-    return {replay.scenario_id: replay.tally for replay in replays}
 
 
 @dataclass
@@ -292,8 +323,9 @@ def _cap_reached(admdvs: str, book: MemberBook, day: date, ledger: Ledger) -> tu
     if book.signups is not None:
         in_effect, first = signups_on(book.signups, day)
         signup = signup_facts(in_effect, first)
+    ytd = frozen_new(YearToDate, {"year": day.year, "buckets": book.buckets[day.year]})
     view = rules.year_to_date(admdvs, params=found[1], member=ledger.known.member(book.member, day, ()),
-                              signup=signup, ytd=YearToDate(year=day.year, buckets=book.buckets[day.year]))
+                              signup=signup, ytd=ytd)
     at_cap = view.annual_cap is not None and view.cap_left == 0
     return at_cap, any(use.left == 0 for use in view.subcaps.values())
 

@@ -4,6 +4,7 @@ Sources: 第五条 (personal account), 第六条 (deductible, ratios, cap, out o
 第十二条 (外配处方 at designated retail pharmacies).
 See shared/policy/RULES.md "Zibo".
 """
+import functools
 from datetime import date
 from decimal import Decimal
 
@@ -104,14 +105,26 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     deductible_bucket = bucket_deductible_for_level(level)
     deductible = claim.deductible(base=base, standard=params.by_level("deductible_annual", level),
                                   already_paid=ytd.get(deductible_bucket),
-                                  note=f"第六条 {level}级医疗机构年度起付标准（各等级分别累计）")
+                                  note=_deductible_note(level))
     ratio = params.by_level(f"ratio_{member.person_type}", level)
     by_ratio = claim.apply_ratio(base=base - deductible, ratio=ratio,
-                                 note=f"第六条 {level}级医疗机构支付比例（{params.effective_from.year}年起执行的参数）")
+                                 note=_ratio_note(level, params.effective_from.year))
     fund = claim.clip_to_cap(by_ratio, rule="annual_cap", cap=cap, used=ytd.get(FUND),
                              note="第六条 普通门诊年度最高支付限额")
     return claim.settle(deductible=deductible, ratio=ratio, fund=fund,
                         deltas={FUND: fund, deductible_bucket: deductible})
+
+
+# The notes' texts made once per level (and year): formatting them was a tenth of the rules' time
+# for a visit, and a region has three levels.
+@functools.cache
+def _deductible_note(level: str) -> str:
+    return f"第六条 {level}级医疗机构年度起付标准（各等级分别累计）"
+
+
+@functools.cache
+def _ratio_note(level: str, year: int) -> str:
+    return f"第六条 {level}级医疗机构支付比例（{year}年起执行的参数）"
 
 
 def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | None, year: int) -> Decimal:

@@ -88,3 +88,26 @@ def test_given_two_scenarios_when_replayed_together_then_each_tally_is_its_own(d
         assert together[scenario_id].cells[("total", "all")] == [2, Decimal(fund), Decimal("200.00")]
         assert together[scenario_id].members == alone[scenario_id].members == {member.pk: [Decimal(fund), False, False]}
     assert together[0].findings == []
+
+
+def test_a_replayed_member_leaves_its_bookkeeping_times_unread_and_loads_them_if_asked(db):
+    # given a Zibo member with one recorded visit
+    from claims.store import REPLAY_UNREAD, ledger_load_fresh
+    from members.models import Member
+    from simulation.replay import EVERYONE
+
+    provider = make_provider(admdvs=ZIBO, level="1")
+    member = make_member(admdvs=ZIBO)
+    settle(member=member, provider=provider, visit_at="2023-02-01T09:00:00+08:00", eligible="100.00")
+    _, [(lo, hi)] = period_partitions(admdvs=ZIBO, year=2023, visits_per_partition=20_000)
+    visits = recorded_visits(admdvs=ZIBO, year=2023, member_lo=lo, member_hi=hi)
+    # when the replay's ledger loads it
+    ledger = ledger_load_fresh([v.request for v in visits], scope=EVERYONE, parameters=None, member_ids=(lo, hi))
+    [book] = ledger.books.values()
+    # then the facts a decision reads are there, the timestamps are deferred (not a wrong value),
+    # and reading one loads the stored one
+    loaded = book.member
+    assert (loaded.pk, loaded.certno, loaded.brdy, loaded.enrolled_on) == (member.pk, member.certno, member.brdy,
+                                                                         member.enrolled_on)
+    assert loaded.get_deferred_fields() == set(REPLAY_UNREAD)
+    assert loaded.created_at == Member.objects.get(pk=member.pk).created_at
