@@ -36,9 +36,9 @@ oldest transaction still running, or the next id when none was), so a claim with
 committed and visible in S, or never will be. Such a claim is below the old w (counted before), in A
 (counted before), or was counted now: nothing below the new w is missing. And no transaction below x
 can commit a claim later, so none will ever appear below the watermark uncounted. A claim at or above
-x that S saw was counted now or before and stays listed in A, so no later catch-up counts it twice;
-one S did not see (its transaction still open, or not begun) is neither below w nor in A, so the
-next catch-up counts it once. A plain "highest id counted" mark gets this wrong: transaction a takes
+the new w that S saw was counted now or before and stays listed in A, so no later catch-up counts it
+twice; one S did not see (its transaction still open, or not begun: its id is at least x) is neither
+below w nor in A, so the next catch-up counts it once. A plain "highest id counted" mark gets this wrong: transaction a takes
 its id, b > a commits a claim, a catch-up counts it and moves past b, then a commits its own claim
 below the mark — never counted. Here x <= a while a runs, so a's claim is found later
 (tests/supervision/test_tally_queue.py). An idle transaction left open holds x back: A then grows
