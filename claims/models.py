@@ -10,6 +10,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 # COPY, the ORM's, a bench's COPY that does not name the column (``Claim.written_xid``).
 WRITTEN_XID = RawSQL("pg_current_xact_id()::text::bigint", [], output_field=models.BigIntegerField())
 WRITTEN_XID_INDEX = "claim_written_xid_brin"
+WRITTEN_XID_PAGES_PER_RANGE = 128   # PostgreSQL's default, named: supervision's rebuild summarizes by range
 
 
 # The values are policy.rules.common.OUT_OF_AREA; the labels are the staff's (one enum in the API schema).
@@ -141,7 +142,8 @@ class Claim(models.Model):
             # claim is a page write on the claim's path), and the catch-up reads the tail's ranges
             # only (the ids grow with the table's physical order). ``autosummarize``: autovacuum
             # summarizes each range once it is full, so the unsummarized tail stays short.
-            BrinIndex(fields=["written_xid"], name=WRITTEN_XID_INDEX, autosummarize=True),
+            BrinIndex(fields=["written_xid"], name=WRITTEN_XID_INDEX, autosummarize=True,
+                      pages_per_range=WRITTEN_XID_PAGES_PER_RANGE),
         ]
         permissions = [
             ("reverse_claim", _("可撤销门诊结算")),

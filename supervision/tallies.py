@@ -38,10 +38,10 @@ committed and visible in S, or never will be. Such a claim is below the old w (c
 can commit a claim later, so none will ever appear below the watermark uncounted. A claim at or above
 the new w that S saw was counted now or before and stays listed in A, so no later catch-up counts it
 twice; one S did not see (its transaction still open, or not begun: its id is at least x) is neither
-below w nor in A, so the next catch-up counts it once. A plain "highest id counted" mark gets this wrong: transaction a takes
-its id, b > a commits a claim, a catch-up counts it and moves past b, then a commits its own claim
-below the mark — never counted. Here x <= a while a runs, so a's claim is found later
-(tests/supervision/test_tally_queue.py). An idle transaction left open holds x back: A then grows
+below w nor in A, so the next catch-up counts it once. A plain "highest id counted" mark gets this
+wrong: transaction a takes its id, b > a commits a claim, a catch-up counts it and moves past b, then
+a commits its own claim below the mark — never counted. Here x <= a while a runs, so a's claim is
+found later (tests/supervision/test_tally_queue.py). An idle transaction left open holds x back: A then grows
 with every claim committed since it began, and each catch-up reads the claims since then (by the
 BRIN index); it costs time, never a figure. The claims recorded before the watermark (migration
 claims 0009) carry 0: below any watermark (a transaction id is at least 3), counted by then.
@@ -74,7 +74,7 @@ from functools import cache
 from django.apps import apps as global_apps
 from django.db import connection, transaction
 
-from claims.models import WRITTEN_XID_INDEX
+from claims.models import WRITTEN_XID_INDEX, WRITTEN_XID_PAGES_PER_RANGE
 
 COUNTED_ORIGINAL = "{o}.reverses_id IS NULL AND {o}.status <> 'reversal'"
 MONTH = "date_trunc('month', {o}.visit_date)::date"
@@ -333,9 +333,15 @@ def tallies_rebuild(*, apps=global_apps) -> dict[str, int]:
 
 def _watermark_set(cursor, t: dict[str, str]) -> int:
     """After a rebuild, under its lock: w = the xmin of a snapshot taken now, the claims at or above
-    it listed ahead (all of them were counted); how many. And the BRIN index summarized: claims
-    loaded by COPY sit in unsummarized ranges, which every catch-up would read whole."""
-    cursor.execute(f"SELECT {SNAPSHOT_XMIN}, brin_summarize_new_values(%s::regclass)", [WRITTEN_XID_INDEX])
+    it listed ahead (all of them were counted); how many. And the BRIN index's full ranges
+    summarized: claims loaded by COPY sit in unsummarized ranges, which every catch-up would read
+    whole until autovacuum came by. Not the last, partial range (``brin_summarize_new_values``
+    would): a claim inserted into a summarized range widens its summary, an index write per claim,
+    whereas into an unsummarized one it costs nothing (autosummarize takes the range once full)."""
+    cursor.execute(
+        f"SELECT {SNAPSHOT_XMIN}, (SELECT COALESCE(SUM(brin_summarize_range(%s::regclass, block)), 0) "
+        f"FROM generate_series(0, pg_relation_size(%s::regclass) / current_setting('block_size')::int - %s, %s) "
+        f"AS block)", [WRITTEN_XID_INDEX, t["claim"], WRITTEN_XID_PAGES_PER_RANGE, WRITTEN_XID_PAGES_PER_RANGE])
     (snapshot_xmin, _summarized), = cursor.fetchall()
     cursor.execute(f"INSERT INTO {t['watermark']} AS w (id, counted_below) VALUES (1, %s) "
                    f"ON CONFLICT (id) DO UPDATE SET counted_below = EXCLUDED.counted_below", [snapshot_xmin])

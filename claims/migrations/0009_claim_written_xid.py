@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='claim',
-            index=django.contrib.postgres.indexes.BrinIndex(autosummarize=True, fields=['written_xid'], name='claim_written_xid_brin'),
+            index=django.contrib.postgres.indexes.BrinIndex(autosummarize=True, fields=['written_xid'], name='claim_written_xid_brin', pages_per_range=128),
         ),
     ]
