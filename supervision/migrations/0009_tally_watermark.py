@@ -2,28 +2,40 @@
 (``UntalliedClaim``): the claims to count are found by the id of the transaction that wrote them
 (``claims.Claim.written_xid``, migration claims 0009), with no row per claim (``supervision.tallies``).
 
-Forwards: the watermark starts at 1 — every claim recorded before claims 0009 carries 0, below it,
-so counted: those the tallies hold, and those still queued, which are counted in here (one statement
-per set, under the tallies' lock, as a catch-up). A queued claim already written with its transaction
-id (by a writer still running the code of the queue) is listed ahead, so no catch-up counts it again.
+Forwards, under the tallies' lock: the queue's invariant was "every claim not queued is counted". In
+one statement (one snapshot S): its xmin x, the queued ids and the claims at or above x. The queued
+claims are counted in here (one statement per set, as a catch-up); then every claim S saw is counted,
+so the watermark is x (the claims recorded before claims 0009 carry 0: below it) and the claims S saw
+at or above x are listed ahead — as ``tallies_rebuild`` leaves them (the reasoning:
+``supervision.tallies``). A claim S did not see is neither, and the next catch-up counts it.
 Backwards: every claim the watermark does not count yet (at or above it, not listed ahead) is queued
-again, so the queue's catch-up counts it."""
+again, so the queue's catch-up counts it; forwards again, those are counted in and the rest stay."""
 from django.db import migrations, models
 
 
-def queue_counted_in(apps, schema_editor):
-    from supervision.tallies import CATCH_UP_SET, NO_WATERMARK, claim_tallies_add
+# No transaction id reaches it: the queued claims are counted in without being listed ahead one by
+# one; the claims at or above the watermark are listed all together after.
+NEVER = 2 ** 63 - 1
 
-    watermark = apps.get_model("supervision", "TallyWatermark")
+
+def queue_counted_in(apps, schema_editor):
+    from supervision.tallies import CATCH_UP_SET, SNAPSHOT_XMIN, claim_tallies_add
+
+    claim = apps.get_model("claims", "Claim")._meta.db_table
     queue = apps.get_model("supervision", "UntalliedClaim")._meta.db_table
     month = apps.get_model("supervision", "ProviderMonthTally")._meta.db_table
-    watermark.objects.create(id=1, counted_below=NO_WATERMARK)
+    ahead = apps.get_model("supervision", "TalliedClaimAhead")._meta.db_table
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {month} IN SHARE ROW EXCLUSIVE MODE")
-        cursor.execute(f"SELECT claim_id FROM {queue} ORDER BY claim_id")
-        claim_ids = [row[0] for row in cursor.fetchall()]
-    for start in range(0, len(claim_ids), CATCH_UP_SET):
-        claim_tallies_add(claim_ids=claim_ids[start:start + CATCH_UP_SET], apps=apps)
+        cursor.execute(f"SELECT {SNAPSHOT_XMIN}, ARRAY(SELECT q.claim_id FROM {queue} q ORDER BY q.claim_id), "
+                       f"ARRAY(SELECT c.id FROM {claim} c WHERE c.written_xid >= {SNAPSHOT_XMIN})")
+        snapshot_xmin, queued, seen_above = cursor.fetchone()
+    apps.get_model("supervision", "TallyWatermark").objects.create(id=1, counted_below=snapshot_xmin)
+    for start in range(0, len(queued), CATCH_UP_SET):
+        claim_tallies_add(claim_ids=queued[start:start + CATCH_UP_SET], remember_from=NEVER, apps=apps)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {ahead} (claim_id, written_xid) SELECT c.id, c.written_xid FROM {claim} c "
+                       f"WHERE c.id = ANY(%s)", [seen_above])
 
 
 def uncounted_queued(apps, schema_editor):
