@@ -65,7 +65,7 @@ def prepare(*, members: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE claims_claimitem, claims_claim, claims_accumulator, supervision_memberdaytally, "
                        "supervision_membermonthtally, "
-                       "supervision_visitsperdaytally, supervision_providermonthtally, supervision_untalliedclaim "
+                       "supervision_visitsperdaytally, supervision_providermonthtally, supervision_talliedclaimahead "
                        "RESTART IDENTITY CASCADE")
     if Member.objects.filter(certno__startswith="9").count() != members:
         _members_create(members)

@@ -37,7 +37,7 @@ PERIOD = date(2024, 3, 1)
 CHUNK = 50_000
 TABLES = ["supervision_warningevent", "supervision_warning", "supervision_providerindicator",
           "supervision_inpatientstay", "supervision_memberdaytally", "supervision_membermonthtally",
-          "supervision_visitsperdaytally", "supervision_providermonthtally", "supervision_untalliedclaim",
+          "supervision_visitsperdaytally", "supervision_providermonthtally", "supervision_talliedclaimahead",
           "claims_claimitem", "claims_claim",
           "members_member", "providers_provider"]
 CLAIM_COLUMNS = ("id, setl_id, visit_at, visit_date, benefit, emergency, referral, out_of_area, channel, "

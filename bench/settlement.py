@@ -68,7 +68,7 @@ def load(*, members: int, providers: int, visits: int, year: int, month: int, se
         # COPYed claims (``manage.py supervision_tallies_rebuild`` before running supervision on them)
         cursor.execute("TRUNCATE budgets_settlementline, budgets_settlementrun, claims_claim, members_signup, "
                        "members_member, supervision_memberdaytally, supervision_membermonthtally, "
-                       "supervision_visitsperdaytally, supervision_providermonthtally, supervision_untalliedclaim "
+                       "supervision_visitsperdaytally, supervision_providermonthtally, supervision_talliedclaimahead "
                        "CASCADE")
         cursor.execute("DELETE FROM providers_provider WHERE fixmedins_code LIKE 'BN%%' AND parent_code IS NOT NULL")
         cursor.execute("DELETE FROM providers_provider WHERE fixmedins_code LIKE 'BN%%'")

@@ -6,7 +6,7 @@ the closing note of the "one claims engine" issue). The statements here are plai
 once per model from ``Model._meta``; rows become instances through ``Model.from_db`` (the documented
 hook for loading from the database) after each field's ``from_db_value``; new rows are prepared by
 each field's ``pre_save`` and ``get_db_prep_save``, as ``Model.save`` prepares them. So a model's
-new column needs nothing here.
+new column needs nothing here (one the database alone fills, by its ``db_default``, is left to it).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from functools import cache
 import orjson
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import DEFERRED, Model
+from django.db.models import DEFERRED, NOT_PROVIDED, Model
 from psycopg.types.json import set_json_dumps
 
 from config.sequences import ids_draw
@@ -97,7 +97,10 @@ PLAIN_TYPES = frozenset({"CharField", "TextField", "BooleanField", "DecimalField
 @cache
 def _insert_fields(model: type[Model]):
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    # A field with a database default and no Python one (``Claim.written_xid``) is the database's to
+    # fill: left out of the column list, the DEFAULT applies, to an INSERT and a COPY alike.
+    fields = [f for f in meta.concrete_fields
+              if not f.primary_key and (f.db_default is NOT_PROVIDED or f.default is not NOT_PROVIDED)]
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in fields)
     plain = [f.get_internal_type() in PLAIN_TYPES for f in fields]

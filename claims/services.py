@@ -26,7 +26,6 @@ from config.errors import Conflict
 from policy.rules.common import apply_deltas, negate_deltas
 from policy.selectors import parameters_in_force
 from staff.scope import Scope, scope_for_user
-from supervision.tallies import untallied_claims_add
 
 from .engine import Settled, claim_settle_step
 from .facts import accumulator_buckets
@@ -157,7 +156,6 @@ def claim_reverse(*, setl_id: str, by, scope: Scope | None = None) -> Claim:
             if original.deltas:
                 undo = negate_deltas({name: Decimal(amount) for name, amount in original.deltas.items()})
                 accumulators_write(rows, {key: apply_deltas(accumulator_buckets(rows[key]), undo)})
-            untallied_claims_add(claim_ids=[reversal.pk])   # the original leaves supervision's tallies
             return reversal
     except IntegrityError:
         # The one-to-one ``reverses`` refused a concurrent second reversal.
@@ -169,7 +167,9 @@ def _reversal_build(original: Claim, by) -> Claim:
     parameter version, so period sums and accumulators net out by adding every row."""
     kept = {f.attname: getattr(original, f.attname) for f in Claim._meta.concrete_fields
             if f.attname not in ("id", "setl_id", "idempotency_key", "request_hash", "monthly_run_id",
-                                 "created_at", "created_by_id", "reverses_id", "member_id", "provider_id")}
+                                 "created_at", "created_by_id", "reverses_id", "member_id", "provider_id",
+                                 # the reversal's own transaction's, by the database (supervision counts it then)
+                                 "written_xid")}
     for name in NEGATED:
         kept[name] = -kept[name]
     kept.update(

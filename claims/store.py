@@ -22,7 +22,6 @@ from members.models import Member, OutOfAreaRegistration, SignUp
 from policy.rules import REGIONS
 from policy.rules.out_of_area import LOCAL_VISITS_READ_REGISTRATIONS
 from providers.models import Provider
-from supervision.tallies import untallied_claims_add
 
 from .engine import Ledger, MemberBook, Settled
 from .facts import accumulator_buckets, accumulator_store
@@ -85,8 +84,8 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
 
 def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
     """Insert the new claims (ids given back to the objects) and their items; write back the
-    accumulator rows whose buckets moved and queue the new claims for supervision's tallies, in one
-    statement (one round trip; supervision counts the queue in sets, ``supervision.tallies``)."""
+    accumulator rows whose buckets moved, in one statement. Nothing of supervision's: it finds the
+    new claims by their transaction's id (``Claim.written_xid``, ``supervision.tallies``)."""
     created = [o for o in outcomes if o.created]
     models_insert(Claim, [o.claim for o in created])
     items = []
@@ -95,10 +94,8 @@ def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
             item.claim = outcome.claim  # the claim has its id now
             items.append(item)
     models_insert(ClaimItem, items)
-    changed = accumulators_changed(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
-                                                 for year, buckets in book.buckets.items()})
-    untallied_claims_add(claim_ids=[o.claim.pk for o in created],
-                         along=(ACCUMULATORS_UPDATE, changed) if changed else None)
+    accumulators_write(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
+                                     for year, buckets in book.buckets.items()})
 
 
 def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:

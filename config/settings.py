@@ -285,7 +285,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.schedule_monthly_indicators",
         "schedule": crontab(minute=0, hour=4, day_of_month=1),
     },
-    # The claims queued for supervision's tallies since the last minute (supervision/tallies.py).
+    # The claims written since the last minute, into supervision's tallies (supervision/tallies.py).
     "tallies-catch-up": {
         "task": "supervision.tasks.tallies_catch_up",
         "schedule": crontab(),

@@ -332,15 +332,29 @@ class VisitsPerDayTally(models.Model):
         verbose_name_plural = _("日就诊次数分布")
 
 
-class UntalliedClaim(models.Model):
-    """A claim row written but not yet counted into the tallies above: the claims writer adds its new
-    rows' ids here, in the claim's transaction, and ``supervision.tallies.tallies_catch_up`` counts
-    them in (and deletes them) before a month is read, and every minute (Celery beat). Why: counting
-    in the claim's own transaction cost each claim four upserts (about 0.3 ms of server CPU, issue 24);
-    queueing its id costs one small insert, and the tallies are counted in sets, off the claim's path."""
+class TallyWatermark(models.Model):
+    """The tallies' watermark (a single row, ``id`` 1): every claim written by a transaction whose id
+    is below ``counted_below`` (``claims.Claim.written_xid``) is counted into the tallies above, and
+    of those at or above it, exactly the ones listed in ``TalliedClaimAhead``. Moved only by
+    ``supervision.tallies.tallies_catch_up`` and ``tallies_rebuild`` (the reasoning is there)."""
 
-    claim_id = models.BigIntegerField(_("结算记录"), primary_key=True)
+    id = models.SmallIntegerField(primary_key=True, default=1)
+    counted_below = models.BigIntegerField(_("已计入的事务号下限"))
 
     class Meta:
-        verbose_name = _("待计入计数的结算")
-        verbose_name_plural = _("待计入计数的结算")
+        verbose_name = _("监测计数水位")
+        verbose_name_plural = _("监测计数水位")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="tallywatermark_single_row")]
+
+
+class TalliedClaimAhead(models.Model):
+    """A claim counted into the tallies although its transaction id is at or above the watermark
+    (``TallyWatermark``): a catch-up saw it committed while an older transaction was still open. A
+    handful of rows: those below the watermark are dropped as it moves."""
+
+    claim_id = models.BigIntegerField(_("结算记录"), primary_key=True)
+    written_xid = models.BigIntegerField(_("写入事务号"))
+
+    class Meta:
+        verbose_name = _("已提前计入的结算")
+        verbose_name_plural = _("已提前计入的结算")

@@ -38,10 +38,10 @@ def effective_where(alias: str = "c") -> str:
 @contextmanager
 def month_snapshot():
     """One consistent view for the several statements of a month (claims keep arriving): REPEATABLE
-    READ. Inside a caller's transaction, the caller's isolation applies. The queued claims are
-    counted into the tallies first (``tallies_catch_up``): its lock is then taken before the
-    snapshot, so the snapshot sees every catch-up before it, and the tallies hold every claim the
-    snapshot sees."""
+    READ. Inside a caller's transaction, the caller's isolation applies. The claims written since
+    the last catch-up are counted into the tallies first (``tallies_catch_up``): its lock is then
+    taken before the snapshot, so the snapshot sees every catch-up before it, and this catch-up
+    counts, in the same snapshot, every claim it sees: the tallies hold exactly those."""
     if connection.in_atomic_block:
         yield
         return

@@ -27,6 +27,6 @@ def schedule_monthly_indicators(period: str | None = None) -> list[str]:
 
 @shared_task(name="supervision.tasks.tallies_catch_up")
 def tallies_catch_up_task() -> int:
-    """Beat (every minute): count the claims queued since the last catch-up into the tallies, so a
+    """Beat (every minute): count the claims written since the last catch-up into the tallies, so a
     month run finds only a minute's worth left to count."""
     return tallies_catch_up()

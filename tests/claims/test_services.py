@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -220,11 +221,16 @@ def test_a_claim_written_by_the_binary_copy_reads_back_as_it_was_built(city_admi
     # when they go as one batch (binary COPY, the JSON columns by the copy's own dumper)
     outcomes = claims_settle_batch(requests=requests, by=city_admin)
     # then every column read back from the table equals the value the writer was given: amounts,
-    # times, and the JSON of deltas, steps (the notes written when read) and inputs
-    names = [f.attname for f in Claim._meta.concrete_fields]
+    # times, and the JSON of deltas, steps (the notes written when read) and inputs; the one the
+    # database fills (written_xid, its DEFAULT: the writing transaction's id) is that transaction's
+    names = [f.attname for f in Claim._meta.concrete_fields if f.attname != "written_xid"]
     stored = {c.pk: c for c in Claim.objects.filter(member=member)}
     assert len(stored) == 60
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        (this_transaction,) = cursor.fetchone()
     for outcome in outcomes:
         built, read = outcome.claim, stored[outcome.claim.pk]
         assert {n: getattr(read, n) for n in names} == {n: getattr(built, n) for n in names}
         assert read.steps and all(step["note"] for step in read.steps)
+        assert read.written_xid == this_transaction

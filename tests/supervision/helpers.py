@@ -1,7 +1,7 @@
 """Claim rows written straight into the table (the claims service is another app's subject): each test
-states exactly the visits it needs, and each row is counted into supervision's tallies as the claims
-writer counts it (``supervision.tallies.claim_tallies_add``). Fee details are written only when
-``claims.ClaimItem`` exists."""
+states exactly the visits it needs, and each row is counted into supervision's tallies as it is
+written (``supervision.tallies.claim_tallies_add``, which lists it as counted ahead of the watermark,
+so a catch-up does not count it again). Fee details are written only when ``claims.ClaimItem`` exists."""
 import itertools
 from datetime import date, datetime, time
 from decimal import Decimal

@@ -16,9 +16,9 @@ from claims.models import Claim
 from claims.services import claim_reverse, claims_settle_batch
 from supervision import sql
 from supervision import tallies
-from supervision.models import MemberDayTally, ProviderMonthTally, UntalliedClaim, VisitsPerDayTally
+from supervision.models import MemberDayTally, ProviderMonthTally, TalliedClaimAhead, TallyWatermark, VisitsPerDayTally
 from supervision.periods import month_add
-from supervision.tallies import claim_tallies_add, month_aggregates, tallies_catch_up, untallied_claims_add
+from supervision.tallies import claim_tallies_add, month_aggregates, tallies_catch_up
 from supervision.tasks import tallies_catch_up_task
 from tests.claims.helpers import request_for
 from tests.factories import make_member, make_provider
@@ -117,22 +117,26 @@ def test_given_generated_months_counted_in_sets_then_the_same_tallies_as_one_by_
     assert _same_figures_as_the_reference() > 0
 
 
-def test_given_claims_queued_in_sets_when_caught_up_in_sets_then_the_same_tallies_as_rebuilt(monkeypatch):
-    # Given the same kind of visits written uncounted, queued as the claims writer queues them, in sets
-    # of 1 to 60 rows (an original and its reversal may fall in one set, or in one catch-up set)
+def _this_transaction() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        return cursor.fetchone()[0]
+
+
+def test_given_claims_written_uncounted_when_caught_up_in_sets_then_the_same_tallies_as_rebuilt(monkeypatch):
+    # Given the same kind of visits written uncounted (as the claims writer leaves them: each row
+    # carries its transaction's id, here the test's, above the watermark)
     written = _generated_month(seed=11, tally=False)
-    ids = [c.pk for c in written]
-    rng = random.Random(2)
-    while ids:
-        size = rng.randint(1, 60)
-        untallied_claims_add(claim_ids=ids[:size])
-        ids = ids[size:]
-    assert UntalliedClaim.objects.count() == len(written)
-    # When the queue is counted in, 37 claims a statement (the last set is short)
+    assert {c.written_xid for c in Claim.objects.all()} == {_this_transaction()}
+    # When the catch-up counts them in, 37 claims a statement (the last set is short; an original and
+    # its reversal may fall in one set or in two)
     monkeypatch.setattr(tallies, "CATCH_UP_SET", 37)
     assert tallies_catch_up() == len(written)
-    # Then the queue is empty, the figures are the former statement's, the tallies the rebuild's
-    assert not UntalliedClaim.objects.exists()
+    # Then they are listed as counted ahead (this transaction is still open: the watermark stays at
+    # or below its id), a second catch-up counts nothing, the figures are the former statement's and
+    # the tallies the rebuild's
+    assert TallyWatermark.objects.get().counted_below <= _this_transaction()
+    assert TalliedClaimAhead.objects.count() == len(written)
     assert tallies_catch_up() == 0
     assert _same_figures_as_the_reference() > 0
     counted_in = _tally_rows()
@@ -140,15 +144,18 @@ def test_given_claims_queued_in_sets_when_caught_up_in_sets_then_the_same_tallie
     assert _tally_rows() == counted_in
 
 
-def test_given_queued_claims_when_rebuilt_then_the_queue_is_emptied_and_each_claim_counted_once():
-    # Given a month counted claim by claim, and a few of its claims queued as well (a rebuild that
-    # ran between a claim's commit and the next catch-up finds them queued)
+def test_given_counted_claims_when_rebuilt_then_a_catch_up_counts_none_of_them_again():
+    # Given a month counted claim by claim (each listed ahead of the watermark as it is counted)
     written = _generated_month(seed=13, tally=True)
-    untallied_claims_add(claim_ids=[c.pk for c in written[:30]])
+    assert TalliedClaimAhead.objects.count() == len(written)
     # When rebuilt
     call_command("supervision_tallies_rebuild", stdout=io.StringIO())
-    # Then nothing is left queued, and the figures are the former statement's (not 30 claims twice)
-    assert not UntalliedClaim.objects.exists()
+    # Then the watermark and the list say what the rebuild counted (all of them), so a catch-up
+    # counts nothing and the figures are the former statement's (not a claim twice)
+    watermark = TallyWatermark.objects.get().counted_below
+    assert set(TalliedClaimAhead.objects.values_list("claim_id", flat=True)) == {
+        c.pk for c in Claim.objects.filter(written_xid__gte=watermark)} == {c.pk for c in written}
+    assert tallies_catch_up() == 0
     assert _same_figures_as_the_reference() > 0
 
 
@@ -173,9 +180,10 @@ def test_given_the_claims_writer_when_a_batch_is_settled_and_one_visit_reversed_
         request_for(member=member_2, provider=provider, visit_at="2024-03-02T10:00")], by=None)
     assert all(outcome.error is None for outcome in outcomes)
     fund = sum((o.claim.hifp_pay for o in outcomes), Decimal("0"))
-    # (the writer only queued them: the tallies are counted in when the month is read)
-    assert set(UntalliedClaim.objects.values_list("claim_id", flat=True)) == {o.claim.pk for o in outcomes}
-    assert not ProviderMonthTally.objects.exists()
+    # (the writer wrote nothing of supervision's, only its transaction's id on each claim: the
+    # tallies are counted in when the month is read)
+    assert not ProviderMonthTally.objects.exists() and not TalliedClaimAhead.objects.exists()
+    assert set(Claim.objects.values_list("written_xid", flat=True)) == {_this_transaction()}
     # Then 3 visits, 2 members, one (member, day) group over a limit of 1
     (row,) = month_aggregates(admdvs="370300", month=date(2024, 3, 1), max_per_day=1, itemised=True)
     assert (row[0], row[1], row[2], row[3], row[4], row[9], row[10]) == (
@@ -194,26 +202,27 @@ def test_given_the_claims_writer_when_a_batch_is_settled_and_one_visit_reversed_
 
 
 def test_given_the_month_run_then_it_reads_the_tallies_not_the_claims():
-    # Given a month of claims, all counted in (nothing queued)
+    # Given a month of claims, all counted in (nothing new since)
     _generated_month(seed=5, tally=True)
     # When the month's aggregates are read, with every statement logged
     statements = []
     with connection.execute_wrapper(lambda execute, text, *args: statements.append(text) or execute(text, *args)):
         sql.claim_aggregates(admdvs=NY, start=date(2024, 3, 1), end=date(2024, 4, 1), max_per_day=2)
-    # Then the catch-up's lock and its empty take of the queue, and one statement over the tallies:
-    # none reads the claims
-    assert [text.split()[0] for text in statements] == ["LOCK", "DELETE", "SELECT"]
-    assert not [text for text in statements if Claim._meta.db_table in text]
+    # Then the catch-up: its lock, the watermark, the claims above it (none new), the watermark
+    # moved; and one statement over the tallies. Only the catch-up's look for new claims reads the
+    # claims table, by the transaction ids above the watermark (its BRIN index's tail)
+    assert [text.split()[0] for text in statements] == ["LOCK", "SELECT", "SELECT", "WITH", "SELECT"]
+    (reading_claims,) = [text for text in statements if Claim._meta.db_table in text]
+    assert reading_claims == statements[2] and "c.written_xid >= " in reading_claims
 
 
-def test_given_queued_claims_when_the_beat_task_runs_then_they_are_counted_in():
-    # Given a month written uncounted and queued, as the claims writer leaves it
+def test_given_claims_written_uncounted_when_the_beat_task_runs_then_they_are_counted_in_once():
+    # Given a month written uncounted, as the claims writer leaves it
     written = _generated_month(seed=17, tally=False)
-    untallied_claims_add(claim_ids=[c.pk for c in written])
-    # When the minute's catch-up runs (the beat's entry, eager here)
+    # When the minute's catch-up runs (the beat's entry, eager here), twice
     assert settings.CELERY_BEAT_SCHEDULE["tallies-catch-up"]["task"] == tallies_catch_up_task.name
     assert tallies_catch_up_task.delay().get() == len(written)
-    # Then nothing is left queued and the tallies hold the month
-    assert not UntalliedClaim.objects.exists()
+    assert tallies_catch_up_task.delay().get() == 0
+    # Then the tallies hold the month, each claim once
     assert not MemberDayTally.objects.filter(visits__lt=0).exists()
     assert _same_figures_as_the_reference() > 0
