@@ -34,8 +34,9 @@ def test_a_settlement_is_a_fixed_number_of_statements(db, api_client):
         with CaptureQueriesContext(connection) as queries:
             assert clinic.send(message)["infcode"] == 0
     # then: token+account; replay+sign-in+visit+fee details (one read, before the transaction); the
-    # engine's (members, accumulator lock, providers, claim, its items, the accumulator (supervision counts the
-    # claim later, by its transaction's id); parameters cached; registrations only for an out-of-area or Nanchang visit) inside the
+    # engine's (members, accumulator lock, providers, claim, its items, the accumulator: supervision
+    # counts the claim later, by its transaction's id; parameters cached; registrations only for an
+    # out-of-area or Nanchang visit) inside the
     # message's transaction without a savepoint of its own; link+answer+access log (one statement:
     # the access-log entry went with the answer's record, a round trip less); and the transaction's
     # 2 (here the test's savepoint, in production BEGIN / COMMIT)
