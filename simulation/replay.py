@@ -73,15 +73,6 @@ class ScenarioTally:
     members: dict[int, list] = field(default_factory=dict)  # member id -> [fund, at_cap, at_subcap]
     findings: list[Finding] = field(default_factory=list)
 
-    def count(self, combo: tuple, fund: Decimal, medfee: Decimal) -> None:
-        cell = self.combos.get(combo)
-        if cell is None:
-            self.combos[combo] = [1, fund, medfee]
-        else:
-            cell[0] += 1
-            cell[1] += fund
-            cell[2] += medfee
-
     @property
     def cells(self) -> dict[tuple[str, str], list]:
         """(breakdown, key) -> [visits, fund payment, medical costs]."""
@@ -258,7 +249,8 @@ def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], 
                 member_id = member.pk
             fund, status = decision.fund_pay, decision.status
             # ... then the status and the charged provider, which the scenario's decision gives
-            # (``ScenarioTally.count``, written out here: it runs once per visit and scenario).
+            # (``ScenarioTally.combos``: [visits, fund payment, medical costs] per combination; counted
+            # here, in the loop, not through a method: it runs once per visit and scenario).
             combo = (*keys, status, decided.charged_provider.fixmedins_code,
                      capitation is not None and capitation(decided))
             cell = tally.combos.get(combo)
