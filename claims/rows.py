@@ -6,7 +6,8 @@ the closing note of the "one claims engine" issue). The statements here are plai
 once per model from ``Model._meta``; rows become instances through ``Model.from_db`` (the documented
 hook for loading from the database) after each field's ``from_db_value``; new rows are prepared by
 each field's ``pre_save`` and ``get_db_prep_save``, as ``Model.save`` prepares them (called only
-for the fields whose class needs them: ``_row_maker``). So a model's new column needs nothing here (one the database alone fills, by its ``db_default``, is left to it).
+for the fields whose class needs them: ``_row_maker``). So a model's new column needs nothing here
+(one the database alone fills, by its ``db_default``, is left to it).
 """
 from __future__ import annotations
 
