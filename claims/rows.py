@@ -145,8 +145,9 @@ def _row_maker(model: type[Model], binary: bool):
     pre_save and get_db_prep_save for all 41 fields of a claim was a sixth of a file's CPU."""
     fields, plain, *_ = _insert_fields(model)
     as_is = _copy_plan(model)[1] if binary else plain
-    read = attrgetter(*[f.attname for f in fields]) if len(fields) > 1 else (
-        lambda obj, name=fields[0].attname: (getattr(obj, name),))
+    names = [f.attname for f in fields]
+    # attrgetter answers a tuple for two names or more, the bare value for one.
+    read = attrgetter(*names) if len(names) > 1 else (lambda obj: tuple(getattr(obj, n) for n in names))
     called = [(position, f, type(f).pre_save is not Field.pre_save, not is_plain)
               for position, (f, is_plain) in enumerate(zip(fields, as_is))
               if type(f).pre_save is not Field.pre_save or not is_plain]
