@@ -85,15 +85,27 @@ def mask_certno(certno: str) -> str:
 CERTNO_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 
+# Values that hold no text: kept as they are without a call (a recorded request is mostly these and
+# short codes; a call per value was most of what masking one request cost, and every claim records one).
+_NO_TEXT = frozenset({bool, int, float, type(None)})
+
+
+def _masked_match(match) -> str:
+    return mask_certno(match.group(0))
+
+
 def mask_certnos_in(value):
     """``value`` (text, or JSON made of dicts, lists and text) with every certno in it masked."""
     if isinstance(value, str):
         # Shorter text holds no 18-character certno: most of a recorded request (codes, amounts).
-        return value if len(value) < 18 else CERTNO_IN_TEXT.sub(lambda match: mask_certno(match.group(0)), value)
+        return value if len(value) < 18 else CERTNO_IN_TEXT.sub(_masked_match, value)
+    # Items that cannot hold a certno (short text, no text) are kept inline; the rest by the call.
     if isinstance(value, dict):
-        return {key: mask_certnos_in(item) for key, item in value.items()}
+        return {key: item if (kind := type(item)) in _NO_TEXT or (kind is str and len(item) < 18)
+                else mask_certnos_in(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [mask_certnos_in(item) for item in value]
+        return [item if (kind := type(item)) in _NO_TEXT or (kind is str and len(item) < 18)
+                else mask_certnos_in(item) for item in value]
     return value
 
 
