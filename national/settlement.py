@@ -187,16 +187,18 @@ def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str)
     details, settlements, claims = (FeeDetail._meta.db_table, NationalSettlement._meta.db_table,
                                     Claim._meta.db_table)
     return AnswerWith(
-        ctes=[f"settled AS (UPDATE {details} SET claim_id = %s WHERE id = ANY(%s) AND claim_id IS NULL "
-              "AND cancelled_at IS NULL RETURNING 1)",
+        # By the visit and batch the details were read by (the same rows): so the unsettled-details
+        # index finds them (national.models.FeeDetail), not a walk of every unsettled detail.
+        ctes=[f"settled AS (UPDATE {details} SET claim_id = %s WHERE visit_id = %s AND chrg_bchno = %s "
+              "AND id = ANY(%s) AND claim_id IS NULL AND cancelled_at IS NULL RETURNING 1)",
               f"linked AS (INSERT INTO {settlements} (claim_id, visit_id, medins_setl_id, med_type, insutype, "
               "mdtrt_cert_type, psn_setlway, chrg_bchno, clr_type, invono) "
               "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM "
               f"{settlements} s JOIN {claims} c ON c.id = s.claim_id WHERE s.visit_id = %s AND NOT EXISTS "
               f"(SELECT 1 FROM {claims} r WHERE r.reverses_id = c.id)) RETURNING 1)"],
-        params=[claim.pk, checked.detail_ids, claim.pk, checked.visit.pk, medins_setl_id, checked.med_type,
-                checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch, checked.clr_type, checked.invono,
-                checked.visit.pk],
+        params=[claim.pk, checked.visit.pk, checked.batch, checked.detail_ids, claim.pk, checked.visit.pk,
+                medins_setl_id, checked.med_type, checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch,
+                checked.clr_type, checked.invono, checked.visit.pk],
         check="(SELECT count(*) FROM settled) = %s AND EXISTS (SELECT 1 FROM linked)",
         check_params=[len(checked.detail_ids)],
         refusal=f"data.mdtrt_id: 就诊 {checked.visit.mdtrt_id} 已结算或收费批次 {checked.batch} 的明细已变更"
