@@ -32,7 +32,7 @@ from .facts import accumulator_buckets
 from .ids import setl_id_new
 from .models import Claim
 from .requests import ClaimRequest, claim_request_check
-from .store import accumulators_lock, accumulators_write, ledger_load, settled_write
+from .store import LedgerKnown, accumulators_lock, accumulators_write, ledger_load, settled_write
 
 SYSTEM_SCOPE = Scope(everything=True, regions=frozenset(), districts=frozenset())
 NEGATED = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
@@ -59,17 +59,18 @@ def _account_payer(by):
 # Settle
 # ---------------------------------------------------------------------------------------------
 def claim_settle(*, request: ClaimRequest, by, scope: Scope | None = None,
-                 savepoint: bool = True) -> tuple[Claim, bool]:
+                 savepoint: bool = True, known: LedgerKnown | None = None) -> tuple[Claim, bool]:
     """Adjudicate and record one visit. Returns (claim, created); created is False for an
     idempotent replay (same key, same content). ``scope`` overrides the one of ``by`` (a clinic
     system account of the national interface is no staff member but settles any region's members).
     ``savepoint=False``: inside a caller's transaction that rolls back whole on any error (the
     national interface's message), no savepoint of its own — two round trips less; a request
-    under an idempotency key keeps it (its race is retried from the savepoint)."""
+    under an idempotency key keeps it (its race is retried from the savepoint). ``known``: rows
+    the caller read already (claims/store.py ``LedgerKnown``)."""
     claim_request_check(request)
     savepoint = savepoint or bool(request.idempotency_key)
     try:
-        outcome = _settle_set([request], by=by, scope=scope, savepoint=savepoint)[0]
+        outcome = _settle_set([request], by=by, scope=scope, savepoint=savepoint, known=known)[0]
     except IntegrityError:
         if not request.idempotency_key:
             raise
@@ -99,7 +100,8 @@ def claims_settle_batch(*, requests: Sequence[ClaimRequest], by) -> list[Settled
     return outcomes
 
 
-def claim_decide(*, request: ClaimRequest, by, scope: Scope | None = None) -> Settled:
+def claim_decide(*, request: ClaimRequest, by, scope: Scope | None = None,
+                 known: LedgerKnown | None = None) -> Settled:
     """The full decision on one visit with nothing recorded (the national pre-settlement 2206): the
     same loader, step and personal-account payment as ``claim_settle``, inside a transaction (a
     savepoint when nested) that is rolled back. The account's payment is part of the decision
@@ -108,19 +110,19 @@ def claim_decide(*, request: ClaimRequest, by, scope: Scope | None = None) -> Se
     claim_request_check(request)
     with transaction.atomic():
         ledger = ledger_load([request], scope=scope or scope_of(by), by=by, parameters=parameters_in_force,
-                             pay_share=_account_payer(by))
+                             pay_share=_account_payer(by), known=known)
         outcome = claim_settle_step(request, ledger=ledger)
         transaction.set_rollback(True)
     return outcome
 
 
 def _settle_set(requests: Sequence[ClaimRequest], *, by, scope: Scope | None = None,
-                savepoint: bool = True) -> list[Settled]:
+                savepoint: bool = True, known: LedgerKnown | None = None) -> list[Settled]:
     if not requests:
         return []
     with transaction.atomic(savepoint=savepoint):
         ledger = ledger_load(requests, scope=scope or scope_of(by), by=by, parameters=parameters_in_force,
-                             pay_share=_account_payer(by))
+                             pay_share=_account_payer(by), known=known)
         outcomes: list[Settled | None] = [None] * len(requests)
         # Visit order by the instant as a number: the aware datetimes' own comparison asks both for
         # their UTC offsets each time (a file's "+08:00" times each carry their own tzinfo), 12 µs a

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -30,10 +31,27 @@ from .requests import ClaimRequest
 from .rows import columns, model_from_row, models_insert, models_select, width
 
 
-def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_share=None) -> Ledger:
+@dataclass(frozen=True)
+class LedgerKnown:
+    """Member and provider rows the caller has read already while serving this request (the
+    national door: the member with the visit, the provider and its centre with the token), used by
+    ``ledger_load`` instead of reading them again when they cover every visit's member, or every
+    provider named (prescribers included); otherwise it reads them as usual. They are read as
+    ``ledger_load`` reads them (every column; a provider with ``parent`` set: its centre or None)
+    and, as there, before the accumulator lock: a row read a few milliseconds earlier, outside the
+    transaction, is no staler than one read inside it before the lock (neither row is locked)."""
+
+    members: tuple[Member, ...] = ()
+    providers: tuple[Provider, ...] = ()
+
+
+def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_share=None,
+                known: LedgerKnown | None = None) -> Ledger:
     """The ledger for ``requests``, their members' accumulator rows locked until the transaction
-    ends. Members outside ``scope`` are left out (the step answers them as unknown)."""
-    by_key, years = _members_and_years(requests, scope)
+    ends. Members outside ``scope`` are left out (the step answers them as unknown). ``known``:
+    rows the caller read already (``LedgerKnown``)."""
+    known = known or LedgerKnown()
+    by_key, years = _members_and_years(requests, scope, known=known.members)
     accumulators = accumulators_lock({(m, y) for m, ys in years.items() for y in ys})
     # Read under the locks: a claim a concurrent request committed for these members is seen here.
     keys = {r.idempotency_key for r in requests if r.idempotency_key}
@@ -41,7 +59,7 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
         Claim, f"SELECT {columns(Claim, 'c')} FROM {Claim._meta.db_table} c WHERE c.idempotency_key = ANY(%s)",
         [sorted(keys)])} if keys else {}
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
-    providers = _providers(requests)
+    providers = _providers(requests, known=known.providers)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
     books = {
         key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
@@ -160,10 +178,15 @@ def accumulators_changed(rows: dict[tuple[int, int], Accumulator], buckets: dict
 
 
 def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tuple[int, int] | None = None,
-                       unread: frozenset[str] = frozenset()) -> tuple[dict, dict[int, set[int]]]:
+                       unread: frozenset[str] = frozenset(),
+                       known: Sequence[Member] = ()) -> tuple[dict, dict[int, set[int]]]:
     """(admdvs, certno) -> member for the members ``scope`` covers, and member id -> the years of
-    their visits (the accumulator years the ledger holds)."""
-    members = [m for m in _members(requests, member_ids, unread)
+    their visits (the accumulator years the ledger holds). ``known``: ``LedgerKnown.members``."""
+    wanted = {(r.admdvs, r.certno) for r in requests}
+    covered = [m for m in known if (m.admdvs_id, m.certno) in wanted]
+    if not known or {(m.admdvs_id, m.certno) for m in covered} != wanted:
+        covered = _members(requests, member_ids, unread)
+    members = [m for m in covered
                if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
     by_key = {(m.admdvs_id, m.certno): m for m in members}
     years: dict[int, set[int]] = defaultdict(set)
@@ -191,12 +214,15 @@ def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | Non
     return [m for m in members if (m.admdvs_id, m.certno) in wanted]
 
 
-def _providers(requests: Sequence[ClaimRequest]) -> dict[str, Provider]:
+def _providers(requests: Sequence[ClaimRequest], known: Sequence[Provider] = ()) -> dict[str, Provider]:
     """Each requested provider with its centre (a village clinic's fund payments go to its centre),
-    and the prescribers of pharmacy fills."""
+    and the prescribers of pharmacy fills. ``known``: ``LedgerKnown.providers``."""
     table = Provider._meta.db_table
     codes = {r.fixmedins_code for r in requests}
     codes.update(r.prescribing_fixmedins_code for r in requests if r.prescribing_fixmedins_code)
+    given = {p.fixmedins_code: p for p in known if p.fixmedins_code in codes}
+    if known and given.keys() == codes:
+        return given
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns(Provider, 'p')}, {columns(Provider, 'c')} FROM {table} p "
                        f"LEFT JOIN {table} c ON c.fixmedins_code = p.parent_code WHERE p.fixmedins_code = ANY(%s)",

@@ -120,8 +120,11 @@ def _handlers() -> dict[str, Handler]:
             "3201": settlement.totals_reconcile}
 
 
-def national_message_answer(*, account: ClinicAccount, message: Any, user) -> dict:
-    """The answer envelope to one message (see the module docstring)."""
+def national_message_answer(*, account: ClinicAccount, message: Any, user, read: tuple | None = None) -> dict:
+    """The answer envelope to one message (see the module docstring). ``read``: for a 2206/2207,
+    ``transactions.settlement_read``'s answer when the caller read it already (with the message's
+    token: national/views.py), for this account's provider and this message
+    (``settlement_read_args``)."""
     received = now_local()
     provider = account.provider
     if not isinstance(message, dict):
@@ -131,7 +134,8 @@ def national_message_answer(*, account: ClinicAccount, message: Any, user) -> di
     except Refused as exc:
         return answer(infcode=-1, received=received, err_msg=exc.err_msg)
     sign_no = str(message.get("sign_no") or "")
-    read = _settlement_read(provider, msgid, sign_no, message)
+    if read is None:
+        read = _settlement_read(provider, message)
     first, signed_in, visit = read if read is not None else (*_first_answer_and_sign_in(provider, msgid, sign_no),
                                                              None)
     if isinstance(first, str):  # a driver that hands jsonb back as text
@@ -178,21 +182,35 @@ def _first_answer_and_sign_in(provider: Provider, msgid: str, sign_no: str) -> t
         return cursor.fetchone()
 
 
-def _settlement_read(provider: Provider, msgid: str, sign_no: str, message: dict):
-    """For a 2206/2207, (first answer, signed in, visit) read in one round trip with the visit and
-    its batch's fee details (transactions.settlement_read); None for another message (or one
-    without a textual mdtrt_id and chrg_bchno: its refusal comes from the usual checks). Read before
-    the message's transaction: 2207 re-checks what matters in the statement that links the
-    settlement (settlement._settlement_link), after the member's accumulator lock."""
-    from .transactions import settlement_read
-
-    data = message.get("input", {}).get("data") if isinstance(message.get("input"), dict) else None
-    if str(message.get("infno")) not in ("2206", "2207") or not isinstance(data, dict):
+def settlement_read_args(message: Any) -> dict | None:
+    """For a 2206/2207, the keyword arguments of its settlement read (transactions.settlement_read:
+    first answer, signed in, visit and its batch's fee details in one round trip); None for another
+    message (or one without a valid msgid or a textual mdtrt_id and chrg_bchno: its refusal comes
+    from the usual checks). Read before the message's transaction: 2207 re-checks what matters in
+    the statement that links the settlement (settlement._settlement_link), after the member's
+    accumulator lock."""
+    if not isinstance(message, dict) or str(message.get("infno")) not in ("2206", "2207"):
+        return None
+    data = message["input"].get("data") if isinstance(message.get("input"), dict) else None
+    if not isinstance(data, dict):
         return None
     mdtrt_id, batch = data.get("mdtrt_id"), data.get("chrg_bchno")
     if not (isinstance(mdtrt_id, str) and isinstance(batch, str)):
         return None
-    return settlement_read(provider, mdtrt_id=mdtrt_id.strip(), batch=batch.strip(), msgid=msgid, sign_no=sign_no)
+    try:
+        msgid = text(message, "msgid", where="报文", max_length=60)
+    except Refused:
+        return None
+    return {"mdtrt_id": mdtrt_id.strip(), "batch": batch.strip(), "msgid": msgid,
+            "sign_no": str(message.get("sign_no") or "")}
+
+
+def _settlement_read(provider: Provider, message: dict):
+    """``settlement_read_args``'s read for a 2206/2207 (None for another message)."""
+    from .transactions import settlement_read
+
+    args = settlement_read_args(message)
+    return None if args is None else settlement_read(provider, **args)
 
 
 def _access_logged(user, message: dict, msgid: str, *, member_ids, count: int | None = None,

@@ -26,6 +26,7 @@ from claims.models import Claim
 from claims.requests import ClaimRequest
 from claims.requests import FeeDetail as FeeDetailLine
 from claims.services import SYSTEM_SCOPE, claim_decide, claim_reverse, claim_settle
+from claims.store import LedgerKnown
 from members.models import Member
 from providers.models import Provider
 
@@ -141,7 +142,7 @@ def _prescriber(context: Context, data: dict, details: list[dict]) -> str | None
 def settlement_preview(context: Context) -> dict:
     """2206: the whole decision, nothing recorded."""
     checked = _Settlement(context, parts_required=False)
-    outcome = claim_decide(request=checked.request, by=context.user, scope=SYSTEM_SCOPE)
+    outcome = claim_decide(request=checked.request, by=context.user, scope=SYSTEM_SCOPE, known=_known(context, checked))
     if outcome.error is not None:
         raise outcome.error
     claim = outcome.claim
@@ -157,7 +158,8 @@ def settlement_record(context: Context) -> dict:
     inside the message's transaction (no savepoint of its own: a refusal rolls the message back
     whole); the national record, the fee details' link and the answer follow in one statement."""
     checked = _Settlement(context, parts_required=True)
-    claim, _ = claim_settle(request=checked.request, by=context.user, scope=SYSTEM_SCOPE, savepoint=False)
+    claim, _ = claim_settle(request=checked.request, by=context.user, scope=SYSTEM_SCOPE, savepoint=False,
+                            known=_known(context, checked))
     context.with_answer = _settlement_link(claim, checked, medins_setl_id=context.message["msgid"])
     # When the account paid, its row is locked by this transaction now: read the balance it left.
     balance = account_balance(checked.member) if claim.acct_pay else checked.balance
@@ -165,6 +167,14 @@ def settlement_record(context: Context) -> dict:
                     clr_type=checked.clr_type, balc=balance, setl_time=claim.created_at,
                     medins_setl_id=context.message["msgid"])
     return {"setlinfo": info, "setldetail": setldetail(claim, insutype=checked.visit.insutype)}
+
+
+def _known(context: Context, checked: _Settlement) -> LedgerKnown:
+    """What this message has read already that the engine's ledger reads too (claims/store.py
+    ``LedgerKnown``): the member, read with the visit, and the provider when its centre was read
+    with the token (national/views.py ``ClinicTokenAuthentication``) — two statements less."""
+    centre_read = getattr(context.account, "centre_read", False)
+    return LedgerKnown(members=(checked.member,), providers=(context.provider,) if centre_read else ())
 
 
 def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str) -> AnswerWith:
@@ -177,16 +187,18 @@ def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str)
     details, settlements, claims = (FeeDetail._meta.db_table, NationalSettlement._meta.db_table,
                                     Claim._meta.db_table)
     return AnswerWith(
-        ctes=[f"settled AS (UPDATE {details} SET claim_id = %s WHERE id = ANY(%s) AND claim_id IS NULL "
-              "AND cancelled_at IS NULL RETURNING 1)",
+        # By the visit and batch the details were read by (the same rows): so the unsettled-details
+        # index finds them (national.models.FeeDetail), not a walk of every unsettled detail.
+        ctes=[f"settled AS (UPDATE {details} SET claim_id = %s WHERE visit_id = %s AND chrg_bchno = %s "
+              "AND id = ANY(%s) AND claim_id IS NULL AND cancelled_at IS NULL RETURNING 1)",
               f"linked AS (INSERT INTO {settlements} (claim_id, visit_id, medins_setl_id, med_type, insutype, "
               "mdtrt_cert_type, psn_setlway, chrg_bchno, clr_type, invono) "
               "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM "
               f"{settlements} s JOIN {claims} c ON c.id = s.claim_id WHERE s.visit_id = %s AND NOT EXISTS "
               f"(SELECT 1 FROM {claims} r WHERE r.reverses_id = c.id)) RETURNING 1)"],
-        params=[claim.pk, checked.detail_ids, claim.pk, checked.visit.pk, medins_setl_id, checked.med_type,
-                checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch, checked.clr_type, checked.invono,
-                checked.visit.pk],
+        params=[claim.pk, checked.visit.pk, checked.batch, checked.detail_ids, claim.pk, checked.visit.pk,
+                medins_setl_id, checked.med_type, checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch,
+                checked.clr_type, checked.invono, checked.visit.pk],
         check="(SELECT count(*) FROM settled) = %s AND EXISTS (SELECT 1 FROM linked)",
         check_params=[len(checked.detail_ids)],
         refusal=f"data.mdtrt_id: 就诊 {checked.visit.mdtrt_id} 已结算或收费批次 {checked.batch} 的明细已变更"

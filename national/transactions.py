@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -71,18 +72,15 @@ def visit_query(provider, mdtrt_id: str):
                       balance=Subquery(Account.objects.filter(member=OuterRef("member")).values("balance")[:1])))
 
 
-def settlement_read(provider, *, mdtrt_id: str, batch: str, msgid: str, sign_no: str) -> tuple:
-    """(the first answer to ``msgid`` or None, whether ``sign_no`` is a sign-in of the clinic, the
-    visit or None) for a 2206/2207, in one round trip: the visit as ``visit_query`` gives it, with
-    ``details``, the batch's uploaded, unsettled, uncancelled fee details (dicts of
-    ``UNSETTLED_DETAIL`` and ``amount`` as text, the exact Decimal), in upload order.
-
-    Plain SQL (claims/rows.py): building this statement through the ORM cost more CPU than the
-    rest of the message together (its subqueries and annotations compiled on every call)."""
+@cache
+def settlement_read_sql(provider: str) -> str:
+    """``settlement_read``'s statement; ``provider``: the SQL giving the clinic's provider id, ``%s``
+    (a parameter) or the column of the statement this one is joined into laterally (the token's:
+    national/views.py). Parameters: ``settlement_read_params``."""
     detail = ", ".join(f"'{name}', d.{name}" for name in UNSETTLED_DETAIL)
-    sql = (
-        f"SELECT (SELECT a.answer FROM {Message._meta.db_table} a WHERE a.provider_id = %s AND a.msgid = %s), "
-        f"EXISTS (SELECT 1 FROM {SignIn._meta.db_table} g WHERE g.provider_id = %s AND g.sign_no = %s), "
+    return (
+        f"SELECT (SELECT a.answer FROM {Message._meta.db_table} a WHERE a.provider_id = {provider} AND a.msgid = %s), "
+        f"EXISTS (SELECT 1 FROM {SignIn._meta.db_table} g WHERE g.provider_id = {provider} AND g.sign_no = %s), "
         f"EXISTS (SELECT 1 FROM {NationalSettlement._meta.db_table} s WHERE s.visit_id = v.id AND NOT EXISTS "
         f"(SELECT 1 FROM {Claim._meta.db_table} r WHERE r.reverses_id = s.claim_id)), "
         f"(SELECT b.balance FROM {Account._meta.db_table} b WHERE b.member_id = v.member_id LIMIT 1), "
@@ -91,10 +89,34 @@ def settlement_read(provider, *, mdtrt_id: str, batch: str, msgid: str, sign_no:
         "AND d.cancelled_at IS NULL AND d.claim_id IS NULL), "
         f"{columns(Visit, 'v')}, {columns(Member, 'm')} FROM (SELECT 1) AS one LEFT JOIN "
         f"({Visit._meta.db_table} v JOIN {Member._meta.db_table} m ON m.id = v.member_id) "
-        "ON v.mdtrt_id = %s AND v.provider_id = %s")
+        f"ON v.mdtrt_id = %s AND v.provider_id = {provider}")
+
+
+def settlement_read_params(*, mdtrt_id: str, batch: str, msgid: str, sign_no: str) -> list:
+    """The parameters of ``settlement_read_sql`` (the provider's aside)."""
+    return [msgid, sign_no, batch, mdtrt_id]
+
+
+def settlement_read(provider, *, mdtrt_id: str, batch: str, msgid: str, sign_no: str) -> tuple:
+    """(the first answer to ``msgid`` or None, whether ``sign_no`` is a sign-in of the clinic, the
+    visit or None) for a 2206/2207, in one round trip: the visit as ``visit_query`` gives it, with
+    ``details``, the batch's uploaded, unsettled, uncancelled fee details (dicts of
+    ``UNSETTLED_DETAIL`` and ``amount`` as text, the exact Decimal), in upload order.
+
+    Plain SQL (claims/rows.py): building this statement through the ORM cost more CPU than the
+    rest of the message together (its subqueries and annotations compiled on every call). The
+    national door reads the same with the message's token (national/views.py), a round trip less;
+    this standalone form serves a message answered without it (``national_message_answer`` called
+    directly)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [provider.pk, msgid, provider.pk, sign_no, batch, mdtrt_id, provider.pk])
+        cursor.execute(settlement_read_sql("%s"), [provider.pk, msgid, provider.pk, sign_no, batch, mdtrt_id,
+                                                   provider.pk])
         row = cursor.fetchone()
+    return settlement_read_row(row, batch=batch)
+
+
+def settlement_read_row(row, *, batch: str) -> tuple:
+    """``settlement_read``'s answer from its statement's row (``row`` starting at its first column)."""
     first, signed_in, settled, balance, details = row[:5]
     visit = model_from_row(Visit, row, 5)
     if visit is not None:

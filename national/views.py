@@ -24,22 +24,42 @@ from staff.authentication import token_with_user
 from . import selectors
 from .envelope import AnswerRenderer, answer, now_local
 from .models import ClinicAccount
-from .services import clinic_account_of, national_message_answer
+from .services import clinic_account_of, national_message_answer, settlement_read_args
+from .transactions import settlement_read_params, settlement_read_row, settlement_read_sql
+
+NOT_JSON = object()  # a body that is not UTF-8 JSON (answered with infcode -1 once authenticated)
 
 
 class ClinicTokenAuthentication(TokenAuthentication):
-    """DRF's token check, reading the user's clinic account and its provider in the same statement
-    (staff/authentication.py: one plain statement instead of an ORM query built per message)."""
+    """DRF's token check, reading the user's clinic account, its provider and the provider's centre
+    (the claims engine's ledger reads it: a village clinic's fund payments go to its centre) in the
+    same statement (staff/authentication.py: one plain statement instead of an ORM query built per
+    message). For a 2206/2207 the same statement also reads the message's replay check, sign-in and
+    visit (transactions.settlement_read, joined laterally on the token's provider): one round trip
+    for both, before the message's transaction."""
 
-    ACCOUNT_AND_PROVIDER = ((ClinicAccount, "user_id", "u.id"), (Provider, "id", "r0.provider_id"))
+    ACCOUNT_PROVIDER_CENTRE = ((ClinicAccount, "user_id", "u.id"), (Provider, "id", "r0.provider_id"),
+                               (Provider, "fixmedins_code", "r1.parent_code"))
+    request = None  # the request being authenticated (``authenticate``); None when a key is checked alone
+
+    def authenticate(self, request):
+        self.request = request  # DRF makes an authenticator per request
+        return super().authenticate(request)
 
     def authenticate_credentials(self, key):
-        found = token_with_user(key, self.ACCOUNT_AND_PROVIDER)
+        read_args = settlement_read_args(getattr(self.request, "national_message", None))
+        lateral = None if read_args is None else (settlement_read_sql("r1.id"), settlement_read_params(**read_args))
+        found = token_with_user(key, self.ACCOUNT_PROVIDER_CENTRE, lateral)
         if found is None or not found[0].user.is_active:
             raise AuthenticationFailed("无效的令牌 (invalid token)")
-        token, (account, provider) = found
+        token, (account, provider, centre, *rest) = found
         if account is not None:
+            provider.parent = centre
             account.user, account.provider = token.user, provider
+            account.centre_read = True  # the provider's ``parent`` is loaded (national/settlement.py _known)
+            if rest:
+                # what national_message_answer would read first (for this account's provider)
+                self.request._request.national_read = settlement_read_row(rest[0], batch=read_args["batch"])
         token.user._clinic_account = account
         return token.user, token
 
@@ -77,16 +97,22 @@ class NationalInterfaceView(APIView):
         # staff.middleware: this door writes its own access-log entries (national/services.py
         # PERSONAL_DATA), and a clinic system account is never an auditor — no role query per message.
         request.access_logged = True
+        # The body is read before the token check, which reads a settlement's visit with the token
+        # (ClinicTokenAuthentication); it is answered only once the token is good.
+        if request.method == "POST":
+            try:
+                # JSON numbers as Decimal, never float (amounts are 数值型 16,2)
+                request.national_message = json.loads(request.body.decode("utf-8"), parse_float=Decimal)
+            except (UnicodeDecodeError, ValueError):
+                request.national_message = NOT_JSON
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request):
-        try:
-            # JSON numbers as Decimal, never float (amounts are 数值型 16,2)
-            message = json.loads(request.body.decode("utf-8"), parse_float=Decimal)
-        except (UnicodeDecodeError, ValueError):
+        message = request.national_message
+        if message is NOT_JSON:
             return Response(answer(infcode=-1, received=now_local(), err_msg="报文不是有效的 UTF-8 JSON (not JSON)"))
         return Response(national_message_answer(account=clinic_account_of(request.user), message=message,
-                                                user=request.user))
+                                                user=request.user, read=getattr(request, "national_read", None)))
 
 
 @staff_member_required

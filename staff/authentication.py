@@ -10,7 +10,9 @@ token and its user are the same objects DRF would give, with the same refusals a
 many-to-one hops from the user read in the same statement (the national door reads the clinic
 account and its provider with the token: national/views.py), each as (model, its column, what it
 equals): ``(ClinicAccount, "user_id", "u.id")``, then ``(Provider, "id", "r0.provider_id")`` — the
-user is ``u``, the n-th related row ``r<n>``.
+user is ``u``, the n-th related row ``r<n>``. ``lateral``, a further statement joined laterally
+(it may use those aliases) with its parameters: its columns follow the related rows' in the row
+returned (the national door reads a settlement's visit with its token: one round trip for both).
 """
 from __future__ import annotations
 
@@ -27,9 +29,9 @@ from claims.rows import columns, model_from_row, width
 
 
 @cache
-def _statement(related: tuple[tuple[type[Model], str, str], ...]) -> str:
+def _statement(related: tuple[tuple[type[Model], str, str], ...], lateral: str = "") -> str:
     """SELECT the token, its user and each ``related`` row (left joined: a user without it reads
-    as None) for one key."""
+    as None) for one key; then the ``lateral`` statement's columns, if any."""
     quote = connection.ops.quote_name
     user_model = get_user_model()
     selected = [columns(Token, "t"), columns(user_model, "u")]
@@ -39,15 +41,21 @@ def _statement(related: tuple[tuple[type[Model], str, str], ...]) -> str:
         alias = f"r{n}"
         selected.append(columns(model, alias))
         joins.append(f"LEFT JOIN {quote(model._meta.db_table)} {alias} ON {alias}.{quote(column)} = {equals}")
+    if lateral:
+        selected.append("l.*")
+        joins.append(f"LEFT JOIN LATERAL ({lateral}) l ON true")
     return (f"SELECT {', '.join(selected)} FROM {quote(Token._meta.db_table)} t {' '.join(joins)} "
             f"WHERE t.{quote(Token._meta.pk.column)} = %s")
 
 
-def token_with_user(key: str, related: tuple = ()) -> tuple[Token, list[Model | None]] | None:
-    """The token ``key`` with its ``user`` attached, and the ``related`` rows (None where missing);
-    None when no token has that key."""
+def token_with_user(key: str, related: tuple = (),
+                    lateral: tuple[str, list] | None = None) -> tuple[Token, list[Model | None]] | None:
+    """The token ``key`` with its ``user`` attached, and the ``related`` rows (None where missing),
+    followed, when a ``lateral`` (statement, parameters) is given, by the rest of the row: its
+    columns. None when no token has that key."""
+    sql, params = lateral if lateral is not None else ("", [])
     with connection.cursor() as cursor:
-        cursor.execute(_statement(related), [key])
+        cursor.execute(_statement(related, sql), [*params, key])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -60,6 +68,8 @@ def token_with_user(key: str, related: tuple = ()) -> tuple[Token, list[Model | 
     for model, *_join in related:
         found.append(model_from_row(model, row, start))
         start += width(model)
+    if lateral is not None:
+        found.append(row[start:])
     return token, found
 
 
