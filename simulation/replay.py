@@ -14,6 +14,7 @@ import gc
 import math
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -192,28 +193,36 @@ def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
     rows and their ``FactsMemo``, so what a visit's decision reads that no parameter moves (its
     provider, member, sign-up, out-of-area status: claims/engine.py ``VisitContext``) is made once
     for all of them; each scenario keeps its own buckets."""
-    requests = [v.request for v in visits if v.request is not None]
-    # The members are read within the range of the visits' member ids (a partition's own range).
-    member_ids = (min(v.member_id for v in visits), max(v.member_id for v in visits)) if visits else None
-    loaded = ledger_load_fresh(requests, scope=EVERYONE, parameters=None, member_ids=member_ids) if requests else None
-    capitation = _capitation_filter(admdvs)
-    replays = [_ScenarioReplay(scenario_id, baseline, _fresh(loaded, parameters) if loaded is not None else None)
-               for scenario_id, baseline, parameters in scenarios]
-    # The cyclic garbage collector is paused while the visits are replayed: the replay makes millions
-    # of small objects (facts, decisions, steps, tallies) that reference counting frees, and the
-    # collector's passes over them, which find nothing to free, were 7 % of a partition's CPU. It is
-    # switched back on (if it was on) however the replay ends; the partition's memory is bounded.
+    with collector_paused():
+        requests = [v.request for v in visits if v.request is not None]
+        # The members are read within the range of the visits' member ids (a partition's own range).
+        member_ids = (min(v.member_id for v in visits), max(v.member_id for v in visits)) if visits else None
+        loaded = (ledger_load_fresh(requests, scope=EVERYONE, parameters=None, member_ids=member_ids)
+                  if requests else None)
+        capitation = _capitation_filter(admdvs)
+        replays = [_ScenarioReplay(scenario_id, baseline, _fresh(loaded, parameters) if loaded is not None else None)
+                   for scenario_id, baseline, parameters in scenarios]
+        _visits_replay(visits, replays, capitation)
+        for replay in replays:
+            for member_id, (day, book) in replay.last_day.items():
+                replay.tally.members[member_id][1:] = _cap_reached(admdvs, book, day, replay.ledger)
+    return {replay.scenario_id: replay.tally for replay in replays}
+
+
+@contextmanager
+def collector_paused():
+    """The cyclic garbage collector paused while a partition is read and replayed: both make
+    hundreds of thousands of small objects (rows, requests, members, facts, decisions, tallies)
+    that reference counting frees, and the collector's passes over them, which find nothing to
+    free, were a tenth of a partition's CPU (reading and loading the members included). Switched
+    back on (if it was on) however the partition ends; a partition's memory is bounded by its size."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _visits_replay(visits, replays, capitation)
+        yield
     finally:
         if collecting:
             gc.enable()
-    for replay in replays:
-        for member_id, (day, book) in replay.last_day.items():
-            replay.tally.members[member_id][1:] = _cap_reached(admdvs, book, day, replay.ledger)
-    return {replay.scenario_id: replay.tally for replay in replays}
 
 
 def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], capitation) -> None:
@@ -229,7 +238,7 @@ def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], 
         keys = None   # the visit's breakdown keys that no scenario changes, made at its first decision
         medfee = request.medfee_sumamt
         for replay in replays:
-            settled = claim_decide_step(request, ledger=replay.ledger)
+            settled = claim_decide_step(request, ledger=replay.ledger, explain=False)   # nothing records steps
             tally = replay.tally
             if settled.error is not None:
                 tally.refused[0] += 1
