@@ -139,7 +139,8 @@ class Claim:
         """round(base × ratio), rounded once to the fen."""
         paid = to_fen(base * ratio)
         if self.explain:
-            self.steps.append(Step("ratio", paid, lambda: f"{note}：{money(base)} × {percent(ratio)} = {money(paid)} 元"))
+            self.steps.append(Step("ratio", paid,
+                                   lambda: f"{note}：{money(base)} × {percent(ratio)} = {money(paid)} 元"))
         return paid
 
     def clip_to_cap(self, amount: Decimal, *, rule: str, cap: Decimal, used: Decimal, note: str) -> Decimal:
