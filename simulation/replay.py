@@ -40,7 +40,7 @@ BREAKDOWNS = ("total", "month", "level", "person_type", "benefit", "status", "pr
 Parameters = Callable  # parameters_in_force(admdvs=, day=) -> (set id, Params) | None
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordedVisit:
     claim_id: int
     setl_id: str
@@ -174,7 +174,7 @@ def _replayable(content: dict, certno: str) -> dict:
     """The recorded request as the replay sends it: the member's own certno put back, and the parts
     recorded masked that a replay does not use left out (the key: nothing is recorded, so nothing
     replays; the family account payer: a simulation pays no account)."""
-    content = {**content, "certno": certno}
+    content["certno"] = certno   # the caller's own dictionary, just parsed from the row: changed in place
     content.pop("idempotency_key", None)
     # The recorded content says "none" for out_of_area when the clinic sent nothing (so old request
     # hashes stay valid), and a sent value was accepted only when it equalled the derived one. Sent
