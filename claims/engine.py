@@ -150,14 +150,15 @@ def claim_settle_step(request: ClaimRequest, *, ledger: Ledger) -> Settled:
         return Settled(error=exc)
 
 
-def claim_decide_step(request: ClaimRequest, *, ledger: Ledger) -> Settled:
+def claim_decide_step(request: ClaimRequest, *, ledger: Ledger, explain: bool = True) -> Settled:
     """The same step without the record, for a replay that records nothing (policy simulation):
     the decision (``Settled.decided``) and the member's buckets moved on, no ``Claim`` row built.
     The ledger must hold no recorded keys and no account payer (``store.ledger_load_fresh``): a
     replay has nothing to answer a key with and pays no account, so what is left of the step is
-    exactly the part that decides."""
+    exactly the part that decides. ``explain=False``: the decision without its steps (nothing
+    records them; policy/rules/adjudication.py ``Claim``): the same amounts, status and deltas."""
     try:
-        decided = visit_decide(request, ledger)
+        decided = visit_decide(request, ledger, explain=explain)
     except (ValidationError, Conflict) as exc:
         return Settled(error=exc)
     decided_apply(decided, ledger)
@@ -191,9 +192,10 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     return Settled(claim=claim, created=True, items=items, decided=decided)
 
 
-def visit_decide(request: ClaimRequest, ledger: Ledger) -> Decided:
+def visit_decide(request: ClaimRequest, ledger: Ledger, *, explain: bool = True) -> Decided:
     """Steps 2 to 4: the provider and member, out of area, the prescriber, the sign-up, the region's
-    decision. Raises the refusals; changes nothing in the ledger."""
+    decision (with its steps unless ``explain`` is False). Raises the refusals; changes nothing in
+    the ledger."""
     known = ledger.known
     last = known.last_visit
     if last is not None and last[0] is request:
@@ -209,7 +211,7 @@ def visit_decide(request: ClaimRequest, ledger: Ledger) -> Decided:
     before = book.buckets[day.year]
     decision, set_id = decide(admdvs=context.admdvs, visit=context.visit, member=context.member_facts,
                               provider=context.provider_facts, signup=context.signup, parameters=parameters,
-                              buckets=before, year=day.year)
+                              buckets=before, year=day.year, explain=explain)
     return Decided(request=request, book=book, provider=context.provider,
                    charged_provider=charged_provider_for(decision, context.provider, context.signup_provider),
                    day=day, decision=decision, set_id=set_id, parameters=parameters, before=before,

@@ -114,15 +114,15 @@ def accumulator_store(accumulator: Accumulator, buckets: dict[str, Decimal]) -> 
 
 def decide(*, admdvs: str, visit: VisitFacts, member: MemberFacts, provider: ProviderFacts,
            signup: SignupFacts | None, parameters, buckets: dict[str, Decimal],
-           year: int) -> tuple[Decision, int | None]:
+           year: int, explain: bool = True) -> tuple[Decision, int | None]:
     """Ask the core of region ``admdvs``; ``parameters`` is ``parameters_in_force(...)``'s answer.
     (decision, set id). The facts are the core's own (claims/engine.py ``visit_context`` makes them:
-    ``visit_facts``, ``FactsMemo``)."""
+    ``visit_facts``, ``FactsMemo``). ``explain=False``: no steps (a replay that records nothing)."""
     if parameters is None:
         return rules.outside_policy_period(visit=visit, provider=provider), None
     set_id, params = parameters
     decision = rules.adjudicate(admdvs, params=params, member=member, provider=provider, signup=signup, visit=visit,
-                                ytd=frozen_new(YearToDate, {"year": year, "buckets": buckets}))
+                                ytd=frozen_new(YearToDate, {"year": year, "buckets": buckets}), explain=explain)
     return decision, set_id
 
 

@@ -36,12 +36,15 @@ def scenario_parameters(*, scenario: Scenario, admdvs: str, year: int, sets: lis
     """The callable the ledger's ``parameters`` takes for ``scenario``."""
     if scenario.is_baseline:
         sets = stored_sets(admdvs) if sets is None else sets
+        # The answer per day, looked up once (the settle step asks for every visit and scenario; a
+        # year has 365 days and the sets do not change while this callable lives: one partition).
+        answers: dict[date, tuple | None] = {}
 
         def in_force(*, admdvs: str, day: date):
-            for pk, params in sets:
-                if params.covers(day):
-                    return pk, params
-            return None
+            found = answers.get(day, answers)
+            if found is answers:
+                found = answers[day] = next(((pk, params) for pk, params in sets if params.covers(day)), None)
+            return found
         return in_force
     based = scenario.based_on
     draft = Params(REGIONS[admdvs].PARAMETERS, scenario.values, version=f"测算方案 {scenario.label}",

@@ -37,14 +37,15 @@ def region_module(admdvs: str):
 
 
 def adjudicate(admdvs: str, *, params: Params, member: MemberFacts, provider: ProviderFacts,
-               signup: SignupFacts | None, visit: VisitFacts, ytd: YearToDate) -> Decision:
+               signup: SignupFacts | None, visit: VisitFacts, ytd: YearToDate, explain: bool = True) -> Decision:
     """Adjudicate one outpatient visit by the rules of the region ``admdvs`` (pure; see common.py).
 
     An out-of-area visit's explanation starts with what made it one: the step ``out_of_area`` names
-    the derived value and the registration used (RULES.md "Out-of-area care")."""
+    the derived value and the registration used (RULES.md "Out-of-area care"). ``explain=False``:
+    the same decision with no steps (adjudication.py ``Claim``), for a replay that records nothing."""
     decision = region_module(admdvs).adjudicate(params=params, member=member, provider=provider, signup=signup,
-                                                visit=visit, ytd=ytd)
-    if visit.out_of_area == "none":
+                                                visit=visit, ytd=ytd, explain=explain)
+    if visit.out_of_area == "none" or not explain:
         return decision
     step = out_of_area_step(out_of_area=visit.out_of_area, provider_admdvs=provider.admdvs,
                             registration=visit.registration)

@@ -20,7 +20,6 @@ Reason codes (``Decision.reason``) are listed, with their meaning, in ``REASONS`
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -46,16 +45,19 @@ def frozen_new(cls, values: dict):
     region's rules for a visit; the instance's dictionary filled at once is the same instance
     (fields, equality, hash, repr; still frozen). For the classes below, which have no
     ``__post_init__`` and no slots (tests/rules/test_frozen_new.py)."""
-    if values.keys() != _field_names(cls):
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+    if values.keys() != names:
         raise TypeError(f"{cls.__name__} needs exactly its fields, got {sorted(values)}")
     instance = object.__new__(cls)
     instance.__dict__.update(values)
     return instance
 
 
-@functools.cache
-def _field_names(cls) -> frozenset[str]:
-    return frozenset(f.name for f in fields(cls))
+# Each class's field names, kept in a plain dictionary: ``frozen_new`` runs several times per
+# decision, and a ``functools.cache`` wrapper's call cost as much as the lookup itself.
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
 @dataclass(frozen=True)

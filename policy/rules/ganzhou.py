@@ -82,10 +82,10 @@ _BENEFIT_NAMES = {"ordinary": "普通门诊", "tcm": "中医门诊", "hypertensi
 
 @adjudicator
 def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
-               visit: VisitFacts, ytd: YearToDate) -> Decision:
+               visit: VisitFacts, ytd: YearToDate, explain: bool = True) -> Decision:
     """One of four benefit categories (第五条(一)–(四)), chosen by ``visit.benefit``."""
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
-    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider), explain=explain)
     refuse_common_exclusions(claim, member=member, provider=provider, visit=visit, fills_prescriptions=True)
     _refuse_inpatient_only(claim, member=member)
     # 第八条 / RULES.md "Out-of-area care": registered visits (long-term or temporary) follow the local

@@ -86,10 +86,10 @@ SEED = [
 
 @adjudicator
 def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
-               visit: VisitFacts, ytd: YearToDate) -> Decision:
+               visit: VisitFacts, ytd: YearToDate, explain: bool = True) -> Decision:
     """第五条: fund = min(round(eligible × ratio), per-visit cap, annual cap remaining); no deductible."""
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
-    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider), explain=explain)
     refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
     selected = _selected_provider(claim, signup, visit=visit)
     if selected is None:

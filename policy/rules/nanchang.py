@@ -79,12 +79,12 @@ AT_SIGNED, REFERRAL, RESETTLED = "signed", "referral", "resettled"
 
 @adjudicator
 def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
-               visit: VisitFacts, ytd: YearToDate) -> Decision:
+               visit: VisitFacts, ytd: YearToDate, explain: bool = True) -> Decision:
     """Fund = round(eligible × ratio): no deductible and no per-person cap (第十四条; the provider's
     budget limits the total), except resettled members, capped per year (第三十一条). Every covered
     visit is reimbursed through the signed provider and counts in its actual (第十条, 第三十一条)."""
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
-    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider), explain=explain)
     refuse_common_exclusions(claim, member=member, provider=provider, visit=visit)
     signed = _signed_provider(claim, signup)
     where = _where_covered(claim, member=member, provider=provider, signed=signed, visit=visit)

@@ -64,10 +64,10 @@ SEED = [
 
 @adjudicator
 def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
-               visit: VisitFacts, ytd: YearToDate) -> Decision:
+               visit: VisitFacts, ytd: YearToDate, explain: bool = True) -> Decision:
     """Fund = min(round((eligible − per-visit deductible) × ratio), annual cap remaining)."""
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
-    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider), explain=explain)
     refuse_common_exclusions(claim, member=member, provider=provider, visit=visit, fills_prescriptions=True)
     _refuse_manual_out_of_area(claim, provider=provider, visit=visit)
     # 第十三条(二) 外配处方: a fill is rated at the prescriber, in the prescriber's 24-hour window.

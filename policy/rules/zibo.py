@@ -88,14 +88,14 @@ SEED = [
 
 @adjudicator
 def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, signup: SignupFacts | None,
-               visit: VisitFacts, ytd: YearToDate) -> Decision:
+               visit: VisitFacts, ytd: YearToDate, explain: bool = True) -> Decision:
     """Fund = min(round((base − annual deductible of the level) × ratio), annual cap remaining), where
     base is the eligible amount less the 10% a temporary out-of-area member pays first.
 
     第八条's exclusions (工伤, 第三人, 公共卫生, 境外, 住院期间) are the common ones of RULES.md.
     """
     cap = annual_cap(params, member=member, signup=signup, year=ytd.year)
-    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider))
+    claim = Claim(annual_cap=cap, charged_provider_code=charged_to(provider), explain=explain)
     refuse_common_exclusions(claim, member=member, provider=provider, visit=visit, fills_prescriptions=True)
     # 第十二条 外配处方: a fill is rated at the prescriber's level and that level's annual deductible.
     rated = rated_provider(claim, provider=provider, visit=visit)

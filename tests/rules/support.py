@@ -1,7 +1,7 @@
 """Builders for the pure rule tests: parameters from a region's SEED (no database), facts, a ledger."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -69,6 +69,12 @@ class Ledger:
         params = params or params_on(self.admdvs, visit.day)
         decision = region_module(self.admdvs).adjudicate(params=params, member=member, provider=provider,
                                                          signup=signup, visit=visit, ytd=self.ytd(year))
+        # Every case also decided without its explanation (``explain=False``, as a policy simulation
+        # replays): the same decision to the fen, with no steps.
+        unexplained = region_module(self.admdvs).adjudicate(params=params, member=member, provider=provider,
+                                                            signup=signup, visit=visit, ytd=self.ytd(year),
+                                                            explain=False)
+        assert unexplained == replace(decision, steps=()), "explain=False changed the decision"
         self.years[year] = apply_deltas(self.years.get(year, {}), decision.deltas)
         self.decisions.append((year, decision))
         return decision
