@@ -24,14 +24,8 @@ def test_a_village_clinics_settlement_is_its_centres_with_the_door_read_centre(d
     village = make_provider(admdvs=NANCHANG, level="1", kind="village", parent=centre)
     member = make_member(admdvs=NANCHANG)
     make_signup(member=member, provider=centre, effective_from=date(2023, 1, 1))
-    _, token, _ = clinic_account_ensure(fixmedins_code=village.fixmedins_code)
-    clinic = Clinic(api_client=api_client, token=token, provider=village)
-    clinic.sign_in()
-    visit = clinic.visit_until_fees(member, amount=Decimal("100.00"))
     # when the village clinic settles the visit of 100.00 (2207)
-    answer = clinic.send(clinic.envelope("2207", {"data": clinic.data_2207(
-        psn_no=visit["psn_no"], member=member, mdtrt_id=visit["mdtrt_id"], batch=visit["batch"],
-        medfee=Decimal("100.00"), inscp=Decimal("100.00"))}, insuplc=NANCHANG))
+    answer = _settle_100_at(api_client, clinic=village, member=member)
     # then it is covered as at the signed centre: 100.00 × 0.60 = 60.00, charged to the centre
     assert answer["infcode"] == 0, answer["err_msg"]
     assert answer["output"]["setlinfo"]["hifp_pay"] == "60.00"
@@ -46,14 +40,19 @@ def test_a_village_clinic_of_another_centre_is_not_covered(db, api_client):
     village = make_provider(admdvs=NANCHANG, level="1", kind="village", parent=other)
     member = make_member(admdvs=NANCHANG)
     make_signup(member=member, provider=centre, effective_from=date(2023, 1, 1))
-    _, token, _ = clinic_account_ensure(fixmedins_code=village.fixmedins_code)
-    clinic = Clinic(api_client=api_client, token=token, provider=village)
-    clinic.sign_in()
-    visit = clinic.visit_until_fees(member, amount=Decimal("100.00"))
     # when that village clinic settles the visit
-    answer = clinic.send(clinic.envelope("2207", {"data": clinic.data_2207(
-        psn_no=visit["psn_no"], member=member, mdtrt_id=visit["mdtrt_id"], batch=visit["batch"],
-        medfee=Decimal("100.00"), inscp=Decimal("100.00"))}, insuplc=NANCHANG))
+    answer = _settle_100_at(api_client, clinic=village, member=member)
     # then the fund pays nothing (elsewhere than the signed provider: 第十三条)
     assert answer["infcode"] == 0, answer["err_msg"]
     assert answer["output"]["setlinfo"]["hifp_pay"] == "0.00"
+
+
+def _settle_100_at(api_client, *, clinic, member) -> dict:
+    """The clinic's HIS signs in, registers a visit of 100.00 with its fee details and settles it (2207)."""
+    _, token, _ = clinic_account_ensure(fixmedins_code=clinic.fixmedins_code)
+    his = Clinic(api_client=api_client, token=token, provider=clinic)
+    his.sign_in()
+    visit = his.visit_until_fees(member, amount=Decimal("100.00"))
+    return his.send(his.envelope("2207", {"data": his.data_2207(
+        psn_no=visit["psn_no"], member=member, mdtrt_id=visit["mdtrt_id"], batch=visit["batch"],
+        medfee=Decimal("100.00"), inscp=Decimal("100.00"))}, insuplc=NANCHANG))
