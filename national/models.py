@@ -51,10 +51,27 @@ class SignIn(models.Model):
                                                name="national_signin_operator_day")]
 
 
+# Foreign keys without a database constraint (``db_constraint=False``) on the rows a 2207 writes.
+# PostgreSQL checks a deferred foreign key at COMMIT with a ``SELECT … FOR KEY SHARE`` of the
+# referenced row: a row lock, which writes the row's header (WAL) and, when the clinic's other
+# messages hold the same provider's or user's row, a multixact. Those checks made a 2207's COMMIT
+# cost 0.9 ms of server CPU against 0.28 for a REST claim (/work/benchlog/tnat2_summary.md). They
+# guard nothing here that the writes do not guarantee already:
+# - the claim a fee detail or a national settlement names was INSERTed a statement before, in the
+#   same transaction, by the same code (national/settlement.py ``settlement_record``), and claims
+#   are never deleted (a reversal is a new claim);
+# - the visit and the provider were read in this request (the token's statement) and are never
+#   deleted: no code, admin or API deletes them, and the ORM still refuses to delete a row that
+#   these reference (``on_delete=PROTECT`` is the ORM's check, made with or without the constraint).
+# The fee detail's visit keeps its constraint: 2204 writes it from a client's mdtrt_id.
+
+
 class Message(models.Model):
     """A message answered: the first answer to (clinic, msgid), returned again for a repeat."""
 
-    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="+")
+    # Unindexed alone: the unique (provider, msgid) index serves every read (all are by both).
+    provider = models.ForeignKey("providers.Provider", on_delete=models.PROTECT, related_name="+",
+                                 db_constraint=False, db_index=False)
     msgid = models.CharField(_("发送方报文ID"), max_length=60)
     infno = models.CharField(_("交易编号"), max_length=6)
     infcode = models.SmallIntegerField(_("交易状态码"))
@@ -100,7 +117,9 @@ class FeeDetail(models.Model):
     """One uploaded fee detail 费用明细 (2204); a cancellation (2205) stamps ``cancelled_at``;
     a settlement (2207) stamps the claim it was settled with."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="fee_details")
+    # Unindexed alone: every read by visit is by (visit, feedetl_sn) or (visit, chrg_bchno) of the
+    # uncancelled details, which the two partial indexes below serve (Meta).
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="fee_details", db_index=False)
     feedetl_sn = models.CharField(_("费用明细流水号"), max_length=30)
     chrg_bchno = models.CharField(_("收费批次号"), max_length=30)
     med_list_codg = models.CharField(_("医疗目录编码"), max_length=50)
@@ -123,7 +142,7 @@ class FeeDetail(models.Model):
     cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     # Indexed for the settled details only (Meta.indexes ``national_feedetail_settled``): see there.
     claim = models.ForeignKey("claims.Claim", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("结算"), db_index=False)
+                              verbose_name=_("结算"), db_index=False, db_constraint=False)  # see Message
 
     class Meta:
         verbose_name = _("费用明细(接口)")
@@ -146,8 +165,10 @@ class FeeDetail(models.Model):
 class NationalSettlement(models.Model):
     """The national facts of a claim settled through 2207 (the claim itself is claims.Claim)."""
 
-    claim = models.OneToOneField("claims.Claim", on_delete=models.PROTECT, related_name="national")
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="settlements")
+    # Both without a database constraint: see Message.
+    claim = models.OneToOneField("claims.Claim", on_delete=models.PROTECT, related_name="national",
+                                 db_constraint=False)
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="settlements", db_constraint=False)
     medins_setl_id = models.CharField(_("医药机构结算ID"), max_length=60)  # the 2207 msgid
     med_type = models.CharField(_("医疗类别"), max_length=6)
     insutype = models.CharField(_("险种类型"), max_length=6)

@@ -186,6 +186,8 @@ def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str)
     is refused and the claim rolls back with it."""
     details, settlements, claims = (FeeDetail._meta.db_table, NationalSettlement._meta.db_table,
                                     Claim._meta.db_table)
+    # A settlement's claim is always there (written with it: national/models.py, above Message), so
+    # the reversal is looked up by the settlement's claim_id directly, as settlement_read does.
     return AnswerWith(
         # By the visit and batch the details were read by (the same rows): so the unsettled-details
         # index finds them (national.models.FeeDetail), not a walk of every unsettled detail.
@@ -194,8 +196,8 @@ def _settlement_link(claim: Claim, checked: _Settlement, *, medins_setl_id: str)
               f"linked AS (INSERT INTO {settlements} (claim_id, visit_id, medins_setl_id, med_type, insutype, "
               "mdtrt_cert_type, psn_setlway, chrg_bchno, clr_type, invono) "
               "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM "
-              f"{settlements} s JOIN {claims} c ON c.id = s.claim_id WHERE s.visit_id = %s AND NOT EXISTS "
-              f"(SELECT 1 FROM {claims} r WHERE r.reverses_id = c.id)) RETURNING 1)"],
+              f"{settlements} s WHERE s.visit_id = %s AND NOT EXISTS "
+              f"(SELECT 1 FROM {claims} r WHERE r.reverses_id = s.claim_id)) RETURNING 1)"],
         params=[claim.pk, checked.visit.pk, checked.batch, checked.detail_ids, claim.pk, checked.visit.pk,
                 medins_setl_id, checked.med_type, checked.visit.insutype, "02", PSN_SETLWAY_ITEMS, checked.batch,
                 checked.clr_type, checked.invono, checked.visit.pk],

@@ -58,8 +58,12 @@ class AccessLog(models.Model):
     """Who viewed or exported personal data, and when (个人信息保护法)."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # No database constraint: the user is the request's own, authenticated in it, and the check
+    # PostgreSQL made at COMMIT locked that user's row (FOR KEY SHARE) on every logged request — a
+    # clinic system account's row shared by all its concurrent messages (national/models.py, above
+    # Message). Deleting a user still nulls the entries: SET_NULL is the ORM's, made either way.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+", verbose_name=_("用户"))
+                             related_name="+", verbose_name=_("用户"), db_constraint=False)
     action = models.CharField(_("操作"), max_length=20)  # view / export / list
     what = models.CharField(_("数据"), max_length=60)
     object_ids = models.JSONField(_("对象"), default=list)
