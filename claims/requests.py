@@ -239,14 +239,17 @@ REQUIRED = ("admdvs", "certno", "fixmedins_code", "visit_at", "medfee_sumamt", "
 # "0.00"): each (field, text) is parsed once and its answer kept, which saves a replayed visit
 # about 4 of its 25 µs of parsing. Not the certno (one per member), the visit time (the check
 # against the clock moves) nor the two amounts that differ per visit; a refused text is never
-# kept, so it is refused with its message each time. Bounded: emptied when full.
+# kept, so it is refused with its message each time. Bounded: each field's answers emptied when full.
 _MEMO_FIELDS = frozenset({"admdvs", "fixmedins_code", "benefit", "out_of_area", "channel", "exclusion",
                           "prescribing_fixmedins_code", *SELF_PAID_FIELDS})
 _MEMO_LIMIT = 4096
 _UNSEEN = object()
-_parsed: dict[tuple[str, str], Any] = {}
-# (field, parser, answer kept): the parsers in ``_PARSERS`` order, the memo's question asked once here.
-_PARSE_PLAN = tuple((name, parse, name in _MEMO_FIELDS) for name, parse in _PARSERS.items())
+# field -> text -> answer: one dictionary per field, looked up by the text itself (a (field, text)
+# key made and hashed per field and visit cost as much as the lookup).
+_parsed: dict[str, dict[str, Any]] = {name: {} for name in _MEMO_FIELDS}
+# (field, parser, its kept answers or None, required): the parsers in ``_PARSERS`` order, the
+# questions about each field asked once here.
+_PARSE_PLAN = tuple((name, parse, _parsed.get(name), name in REQUIRED) for name, parse in _PARSERS.items())
 
 
 def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
@@ -255,16 +258,14 @@ def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
         raise ValidationError({"non_field_errors": ["请求体应为 JSON 对象 (the body must be an object)"]})
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
-    memo = _parsed
-    for name, parse, remembered in _PARSE_PLAN:
+    for name, parse, memo, required in _PARSE_PLAN:
         value = data.get(name)
         if value is None:
-            if name in REQUIRED:
+            if required:
                 errors[name] = ["必填 (this field is required)"]
             continue
-        if remembered and type(value) is str:
-            key = (name, value)
-            parsed = memo.get(key, _UNSEEN)
+        if memo is not None and type(value) is str:
+            parsed = memo.get(value, _UNSEEN)
             if parsed is _UNSEEN:
                 try:
                     parsed = parse(value)
@@ -273,7 +274,7 @@ def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
                     continue
                 if len(memo) >= _MEMO_LIMIT:
                     memo.clear()
-                memo[key] = parsed
+                memo[value] = parsed
             values[name] = parsed
             continue
         try:
