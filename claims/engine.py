@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 
@@ -102,14 +102,16 @@ class Decided:
         return self.book.member
 
 
-@dataclass
+@dataclass(slots=True)
 class Settled:
     """The step's outcome for one visit: a new claim, a replayed one, or a refusal."""
 
     claim: Claim | None = None
     created: bool = False
     error: ValidationError | Conflict | None = None
-    items: list[ClaimItem] = field(default_factory=list)
+    # A tuple when there are none (a refusal, a replay, a simulated decision): made per visit and
+    # scenario of a replayed year, where an empty list each time was a tenth of the step's wrapping.
+    items: Sequence[ClaimItem] = ()
     decided: Decided | None = None   # the decision behind a new claim (``claim_decide_step``: no claim)
 
     @property
@@ -203,7 +205,8 @@ def visit_decide(request: ClaimRequest, ledger: Ledger, *, explain: bool = True)
     else:
         context = visit_context(request, ledger)
         known.last_visit = (request, context)
-    book = ledger.books.get((request.admdvs, request.certno))
+    # This ledger's own book (a replay's scenarios share the rows, each has its own buckets).
+    book = ledger.books.get(context.book_key)
     if book is None:
         raise no_such_member(request.admdvs)
     day = context.day
@@ -227,6 +230,7 @@ class VisitContext:
     (ledgers sharing the loaded rows and their ``FactsMemo``) makes it once (``visit_decide``)."""
 
     admdvs: str                       # the member's region: whose rules decide
+    book_key: tuple[str, str]         # the member's book in the ledger: (admdvs, certno) of the request
     day: date
     provider: Provider
     signup: SignupFacts | None
@@ -244,7 +248,8 @@ def visit_context(request: ClaimRequest, ledger: Ledger) -> VisitContext:
     provider = ledger.providers.get(request.fixmedins_code)
     if provider is None:
         raise no_such_provider(request.fixmedins_code)
-    book = ledger.books.get((request.admdvs, request.certno))
+    book_key = (request.admdvs, request.certno)
+    book = ledger.books.get(book_key)
     if book is None:
         raise no_such_member(request.admdvs)
     member, day = book.member, request.visit_local.date()
@@ -261,12 +266,14 @@ def visit_context(request: ClaimRequest, ledger: Ledger) -> VisitContext:
         member_admdvs=admdvs, provider_admdvs=provider.admdvs_id, in_force=in_force)
     if request.out_of_area is not None and request.out_of_area != out_of_area:
         raise out_of_area_disagrees(request.out_of_area, out_of_area)
-    # A pharmacy fill's prescriber: of the member's region or of the registration's destination.
-    prescriber = prescriber_for(code=request.prescribing_fixmedins_code, provider=provider, member=member,
-                                providers=ledger.providers, destination=in_force.dest_admdvs if in_force else None)
+    # A pharmacy fill's prescriber: of the member's region or of the registration's destination
+    # (none without a prescription: prescriber_for's own first answer, without the call).
+    prescriber = None if request.prescribing_fixmedins_code is None else prescriber_for(
+        code=request.prescribing_fixmedins_code, provider=provider, member=member, providers=ledger.providers,
+        destination=in_force.dest_admdvs if in_force else None)
     known = ledger.known
     return VisitContext(
-        admdvs=admdvs, day=day, provider=provider, signup=signup, signup_provider=signup_provider,
+        admdvs=admdvs, book_key=book_key, day=day, provider=provider, signup=signup, signup_provider=signup_provider,
         out_of_area=out_of_area, registration=registration, prescriber=prescriber,
         visit=visit_facts(request, out_of_area=out_of_area, registration=registration, prescriber=prescriber),
         member_facts=known.member(member, day, registrations), provider_facts=known.provider(provider))

@@ -113,10 +113,12 @@ class Claim:
         charged = self.charged_provider_code
         if self.explain:
             self.steps.append(Step("fund_pay", fund, lambda: f"统筹基金支付 {money(fund)} 元，记入 {charged} 的结算"))
-        return frozen_new(Decision, dict(
-            status="settled", reason=None, deductible=deductible, ratio=ratio, fund_pay=fund,
-            annual_cap=self.annual_cap, charged_provider_code=self.charged_provider_code, deltas=nonzero(deltas),
-            steps=tuple(self.steps)))
+        # A dictionary display, not dict(...) of keywords: this runs once per decision.
+        return frozen_new(Decision, {
+            "status": "settled", "reason": None, "deductible": deductible, "ratio": ratio, "fund_pay": fund,
+            "annual_cap": self.annual_cap, "charged_provider_code": charged,
+            "deltas": {name: amount for name, amount in deltas.items() if amount != 0},   # only non-zero amounts
+            "steps": tuple(self.steps)})
 
     # -- the shared arithmetic ---------------------------------------------------------------
     def eligible(self, visit: VisitFacts) -> Decimal:
@@ -152,10 +154,6 @@ class Claim:
             self.steps.append(Step(rule, paid, lambda: (
                 f"{note}：限额 {money(cap)} 元，已用 {money(used)} 元，剩余 {money(left)} 元{clipped}")))
         return paid
-
-
-def nonzero(deltas: Mapping[str, Decimal]) -> dict[str, Decimal]:
-    return {name: amount for name, amount in deltas.items() if amount != 0}
 
 
 def charged_to(provider: ProviderFacts) -> str:
