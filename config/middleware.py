@@ -66,7 +66,7 @@ def token_api_call(request) -> bool:
     are JSON, where no message is ever shown, and there is one language (settings.LANGUAGES, the
     default, which such a call gets without the locale middleware). So the session, the locale, the
     lazy ``request.user`` and the message storage are work done for nothing: about 0.12 ms of CPU a
-    call (measured in-process, /work/benchlog/thttpd_mw.py), on a request that costs 3-4 ms. The
+    call (measured in-process, the WSGI application called directly), on a request that costs 3-4 ms. The
     CSRF middleware stays (DRF's views are exempt from it; without a cookie it costs next to
     nothing, and Django's deploy checks look for it by its name)."""
     decided = getattr(request, "_token_api_call", None)

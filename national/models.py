@@ -55,7 +55,7 @@ class SignIn(models.Model):
 # PostgreSQL checks a deferred foreign key at COMMIT with a ``SELECT … FOR KEY SHARE`` of the
 # referenced row: a row lock, which writes the row's header (WAL) and, when the clinic's other
 # messages hold the same provider's or user's row, a multixact. Those checks made a 2207's COMMIT
-# cost 0.9 ms of server CPU against 0.28 for a REST claim (/work/benchlog/tnat2_summary.md). They
+# cost 0.9 ms of server CPU against 0.28 for a REST claim (national/README.md, measured per statement). They
 # guard nothing here that the writes do not guarantee already:
 # - the claim a fee detail or a national settlement names was INSERTed a statement before, in the
 #   same transaction, by the same code (national/settlement.py ``settlement_record``), and claims
