@@ -15,7 +15,7 @@ from providers.models import Provider
 from staff.scope import mask_certnos_in
 
 from .models import Accumulator, Claim
-from .rows import model_new
+from .rows import row_class
 from .requests import ClaimRequest
 
 ZERO = Decimal("0.00")
@@ -172,16 +172,16 @@ def ytd_before_json(buckets: dict[str, Decimal], *, rating: Provider) -> dict[st
 
 def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider: Provider,
                 charged_provider: Provider, decision: Decision, parameter_set_id: int | None, inputs: dict,
-                request_hash: str, by, out_of_area: str = "none") -> Claim:
-    """The unsaved settlement row for a decision (member share all cash until ``share_split``).
-
-    Built by the model's own constructor (claims/rows.py ``model_new``): a field not named here takes
-    its model default, so a new column is one migration and, if its value comes from the visit, one
-    line here."""
+                request_hash: str, by, out_of_area: str = "none"):
+    """The unsaved settlement row for a decision (member share all cash until ``share_split``), as
+    a ``Claim`` record (claims/rows.py ``row_class``: the model's own fields and defaults, no model
+    instance; ``row_instance`` makes one for a reader that needs it). A field not named here takes
+    its model default, so a new column is one migration and, if its value comes from the visit,
+    one line here."""
     local = request.visit_local
     psn_part = request.medfee_sumamt - decision.fund_pay
     exam, out_of_catalogue, itemised = fee_summary(request)
-    claim = model_new(Claim, dict(
+    return row_class(Claim)(
         setl_id=setl_id, admdvs_id=member.admdvs_id, district_id=member.district_id, member_id=member.pk,
         provider_id=provider.pk, charged_provider_id=charged_provider.pk, visit_at=local, visit_date=local.date(),
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
@@ -195,10 +195,9 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
         exam_amount=exam, out_of_catalogue_amount=out_of_catalogue, itemised_amount=itemised,
         deltas={name: str(amount) for name, amount in decision.deltas.items()}, steps=steps_json(decision),
         inputs=inputs, parameter_set_id=parameter_set_id, idempotency_key=request.idempotency_key,
-        request_hash=request_hash, created_by_id=by.pk if getattr(by, "pk", None) else None))
-    # The three rows the ids came from, for whoever reads the claim next (the API's answer, the account).
-    claim.member, claim.provider, claim.charged_provider = member, provider, charged_provider
-    return claim
+        request_hash=request_hash, created_by_id=by.pk if getattr(by, "pk", None) else None,
+        # The three rows the ids came from, for whoever reads the claim next (the API's answer, the account).
+        member=member, provider=provider, charged_provider=charged_provider)
 
 
 def fee_summary(request: ClaimRequest) -> tuple[Decimal, Decimal, Decimal]:
