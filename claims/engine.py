@@ -207,7 +207,7 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
         setl_id=setl_id_new(admdvs=member.admdvs_id, day=day), request=request, member=member, provider=provider,
         charged_provider=decided.charged_provider, decision=decided.decision, parameter_set_id=decided.set_id,
         inputs=inputs_json(request, member, provider, decided.signup, decided.before, decided.parameters,
-                           registration=decided.registration, prescriber=decided.prescriber),
+                           registration=decided.registration, prescriber=decided.prescriber, known=ledger.known),
         request_hash=request_hash, by=ledger.by, out_of_area=decided.out_of_area)
     _share_split(claim, request, ledger.pay_share)   # may refuse the visit: before the buckets move
     decided_apply(decided, ledger)

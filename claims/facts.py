@@ -34,11 +34,14 @@ class FactsMemo:
     (a provider's facts for every visit there; a member's for each person type, the only fact that
     moves with the visit day). Lives as long as the ledger that loaded the rows."""
 
-    __slots__ = ("providers", "members", "last_visit")
+    __slots__ = ("providers", "members", "last_visit", "recorded_parts")
 
     def __init__(self) -> None:
         self.providers: dict[str, ProviderFacts] = {}
         self.members: dict[tuple[int, str], MemberFacts] = {}
+        # The parts of a claim's recorded ``inputs`` that are the same for every visit of a member
+        # (for a person type), of a provider or of a sign-up (``inputs_json``): made once each.
+        self.recorded_parts: dict[tuple, dict] = {}
         # (request, claims.engine.VisitContext) of the last visit decided on these rows: a replay
         # decides each request under every scenario in turn (one entry: nothing grows).
         self.last_visit: tuple | None = None
@@ -134,32 +137,61 @@ def steps_json(decision: Decision) -> list[dict]:
 
 def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
                 buckets: dict[str, Decimal], parameters, registration: RegistrationFacts | None = None,
-                prescriber: Provider | None = None) -> dict:
+                prescriber: Provider | None = None, known: FactsMemo | None = None) -> dict:
     """The facts the decision saw, for the record (Nanyang windows only for the provider that rates
     the visit: the treating one, or a pharmacy fill's prescriber). The certnos in the request are
     recorded masked: the claim's member (and an account payment's entry) say whose they were, the
     request hash covers the full values, and a recorded full ID would reach every role that may read
-    the claim."""
+    the claim. ``known``: the ledger's memo; the member's, provider's, prescriber's and sign-up's
+    parts are then made once per set of visits and shared by its claims' records (never changed
+    once made: a record is written, or read, as it is)."""
     day = request.visit_local.date()
+    parts = known.recorded_parts if known is not None else {}
+    person_type = member.person_type_on(day)
+    member_part = parts.get(("member", member.pk, person_type))
+    if member_part is None:
+        member_part = parts[("member", member.pk, person_type)] = {
+            "person_type": person_type, "psn_type": member.psn_type, "poverty": member.poverty,
+            "district": member.district_id}
+    provider_part = parts.get(("provider", provider.fixmedins_code))
+    if provider_part is None:
+        provider_part = parts[("provider", provider.fixmedins_code)] = {
+            "level": provider.benefit_level, "kind": provider.kind, "status": provider.status,
+            "parent_code": provider.parent_id, "admdvs": provider.admdvs_id}
     return {
-        **({"prescriber": {"code": prescriber.fixmedins_code, "level": prescriber.benefit_level,
-                           "kind": prescriber.kind, "admdvs": prescriber.admdvs_id}} if prescriber else {}),
+        **({"prescriber": _prescriber_part(prescriber, parts)} if prescriber else {}),
         "request": mask_certnos_in(request.content()),
-        "member": {"person_type": member.person_type_on(day), "psn_type": member.psn_type,
-                   "poverty": member.poverty, "district": member.district_id},
-        "provider": {"level": provider.benefit_level, "kind": provider.kind, "status": provider.status,
-                     "parent_code": provider.parent_id, "admdvs": provider.admdvs_id},
+        "member": member_part,
+        "provider": provider_part,
         "registration": None if registration is None else {
             "id": registration.id, "kind": registration.kind, "dest_admdvs": registration.dest_admdvs,
             "start_on": registration.start_on.isoformat(),
             "end_on": registration.end_on.isoformat() if registration.end_on else None,
             "cancelled_on": registration.cancelled_on.isoformat() if registration.cancelled_on else None},
-        "signup": None if signup is None else {
-            "provider": signup.provider.code if signup.provider else None, "family_doctor": signup.family_doctor,
-            "first_effective_on": signup.first_effective_on.isoformat() if signup.first_effective_on else None},
+        "signup": None if signup is None else _signup_part(signup, parts),
         "ytd_before": ytd_before_json(buckets, rating=prescriber or provider),
         "parameter_version": parameters[1].version if parameters else None,
     }
+
+
+def _prescriber_part(prescriber: Provider, parts: dict) -> dict:
+    key = ("prescriber", prescriber.fixmedins_code)
+    part = parts.get(key)
+    if part is None:
+        part = parts[key] = {"code": prescriber.fixmedins_code, "level": prescriber.benefit_level,
+                             "kind": prescriber.kind, "admdvs": prescriber.admdvs_id}
+    return part
+
+
+def _signup_part(signup: SignupFacts, parts: dict) -> dict:
+    code = signup.provider.code if signup.provider else None
+    key = ("signup", code, signup.family_doctor, signup.first_effective_on)
+    part = parts.get(key)
+    if part is None:
+        part = parts[key] = {
+            "provider": code, "family_doctor": signup.family_doctor,
+            "first_effective_on": signup.first_effective_on.isoformat() if signup.first_effective_on else None}
+    return part
 
 
 def ytd_before_json(buckets: dict[str, Decimal], *, rating: Provider) -> dict[str, str]:
