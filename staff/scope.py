@@ -117,6 +117,8 @@ def mask_certnos_in(value):
             if kind is str:
                 if len(item) >= 18:
                     masked[key] = _masked_text(item)
+            elif kind is list and not item:
+                masked[key] = []    # a request without fee details: nothing to walk
             elif kind not in _NO_TEXT:
                 masked[key] = mask_certnos_in(item)
         return masked
