@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import field as record_field
 from dataclasses import make_dataclass
+from datetime import datetime
 from functools import cache
 from operator import attrgetter
 
 import orjson
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import DEFERRED, NOT_PROVIDED, Field, Model
+from django.db.models import DEFERRED, NOT_PROVIDED, DateTimeField, Field, Model
 from psycopg.types.json import set_json_dumps
 
 from config.sequences import ids_draw
@@ -187,17 +188,27 @@ def _row_maker(model: type[Model], binary: bool):
     names = [f.attname for f in fields]
     # attrgetter answers a tuple for two names or more, the bare value for one.
     read = attrgetter(*names) if len(names) > 1 else (lambda obj: tuple(getattr(obj, n) for n in names))
-    called = [(position, f, type(f).pre_save is not Field.pre_save, not is_plain)
+    called = [(position, f, type(f).pre_save is not Field.pre_save, not is_plain, type(f) is DateTimeField)
               for position, (f, is_plain) in enumerate(zip(fields, as_is))
               if type(f).pre_save is not Field.pre_save or not is_plain]
 
     def row_of(obj: Model, wrapper) -> list:
         row = list(read(obj))
-        for position, field, pre_save, prepare in called:
+        for position, field, pre_save, prepare, date_time in called:
             value = field.pre_save(obj, True) if pre_save else row[position]
-            row[position] = field.get_db_prep_save(value, wrapper) if prepare else value
+            if prepare and not (date_time and _aware(value)):
+                value = field.get_db_prep_save(value, wrapper)
+            row[position] = value
         return row
     return row_of
+
+
+def _aware(value) -> bool:
+    # Django's own DateTimeField (not a subclass) prepares an aware datetime for PostgreSQL as the
+    # value itself (get_prep_value: to_python keeps a datetime, only a naive one is warned about and
+    # made aware; postgresql's adapt_datetimefield_value returns its argument): sent as it is, which
+    # was 4 of a claim's 10 µs of preparing (visit_at and created_at). Anything else is prepared.
+    return type(value) is datetime and value.utcoffset() is not None
 
 
 def _json_dumps(value) -> bytes:
