@@ -43,12 +43,15 @@ from .ids import setl_id_new
 from .models import Claim, ClaimItem
 from .prescriptions import prescriber_for
 from .requests import ClaimRequest, request_hash_for
+from .rows import row_class, row_instance
 
 ZERO = Decimal("0.00")
 
-# (claim, payer_certno) -> what the personal account paid of claim.psn_part_amt. Raises
+# (claim, payer_certno) -> what the personal account paid of claim.psn_part_amt; the claim is the
+# step's ``Claim`` record (claims/rows.py ``row_class``: the claim's fields and its member and
+# provider rows, read as on the instance). Raises
 # ValidationError to refuse the visit (e.g. a payer who is not a bound relative).
-SharePayer = Callable[[Claim, "str | None"], Decimal]
+SharePayer = Callable[[object, "str | None"], Decimal]
 
 
 @dataclass
@@ -69,7 +72,8 @@ class Ledger:
 
     books: dict[tuple[str, str], MemberBook]  # (admdvs, certno) -> book; only members the caller may see
     providers: dict[str, Provider]            # fixmedins_code -> provider (parent loaded)
-    recorded: dict[str, Claim]                # idempotency_key -> claim already recorded under it
+    recorded: dict[str, Claim]                # idempotency_key -> claim already recorded under it (or
+                                              # decided earlier in this set: its ``Claim`` record)
     scope: object                             # staff.scope.Scope of the caller
     by: object                                # the acting user, None for the system
     parameters: Callable                      # parameters_in_force(admdvs=, day=) -> (set id, params) | None
@@ -104,15 +108,36 @@ class Decided:
 
 @dataclass(slots=True)
 class Settled:
-    """The step's outcome for one visit: a new claim, a replayed one, or a refusal."""
+    """The step's outcome for one visit: a new claim, a replayed one, or a refusal.
 
-    claim: Claim | None = None
+    A claim this step decided is a ``Claim`` record (``row``: claims/rows.py ``row_class``, written
+    by claims/store.py ``settled_write``), its items ``ClaimItem`` records; a claim the table held
+    already (a replayed key) is the loaded instance (``recorded``). ``record`` reads either (its
+    ``setl_id``, ``status``, amounts: a file's answers); ``claim`` is the model instance, made from
+    the record when first read (the API's answer, the national message), so a file of visits makes
+    none."""
+
+    row: object | None = None
     created: bool = False
     error: ValidationError | Conflict | None = None
     # A tuple when there are none (a refusal, a replay, a simulated decision): made per visit and
     # scenario of a replayed year, where an empty list each time was a tenth of the step's wrapping.
-    items: Sequence[ClaimItem] = ()
+    items: Sequence = ()   # ClaimItem records (claims/rows.py), or none
     decided: Decided | None = None   # the decision behind a new claim (``claim_decide_step``: no claim)
+    recorded: Claim | None = None
+    _instance: Claim | None = field(default=None, repr=False)
+
+    @property
+    def record(self):
+        return self.recorded if self.recorded is not None else self.row
+
+    @property
+    def claim(self) -> Claim | None:
+        if self.recorded is not None:
+            return self.recorded
+        if self._instance is None and self.row is not None:
+            self._instance = row_instance(Claim, self.row)   # read after the write: saved, with its id
+        return self._instance
 
     @property
     def errors(self) -> dict[str, list[str]]:
@@ -176,22 +201,27 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
             raise no_such_member(request.admdvs)
         if existing.request_hash != request_hash:
             raise replay_conflict(key, existing)
-        return Settled(claim=existing, created=False)
+        # A claim of the table, or one this set decided a moment ago (its record, written with the set).
+        return Settled(recorded=existing) if isinstance(existing, Claim) else Settled(row=existing)
     decided = visit_decide(request, ledger)
     member, provider, day = decided.member, decided.provider, decided.day
     claim = claim_build(
         setl_id=setl_id_new(admdvs=member.admdvs_id, day=day), request=request, member=member, provider=provider,
         charged_provider=decided.charged_provider, decision=decided.decision, parameter_set_id=decided.set_id,
         inputs=inputs_json(request, member, provider, decided.signup, decided.before, decided.parameters,
-                           registration=decided.registration, prescriber=decided.prescriber),
+                           registration=decided.registration, prescriber=decided.prescriber, known=ledger.known),
         request_hash=request_hash, by=ledger.by, out_of_area=decided.out_of_area)
     _share_split(claim, request, ledger.pay_share)   # may refuse the visit: before the buckets move
     decided_apply(decided, ledger)
     if key:
         ledger.recorded[key] = claim  # a second visit under the same key in this set replays it
-    items = [ClaimItem(claim=claim, code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv,
-                       amount=d.amount) for d in request.fee_details]
-    return Settled(claim=claim, created=True, items=items, decided=decided)
+    if request.fee_details:
+        item_record = row_class(ClaimItem)   # claim_id given by the writer, once the claim has its id
+        items = [item_record(code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv, amount=d.amount)
+                 for d in request.fee_details]
+    else:
+        items = []
+    return Settled(row=claim, created=True, items=items, decided=decided)
 
 
 def visit_decide(request: ClaimRequest, ledger: Ledger, *, explain: bool = True) -> Decided:
@@ -286,7 +316,7 @@ def decided_apply(decided: Decided, ledger: Ledger) -> None:
         buckets[decided.day.year] = apply_deltas(decided.before, decided.decision.deltas)
 
 
-def _share_split(claim: Claim, request: ClaimRequest, pay_share: SharePayer | None) -> None:
+def _share_split(claim, request: ClaimRequest, pay_share: SharePayer | None) -> None:
     """The member share ``psn_part_amt`` = ``acct_pay`` (personal account 个人账户, as far as its
     balance goes) + ``psn_cash_pay``. A visit held for review pays nothing from the account yet."""
     if not (claim.acct_used and pay_share is not None and claim.status != Claim.Status.PENDING_REVIEW):

@@ -15,7 +15,7 @@ from providers.models import Provider
 from staff.scope import mask_certnos_in
 
 from .models import Accumulator, Claim
-from .rows import model_new
+from .rows import row_class
 from .requests import ClaimRequest
 
 ZERO = Decimal("0.00")
@@ -34,11 +34,14 @@ class FactsMemo:
     (a provider's facts for every visit there; a member's for each person type, the only fact that
     moves with the visit day). Lives as long as the ledger that loaded the rows."""
 
-    __slots__ = ("providers", "members", "last_visit")
+    __slots__ = ("providers", "members", "last_visit", "recorded_parts")
 
     def __init__(self) -> None:
         self.providers: dict[str, ProviderFacts] = {}
         self.members: dict[tuple[int, str], MemberFacts] = {}
+        # The parts of a claim's recorded ``inputs`` that are the same for every visit of a member
+        # (for a person type), of a provider or of a sign-up (``inputs_json``): made once each.
+        self.recorded_parts: dict[tuple, dict] = {}
         # (request, claims.engine.VisitContext) of the last visit decided on these rows: a replay
         # decides each request under every scenario in turn (one entry: nothing grows).
         self.last_visit: tuple | None = None
@@ -134,32 +137,61 @@ def steps_json(decision: Decision) -> list[dict]:
 
 def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
                 buckets: dict[str, Decimal], parameters, registration: RegistrationFacts | None = None,
-                prescriber: Provider | None = None) -> dict:
+                prescriber: Provider | None = None, known: FactsMemo | None = None) -> dict:
     """The facts the decision saw, for the record (Nanyang windows only for the provider that rates
     the visit: the treating one, or a pharmacy fill's prescriber). The certnos in the request are
     recorded masked: the claim's member (and an account payment's entry) say whose they were, the
     request hash covers the full values, and a recorded full ID would reach every role that may read
-    the claim."""
+    the claim. ``known``: the ledger's memo; the member's, provider's, prescriber's and sign-up's
+    parts are then made once per set of visits and shared by its claims' records (never changed
+    once made: a record is written, or read, as it is)."""
     day = request.visit_local.date()
+    parts = known.recorded_parts if known is not None else {}
+    person_type = member.person_type_on(day)
+    member_part = parts.get(("member", member.pk, person_type))
+    if member_part is None:
+        member_part = parts[("member", member.pk, person_type)] = {
+            "person_type": person_type, "psn_type": member.psn_type, "poverty": member.poverty,
+            "district": member.district_id}
+    provider_part = parts.get(("provider", provider.fixmedins_code))
+    if provider_part is None:
+        provider_part = parts[("provider", provider.fixmedins_code)] = {
+            "level": provider.benefit_level, "kind": provider.kind, "status": provider.status,
+            "parent_code": provider.parent_id, "admdvs": provider.admdvs_id}
     return {
-        **({"prescriber": {"code": prescriber.fixmedins_code, "level": prescriber.benefit_level,
-                           "kind": prescriber.kind, "admdvs": prescriber.admdvs_id}} if prescriber else {}),
+        **({"prescriber": _prescriber_part(prescriber, parts)} if prescriber else {}),
         "request": mask_certnos_in(request.content()),
-        "member": {"person_type": member.person_type_on(day), "psn_type": member.psn_type,
-                   "poverty": member.poverty, "district": member.district_id},
-        "provider": {"level": provider.benefit_level, "kind": provider.kind, "status": provider.status,
-                     "parent_code": provider.parent_id, "admdvs": provider.admdvs_id},
+        "member": member_part,
+        "provider": provider_part,
         "registration": None if registration is None else {
             "id": registration.id, "kind": registration.kind, "dest_admdvs": registration.dest_admdvs,
             "start_on": registration.start_on.isoformat(),
             "end_on": registration.end_on.isoformat() if registration.end_on else None,
             "cancelled_on": registration.cancelled_on.isoformat() if registration.cancelled_on else None},
-        "signup": None if signup is None else {
-            "provider": signup.provider.code if signup.provider else None, "family_doctor": signup.family_doctor,
-            "first_effective_on": signup.first_effective_on.isoformat() if signup.first_effective_on else None},
+        "signup": None if signup is None else _signup_part(signup, parts),
         "ytd_before": ytd_before_json(buckets, rating=prescriber or provider),
         "parameter_version": parameters[1].version if parameters else None,
     }
+
+
+def _prescriber_part(prescriber: Provider, parts: dict) -> dict:
+    key = ("prescriber", prescriber.fixmedins_code)
+    part = parts.get(key)
+    if part is None:
+        part = parts[key] = {"code": prescriber.fixmedins_code, "level": prescriber.benefit_level,
+                             "kind": prescriber.kind, "admdvs": prescriber.admdvs_id}
+    return part
+
+
+def _signup_part(signup: SignupFacts, parts: dict) -> dict:
+    code = signup.provider.code if signup.provider else None
+    key = ("signup", code, signup.family_doctor, signup.first_effective_on)
+    part = parts.get(key)
+    if part is None:
+        part = parts[key] = {
+            "provider": code, "family_doctor": signup.family_doctor,
+            "first_effective_on": signup.first_effective_on.isoformat() if signup.first_effective_on else None}
+    return part
 
 
 def ytd_before_json(buckets: dict[str, Decimal], *, rating: Provider) -> dict[str, str]:
@@ -172,16 +204,16 @@ def ytd_before_json(buckets: dict[str, Decimal], *, rating: Provider) -> dict[st
 
 def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider: Provider,
                 charged_provider: Provider, decision: Decision, parameter_set_id: int | None, inputs: dict,
-                request_hash: str, by, out_of_area: str = "none") -> Claim:
-    """The unsaved settlement row for a decision (member share all cash until ``share_split``).
-
-    Built by the model's own constructor (claims/rows.py ``model_new``): a field not named here takes
-    its model default, so a new column is one migration and, if its value comes from the visit, one
-    line here."""
+                request_hash: str, by, out_of_area: str = "none"):
+    """The unsaved settlement row for a decision (member share all cash until ``share_split``), as
+    a ``Claim`` record (claims/rows.py ``row_class``: the model's own fields and defaults, no model
+    instance; ``row_instance`` makes one for a reader that needs it). A field not named here takes
+    its model default, so a new column is one migration and, if its value comes from the visit,
+    one line here."""
     local = request.visit_local
     psn_part = request.medfee_sumamt - decision.fund_pay
     exam, out_of_catalogue, itemised = fee_summary(request)
-    claim = model_new(Claim, dict(
+    return row_class(Claim)(
         setl_id=setl_id, admdvs_id=member.admdvs_id, district_id=member.district_id, member_id=member.pk,
         provider_id=provider.pk, charged_provider_id=charged_provider.pk, visit_at=local, visit_date=local.date(),
         benefit=request.benefit, emergency=request.emergency, referral=request.referral,
@@ -195,10 +227,9 @@ def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider
         exam_amount=exam, out_of_catalogue_amount=out_of_catalogue, itemised_amount=itemised,
         deltas={name: str(amount) for name, amount in decision.deltas.items()}, steps=steps_json(decision),
         inputs=inputs, parameter_set_id=parameter_set_id, idempotency_key=request.idempotency_key,
-        request_hash=request_hash, created_by_id=by.pk if getattr(by, "pk", None) else None))
-    # The three rows the ids came from, for whoever reads the claim next (the API's answer, the account).
-    claim.member, claim.provider, claim.charged_provider = member, provider, charged_provider
-    return claim
+        request_hash=request_hash, created_by_id=by.pk if getattr(by, "pk", None) else None,
+        # The three rows the ids came from, for whoever reads the claim next (the API's answer, the account).
+        member=member, provider=provider, charged_provider=charged_provider)
 
 
 def fee_summary(request: ClaimRequest) -> tuple[Decimal, Decimal, Decimal]:

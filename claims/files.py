@@ -104,9 +104,12 @@ def _partition_settle(*, rows: list[dict], positions: list[int], user_id: int | 
     except Exception as exc:  # noqa: BLE001 - rolled back whole; the others stand, so it is reported, not raised
         return {"positions": positions, "failed": f"本批次未写入 (partition not written): {type(exc).__name__}: {exc}"}
     for index, outcome in zip(parsed, outcomes):
-        answers[index] = ({"errors": outcome.errors} if outcome.error is not None else
-                          {"setl_id": outcome.claim.setl_id, "status": outcome.claim.status,
-                           "hifp_pay": str(outcome.claim.hifp_pay), "created": outcome.created})
+        if outcome.error is not None:
+            answers[index] = {"errors": outcome.errors}
+        else:
+            claim = outcome.record   # the claim's record: no model instance for a file's answer
+            answers[index] = {"setl_id": claim.setl_id, "status": claim.status, "hifp_pay": str(claim.hifp_pay),
+                              "created": outcome.created}
     return {"positions": positions, "answers": answers}
 
 

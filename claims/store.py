@@ -105,12 +105,14 @@ def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
     accumulator rows whose buckets moved, in one statement. Nothing of supervision's: it finds the
     new claims by their transaction's id (``Claim.written_xid``, ``supervision.tallies``)."""
     created = [o for o in outcomes if o.created]
-    models_insert(Claim, [o.claim for o in created])
+    models_insert(Claim, [o.row for o in created])
     items = []
     for outcome in created:
-        for item in outcome.items:
-            item.claim = outcome.claim  # the claim has its id now
-            items.append(item)
+        if outcome.items:
+            claim_id = outcome.row.id  # the claim has its id now
+            for item in outcome.items:
+                item.claim_id = claim_id
+            items.extend(outcome.items)
     models_insert(ClaimItem, items)
     accumulators_write(ledger.rows, {(book.member.pk, year): buckets for book in ledger.books.values()
                                      for year, buckets in book.buckets.items()})

@@ -123,8 +123,8 @@ class ClaimRows:
                 self.skipped += 1
             else:
                 settled += 1
-                fund += outcome.claim.hifp_pay
-                statuses[outcome.claim.status] = statuses.get(outcome.claim.status, 0) + 1
+                fund += outcome.record.hifp_pay
+                statuses[outcome.record.status] = statuses.get(outcome.record.status, 0) + 1
         self.written_count = settled
         self.summary = {"claims": settled, "hifp_pay": str(fund), "statuses": statuses}
         return errors

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import Q, QuerySet
 
@@ -94,15 +95,33 @@ def _masked_match(match) -> str:
     return mask_certno(match.group(0))
 
 
+@lru_cache(maxsize=4096)
+def _masked_text(text: str) -> str:
+    # Remembered: a file's visits repeat their members' certnos (the regex's match and the mask
+    # were a quarter of masking one recorded request); the rest of the text rarely repeats.
+    return CERTNO_IN_TEXT.sub(_masked_match, text)
+
+
 def mask_certnos_in(value):
     """``value`` (text, or JSON made of dicts, lists and text) with every certno in it masked."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str or isinstance(value, str):
         # Shorter text holds no 18-character certno: most of a recorded request (codes, amounts).
-        return value if len(value) < 18 else CERTNO_IN_TEXT.sub(_masked_match, value)
-    # Items that cannot hold a certno (short text, no text) are kept inline; the rest by the call.
-    if isinstance(value, dict):
-        return {key: item if (kind := type(item)) in _NO_TEXT or (kind is str and len(item) < 18)
-                else mask_certnos_in(item) for key, item in value.items()}
+        return value if len(value) < 18 else _masked_text(value)
+    if kind is dict or isinstance(value, dict):
+        # A copy, then only the values that may hold text replaced: values that hold none (numbers,
+        # booleans, None, short text: most of a recorded request) cost no call.
+        masked = dict(value)
+        for key, item in value.items():
+            kind = type(item)
+            if kind is str:
+                if len(item) >= 18:
+                    masked[key] = _masked_text(item)
+            elif kind is list and not item:
+                masked[key] = []    # a request without fee details: nothing to walk
+            elif kind not in _NO_TEXT:
+                masked[key] = mask_certnos_in(item)
+        return masked
     if isinstance(value, (list, tuple)):
         return [item if (kind := type(item)) in _NO_TEXT or (kind is str and len(item) < 18)
                 else mask_certnos_in(item) for item in value]

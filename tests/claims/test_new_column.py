@@ -14,9 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def claim_with_a_new_column():
-    """Claim with a defaulted column added (in the model and, inside the test's transaction, the table)."""
-    field = models.CharField(max_length=12, default="probe-value")
+def claim_with_a_new_column(request):
+    """Claim with a defaulted column added (in the model and, inside the test's transaction, the
+    table): ``probe_note`` text by default; a test may name another field (indirect parameter)."""
+    field = getattr(request, "param", None) or models.CharField(max_length=12, default="probe-value")
     field.contribute_to_class(Claim, "probe_note")
     with connection.schema_editor() as editor:
         editor.add_field(Claim, field)
@@ -43,3 +44,25 @@ def test_given_a_new_defaulted_column_when_claims_are_settled_then_its_default_i
     with connection.cursor() as cursor:
         cursor.execute("SELECT probe_note FROM claims_claim WHERE member_id = %s", [member.pk])
         assert [value for (value,) in cursor.fetchall()] == ["probe-value"] * 3
+
+
+@pytest.mark.parametrize("claim_with_a_new_column", [
+    models.CharField(max_length=12, default="probe-value"),
+    models.JSONField(default=list),   # a callable default: made for each row
+], indirect=True)
+def test_given_a_new_defaulted_column_when_a_file_sized_batch_is_settled_then_its_default_is_written(
+        claim_with_a_new_column):
+    # given a Zibo member and provider, and more visits than the writer's INSERT takes (so the COPY writes them)
+    member = make_member(admdvs="370300")
+    provider = make_provider(admdvs="370300", level="1")
+    count = rows.COPY_FROM_ROWS + 5
+    requests = [request_for(member=member, provider=provider, visit_at=f"2024-03-{1 + n // 24:02d}T{n % 24:02d}:00",
+                            inscp="1.00") for n in range(count)]
+    # when they are settled as one batch
+    outcomes = claims_settle_batch(requests=requests, by=None)
+    # then each claim's record and each row written holds the column's default
+    expected = claim_with_a_new_column.get_default()
+    assert all(o.created and o.row.probe_note == expected for o in outcomes)
+    assert outcomes[0].claim.probe_note == expected   # the model instance made from the record too
+    written = list(Claim.objects.filter(member=member).values_list("probe_note", flat=True))
+    assert written == [expected] * count
