@@ -108,14 +108,17 @@ def _relations(model: type[Model]) -> tuple[str, ...]:
 def row_instance(model: type[Model], row) -> Model:
     """The model instance of a ``row_class`` record (its relations' loaded rows attached; saved
     already when the record has its primary key, as ``models_insert`` leaves an instance)."""
-    instance = model(*[getattr(row, name) for name, _ in _attnames(model)])
+    names = _attnames(model)
+    values = [getattr(row, name) for name, _ in names]
+    # A saved row (its primary key drawn) comes back as the database would give it (``from_db``,
+    # Django's documented constructor for loaded rows: not adding, on this connection).
+    pk_name = model._meta.pk.attname
+    instance = (model.from_db(connection.alias, [name for name, _ in names], values)
+                if getattr(row, pk_name) is not None else model(*values))
     for name in _relations(model):
         related = getattr(row, name)
         if related is not None:
             setattr(instance, name, related)
-    if instance.pk is not None:
-        instance._state.adding = False
-        instance._state.db = connection.alias
     return instance
 
 
