@@ -20,12 +20,9 @@ NANCHANG = "360100"
 def test_a_village_clinics_settlement_is_its_centres_with_the_door_read_centre(db, api_client):
     # given a Nanchang township centre, its village clinic's HIS signed in, and a member signed up
     # with the centre
-    centre = make_provider(admdvs=NANCHANG, level="1", kind="township")
-    village = make_provider(admdvs=NANCHANG, level="1", kind="village", parent=centre)
-    member = make_member(admdvs=NANCHANG)
-    make_signup(member=member, provider=centre, effective_from=date(2023, 1, 1))
+    centre, village, member = village_of_signed_centre()
     # when the village clinic settles the visit of 100.00 (2207)
-    answer = _settle_100_at(api_client, clinic=village, member=member)
+    answer = settle_100_at(api_client, clinic=village, member=member)
     # then it is covered as at the signed centre: 100.00 × 0.60 = 60.00, charged to the centre
     assert answer["infcode"] == 0, answer["err_msg"]
     assert answer["output"]["setlinfo"]["hifp_pay"] == "60.00"
@@ -41,13 +38,22 @@ def test_a_village_clinic_of_another_centre_is_not_covered(db, api_client):
     member = make_member(admdvs=NANCHANG)
     make_signup(member=member, provider=centre, effective_from=date(2023, 1, 1))
     # when that village clinic settles the visit
-    answer = _settle_100_at(api_client, clinic=village, member=member)
+    answer = settle_100_at(api_client, clinic=village, member=member)
     # then the fund pays nothing (elsewhere than the signed provider: 第十三条)
     assert answer["infcode"] == 0, answer["err_msg"]
     assert answer["output"]["setlinfo"]["hifp_pay"] == "0.00"
 
 
-def _settle_100_at(api_client, *, clinic, member) -> dict:
+def village_of_signed_centre() -> tuple:
+    """(centre, its village clinic, a member signed up with the centre since 2023), Nanchang."""
+    centre = make_provider(admdvs=NANCHANG, level="1", kind="township")
+    village = make_provider(admdvs=NANCHANG, level="1", kind="village", parent=centre)
+    member = make_member(admdvs=NANCHANG)
+    make_signup(member=member, provider=centre, effective_from=date(2023, 1, 1))
+    return centre, village, member
+
+
+def settle_100_at(api_client, *, clinic, member) -> dict:
     """The clinic's HIS signs in, registers a visit of 100.00 with its fee details and settles it (2207)."""
     _, token, _ = clinic_account_ensure(fixmedins_code=clinic.fixmedins_code)
     his = Clinic(api_client=api_client, token=token, provider=clinic)

@@ -2,7 +2,6 @@
 foreign-key constraint (national/models.py, above ``Message``; staff.AccessLog.user): the links are
 still the ones written, and the ORM still refuses to delete what they reference (``PROTECT``) or
 nulls them (``SET_NULL``), as it did with the constraints."""
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,19 +12,15 @@ from claims.models import Claim
 from national.models import FeeDetail, Message, NationalSettlement, Visit
 from staff.audit import access_log
 from staff.models import AccessLog
-from tests.factories import make_member, make_provider, make_signup
-from tests.national.test_known_rows import NANCHANG, _settle_100_at
+from tests.national.test_known_rows import settle_100_at, village_of_signed_centre
 
 
 @pytest.fixture
 def settled(db, api_client):
     # given a Nanchang village clinic's 2207 of 100.00 settled (test_known_rows: 100.00 × 0.60 = 60.00
     # from the fund)
-    centre = make_provider(admdvs=NANCHANG, level="1", kind="township")
-    village = make_provider(admdvs=NANCHANG, level="1", kind="village", parent=centre)
-    member = make_member(admdvs=NANCHANG)
-    make_signup(member=member, provider=centre, effective_from=date(2023, 1, 1))
-    answer = _settle_100_at(api_client, clinic=village, member=member)
+    _, village, member = village_of_signed_centre()
+    answer = settle_100_at(api_client, clinic=village, member=member)
     assert answer["infcode"] == 0, answer["err_msg"]
     return village, Claim.objects.get(setl_id=answer["output"]["setlinfo"]["setl_id"])
 
