@@ -215,12 +215,9 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     decided_apply(decided, ledger)
     if key:
         ledger.recorded[key] = claim  # a second visit under the same key in this set replays it
-    if request.fee_details:
-        item_record = row_class(ClaimItem)   # claim_id given by the writer, once the claim has its id
-        items = [item_record(code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv, amount=d.amount)
-                 for d in request.fee_details]
-    else:
-        items = []
+    item_record = row_class(ClaimItem)   # claim_id given by the writer, once the claim has its id
+    items = [item_record(code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv, amount=d.amount)
+             for d in request.fee_details]
     return Settled(row=claim, created=True, items=items, decided=decided)
 
 

@@ -103,14 +103,12 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     base = eligible - _temporary_out_of_area_first_pay(claim, params, visit=visit)
     level = rated.level
     deductible_bucket = bucket_deductible_for_level(level)
-    # The notes only for a decision that is explained (a replay's are never read).
-    explain = claim.explain
     deductible = claim.deductible(base=base, standard=params.by_level("deductible_annual", level),
                                   already_paid=ytd.get(deductible_bucket),
-                                  note=_deductible_note(level) if explain else "")
+                                  note=_deductible_note(level))
     ratio = params.by_level(_RATIO_PARAMETER[member.person_type], level)
     by_ratio = claim.apply_ratio(base=base - deductible, ratio=ratio,
-                                 note=_ratio_note(level, params.effective_from.year) if explain else "")
+                                 note=_ratio_note(level, params.effective_from.year))
     fund = claim.clip_to_cap(by_ratio, rule="annual_cap", cap=cap, used=ytd.get(FUND),
                              note="第六条 普通门诊年度最高支付限额")
     return claim.settle(deductible=deductible, ratio=ratio, fund=fund,
