@@ -189,7 +189,8 @@ def accumulators_write(rows: dict[tuple[int, int], AccumulatorRow], buckets: dic
             cursor.execute(ACCUMULATORS_UPDATE, changed)
 
 
-def accumulators_changed(rows: dict[tuple[int, int], AccumulatorRow], buckets: dict[tuple[int, int], dict]) -> list | None:
+def accumulators_changed(rows: dict[tuple[int, int], AccumulatorRow],
+                         buckets: dict[tuple[int, int], dict]) -> list | None:
     """The rows given their new ``buckets``; the parameters of ``ACCUMULATORS_UPDATE`` for those
     whose figures changed, or None when none did."""
     changed = []
