@@ -14,7 +14,7 @@ from policy.rules.common import (FUND, WINDOW_PREFIX, Decision, MemberFacts, Pro
 from providers.models import Provider
 from staff.scope import mask_certnos_in
 
-from .models import Accumulator, Claim
+from .models import Claim
 from .rows import row_class
 from .requests import ClaimRequest
 
@@ -101,15 +101,16 @@ def visit_facts(request: ClaimRequest, *, out_of_area: str = "none",
         prescriber=provider_facts(prescriber) if prescriber is not None else None))
 
 
-def accumulator_buckets(accumulator: Accumulator) -> dict[str, Decimal]:
-    """The accumulator row as the core's bucket mapping ("fund" is the column, the rest the JSON)."""
+def accumulator_buckets(accumulator) -> dict[str, Decimal]:
+    """The accumulator row (claims/store.py ``AccumulatorRow``, the locked row's figures) as the
+    core's bucket mapping ("fund" is the column, the rest the JSON)."""
     buckets = {name: Decimal(value) for name, value in (accumulator.buckets or {}).items()}
     if accumulator.fund_paid:
         buckets[FUND] = Decimal(accumulator.fund_paid)
     return buckets
 
 
-def accumulator_store(accumulator: Accumulator, buckets: dict[str, Decimal]) -> None:
+def accumulator_store(accumulator, buckets: dict[str, Decimal]) -> None:
     """Put a bucket mapping back on the row (not saved)."""
     accumulator.fund_paid = buckets.get(FUND, ZERO)
     accumulator.buckets = {name: str(amount) for name, amount in sorted(buckets.items()) if name != FUND}

@@ -16,6 +16,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
 
@@ -30,6 +31,15 @@ from .models import Accumulator, Claim, ClaimItem
 from .requests import ClaimRequest
 from .rows import columns, model_from_row, models_insert, models_select, width
 
+# What the loaders leave unread of the member, sign-up, provider and accumulator rows: the rows'
+# bookkeeping times, which no decision, record or answer of the settle step reads. PostgreSQL's
+# timestamptz text made into aware datetimes was 13 of a member row's 25 µs (a replayed year reads a
+# million members; a file of visits about one member for three visits, with the member's
+# accumulator and sign-up and its provider: five such times a member). Left deferred on the
+# instances, so a reader that wanted one would load it rather than see a wrong value (nothing on
+# these paths saves these instances: a save of a deferred instance would write its loaded fields only).
+UNREAD = frozenset({"created_at", "updated_at"})
+
 
 @dataclass(frozen=True)
 class LedgerKnown:
@@ -37,7 +47,8 @@ class LedgerKnown:
     national door: the member with the visit, the provider and its centre with the token), used by
     ``ledger_load`` instead of reading them again when they cover every visit's member, or every
     provider named (prescribers included); otherwise it reads them as usual. They are read as
-    ``ledger_load`` reads them (every column; a provider with ``parent`` set: its centre or None)
+    ``ledger_load`` reads them (a provider with ``parent`` set: its centre or None; every column, or
+    all but the ``UNREAD`` times)
     and, as there, before the accumulator lock: a row read a few milliseconds earlier, outside the
     transaction, is no staler than one read inside it before the lock (neither row is locked)."""
 
@@ -70,11 +81,6 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
                   parameters=parameters, pay_share=pay_share, rows=accumulators)
 
 
-# What a replay's member rows leave unread (``ledger_load_fresh``): the row's bookkeeping times,
-# which no decision reads. PostgreSQL's timestamptz text made into aware datetimes was 13 of a
-# member row's 25 µs (a replayed year reads a million members); left deferred on the instance, so a
-# reader that wanted one would load it rather than see a wrong value.
-REPLAY_UNREAD = frozenset({"created_at", "updated_at"})
 
 
 def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
@@ -88,7 +94,7 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
     the requests' members lie within, when the caller knows it (a simulation's partition): the
     members are then read by the primary key's range instead of a scan of the members' table (in
     which thousands of certnos are looked for)."""
-    by_key, years = _members_and_years(requests, scope, member_ids, unread=REPLAY_UNREAD)
+    by_key, years = _members_and_years(requests, scope, member_ids)
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
@@ -118,7 +124,22 @@ def settled_write(ledger: Ledger, outcomes: Iterable[Settled]) -> None:
                                      for year, buckets in book.buckets.items()})
 
 
-def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
+@dataclass(slots=True, eq=False)
+class AccumulatorRow:
+    """A locked ``Accumulator`` row as the settle step and the writer use it: its id and figures
+    (``facts.accumulator_buckets`` reads them, ``facts.accumulator_store`` puts the new ones back,
+    ``accumulators_write`` writes them). Not the model instance: a file's ledger locks a row per
+    member, and the instance's constructor was a quarter of loading the ledger; nothing reads the
+    rest of the row (its ``updated_at`` is the writer's ``now()``)."""
+
+    pk: int
+    member_id: int
+    year: int
+    fund_paid: Decimal
+    buckets: dict
+
+
+def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], AccumulatorRow]:
     """The (member, year) rows, created when missing, locked in (member, year) order."""
     if not pairs:
         return {}
@@ -134,14 +155,20 @@ def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accu
     return rows
 
 
-def accumulator_rows_locked(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accumulator]:
+def accumulator_rows_locked(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], AccumulatorRow]:
     # By the (member, year) unique index; the rows of these members in another of these years are
     # locked too (the same members, in the same order: harmless), and left out here.
-    rows = models_select(
-        Accumulator, f"SELECT {columns(Accumulator, 'a')} FROM {Accumulator._meta.db_table} a "
-        "WHERE a.member_id = ANY(%s) AND a.year = ANY(%s) ORDER BY a.member_id, a.year FOR UPDATE",
-        [sorted({m for m, _ in pairs}), sorted({y for _, y in pairs})])
-    return {(a.member_id, a.year): a for a in rows if (a.member_id, a.year) in pairs}
+    buckets_field = Accumulator._meta.get_field("buckets")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.id, a.member_id, a.year, a.fund_paid, a.buckets FROM {Accumulator._meta.db_table} a "
+            "WHERE a.member_id = ANY(%s) AND a.year = ANY(%s) ORDER BY a.member_id, a.year FOR UPDATE",
+            [sorted({m for m, _ in pairs}), sorted({y for _, y in pairs})])
+        rows = cursor.fetchall()
+    # The JSON as the model's field reads it (``from_db_value``), the rest as the driver gives it.
+    return {(member_id, year): AccumulatorRow(pk=pk, member_id=member_id, year=year, fund_paid=fund_paid,
+                                              buckets=buckets_field.from_db_value(buckets, None, connection))
+            for pk, member_id, year, fund_paid, buckets in rows if (member_id, year) in pairs}
 
 
 # The rows whose buckets changed, in one statement: an UPDATE joined to a JSON document of the new
@@ -154,7 +181,7 @@ ACCUMULATORS_UPDATE = (
     "WHERE a.id = ANY(%s) AND a.id = v.id")
 
 
-def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[tuple[int, int], dict]) -> None:
+def accumulators_write(rows: dict[tuple[int, int], AccumulatorRow], buckets: dict[tuple[int, int], dict]) -> None:
     """Write back the rows whose buckets changed (``ACCUMULATORS_UPDATE``)."""
     changed = accumulators_changed(rows, buckets)
     if changed:
@@ -162,7 +189,8 @@ def accumulators_write(rows: dict[tuple[int, int], Accumulator], buckets: dict[t
             cursor.execute(ACCUMULATORS_UPDATE, changed)
 
 
-def accumulators_changed(rows: dict[tuple[int, int], Accumulator], buckets: dict[tuple[int, int], dict]) -> list | None:
+def accumulators_changed(rows: dict[tuple[int, int], AccumulatorRow],
+                         buckets: dict[tuple[int, int], dict]) -> list | None:
     """The rows given their new ``buckets``; the parameters of ``ACCUMULATORS_UPDATE`` for those
     whose figures changed, or None when none did."""
     changed = []
@@ -180,14 +208,13 @@ def accumulators_changed(rows: dict[tuple[int, int], Accumulator], buckets: dict
 
 
 def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tuple[int, int] | None = None,
-                       unread: frozenset[str] = frozenset(),
                        known: Sequence[Member] = ()) -> tuple[dict, dict[int, set[int]]]:
     """(admdvs, certno) -> member for the members ``scope`` covers, and member id -> the years of
     their visits (the accumulator years the ledger holds). ``known``: ``LedgerKnown.members``."""
     wanted = {(r.admdvs, r.certno) for r in requests}
     covered = [m for m in known if (m.admdvs_id, m.certno) in wanted]
     if not known or {(m.admdvs_id, m.certno) for m in covered} != wanted:
-        covered = _members(requests, member_ids, unread)
+        covered = _members(requests, member_ids)
     members = [m for m in covered
                if scope.covers(admdvs=m.admdvs_id, district=m.district_id)]
     by_key = {(m.admdvs_id, m.certno): m for m in members}
@@ -199,8 +226,7 @@ def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tupl
     return by_key, years
 
 
-def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | None = None,
-             unread: frozenset[str] = frozenset()) -> list[Member]:
+def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | None = None) -> list[Member]:
     wanted = {(r.admdvs, r.certno) for r in requests}
     if member_ids:
         # A known id range (a simulation's partition): read by the primary key and matched here.
@@ -211,8 +237,8 @@ def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | Non
         # By the (certno, region) index for one visit or ten thousand; the pairs are matched here.
         where, params = "m.certno = ANY(%s) AND m.admdvs = ANY(%s)", [sorted({c for _, c in wanted}),
                                                                        sorted({a for a, _ in wanted})]
-    members = models_select(Member, f"SELECT {columns(Member, 'm', unread)} FROM {Member._meta.db_table} m "
-                            f"WHERE {where}", params, unread)
+    members = models_select(Member, f"SELECT {columns(Member, 'm', UNREAD)} FROM {Member._meta.db_table} m "
+                            f"WHERE {where}", params, UNREAD)
     return [m for m in members if (m.admdvs_id, m.certno) in wanted]
 
 
@@ -226,14 +252,14 @@ def _providers(requests: Sequence[ClaimRequest], known: Sequence[Provider] = ())
     if known and given.keys() == codes:
         return given
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns(Provider, 'p')}, {columns(Provider, 'c')} FROM {table} p "
+        cursor.execute(f"SELECT {columns(Provider, 'p', UNREAD)}, {columns(Provider, 'c', UNREAD)} FROM {table} p "
                        f"LEFT JOIN {table} c ON c.fixmedins_code = p.parent_code WHERE p.fixmedins_code = ANY(%s)",
                        [sorted(codes)])
         rows = cursor.fetchall()
     providers = {}
     for row in rows:
-        provider = model_from_row(Provider, row)
-        provider.parent = model_from_row(Provider, row, width(Provider))
+        provider = model_from_row(Provider, row, unread=UNREAD)
+        provider.parent = model_from_row(Provider, row, width(Provider, UNREAD), unread=UNREAD)
         providers[provider.fixmedins_code] = provider
     return providers
 
@@ -244,16 +270,23 @@ def _signups(member_ids: list[int]) -> dict[int, list[SignUp]]:
     if not member_ids:
         return history
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns(SignUp, 's')}, {columns(Provider, 'p')} FROM {SignUp._meta.db_table} s "
+        cursor.execute(f"SELECT {columns(SignUp, 's', UNREAD)}, {columns(Provider, 'p', UNREAD)} "
+                       f"FROM {SignUp._meta.db_table} s "
                        f"JOIN {Provider._meta.db_table} p ON p.id = s.provider_id WHERE s.member_id = ANY(%s) "
                        "ORDER BY s.member_id, s.effective_from, s.id", [member_ids])
         rows = cursor.fetchall()
+    # One instance per provider, shared by its sign-ups (read-only here): a region's members sign up
+    # with a few dozen providers, and an instance made per sign-up was a fifth of loading a file's ledger.
+    providers: dict[int, Provider] = {}
+    start = width(SignUp, UNREAD)
     for row in rows:
-        signup = model_from_row(SignUp, row)
-        signup.provider = model_from_row(Provider, row, width(SignUp))
+        signup = model_from_row(SignUp, row, unread=UNREAD)
+        provider = providers.get(signup.provider_id)
+        if provider is None:
+            provider = providers[signup.provider_id] = model_from_row(Provider, row, start, unread=UNREAD)
+        signup.provider = provider
         history[signup.member_id].append(signup)
     return history
-
 
 
 def _members_needing_registrations(requests: Sequence[ClaimRequest], by_key: dict, providers: dict) -> list[int]:

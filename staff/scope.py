@@ -95,10 +95,16 @@ def _masked_match(match) -> str:
     return mask_certno(match.group(0))
 
 
-@lru_cache(maxsize=4096)
 def _masked_text(text: str) -> str:
+    # Text without a certno (a visit's time, most names) comes back after one search, remembered
+    # nowhere: it rarely repeats, and remembering it pushed the members' certnos out of the memory.
+    return text if CERTNO_IN_TEXT.search(text) is None else _masked_found(text)
+
+
+@lru_cache(maxsize=4096)
+def _masked_found(text: str) -> str:
     # Remembered: a file's visits repeat their members' certnos (the regex's match and the mask
-    # were a quarter of masking one recorded request); the rest of the text rarely repeats.
+    # were a quarter of masking one recorded request).
     return CERTNO_IN_TEXT.sub(_masked_match, text)
 
 

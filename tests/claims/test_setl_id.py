@@ -18,3 +18,22 @@ def test_ids_do_not_repeat():
     ids = {setl_id_new(admdvs="411300", day=date(2024, 1, 1)) for _ in range(5000)}
     # Then none repeats
     assert len(ids) == 5000
+
+
+def test_a_forked_process_draws_its_own_ids():
+    # Given a process that has drawn an id (and so holds a block of random digits)
+    import os
+
+    setl_id_new(admdvs="370300", day=date(2024, 3, 5))
+    read, write = os.pipe()
+    # When it forks and parent and child each draw the next id
+    child = os.fork()
+    if child == 0:
+        os.write(write, setl_id_new(admdvs="370300", day=date(2024, 3, 5)).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    in_parent = setl_id_new(admdvs="370300", day=date(2024, 3, 5))
+    in_child = os.read(read, 64).decode()
+    # Then the two differ (the child did not reuse the parent's digits)
+    assert re.fullmatch(r"37030020240305[0-9a-f]{16}", in_child)
+    assert in_child != in_parent

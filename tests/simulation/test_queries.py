@@ -96,7 +96,7 @@ def test_given_two_scenarios_when_replayed_together_then_each_tally_is_its_own(d
 
 def test_a_replayed_member_leaves_its_bookkeeping_times_unread_and_loads_them_if_asked(db):
     # given a Zibo member with one recorded visit
-    from claims.store import REPLAY_UNREAD, ledger_load_fresh
+    from claims.store import UNREAD, ledger_load_fresh
     from members.models import Member
     from simulation.replay import EVERYONE
 
@@ -113,5 +113,5 @@ def test_a_replayed_member_leaves_its_bookkeeping_times_unread_and_loads_them_if
     loaded = book.member
     assert (loaded.pk, loaded.certno, loaded.brdy, loaded.enrolled_on) == (member.pk, member.certno, member.brdy,
                                                                          member.enrolled_on)
-    assert loaded.get_deferred_fields() == set(REPLAY_UNREAD)
+    assert loaded.get_deferred_fields() == set(UNREAD)
     assert loaded.created_at == Member.objects.get(pk=member.pk).created_at

@@ -1,0 +1,56 @@
+"""The claims table's per-row economies (claims 0010) keep what they replace: the idempotency keys'
+partial unique index still refuses a second claim under a key and serves the replay's read."""
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from claims.models import Claim
+from claims.services import claim_settle
+from tests.claims.helpers import request_for
+from tests.factories import make_member, make_provider
+
+pytestmark = pytest.mark.django_db
+
+
+def _keyed_claim(key: str) -> Claim:
+    member = make_member(admdvs="370300")
+    provider = make_provider(admdvs="370300", level="1")
+    request = request_for(member=member, provider=provider, visit_at="2024-03-01T10:00").with_idempotency_key(key)
+    claim, created = claim_settle(request=request, by=None)
+    assert created
+    return claim
+
+
+def test_given_a_keyed_claim_when_another_row_is_written_under_its_key_then_the_database_refuses_it():
+    # given a claim recorded under key K
+    claim = _keyed_claim("K-0010-dup")
+    # when a second row is written under K by hand (bypassing the settle step's replay)
+    copy = {f.attname: getattr(claim, f.attname) for f in Claim._meta.concrete_fields
+            if f.attname not in ("id", "setl_id", "written_xid")}
+    # then the unique index refuses it, while rows without a key are never in each other's way
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.create(**{**copy, "setl_id": claim.setl_id[:-1] + "x"})
+    for suffix in "yz":
+        Claim.objects.create(**{**copy, "setl_id": claim.setl_id[:-1] + suffix, "idempotency_key": None})
+    assert Claim.objects.filter(member_id=claim.member_id, idempotency_key__isnull=True).count() == 2
+
+
+def test_given_keys_when_the_replay_reads_recorded_claims_then_it_uses_the_partial_index():
+    # given a keyed claim, and the condition of the statement ledger_load sends for the requests' keys
+    claim = _keyed_claim("K-0010-plan")
+    sql = f"SELECT id FROM {Claim._meta.db_table} c WHERE c.idempotency_key = ANY(%s)"
+    # when PostgreSQL plans it (a scan of the table forbidden: the table is tiny here)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, [["K-0010-plan", "K-other"]])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(sql, [["K-0010-plan", "K-other"]])
+        found = [row[0] for row in cursor.fetchall()]
+    # then the partial index answers it (the key = ANY(...) implies the key is not null), and finds the claim
+    assert "claim_idempotency_key_unique" in plan
+    assert found == [claim.pk]
+
+
+def test_claims_rows_up_to_4_kb_are_stored_uncompressed():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [Claim._meta.db_table])
+        assert "toast_tuple_target=4080" in cursor.fetchone()[0]
