@@ -88,7 +88,9 @@ def settlement_read_sql(provider: str) -> str:
         f"EXISTS (SELECT 1 FROM {NationalSettlement._meta.db_table} s WHERE s.visit_id = v.id AND NOT EXISTS "
         f"(SELECT 1 FROM {Claim._meta.db_table} r WHERE r.reverses_id = s.claim_id)), "
         f"(SELECT b.balance FROM {Account._meta.db_table} b WHERE b.member_id = v.member_id LIMIT 1), "
-        f"(SELECT jsonb_agg(jsonb_build_object({detail}, 'amount', d.det_item_fee_sumamt::text) ORDER BY d.id) "
+        # json, not jsonb: the details are only sent back to be parsed here, and building jsonb (its
+        # keys sorted, then written out as text again) is work the server does for nothing
+        f"(SELECT json_agg(json_build_object({detail}, 'amount', d.det_item_fee_sumamt::text) ORDER BY d.id) "
         f"FROM {FeeDetail._meta.db_table} d WHERE d.visit_id = v.id AND d.chrg_bchno = %s "
         "AND d.cancelled_at IS NULL AND d.claim_id IS NULL), "
         f"{columns(Visit, 'v', VISIT_UNREAD)}, {columns(Member, 'm')} FROM (SELECT 1) AS one LEFT JOIN "
