@@ -58,3 +58,27 @@ def test_over_the_rate_gets_drfs_429(db, api_client, monkeypatch):
     assert first.status_code == 200 and first.json()["infcode"] == -1
     assert second.status_code == 429 and int(second["Retry-After"]) > 0
     cache.clear()
+
+
+class BurstThrottle(UserRateThrottle):
+    scope = "burst"
+
+
+def test_throttles_count_a_refused_message_once(db, api_client, monkeypatch):
+    # given two throttles, the user rate (100 a minute) and a burst rate of one a minute after it
+    cache.clear()
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES",
+                        {**UserRateThrottle.THROTTLE_RATES, "user": "100/minute", "burst": "1/minute"})
+    monkeypatch.setattr(NationalInterfaceView, "throttle_classes", [UserRateThrottle, BurstThrottle])
+    clinic, _ = clinic_world(api_client, NANYANG)
+    cache.clear()
+    headers = {"HTTP_AUTHORIZATION": f"Token {clinic.token}"}
+    # when two messages follow each other (the second allowed by the user rate, refused by the burst)
+    first = api_client.post("/api/national/", data=b"x", content_type="application/json", **headers)
+    second = api_client.post("/api/national/", data=b"x", content_type="application/json", **headers)
+    # then the second is a 429, and the user rate counted each message once (2), as DRF's view
+    # alone counts them: the refused message was not asked again when DRF's view answered it
+    assert first.status_code == 200 and second.status_code == 429
+    user_id = clinic.provider.clinic_accounts.get().user_id
+    assert len(cache.get(f"throttle_user_{user_id}")) == 2 and len(cache.get(f"throttle_burst_{user_id}")) == 1
+    cache.clear()
