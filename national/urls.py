@@ -3,6 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("api/national/", views.NationalInterfaceView.as_view(), name="national-interface"),
+    path("api/national/", views.national_interface, name="national-interface"),
     path("national/reconciliation/", views.reconciliation_page, name="national-reconciliation"),
 ]

@@ -13,6 +13,9 @@ equals): ``(ClinicAccount, "user_id", "u.id")``, then ``(Provider, "id", "r0.pro
 user is ``u``, the n-th related row ``r<n>``. ``lateral``, a further statement joined laterally
 (it may use those aliases) with its parameters: its columns follow the related rows' in the row
 returned (the national door reads a settlement's visit with its token: one round trip for both).
+``unread``: per row read (the token, the user, then each ``related`` row), the fields left out of the
+statement and deferred on the instance (claims/rows.py ``model_from_row``): a caller that never
+reads them spares their transfer and conversion (the national door: national/views.py).
 """
 from __future__ import annotations
 
@@ -25,21 +28,26 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from claims.rows import columns, model_from_row, width
+from claims.rows import columns, model_from_row
+
+
+NOTHING_UNREAD: frozenset[str] = frozenset()
 
 
 @cache
-def _statement(related: tuple[tuple[type[Model], str, str], ...], lateral: str = "") -> str:
+def _statement(related: tuple[tuple[type[Model], str, str], ...], lateral: str = "",
+               unread: tuple[frozenset[str], ...] = ()) -> str:
     """SELECT the token, its user and each ``related`` row (left joined: a user without it reads
     as None) for one key; then the ``lateral`` statement's columns, if any."""
     quote = connection.ops.quote_name
     user_model = get_user_model()
-    selected = [columns(Token, "t"), columns(user_model, "u")]
+    skipped = [*unread, *[NOTHING_UNREAD] * (2 + len(related) - len(unread))]
+    selected = [columns(Token, "t", skipped[0]), columns(user_model, "u", skipped[1])]
     joins = [f"JOIN {quote(user_model._meta.db_table)} u ON u.{quote(user_model._meta.pk.column)} = "
              f"t.{quote(Token._meta.get_field('user').column)}"]
     for n, (model, column, equals) in enumerate(related):
         alias = f"r{n}"
-        selected.append(columns(model, alias))
+        selected.append(columns(model, alias, skipped[2 + n]))
         joins.append(f"LEFT JOIN {quote(model._meta.db_table)} {alias} ON {alias}.{quote(column)} = {equals}")
     if lateral:
         selected.append("l.*")
@@ -48,26 +56,33 @@ def _statement(related: tuple[tuple[type[Model], str, str], ...], lateral: str =
             f"WHERE t.{quote(Token._meta.pk.column)} = %s")
 
 
-def token_with_user(key: str, related: tuple = (),
-                    lateral: tuple[str, list] | None = None) -> tuple[Token, list[Model | None]] | None:
+@cache
+def _read_width(model: type[Model], unread: frozenset[str]) -> int:
+    """How many of the row's columns ``model``'s instance takes (``columns(model, alias, unread)``)."""
+    return sum(1 for f in model._meta.concrete_fields if f.attname not in unread)
+
+
+def token_with_user(key: str, related: tuple = (), lateral: tuple[str, list] | None = None,
+                    unread: tuple[frozenset[str], ...] = ()) -> tuple[Token, list[Model | None]] | None:
     """The token ``key`` with its ``user`` attached, and the ``related`` rows (None where missing),
     followed, when a ``lateral`` (statement, parameters) is given, by the rest of the row: its
     columns. None when no token has that key."""
     sql, params = lateral if lateral is not None else ("", [])
     with connection.cursor() as cursor:
-        cursor.execute(_statement(related, sql), [*params, key])
+        cursor.execute(_statement(related, sql, unread), [*params, key])
         row = cursor.fetchone()
     if row is None:
         return None
-    token = model_from_row(Token, row)
+    skipped = [*unread, *[NOTHING_UNREAD] * (2 + len(related) - len(unread))]
+    token = model_from_row(Token, row, unread=skipped[0])
     user_model = get_user_model()
-    start = width(Token)
-    token.user = model_from_row(user_model, row, start)
-    start += width(user_model)
+    start = _read_width(Token, skipped[0])
+    token.user = model_from_row(user_model, row, start, unread=skipped[1])
+    start += _read_width(user_model, skipped[1])
     found = []
-    for model, *_join in related:
-        found.append(model_from_row(model, row, start))
-        start += width(model)
+    for (model, *_join), left_out in zip(related, skipped[2:]):
+        found.append(model_from_row(model, row, start, unread=left_out))
+        start += _read_width(model, left_out)
     if lateral is not None:
         found.append(row[start:])
     return token, found
