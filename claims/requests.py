@@ -196,7 +196,7 @@ def _visit_at(value: Any) -> datetime:
 
 
 def _fee_details(value: Any) -> tuple[FeeDetail, ...]:
-    if value is None:
+    if value is None or (type(value) is list and not value):   # none: what most recorded visits carry
         return ()
     if not isinstance(value, (list, tuple)):
         raise ValueError("费用明细应为列表 (must be a list)")
@@ -217,7 +217,7 @@ def _fee_details(value: Any) -> tuple[FeeDetail, ...]:
 
 _PARSERS = {
     "admdvs": lambda v: code_parse(v, min_length=6, max_length=6, digits_only=True),
-    "certno": lambda v: _certno(v),
+    "certno": _certno,
     "fixmedins_code": lambda v: code_parse(v, max_length=30),
     "visit_at": _visit_at,
     "benefit": lambda v: _choice(v, BENEFITS),
@@ -254,7 +254,8 @@ _PARSE_PLAN = tuple((name, parse, _parsed.get(name), name in REQUIRED) for name,
 
 def claim_request_parse(data: Mapping[str, Any]) -> ClaimRequest:
     """Validate a JSON-like mapping into a ``ClaimRequest``; every problem is reported by field."""
-    if not isinstance(data, Mapping):
+    # A dict (every JSON body, import row and recorded request) answers without the abstract class's check.
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise ValidationError({"non_field_errors": ["请求体应为 JSON 对象 (the body must be an object)"]})
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}

@@ -23,10 +23,11 @@ import orjson
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from claims.engine import Decided, Ledger, MemberBook, claim_decide_step
+from claims.engine import Decided, Ledger, MemberBook, Settled, claim_decide_step
 from claims.facts import signup_facts, signups_on, ytd_before_json
 from claims.requests import claim_request_from_content
 from claims.store import ledger_load_fresh
+from config.errors import Conflict
 from policy import rules
 from policy.rules import REGIONS
 from policy.rules.common import YearToDate, frozen_new
@@ -269,14 +270,14 @@ def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], 
         keys = None   # the visit's breakdown keys that no scenario changes, made at its first decision
         medfee = request.medfee_sumamt
         for ledger, tally, combos, totals, last_day, baseline in sides:
-            settled = claim_decide_step(request, ledger=ledger, explain=False)   # nothing records steps
-            decided = settled.decided
-            if decided is None:
+            try:
+                decided = claim_decide_step(request, ledger=ledger, explain=False)   # nothing records steps
+            except (ValidationError, Conflict) as refusal:
                 tally.refused[0] += 1
                 tally.refused[2] += medfee
                 if baseline:
                     tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
-                                                  str(settled.errors)[:300]))
+                                                  str(Settled(error=refusal).errors)[:300]))
                 continue
             decision, day = decided.decision, decided.day
             if keys is None:
@@ -358,7 +359,8 @@ def _cap_reached(admdvs: str, book: MemberBook, day: date, ledger: Ledger) -> tu
     view = rules.year_to_date(admdvs, params=found[1], member=ledger.known.member(book.member, day, ()),
                               signup=signup, ytd=ytd)
     at_cap = view.annual_cap is not None and view.cap_left == 0
-    return at_cap, any(use.left == 0 for use in view.subcaps.values())
+    subcaps = view.subcaps   # none outside Ganzhou: no generator made for them
+    return at_cap, bool(subcaps) and any(use.left == 0 for use in subcaps.values())
 
 
 def _capitation_filter(admdvs: str):

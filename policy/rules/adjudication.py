@@ -113,11 +113,16 @@ class Claim:
         charged = self.charged_provider_code
         if self.explain:
             self.steps.append(Step("fund_pay", fund, lambda: f"统筹基金支付 {money(fund)} 元，记入 {charged} 的结算"))
+        # Only the non-zero amounts, by a plain loop: a comprehension (its own frame) cost twice as much
+        # for the two or three deltas of a decision.
+        kept = {}
+        for name, amount in deltas.items():
+            if amount != 0:
+                kept[name] = amount
         # A dictionary display, not dict(...) of keywords: this runs once per decision.
         return frozen_new(Decision, {
             "status": "settled", "reason": None, "deductible": deductible, "ratio": ratio, "fund_pay": fund,
-            "annual_cap": self.annual_cap, "charged_provider_code": charged,
-            "deltas": {name: amount for name, amount in deltas.items() if amount != 0},   # only non-zero amounts
+            "annual_cap": self.annual_cap, "charged_provider_code": charged, "deltas": kept,
             "steps": tuple(self.steps)})
 
     # -- the shared arithmetic ---------------------------------------------------------------
@@ -242,6 +247,8 @@ def year_to_date_view(ytd: YearToDate, *, annual_cap: Decimal | None, deductible
     """The display figures of a year-to-date: fund paid against the ordinary cap and what is left."""
     fund_paid = ytd.get(FUND)
     cap_left = None if annual_cap is None else max(ZERO, annual_cap - fund_paid)
-    return frozen_new(YearToDateView, dict(
-        year=ytd.year, deductible_paid=dict(deductible_paid), fund_paid=fund_paid, annual_cap=annual_cap,
-        cap_left=cap_left, subcaps=dict(subcaps or {}), other_paid=dict(other_paid or {})))
+    # A dictionary display, not dict(...) of keywords: a simulation asks once per member and scenario.
+    return frozen_new(YearToDateView, {
+        "year": ytd.year, "deductible_paid": dict(deductible_paid), "fund_paid": fund_paid, "annual_cap": annual_cap,
+        "cap_left": cap_left, "subcaps": dict(subcaps) if subcaps else {},
+        "other_paid": dict(other_paid) if other_paid else {}})

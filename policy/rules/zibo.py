@@ -102,7 +102,7 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
     eligible = claim.eligible(visit)
     base = eligible - _temporary_out_of_area_first_pay(claim, params, visit=visit)
     level = rated.level
-    deductible_bucket = bucket_deductible_for_level(level)
+    deductible_bucket = _DEDUCTIBLE_BUCKET[level]
     deductible = claim.deductible(base=base, standard=params.by_level("deductible_annual", level),
                                   already_paid=ytd.get(deductible_bucket),
                                   note=_deductible_note(level))
@@ -117,6 +117,9 @@ def adjudicate(*, params: Params, member: MemberFacts, provider: ProviderFacts, 
 
 # The ratio parameter of each person type ("employed" | "retired": MemberFacts.person_type).
 _RATIO_PARAMETER = {"employed": "ratio_employed", "retired": "ratio_retired"}
+# Each level's deductible bucket name, written once (common.py ``bucket_deductible_for_level``): looked
+# up per decision and per year-to-date view, where formatting the name each time was a call and a string.
+_DEDUCTIBLE_BUCKET = {level: bucket_deductible_for_level(level) for level in LEVELS}
 
 
 # The notes' texts made once per level (and year): formatting them was a tenth of the rules' time
@@ -139,7 +142,7 @@ def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | Non
 def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | None,
                  ytd: YearToDate) -> YearToDateView:
     return year_to_date_view(ytd, annual_cap=annual_cap(params, member=member, signup=signup, year=ytd.year),
-                             deductible_paid={lv: ytd.get(bucket_deductible_for_level(lv)) for lv in LEVELS})
+                             deductible_paid={lv: ytd.get(bucket) for lv, bucket in _DEDUCTIBLE_BUCKET.items()})
 
 
 def _temporary_out_of_area_first_pay(claim: Claim, params: Params, *, visit: VisitFacts) -> Decimal:

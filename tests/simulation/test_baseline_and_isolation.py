@@ -114,3 +114,19 @@ def test_a_run_cancelled_while_queued_never_starts(two_visits):
     assert simulation_run_start(run_id=run.pk) == []
     run.refresh_from_db()
     assert run.status == "cancelled" and run.partitions_total == 0
+
+
+def test_deleting_a_run_removes_its_member_totals_without_a_database_constraint(two_visits):
+    # given two finished runs of the same year (the member totals' references are kept by the
+    # writer and Django's CASCADE, not by PostgreSQL: simulation/models.py SimulationMemberTotal)
+    drafts = [{"label": "70%", "values": {"ratio_employed": {"1": "0.70", "2": "0.60", "3": "0.50"}}}]
+    kept = run_simulation(admdvs=ZIBO, year=2023, drafts=drafts)
+    deleted = run_simulation(admdvs=ZIBO, year=2023, drafts=drafts)
+    # one member: a row per scenario (the baseline and the draft)
+    assert SimulationMemberTotal.objects.filter(run=kept).count() == 2
+    assert SimulationMemberTotal.objects.filter(run=deleted).count() == 2
+    # when one run is deleted
+    deleted.delete()
+    # then its member totals are gone, the other run's stay
+    assert not SimulationMemberTotal.objects.filter(run_id=deleted.pk).exists()
+    assert SimulationMemberTotal.objects.filter(run=kept).count() == 2
