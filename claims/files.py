@@ -50,9 +50,46 @@ def claims_file_settle(*, rows: list[dict], user_id: int | None, partition_rows:
 
     options = {"queue": queue} if queue else {}
     partitions = claims_file_partitions(rows, partition_rows=partition_rows or partition_rows_for(len(rows)))
-    header = [settle_partition.s(rows=[rows[i] for i in positions], positions=positions, user_id=user_id)
-              .set(**options) for positions in partitions]
+    header = [settle_partition.s(packed_rows=rows_pack([rows[i] for i in positions]), positions=positions,
+                                 user_id=user_id).set(**options) for positions in partitions]
     return chord(header)(settle_file_collect.s(total=len(rows)).set(**options))
+
+
+# A partition's rows as its message carries them: each dict row as the index of its keys (its
+# "shape": a file's rows share one or a few) and its values, so the keys are sent once per partition.
+# The message is decoded twice (the prefork parent decodes the body, the child again), copied into
+# the broker's unacked record and pickled to the child: all in proportion to its bytes, and kombu's
+# JSON calls an object hook for every dict. Packed, a 6 000-visit file's rows weigh half as much.
+UNPACKED = -1   # a row that is not a dict of text keys (refused by the parser): sent as it is
+
+
+def rows_pack(rows: list) -> dict:
+    """``{"keys": [[key, ...], ...], "shapes": [index in keys | UNPACKED, ...], "values": [[value, ...] |
+    row, ...]}``; ``rows_unpack`` gives the rows back as JSON would have carried them (keys in their
+    order). Shapes and values in two lists: no slice a row to unpack (1.65 against 1.87 us a row)."""
+    known: dict[tuple, int] = {}
+    keys, shapes, values = [], [], []
+    for row in rows:
+        shape = UNPACKED
+        if type(row) is dict:
+            names = tuple(row)
+            shape = known.get(names)
+            if shape is None:
+                # Only text keys (what JSON keeps as they are): a dict with others goes unpacked.
+                shape = UNPACKED
+                if all(type(name) is str for name in names):
+                    shape = len(keys)
+                    keys.append(list(names))
+                known[names] = shape
+        shapes.append(shape)
+        values.append(row if shape == UNPACKED else list(row.values()))
+    return {"keys": keys, "shapes": shapes, "values": values}
+
+
+def rows_unpack(packed: dict) -> list:
+    keys = packed["keys"]
+    return [row if shape == UNPACKED else dict(zip(keys[shape], row))
+            for shape, row in zip(packed["shapes"], packed["values"])]
 
 
 def claims_file_partitions(rows: list[dict], *, partition_rows: int) -> list[list[int]]:

@@ -119,3 +119,23 @@ def test_partition_answers_through_the_brokers_json_collect_as_named_rows(city_a
                                  "hifp_pay": str(claim.hifp_pay), "created": True}
     assert "medfee_sumamt" in answer["rows"][1]["errors"] and answer["settled"] == 1
     assert claims_file_collect([partition], total=2) == answer
+
+
+def test_packed_rows_unpack_as_the_brokers_json_would_carry_the_rows():
+    from kombu.utils.json import dumps, loads
+
+    from claims.files import rows_pack, rows_unpack
+
+    # given rows of two key orders, nested values, a dict with a non-text key, and rows that are no dicts
+    rows = [{"a": "1", "b": None}, {"a": "2", "b": [1, {"x": 2}]}, {"b": 1, "a": 2}, {1: "x"}, {1: "y", "z": 2},
+            ["list"], "text", None, {}, {"a": "3", "b": 4}]
+    # when packed, sent through kombu's JSON and unpacked
+    packed = rows_pack(rows)
+    carried = rows_unpack(loads(dumps(packed)))
+    # then they are what the rows themselves would have become, keys in the same order; eager, the rows
+    assert carried == loads(dumps(rows))
+    assert [list(row) for row in carried if isinstance(row, dict)] == [
+        list(row) for row in loads(dumps(rows)) if isinstance(row, dict)]
+    assert rows_unpack(packed) == rows
+    # and each key order is sent once
+    assert packed["keys"] == [["a", "b"], ["b", "a"], []]
