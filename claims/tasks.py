@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .files import claims_file_collect, claims_partition_settle, rows_unpack
+from .files import claims_partition_settle, rows_unpack
 
 
 @shared_task(name="claims.tasks.settle_partition")
@@ -14,7 +14,3 @@ def settle_partition(*, positions: list[int], user_id: int | None, packed_rows: 
     return claims_partition_settle(rows=rows_unpack(packed_rows) if packed_rows is not None else rows,
                                    positions=positions, user_id=user_id)
 
-
-@shared_task(name="claims.tasks.settle_file_collect")
-def settle_file_collect(partitions: list[dict], *, total: int) -> dict:
-    return claims_file_collect(partitions, total=total)

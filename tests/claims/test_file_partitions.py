@@ -139,3 +139,11 @@ def test_packed_rows_unpack_as_the_brokers_json_would_carry_the_rows():
     assert rows_unpack(packed) == rows
     # and each key order is sent once
     assert packed["keys"] == [["a", "b"], ["b", "a"], []]
+
+
+def test_an_empty_file_answers_no_rows():
+    from claims.files import claims_file_settle
+
+    # given a file without rows, when it is settled, then it answers nothing settled and no rows
+    assert claims_file_settle(rows=[], user_id=None).get(timeout=10) == {
+        "settled": 0, "rows": [], "failed_partitions": []}
