@@ -18,9 +18,9 @@ them) and a few providers per region, empties the claims tables, then measures i
   http       POST /api/v1/claims/ through gunicorn (2 workers; gunicorn.conf.py) with 8 concurrent clients,
              each on its own kept-alive HTTP/1.1 connection (bench/common.py KeepAliveClient, a real
              HTTP/1.1 client lighter on the shared cores than http.client) (goal p99 < 50 ms)
-  batch      claims.files.claims_file_settle over V visits: member partitions as a Celery chord settled
+  batch      claims.files.claims_file_settle over V visits: member partitions as a Celery group settled
              by --batch-workers (2) prefork worker processes over Redis (goal >= 10 000 claims/s; set
-             REDIS_URL, e.g. from scripts/services.sh; without it the chord runs eagerly in this
+             REDIS_URL, e.g. from scripts/services.sh; without it the group runs eagerly in this
              process), into the claims table as the measurements before it left it
              (``claims_in_table_before``; with ``--only batch`` it starts empty)
 Floor and service are measured in alternating rounds (--rounds, see _interleaved), each round right
@@ -365,7 +365,7 @@ def http_bench(bodies: list[dict], *, clients: int = 8, workers: int = 2) -> dic
 
 
 def batch_bench(bodies: list[dict], *, workers: int) -> None:
-    """A file of visits through claims.files.claims_file_settle: member partitions as a Celery chord
+    """A file of visits through claims.files.claims_file_settle: member partitions as a Celery group
     settled by ``workers`` worker processes (prefork, one process each) over Redis; eager, in this
     process, without REDIS_URL. Timed from dispatch until every row is answered."""
     from django.conf import settings

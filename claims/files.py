@@ -3,8 +3,8 @@
 ``claims_file_settle(rows=..., user_id=...)`` cuts the rows into partitions of whole members (every
 visit of a member in one partition, so the member's visits are decided in visit order and no two
 partitions ever wait for the same accumulator row), sends them as a ``group`` of
-``claims.tasks.settle_partition`` tasks chained to one ``claims.tasks.settle_file_collect`` (a
-chord), and returns the chord's ``AsyncResult``: ``.get()`` gives the per-row answers. Each
+``claims.tasks.settle_partition`` tasks and returns a ``FileSettlement``: ``.get()`` waits for the
+partitions and gives the per-row answers (``claims_file_collect``, in the caller). Each
 partition is one transaction (``claims_settle_batch``): a partition that fails writes nothing and is
 reported with its rows, the others stand. Eager in the embedded default (no ``REDIS_URL``), on the
 workers otherwise. An import that must be all-or-nothing does not come here: it calls
@@ -13,6 +13,7 @@ workers otherwise. An import that must be all-or-nothing does not come here: it 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -41,18 +42,84 @@ def partition_rows_for(total: int) -> int:
 
 
 def claims_file_settle(*, rows: list[dict], user_id: int | None, partition_rows: int | None = None,
-                       queue: str | None = None):
-    """Dispatch the chord (on ``queue``, default Celery's); its result is ``claims_file_collect``'s
-    answer. ``partition_rows``: the partitions' size (default: ``partition_rows_for`` the file)."""
-    from celery import chord
+                       queue: str | None = None) -> FileSettlement:
+    """Dispatch the partitions (on ``queue``, default Celery's); ``.get()`` of the answer gives
+    ``claims_file_collect``'s. ``partition_rows``: the partitions' size (default: ``partition_rows_for``
+    the file)."""
+    from celery import group
 
-    from .tasks import settle_file_collect, settle_partition
+    from .tasks import settle_partition
 
     options = {"queue": queue} if queue else {}
     partitions = claims_file_partitions(rows, partition_rows=partition_rows or partition_rows_for(len(rows)))
-    header = [settle_partition.s(rows=[rows[i] for i in positions], positions=positions, user_id=user_id)
-              .set(**options) for positions in partitions]
-    return chord(header)(settle_file_collect.s(total=len(rows)).set(**options))
+    eager = settle_partition.app.conf.task_always_eager
+    header = [settle_partition.s(**_rows_argument([rows[i] for i in positions], eager=eager), positions=positions,
+                                 user_id=user_id).set(**options) for positions in partitions]
+    return FileSettlement(partitions=group(header).apply_async(), total=len(rows))
+
+
+@dataclass(frozen=True)
+class FileSettlement:
+    """A dispatched file: its partitions' ``GroupResult`` and its number of rows.
+
+    Collected by whoever waits for the answer, not by a chord's callback task on a worker: a chord
+    stored each partition's answers twice (its result, and the chord's list), read them all back,
+    sent them on as the callback's message (encoded once, decoded by the prefork parent and again by
+    the child) and stored the collected file once more: about 4 us of the workers' CPU a row, for
+    answers that only the caller reads (``GroupResult.get`` reads each partition's result once)."""
+
+    partitions: object   # celery.result.GroupResult
+    total: int
+
+    @property
+    def id(self) -> str:
+        return self.partitions.id
+
+    def get(self, timeout: float | None = None) -> dict:
+        return claims_file_collect(self.partitions.get(timeout=timeout), total=self.total)
+
+
+# A partition's rows as its message carries them: each dict row as the index of its keys (its
+# "shape": a file's rows share one or a few) and its values, so the keys are sent once per partition.
+# The message is decoded twice (the prefork parent decodes the body, the child again), copied into
+# the broker's unacked record and pickled to the child: all in proportion to its bytes, and kombu's
+# JSON calls an object hook for every dict. Packed, a 6 000-visit file's rows weigh half as much
+# (1 250 624 -> 698 755 bytes), the parent's CPU 0.010-0.012 -> 0.005-0.008 ms a claim.
+UNPACKED = -1   # a row that is not a dict of text keys (refused by the parser): sent as it is
+
+
+def _rows_argument(rows: list, *, eager: bool) -> dict:
+    # Packed for a broker only: eager (the embedded default), nothing is encoded, the rows go as they are.
+    return {"rows": rows} if eager else {"packed_rows": rows_pack(rows)}
+
+
+def rows_pack(rows: list) -> dict:
+    """``{"keys": [[key, ...], ...], "shapes": [index in keys | UNPACKED, ...], "values": [[value, ...] |
+    row, ...]}``; ``rows_unpack`` gives the rows back as JSON would have carried them (keys in their
+    order). Shapes and values in two lists: no slice a row to unpack (1.65 against 1.87 us a row)."""
+    known: dict[tuple, int] = {}
+    keys, shapes, values = [], [], []
+    for row in rows:
+        shape = UNPACKED
+        if type(row) is dict:
+            names = tuple(row)
+            shape = known.get(names)
+            if shape is None:
+                # Only text keys (what JSON keeps as they are): a dict with others goes unpacked.
+                shape = UNPACKED
+                if all(type(name) is str for name in names):
+                    shape = len(keys)
+                    keys.append(list(names))
+                known[names] = shape
+        shapes.append(shape)
+        values.append(row if shape == UNPACKED else list(row.values()))
+    return {"keys": keys, "shapes": shapes, "values": values}
+
+
+def rows_unpack(packed: dict) -> list:
+    keys = packed["keys"]
+    return [row if shape == UNPACKED else dict(zip(keys[shape], row))
+            for shape, row in zip(packed["shapes"], packed["values"])]
 
 
 def claims_file_partitions(rows: list[dict], *, partition_rows: int) -> list[list[int]]:
@@ -78,10 +145,17 @@ def _member_key(row) -> tuple[str, str]:
     return (str(row.get("admdvs") or "").strip(), str(row.get("certno") or "").strip().upper())
 
 
+# A settled row's answer as a partition sends it to the collector: a list in this order, not a dict
+# (``claims_file_collect`` names the fields). The answers cross the result backend: lists halved
+# kombu's JSON work on them (dumps 1.22 -> 0.61, loads 1.31 -> 0.46 us a row: no object hook a row)
+# and their bytes by a third.
+ANSWER_FIELDS = ("setl_id", "status", "hifp_pay", "created")
+
+
 def claims_partition_settle(*, rows: list[dict], positions: list[int], user_id: int | None) -> dict:
-    """One partition in one transaction: per row ``{"setl_id", "status", "hifp_pay", "created"}`` or
-    ``{"errors": {field: [messages]}}``; if the transaction itself fails, ``{"failed": reason}``
-    for the partition and nothing of it written."""
+    """One partition in one transaction: per row ``[setl_id, status, hifp_pay, created]``
+    (``ANSWER_FIELDS``) or ``{"errors": {field: [messages]}}``; if the transaction itself fails,
+    ``{"failed": reason}`` for the partition and nothing of it written."""
     # A partition keeps its rows, requests, claims and outcomes alive to the end and allocates a few
     # containers per visit: at the collector's default threshold its young collections walk them
     # again and again, finding nothing (``config.memory``; 10 % of a partition's CPU, measured).
@@ -108,13 +182,13 @@ def _partition_settle(*, rows: list[dict], positions: list[int], user_id: int | 
             answers[index] = {"errors": outcome.errors}
         else:
             claim = outcome.record   # the claim's record: no model instance for a file's answer
-            answers[index] = {"setl_id": claim.setl_id, "status": claim.status, "hifp_pay": str(claim.hifp_pay),
-                              "created": outcome.created}
+            answers[index] = [claim.setl_id, claim.status, str(claim.hifp_pay), outcome.created]
     return {"positions": positions, "answers": answers}
 
 
 def claims_file_collect(partitions: list[dict], *, total: int) -> dict:
-    """The partitions' answers back in the file's row order."""
+    """The partitions' answers back in the file's row order: per row ``{"setl_id", "status",
+    "hifp_pay", "created"}`` or ``{"errors": {field: [messages]}}``."""
     rows: list[dict | None] = [None] * total
     failed = []
     for partition in partitions:
@@ -124,5 +198,7 @@ def claims_file_collect(partitions: list[dict], *, total: int) -> dict:
                 rows[position] = {"errors": {"partition": [partition["failed"]]}}
             continue
         for position, answer in zip(partition["positions"], partition["answers"]):
-            rows[position] = answer
+            # A refusal comes as its dict; a settled row as ``ANSWER_FIELDS``' values (a list once
+            # it crossed the broker, as sent when eager).
+            rows[position] = answer if isinstance(answer, dict) else dict(zip(ANSWER_FIELDS, answer))
     return {"settled": sum(1 for r in rows if r and r.get("created")), "rows": rows, "failed_partitions": failed}

@@ -73,7 +73,7 @@ def test_given_a_prefork_worker_when_a_10000_visit_file_is_settled_then_it_decid
     file_rows.reverse()  # the file's order is not visit order: the engine orders each member's visits
     queue = f"claims-file-{uuid.uuid4().hex[:8]}"
     with celery_worker(queue, pool="prefork", concurrency=2, env={"DATABASE_URL": database_url()}):
-        # when the file goes through the worker as member partitions (a Celery chord over Redis)
+        # when the file goes through the worker as member partitions (a Celery group over Redis)
         answer = claims_file_settle(rows=file_rows, user_id=None, partition_rows=1000, queue=queue).get(timeout=600)
     # then every row was settled, in several partitions, with nothing failed
     assert answer["failed_partitions"] == []

@@ -98,3 +98,52 @@ def test_given_nested_json_with_certnos_then_the_fast_masking_equals_the_referen
     for _ in range(300):
         sample = value(0)
         assert mask_certnos_in(sample) == _mask_reference(sample)
+
+
+def test_partition_answers_through_the_brokers_json_collect_as_named_rows(city_admin):
+    from kombu.utils.json import dumps, loads
+
+    from claims.files import claims_file_collect, claims_partition_settle
+
+    # given a partition with a settled row and a refused row (amounts that do not add up)
+    member, providers = world("370300")
+    good = {"admdvs": "370300", "certno": member.certno, "fixmedins_code": providers[0].fixmedins_code,
+            "visit_at": "2024-02-01T10:00", "medfee_sumamt": "100.00", "inscp_scp_amt": "100.00"}
+    partition = claims_partition_settle(rows=[{**good, "medfee_sumamt": "99.00"}, good], positions=[1, 0],
+                                        user_id=city_admin.pk)
+    # when its answer crosses the broker (kombu's JSON, as on the workers) and is collected
+    answer = claims_file_collect([loads(dumps(partition))], total=2)
+    # then each row is named field by field, in file order, as eager (no JSON) collects it
+    claim = Claim.objects.get(member=member)
+    assert answer["rows"][0] == {"setl_id": claim.setl_id, "status": claim.status,
+                                 "hifp_pay": str(claim.hifp_pay), "created": True}
+    assert "medfee_sumamt" in answer["rows"][1]["errors"] and answer["settled"] == 1
+    assert claims_file_collect([partition], total=2) == answer
+
+
+def test_packed_rows_unpack_as_the_brokers_json_would_carry_the_rows():
+    from kombu.utils.json import dumps, loads
+
+    from claims.files import rows_pack, rows_unpack
+
+    # given rows of two key orders, nested values, a dict with a non-text key, and rows that are no dicts
+    rows = [{"a": "1", "b": None}, {"a": "2", "b": [1, {"x": 2}]}, {"b": 1, "a": 2}, {1: "x"}, {1: "y", "z": 2},
+            ["list"], "text", None, {}, {"a": "3", "b": 4}]
+    # when packed, sent through kombu's JSON and unpacked
+    packed = rows_pack(rows)
+    carried = rows_unpack(loads(dumps(packed)))
+    # then they are what the rows themselves would have become, keys in the same order; eager, the rows
+    assert carried == loads(dumps(rows))
+    assert [list(row) for row in carried if isinstance(row, dict)] == [
+        list(row) for row in loads(dumps(rows)) if isinstance(row, dict)]
+    assert rows_unpack(packed) == rows
+    # and each key order is sent once
+    assert packed["keys"] == [["a", "b"], ["b", "a"], []]
+
+
+def test_an_empty_file_answers_no_rows():
+    from claims.files import claims_file_settle
+
+    # given a file without rows, when it is settled, then it answers nothing settled and no rows
+    assert claims_file_settle(rows=[], user_id=None).get(timeout=10) == {
+        "settled": 0, "rows": [], "failed_partitions": []}

@@ -119,7 +119,7 @@ def test_file_of_visits_answers_per_row_in_file_order(city_admin):
             "visit_at": "2024-02-01T10:00", "medfee_sumamt": "100.00", "inscp_scp_amt": "100.00"}
     bad = {**good, "medfee_sumamt": "99.00"}
     others = {**good, "certno": other.certno, "visit_at": "2024-02-02T10:00"}
-    # when it is settled in partitions of one member each (eager Celery chord)
+    # when it is settled in partitions of one member each (an eager Celery group)
     answer = claims_file_settle(rows=[good, bad, others], user_id=city_admin.pk, partition_rows=1).get()
     # then every row is answered in file order
     assert answer["settled"] == 2 and answer["failed_partitions"] == []
