@@ -92,7 +92,7 @@ def caps_reached(admdvs: str, *, params: Params, member: MemberFacts, signup: Si
 
 
 __all__ = [
-    "REGIONS", "REASONS", "region_module", "adjudicate", "outside_policy_period", "annual_cap", "year_to_date", "caps_reached",
-    "negate_deltas", "apply_deltas", "Decision", "Step", "MemberFacts", "ProviderFacts", "SignupFacts",
+    "REGIONS", "REASONS", "region_module", "adjudicate", "outside_policy_period", "annual_cap", "year_to_date",
+    "caps_reached", "negate_deltas", "apply_deltas", "Decision", "Step", "MemberFacts", "ProviderFacts", "SignupFacts",
     "VisitFacts", "YearToDate", "YearToDateView", "Params",
 ]
