@@ -191,5 +191,8 @@ def datetime_parse_local(value: Any, *, default_tz: tzinfo) -> tuple[datetime, d
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=default_tz)
     local = moment.astimezone(default_tz)
-    date_bounds_check(local.date())
+    # An offset moves the day by less than one, so only a moment of the first or last sane year can
+    # leave them by conversion: the others need no second check (a replayed year parses millions).
+    if not SANE_YEARS[0] < moment.year < SANE_YEARS[1]:
+        date_bounds_check(local.date())
     return moment, local
