@@ -30,7 +30,6 @@ from claims.store import ledger_load_fresh
 from config.errors import Conflict
 from policy import rules
 from policy.rules import REGIONS
-from policy.rules.common import YearToDate, frozen_new
 from staff.scope import Scope
 
 ZERO = Decimal("0.00")
@@ -355,12 +354,9 @@ def _cap_reached(admdvs: str, book: MemberBook, day: date, ledger: Ledger) -> tu
     if book.signups is not None:
         in_effect, first = signups_on(book.signups, day)
         signup = signup_facts(in_effect, first)
-    ytd = frozen_new(YearToDate, {"year": day.year, "buckets": book.buckets[day.year]})
-    view = rules.year_to_date(admdvs, params=found[1], member=ledger.known.member(book.member, day, ()),
-                              signup=signup, ytd=ytd)
-    at_cap = view.annual_cap is not None and view.cap_left == 0
-    subcaps = view.subcaps   # none outside Ganzhou: no generator made for them
-    return at_cap, bool(subcaps) and any(use.left == 0 for use in subcaps.values())
+    # The core's answer without the region's display view (policy/rules ``caps_reached``: the same figures).
+    return rules.caps_reached(admdvs, params=found[1], member=ledger.known.member(book.member, day, ()),
+                              signup=signup, year=day.year, buckets=book.buckets[day.year])
 
 
 def _capitation_filter(admdvs: str):

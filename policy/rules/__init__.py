@@ -8,16 +8,18 @@ Each region module holds, in this order:
 
 ``REGIONS`` maps the national pooling-area code ``admdvs`` to the region module.
 """
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
 from . import ganzhou, heyuan, nanchang, nanyang, zibo
 from .adjudication import not_covered_outside_period
 from .common import (
-    REASONS, Decision, MemberFacts, ProviderFacts, SignupFacts, Step, VisitFacts, YearToDate, YearToDateView,
+    FUND, REASONS, Decision, MemberFacts, ProviderFacts, SignupFacts, Step, VisitFacts, YearToDate, YearToDateView,
     apply_deltas, negate_deltas,
 )
 from .out_of_area import out_of_area_step
+from .money import ZERO
 from .params import Params
 
 REGIONS = {
@@ -72,8 +74,25 @@ def year_to_date(admdvs: str, *, params: Params, member: MemberFacts, signup: Si
     return region_module(admdvs).year_to_date(params, member=member, signup=signup, ytd=ytd)
 
 
+def caps_reached(admdvs: str, *, params: Params, member: MemberFacts, signup: SignupFacts | None, year: int,
+                 buckets: Mapping[str, Decimal]) -> tuple[bool, bool]:
+    """(the ordinary annual cap reached, some sub-cap reached) by a year's buckets: what ``year_to_date``'s
+    view answers as ``cap_left == 0`` and a sub-cap's ``left == 0`` (every region's view takes its cap
+    left as max(0, cap - fund), adjudication.py ``year_to_date_view``; the sub-caps are the region's
+    ``subcap_uses``, which its view shows), without building the view: a simulation asks this once per
+    member and scenario, where the view's figures and dictionaries cost twice the answer
+    (tests/rules/test_caps_reached.py compares the two in every region)."""
+    module = region_module(admdvs)
+    cap = module.annual_cap(params, member=member, signup=signup, year=year)
+    at_cap = cap is not None and max(ZERO, cap - buckets.get(FUND, ZERO)) == 0
+    subcap_uses = getattr(module, "subcap_uses", None)
+    if subcap_uses is None:
+        return at_cap, False
+    return at_cap, any(use.left == 0 for use in subcap_uses(params, buckets).values())
+
+
 __all__ = [
     "REGIONS", "REASONS", "region_module", "adjudicate", "outside_policy_period", "annual_cap", "year_to_date",
-    "negate_deltas", "apply_deltas", "Decision", "Step", "MemberFacts", "ProviderFacts", "SignupFacts",
+    "caps_reached", "negate_deltas", "apply_deltas", "Decision", "Step", "MemberFacts", "ProviderFacts", "SignupFacts",
     "VisitFacts", "YearToDate", "YearToDateView", "Params",
 ]

@@ -12,6 +12,7 @@ without the exclusion, and it is adjudicated as an ordinary (or TCM) visit like 
 member's certification takes nothing away from it. Only a two-disease drug visit 两病 of a member
 certified for that disease stays outside (第五条(四), 避免重复报销): its excess is sent as ordinary.
 """
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -126,13 +127,19 @@ def annual_cap(params: Params, *, member: MemberFacts, signup: SignupFacts | Non
 
 def year_to_date(params: Params, *, member: MemberFacts, signup: SignupFacts | None,
                  ytd: YearToDate) -> YearToDateView:
+    return year_to_date_view(ytd, annual_cap=annual_cap(params, member=member, signup=signup, year=ytd.year),
+                             deductible_paid={"shared": ytd.get(DEDUCTIBLE)}, subcaps=subcap_uses(params, ytd.buckets),
+                             other_paid={"special": ytd.get(SPECIAL)})
+
+
+def subcap_uses(params: Params, buckets: Mapping[str, Decimal]) -> dict[str, SubcapUse]:
+    """The two diseases' sub-caps 两病 as used by a year's buckets: the view's ``subcaps`` and what
+    ``policy.rules.caps_reached`` asks (a region without sub-caps has no such function)."""
     subcaps = {}
     for disease in TWO_DISEASES:
-        cap, used = params.get("two_disease_subcap")[disease], ytd.get(bucket_subcap(disease))
+        cap, used = params.get("two_disease_subcap")[disease], buckets.get(bucket_subcap(disease), ZERO)
         subcaps[disease] = SubcapUse(cap=cap, used=used, left=max(ZERO, cap - used))
-    return year_to_date_view(ytd, annual_cap=annual_cap(params, member=member, signup=signup, year=ytd.year),
-                             deductible_paid={"shared": ytd.get(DEDUCTIBLE)}, subcaps=subcaps,
-                             other_paid={"special": ytd.get(SPECIAL)})
+    return subcaps
 
 
 def _ordinary_ratio(params: Params, *, member: MemberFacts, level: str) -> Decimal:

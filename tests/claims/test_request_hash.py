@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings, strategies as st
 
-from claims.requests import _CANONICAL, ClaimRequest, FeeDetail, claim_request_parse
+from claims.requests import _CANONICAL, AMOUNT_FIELDS, ClaimRequest, FeeDetail, claim_request_parse
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
 
@@ -55,3 +55,16 @@ def test_request_under_a_key_keeps_its_content_hash():
     assert keyed.idempotency_key == "import:" + digest[:56]
     assert keyed.content_hash() == digest == claim_request_parse({**BODY, "idempotency_key": "x"}).content_hash()
     assert keyed.content() == request.content()
+
+
+def test_the_content_keeps_its_key_order():
+    # given a request with every optional part sent (a family-account payer, a prescriber)
+    request = claim_request_parse({
+        "admdvs": "370300", "certno": "37030019800101001X", "fixmedins_code": "P370300001",
+        "visit_at": "2024-03-05T09:41:00+08:00", "acct_used": True, "acct_payer_certno": "37030019800101002X",
+        "prescribing_fixmedins_code": "H370300001", "medfee_sumamt": "20.00", "inscp_scp_amt": "20.00"})
+    # then inputs.request lists its keys in the order clients have always read (the amounts in AMOUNT_FIELDS')
+    assert list(request.content()) == [
+        "admdvs", "certno", "fixmedins_code", "visit_at", "benefit", "emergency", "referral", "out_of_area", "channel",
+        "exclusion", "acct_used", "acct_payer_certno", "prescribing_fixmedins_code", *AMOUNT_FIELDS, "fee_details"]
+    assert request.content()["visit_at"] == "2024-03-05T09:41:00+08:00"
