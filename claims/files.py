@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from celery.result import GroupResult
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
@@ -68,14 +69,15 @@ class FileSettlement:
     the child) and stored the collected file once more: about 4 us of the workers' CPU a row, for
     answers that only the caller reads (``GroupResult.get`` reads each partition's result once)."""
 
-    partitions: object   # celery.result.GroupResult
+    partitions: GroupResult
     total: int
 
     @property
     def id(self) -> str:
         return self.partitions.id
 
-    def get(self, timeout: float | None = None) -> dict:
+    def get(self, timeout: int | None = None) -> dict:
+        """The file's answer, waiting at most ``timeout`` seconds (None: as long as it takes)."""
         return claims_file_collect(self.partitions.get(timeout=timeout), total=self.total)
 
 
