@@ -126,7 +126,7 @@ def settlement_read_row(row, *, batch: str) -> tuple:
     first, signed_in, settled, balance, details = row[:5]
     visit = model_from_row(Visit, row, 5, unread=VISIT_UNREAD)
     if visit is not None:
-        visit.member = model_from_row(Member, row, 5 + width(Visit) - len(VISIT_UNREAD))
+        visit.member = model_from_row(Member, row, 5 + width(Visit, VISIT_UNREAD))
         details = json.loads(details) if isinstance(details, str) else details
         visit.settled, visit.balance, visit.details, visit.details_batch = settled, balance, details or [], batch
     return (json.loads(first) if isinstance(first, str) else first), signed_in, visit

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from claims.rows import columns, model_from_row
+from claims.rows import columns, model_from_row, width
 
 
 NOTHING_UNREAD: frozenset[str] = frozenset()
@@ -56,12 +56,6 @@ def _statement(related: tuple[tuple[type[Model], str, str], ...], lateral: str =
             f"WHERE t.{quote(Token._meta.pk.column)} = %s")
 
 
-@cache
-def _read_width(model: type[Model], unread: frozenset[str]) -> int:
-    """How many of the row's columns ``model``'s instance takes (``columns(model, alias, unread)``)."""
-    return sum(1 for f in model._meta.concrete_fields if f.attname not in unread)
-
-
 def token_with_user(key: str, related: tuple = (), lateral: tuple[str, list] | None = None,
                     unread: tuple[frozenset[str], ...] = ()) -> tuple[Token, list[Model | None]] | None:
     """The token ``key`` with its ``user`` attached, and the ``related`` rows (None where missing),
@@ -76,13 +70,13 @@ def token_with_user(key: str, related: tuple = (), lateral: tuple[str, list] | N
     skipped = [*unread, *[NOTHING_UNREAD] * (2 + len(related) - len(unread))]
     token = model_from_row(Token, row, unread=skipped[0])
     user_model = get_user_model()
-    start = _read_width(Token, skipped[0])
+    start = width(Token, skipped[0])
     token.user = model_from_row(user_model, row, start, unread=skipped[1])
-    start += _read_width(user_model, skipped[1])
+    start += width(user_model, skipped[1])
     found = []
     for (model, *_join), left_out in zip(related, skipped[2:]):
         found.append(model_from_row(model, row, start, unread=left_out))
-        start += _read_width(model, left_out)
+        start += width(model, left_out)
     if lateral is not None:
         found.append(row[start:])
     return token, found
