@@ -4,6 +4,8 @@ insert wrote two index entries nobody reads: every query of these keys names a v
 x``, a join on it, ``created_by_id IN (...)``), which implies NOT NULL, and PostgreSQL reads the partial
 index for it (EXPLAIN'd: the reversed-by lookups, the anti-joins of supervision, the simulation and the
 national settlement, the user's SET_NULL).
+Measured on a COPY of the bench's claim rows (transactions of 1 500): the server's CPU 3 µs a claim
+less (of 60-70), its WAL 133 of 2 464 bytes a claim less.
 
 ``reverses`` stays a one-to-one field for Django (``claim.reversed_by``, one reversal per claim); only
 its database index changes: the partial unique index is made first, then the plain unique constraint
