@@ -1,5 +1,7 @@
-"""The claims table's per-row economies (claims 0010) keep what they replace: the idempotency keys'
-partial unique index still refuses a second claim under a key and serves the replay's read."""
+"""The claims table's per-row economies (claims 0010, 0011) keep what they replace: the idempotency keys'
+partial unique index still refuses a second claim under a key and serves the replay's read; the
+reversals' partial unique index still refuses a second reversal of a claim and serves the lookups of
+a claim's reversal; the users' partial index serves a user's claims."""
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -54,3 +56,42 @@ def test_claims_rows_up_to_4_kb_are_stored_uncompressed():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [Claim._meta.db_table])
         assert "toast_tuple_target=4080" in cursor.fetchone()[0]
+
+
+def _plan(sql: str, params: list) -> str:
+    # EXPLAIN with a scan of the table forbidden (the table is tiny here: PostgreSQL would read it whole).
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_given_a_reversed_claim_when_a_second_reversal_is_written_then_the_database_refuses_it():
+    # given a claim and its reversal, and two claims that reverse nothing
+    claim = _keyed_claim("K-0011-rev")
+    copy = {f.attname: getattr(claim, f.attname) for f in Claim._meta.concrete_fields
+            if f.attname not in ("id", "setl_id", "written_xid", "idempotency_key")}
+    Claim.objects.create(**{**copy, "setl_id": claim.setl_id[:-1] + "r", "reverses_id": claim.pk})
+    for suffix in "yz":
+        Claim.objects.create(**{**copy, "setl_id": claim.setl_id[:-1] + suffix})
+    # when a second row reversing the same claim is written by hand (bypassing claim_reverse's check)
+    # then the unique index refuses it
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Claim.objects.create(**{**copy, "setl_id": claim.setl_id[:-1] + "s", "reverses_id": claim.pk})
+    assert Claim.objects.filter(reverses_id=claim.pk).count() == 1
+
+
+def test_given_the_reads_of_a_claims_reversal_when_planned_then_they_use_the_partial_unique_index():
+    claim = _keyed_claim("K-0011-plan")
+    table = Claim._meta.db_table
+    # the reversed-by lookup (API, admin, claim_reverse) and a not-reversed anti-join (national settlement)
+    lookup = _plan(str(Claim.objects.filter(reverses_id=claim.pk).values("setl_id").query), [])
+    anti_join = _plan(f"SELECT 1 FROM {table} s WHERE s.id = %s AND NOT EXISTS "
+                      f"(SELECT 1 FROM {table} r WHERE r.reverses_id = s.id)", [claim.pk])
+    assert "claim_reverses_unique" in lookup
+    assert "claim_reverses_unique" in anti_join
+
+
+def test_given_a_users_claims_when_looked_up_then_the_partial_index_serves_them():
+    plan = _plan(f"SELECT id FROM {Claim._meta.db_table} WHERE created_by_id IN (%s, %s)", [1, 2])
+    assert "claim_created_by_idx" in plan
