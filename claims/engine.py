@@ -126,7 +126,6 @@ class Settled:
     # A tuple when there are none (a refusal, a replay, a simulated decision): made per visit and
     # scenario of a replayed year, where an empty list each time was a tenth of the step's wrapping.
     items: Sequence = ()   # ClaimItem records (claims/rows.py), or none
-    decided: Decided | None = None   # the decision behind a new claim
     recorded: Claim | None = None
     _instance: Claim | None = field(default=None, repr=False)
 
@@ -220,11 +219,11 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     if key:
         ledger.recorded[key] = claim  # a second visit under the same key in this set replays it
     if not request.fee_details:   # most visits: the outcome's empty tuple, no list made
-        return Settled(row=claim, created=True, decided=decided)
+        return Settled(row=claim, created=True)
     item_record = row_class(ClaimItem)   # claim_id given by the writer, once the claim has its id
     items = [item_record(code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv, amount=d.amount)
              for d in request.fee_details]
-    return Settled(row=claim, created=True, items=items, decided=decided)
+    return Settled(row=claim, created=True, items=items)
 
 
 def visit_decide(request: ClaimRequest, ledger: Ledger, *, explain: bool = True) -> Decided:
