@@ -80,6 +80,9 @@ class Ledger:
     pay_share: SharePayer | None = None       # None: no personal-account payment (all cash)
     rows: dict = field(default_factory=dict)  # (member id, year) -> locked Accumulator row, for the writer
     known: FactsMemo = field(default_factory=FactsMemo)  # the core's facts of these rows, made once each
+    # (book key, sign-up id or None) -> (SignupFacts, the signed provider): a member's visits of a
+    # file mostly fall under one sign-up, whose facts (two frozen records) were made per visit.
+    signups_seen: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -123,7 +126,6 @@ class Settled:
     # A tuple when there are none (a refusal, a replay, a simulated decision): made per visit and
     # scenario of a replayed year, where an empty list each time was a tenth of the step's wrapping.
     items: Sequence = ()   # ClaimItem records (claims/rows.py), or none
-    decided: Decided | None = None   # the decision behind a new claim
     recorded: Claim | None = None
     _instance: Claim | None = field(default=None, repr=False)
 
@@ -216,10 +218,12 @@ def _settle(request: ClaimRequest, ledger: Ledger) -> Settled:
     decided_apply(decided, ledger)
     if key:
         ledger.recorded[key] = claim  # a second visit under the same key in this set replays it
+    if not request.fee_details:   # most visits: the outcome's empty tuple, no list made
+        return Settled(row=claim, created=True)
     item_record = row_class(ClaimItem)   # claim_id given by the writer, once the claim has its id
     items = [item_record(code=d.code, name=d.name, category=d.category, chrgitm_lv=d.chrgitm_lv, amount=d.amount)
              for d in request.fee_details]
-    return Settled(row=claim, created=True, items=items, decided=decided)
+    return Settled(row=claim, created=True, items=items)
 
 
 def visit_decide(request: ClaimRequest, ledger: Ledger, *, explain: bool = True) -> Decided:
@@ -285,7 +289,13 @@ def visit_context(request: ClaimRequest, ledger: Ledger) -> VisitContext:
     signup = signup_provider = None
     if book.signups is not None:
         in_effect, first = signups_on(book.signups, day)
-        signup, signup_provider = signup_facts(in_effect, first), (in_effect.provider if in_effect else None)
+        # The core's facts of the sign-up in effect, made once per member and sign-up (``Ledger.signups_seen``).
+        seen = ledger.signups_seen
+        key = (book_key, in_effect.pk if in_effect is not None else None)
+        made = seen.get(key)
+        if made is None:
+            made = seen[key] = (signup_facts(in_effect, first), in_effect.provider if in_effect else None)
+        signup, signup_provider = made
 
     registrations = registration_facts(book.registrations) if book.registrations else ()
     in_force = registration_on(registrations, day) if registrations else None
