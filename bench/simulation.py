@@ -171,7 +171,7 @@ def _floor_worker(dsn: str, sql: str, ranges: list[tuple[int, int]], queue) -> N
         for lo, hi in ranges:
             cursor.execute(sql, recorded_visits_params(admdvs=ADMDVS, year=YEAR, member_lo=lo, member_hi=hi))
             for row in cursor.fetchall():
-                request = row[6] if isinstance(row[6], dict) else orjson.loads(row[6])
+                request = row[5] if isinstance(row[5], dict) else orjson.loads(row[5])
                 total += Decimal(request["medfee_sumamt"]) + row[3]
                 rows += 1
     queue.put((rows, str(total)))

