@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from claims.engine import Decided, Ledger, MemberBook, Settled, claim_decide_step
-from claims.facts import signup_facts, signups_on, ytd_before_json
+from claims.facts import registration_facts, signup_facts, signups_on, ytd_before_json
 from claims.requests import claim_request_from_content
 from claims.store import ledger_load_fresh
 from config.errors import Conflict
@@ -379,8 +379,12 @@ def _cap_reached(admdvs: str, book: MemberBook, day: date, ledger: Ledger) -> tu
     if book.signups is not None:
         in_effect, first = signups_on(book.signups, day)
         signup = signup_facts(in_effect, first)
+    # The member's registrations as the decisions saw them (claims/engine.py ``visit_context``): a
+    # Nanchang resettled member's yearly cap is set by them (第三十一条), so without them such a member
+    # at the cap was not counted. Loaded only where a decision reads them, as for the decisions.
+    registrations = registration_facts(book.registrations) if book.registrations else ()
     # The core's answer without the region's display view (policy/rules ``caps_reached``: the same figures).
-    return rules.caps_reached(admdvs, params=found[1], member=ledger.known.member(book.member, day, ()),
+    return rules.caps_reached(admdvs, params=found[1], member=ledger.known.member(book.member, day, registrations),
                               signup=signup, year=day.year, buckets=book.buckets[day.year])
 
 

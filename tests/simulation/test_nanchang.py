@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from policy.rules.nanchang import SEED
-from tests.factories import make_member, make_provider, make_signup
+from tests.factories import make_member, make_provider, make_registration, make_signup
 
 from .helpers import breakdown, run_simulation, settle
 
@@ -59,3 +59,30 @@ def test_one_age_group_standard_moves_budget_and_band(nanchang_2024):
     assert line["band"] == ["below_80", "80_to_90", "90_and_over"]
     assert line["determined"] == ["720.00", "780.00", "760.00"]
     assert run.baseline_matches is True
+
+
+def test_a_resettled_member_at_the_yearly_cap_is_counted_at_the_cap(db):
+    """第三十一条 (RULES.md Nanchang, resettled members): from 1 January after the registration's
+    start, all the member's covered visits share a yearly cap equal to the age-group standard
+    (born 1950: 74 in 2024, group 5, 226 a year; the draft: 210). Two visits of eligible 300 at the
+    signed township centre, 60 %: baseline 180 then min(180, 226 − 180) = 46 → fund 226, at the cap;
+    draft 180 then min(180, 210 − 180) = 30 → fund 210, at the cap. The cap depends on the member's
+    registrations, so the count must read them as the decisions did."""
+    # given a resettled member (registered 2023-05-01) whose 2024 visits reached the yearly cap
+    centre = make_provider(admdvs=NANCHANG, level="1", kind="township")
+    member = make_member(admdvs=NANCHANG, birth=date(1950, 3, 1))
+    make_signup(member=member, provider=centre, effective_from=date(2023, 1, 1))
+    make_registration(member=member, kind="resettled", dest_admdvs="440300", start_on=date(2023, 5, 1))
+    first = settle(member=member, provider=centre, visit_at="2024-02-10T09:00:00+08:00", eligible="300.00")
+    second = settle(member=member, provider=centre, visit_at="2024-03-10T09:00:00+08:00", eligible="300.00")
+    assert (first.hifp_pay, second.hifp_pay) == (Decimal("180.00"), Decimal("46.00"))
+
+    # when the year is replayed with group 5's standard at 210
+    run = run_simulation(admdvs=NANCHANG, year=2024, drafts=[{"label": "组5 210",
+                                                               "values": {"age_groups": _groups("210")}}])
+
+    # then both columns pay up to the member's own yearly cap and count the member at it
+    assert run.status == "done", run.error
+    assert run.baseline_matches is True
+    assert breakdown(run, "total")["all"] == [Decimal("226.00"), Decimal("210.00")]
+    assert run.results["members"]["at_cap"] == [1, 1]
