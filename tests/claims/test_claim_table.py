@@ -85,7 +85,9 @@ def test_given_the_reads_of_a_claims_reversal_when_planned_then_they_use_the_par
     claim = _keyed_claim("K-0011-plan")
     table = Claim._meta.db_table
     # the reversed-by lookup (API, admin, claim_reverse) and a not-reversed anti-join (national settlement)
-    lookup = _plan(str(Claim.objects.filter(reverses_id=claim.pk).values("setl_id").query), [])
+    # (without the model's default ordering, as ``claim.reversed_by`` reads it: ORDER BY id DESC lets
+    # the planner walk the primary key backwards on a table this small)
+    lookup = _plan(str(Claim.objects.filter(reverses_id=claim.pk).order_by().values("setl_id").query), [])
     anti_join = _plan(f"SELECT 1 FROM {table} s WHERE s.id = %s AND NOT EXISTS "
                       f"(SELECT 1 FROM {table} r WHERE r.reverses_id = s.id)", [claim.pk])
     assert "claim_reverses_unique" in lookup
