@@ -71,8 +71,10 @@ class ScenarioTally:
     #                                                           status, charged provider, in capitation)
     refused: list = field(default_factory=lambda: [0, ZERO, ZERO])
     members: dict[int, list] = field(default_factory=dict)  # member id -> [fund, at_cap, at_subcap]
-    # The baseline's (the replay holds a difference as (visit, decided) until ``_findings_made``).
-    findings: list[Finding] = field(default_factory=list)
+    # The baseline's, in visit order. While the partition replays, a difference is held as its
+    # (visit, decided) pair beside the refusals' Findings: ``_findings_made`` turns the pairs into
+    # Findings with one read of their recorded year-to-dates, keeping the order.
+    findings: list[Finding | tuple[RecordedVisit, Decided]] = field(default_factory=list)
 
     @property
     def cells(self) -> dict[tuple[str, str], list]:
