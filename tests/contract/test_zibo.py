@@ -58,7 +58,8 @@ def test_retired_bonus_from_2024_starts_the_month_after_the_retirement(world):
     ("2022-12-31T16:30:00Z", True),            # 00:30 on 1 January 2023 in Shanghai
 ])
 def test_policy_period_starts_on_1_january_2023_shanghai_time(world, visit_at, covered):
-    # given the period in force from 2023-01-01 (its end, 2027-12-31, is in the future: a visit then is refused) (RULES.md table; "In every region")
+    # given the period in force from 2023-01-01 (RULES.md table; "In every region"; its end,
+    # 2027-12-31, is still in the future, and a visit in the future is refused)
     w = world(ZIBO)
     member, clinic = w.member(), w.provider(level="1")
     claim = w.claim(member, clinic, visit_at, "100.00")
