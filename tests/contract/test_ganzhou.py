@@ -60,3 +60,31 @@ def test_policy_period_2023_and_2024_only(world, visit_at, covered):
     claim = w.claim(member, clinic, visit_at, "1000.00")
     # inside: (1 000 − 600) × 0.6 = 240.00
     assert (claim["status"], claim["hifp_pay"]) == (("settled", "240.00") if covered else ("not_covered", "0.00"))
+
+
+def test_a_member_certified_for_hypertension_gets_no_two_disease_benefit_for_it_only(world):
+    # given a member certified for the chronic-disease benefit for hypertension (PATCHed through the API)
+    w = world(GANZHOU)
+    member, clinic = w.member(), w.provider(level="1")
+    patch = w.client.patch(f"/api/v1/members/{GANZHOU}/{member}/", {"chronic_diseases": ["hypertension"]},
+                           format="json")
+    assert patch.status_code == 200, patch.json()
+    # then a hypertension visit is not covered here (reason chronic_benefit, RULES.md "Ganzhou"),
+    # while diabetes drugs are: 100 × 0.6 = 60
+    hypertension = w.claim(member, clinic, "2024-03-01T10:00:00+08:00", "100.00", benefit="hypertension")
+    diabetes = w.claim(member, clinic, "2024-03-01T11:00:00+08:00", "100.00", benefit="diabetes")
+    assert (hypertension["status"], hypertension["reason"], hypertension["hifp_pay"]) == (
+        "not_covered", "chronic_benefit", "0.00")
+    assert paid(diabetes) == ("0.00", "0.6000", "60.00", None)
+
+
+def test_retired_cap_2000_counts_what_was_paid_while_employed(world):
+    # given a retirement processed 2024-05-20 (retired from 1 June) at an L1 clinic
+    w = world(GANZHOU)
+    member, clinic = w.member(psn_type="1201", retired_on="2024-05-20"), w.provider(level="1")
+    # when (4 000 − 600) × 0.6 = 2 040 → employed cap 1 800 in May; in June 1 000 × 0.65 = 650
+    may = w.claim(member, clinic, "2024-05-02T10:00:00+08:00", "4000.00")
+    june = w.claim(member, clinic, "2024-06-02T10:00:00+08:00", "1000.00")
+    # then the June visit gets what is left of the retired 2 000: 200 (one year-to-date fund figure)
+    assert paid(may) == ("600.00", "0.6000", "1800.00", None)
+    assert paid(june) == ("0.00", "0.6500", "200.00", None)

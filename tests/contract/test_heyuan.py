@@ -56,3 +56,14 @@ def test_before_august_2022_nothing_is_covered(world):
     assert w.signup(member, clinic, applied_on="2022-06-01").status_code in (201, 400)
     claim = w.claim(member, clinic, "2022-07-31T10:00:00+08:00", "50.00")
     assert (claim["status"], claim["hifp_pay"]) == ("not_covered", "0.00")
+
+
+def test_retirement_switches_the_ratio_the_month_after_and_the_per_visit_cap_stays(world):
+    # given a member retiring on 2024-05-31 (retired from 1 June) who selected an L3 hospital
+    w = world(HEYUAN)
+    member, l3 = w.member(psn_type="1201", retired_on="2024-05-31"), w.provider(level="3")
+    assert w.signup(member, l3, applied_on="2024-01-02").status_code == 201
+    # then 31 May: employed 55%: 100 × 0.55 = 55; 1 June: retired 60%: 60; 300 × 0.6 = 180 → per-visit 150
+    assert paid(w.claim(member, l3, "2024-05-31T10:00:00+08:00")) == ("0.00", "0.5500", "55.00", None)
+    assert paid(w.claim(member, l3, "2024-06-01T10:00:00+08:00")) == ("0.00", "0.6000", "60.00", None)
+    assert w.claim(member, l3, "2024-06-02T10:00:00+08:00", "300.00")["hifp_pay"] == "150.00"

@@ -45,3 +45,15 @@ def test_suspended_provider_change_is_effective_that_day(world):
     assert w.client.patch(f"/api/v1/providers/{a}/", {"status": "suspended"}, format="json").status_code == 200
     change = w.signup(member, b, applied_on="2024-06-12", reason="provider_suspended")
     assert change.status_code in (201, 400), change.json()
+
+
+def test_only_the_signed_centres_own_village_clinics_are_its_service_points(world):
+    # given centres A (signed, family doctor) and B, each with a village clinic
+    w = world(NANCHANG)
+    member, a, b = w.member(), w.provider(), w.provider()
+    village_a, village_b = w.provider(kind="village", parent=a), w.provider(kind="village", parent=b)
+    assert w.signup(member, a, applied_on="2024-01-02", family_doctor=True).status_code == 201
+    # then A's village clinic is paid and charged to A (65%: 100 × 0.65), B's is elsewhere
+    own = w.claim(member, village_a, "2024-03-01T10:00:00+08:00")
+    assert paid(own) == ("0.00", "0.6500", "65.00", None) and own["charged_fixmedins_code"] == a
+    assert w.claim(member, village_b, "2024-03-01T11:00:00+08:00")["reason"] == "not_signed_provider"
