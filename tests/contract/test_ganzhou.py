@@ -88,3 +88,13 @@ def test_retired_cap_2000_counts_what_was_paid_while_employed(world):
     # then the June visit gets what is left of the retired 2 000: 200 (one year-to-date fund figure)
     assert paid(may) == ("600.00", "0.6000", "1800.00", None)
     assert paid(june) == ("0.00", "0.6500", "200.00", None)
+
+
+def test_two_disease_drugs_take_the_ordinary_ratio_with_the_retired_bonus(world):
+    # given a member retired since 2020 at an L2 hospital: ordinary ratio 55% + 5 = 60% (RULES.md table)
+    w = world(GANZHOU)
+    member, hospital = w.member(psn_type="1201", retired_on="2020-03-10"), w.provider(level="2")
+    # then diabetes drugs, no deductible: 100.10 × 0.60 = 60.06; the retired cap is 2 000
+    assert paid(w.claim(member, hospital, "2024-03-01T10:00:00+08:00", "100.10", benefit="diabetes")) == (
+        "0.00", "0.6000", "60.06", None)
+    assert w.accumulators(member, 2024)["annual_cap"] == "2000.00"

@@ -57,3 +57,13 @@ def test_only_the_signed_centres_own_village_clinics_are_its_service_points(worl
     own = w.claim(member, village_a, "2024-03-01T10:00:00+08:00")
     assert paid(own) == ("0.00", "0.6500", "65.00", None) and own["charged_fixmedins_code"] == a
     assert w.claim(member, village_b, "2024-03-01T11:00:00+08:00")["reason"] == "not_signed_provider"
+
+
+def test_an_emergency_elsewhere_is_not_an_exception_in_nanchang(world):
+    # RULES.md "Nanchang": covered only at the signed provider or by referral (no emergency exception,
+    # unlike Heyuan 第十七条)
+    w = world(NANCHANG)
+    member, a, b = w.member(), w.provider(), w.provider()
+    assert w.signup(member, a, applied_on="2024-01-02").status_code == 201
+    claim = w.claim(member, b, "2024-03-01T10:00:00+08:00", emergency=True)
+    assert (claim["status"], claim["reason"], claim["hifp_pay"]) == ("not_covered", "not_signed_provider", "0.00")

@@ -95,3 +95,14 @@ def test_retired_cap_counts_what_was_paid_before_the_switch(world):
     # then (1 000 − 30) × 0.65 = 630.50, cut to 2 000 − 1 500 = 500.00
     assert paid(june) == ("30.00", "0.6500", "500.00", None)
     assert w.accumulators(member, 2024)["annual_cap"] == "2000.00"
+
+
+def test_the_policy_starts_at_midnight_on_1_july_2022_shanghai_time(world):
+    # given an L2 hospital (30, 55%); the policy is in force from 2022-07-01 (RULES.md table)
+    w = world(NANYANG)
+    member, hospital = w.member(), w.provider(level="2")
+    before = w.claim(member, hospital, "2022-06-30T23:30:00+08:00", "100.00")
+    after = w.claim(member, hospital, "2022-06-30T16:30:00Z", "100.00")       # 00:30 on 1 July in Shanghai
+    # then 23:30 on 30 June is outside it; 00:30 on 1 July pays (100 − 30) × 0.55 = 38.50
+    assert (before["status"], before["reason"], before["hifp_pay"]) == ("not_covered", "outside_policy_period", "0.00")
+    assert paid(after) == ("30.00", "0.5500", "38.50", None)

@@ -70,3 +70,18 @@ def test_policy_period_starts_on_1_january_2023_shanghai_time(world, visit_at, c
         assert (claim["status"], claim["reason"], claim["hifp_pay"]) == ("not_covered", "outside_policy_period",
                                                                          "0.00")
         assert claim["psn_part_amt"] == "100.00"
+
+
+def test_reversing_last_years_claim_restores_last_years_figures_only(world):
+    # given an L1 visit on 31 December 2023 and one on 2 January 2024, each owing the L1 deductible 50
+    w = world(ZIBO)
+    member, clinic = w.member(), w.provider(level="1")
+    old = w.claim(member, clinic, "2023-12-31T10:00:00+08:00", "100.00")
+    new = w.claim(member, clinic, "2024-01-02T10:00:00+08:00", "100.00")
+    assert paid(old) == paid(new) == ("50.00", "0.6000", "30.00", None)   # (100 − 50) × 0.6
+    # when the 2023 claim is reversed
+    w.reverse(old["setl_id"])
+    # then 2023's deductible and fund are back to 0 and 2024's are untouched
+    ytd_2023, ytd_2024 = w.accumulators(member, 2023), w.accumulators(member, 2024)
+    assert (ytd_2023["deductible_paid"]["1"], ytd_2023["fund_paid"]) == ("0.00", "0.00")
+    assert (ytd_2024["deductible_paid"]["1"], ytd_2024["fund_paid"]) == ("50.00", "30.00")
