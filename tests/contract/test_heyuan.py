@@ -67,3 +67,13 @@ def test_retirement_switches_the_ratio_the_month_after_and_the_per_visit_cap_sta
     assert paid(w.claim(member, l3, "2024-05-31T10:00:00+08:00")) == ("0.00", "0.5500", "55.00", None)
     assert paid(w.claim(member, l3, "2024-06-01T10:00:00+08:00")) == ("0.00", "0.6000", "60.00", None)
     assert w.claim(member, l3, "2024-06-02T10:00:00+08:00", "300.00")["hifp_pay"] == "150.00"
+
+
+def test_an_unrated_selected_provider_is_level_1(world):
+    # given a selection of an unrated clinic (dedc_hosp_lv "9" = level 1): employed 70%, per visit 60
+    w = world(HEYUAN)
+    member, clinic = w.member(), w.provider(level="9")
+    assert w.signup(member, clinic, applied_on="2024-01-02").status_code == 201
+    # then 50 × 0.7 = 35.00 and 200 × 0.7 = 140 → 60.00
+    assert paid(w.claim(member, clinic, "2024-03-01T10:00:00+08:00", "50.00")) == ("0.00", "0.7000", "35.00", None)
+    assert w.claim(member, clinic, "2024-03-02T10:00:00+08:00", "200.00")["hifp_pay"] == "60.00"

@@ -85,3 +85,13 @@ def test_reversing_last_years_claim_restores_last_years_figures_only(world):
     ytd_2023, ytd_2024 = w.accumulators(member, 2023), w.accumulators(member, 2024)
     assert (ytd_2023["deductible_paid"]["1"], ytd_2023["fund_paid"]) == ("0.00", "0.00")
     assert (ytd_2024["deductible_paid"]["1"], ytd_2024["fund_paid"]) == ("50.00", "30.00")
+
+
+def test_an_unrated_provider_shares_the_level_1_deductible(world):
+    # given 30 of the L1 deductible (50) paid at an L1 clinic; dedc_hosp_lv "9" is treated as 1 (CONTRACT.md)
+    w = world(ZIBO)
+    member, clinic, unrated = w.member(), w.provider(level="1"), w.provider(level="9")
+    w.claim(member, clinic, "2023-03-01T10:00:00+08:00", "30.00")
+    # then the unrated provider owes the 20 left of the same accumulator: (100 − 20) × 0.6 = 48.00
+    assert paid(w.claim(member, unrated, "2023-03-02T10:00:00+08:00", "100.00")) == ("20.00", "0.6000", "48.00", None)
+    assert w.accumulators(member, 2023)["deductible_paid"]["1"] == "50.00"
