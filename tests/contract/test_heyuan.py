@@ -77,3 +77,20 @@ def test_an_unrated_selected_provider_is_level_1(world):
     # then 50 × 0.7 = 35.00 and 200 × 0.7 = 140 → 60.00
     assert paid(w.claim(member, clinic, "2024-03-01T10:00:00+08:00", "50.00")) == ("0.00", "0.7000", "35.00", None)
     assert w.claim(member, clinic, "2024-03-02T10:00:00+08:00", "200.00")["hifp_pay"] == "60.00"
+
+
+def test_unregistered_out_of_city_only_an_emergency_at_the_treating_level_fee_for_service(world):
+    # given a member who selected an in-city L1 centre and a Guangzhou L3 hospital, no registration
+    w = world(HEYUAN)
+    member, centre, away = w.member(), w.provider(), w.provider(level="3", admdvs="440100")
+    assert w.signup(member, centre, applied_on="2024-01-02").status_code == 201
+    # when an emergency there, then a planned visit
+    emergency = w.claim(member, away, "2024-03-01T10:00:00+08:00", "1000.00", emergency=True)
+    planned = w.claim(member, away, "2024-03-02T10:00:00+08:00", "100.00")
+    # then the emergency is paid at L3: 1 000 × 0.55 = 550 → per-visit cap 150, paid fee-for-service to
+    # the hospital (outside capitation: RULES.md "Heyuan", "Out-of-area care" table); the visit is not
+    assert emergency["out_of_area"] == "unregistered"
+    assert paid(emergency) == ("0.00", "0.5500", "150.00", None)
+    assert emergency["charged_fixmedins_code"] == away
+    assert (planned["status"], planned["hifp_pay"]) == ("not_covered", "0.00")
+    assert w.accumulators(member, 2024)["cap_left"] == "1650.00"
