@@ -42,12 +42,21 @@ class MemberInputSerializer(RefuseDerivedFieldsMixin, serializers.Serializer):
     enrolled_on = SaneDateField()
 
 
+class DiseaseCodeField(CodeField):
+    """A certified chronic disease 门诊慢特病: named like the claims' ``benefit`` codes it takes out of
+    outpatient pooling (``hypertension``, ``diabetes``: RULES.md "Ganzhou"), so kept in their lower
+    case — CodeField's upper case made a certification sent through the API never match a visit."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).lower()
+
+
 class MemberUpdateSerializer(MemberInputSerializer):
     """PATCH (``partial=True``): any subset; certno/admdvs identify the member and cannot change."""
 
     status = serializers.ChoiceField(choices=Member.Status.choices, required=False)
     left_on = SaneDateField(allow_null=True, required=False)
-    chronic_diseases = serializers.ListField(child=CodeField(max_length=30), required=False, max_length=50)
+    chronic_diseases = serializers.ListField(child=DiseaseCodeField(max_length=30), required=False, max_length=50)
 
 
 class MaskedCertnoField(serializers.CharField):

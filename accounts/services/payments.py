@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import Account, AccountEntry, Relative
+from accounts.models import Account, AccountEntry, NoAccountEnrolment, Relative
 from accounts.services.locks import account_locked, post_entry
 from config.errors import Conflict
 from members.models import Member
@@ -93,6 +93,11 @@ def account_pay_claim(*, member: Member, amount: Decimal, setl_id: str, provider
         raise ValidationError({"acct_used": [OUTSIDE_BASIC_INSURANCE[exclusion]]})
     purpose = "public_health" if exclusion == "public_health" else AccountEntry.Purpose.MEDICAL
     check_use(payer=payer, purpose=purpose, provider=provider, field="acct_used")
+    if _not_opened_yet(payer):
+        # An employee entitled to an account whose row the monthly run has not opened yet has a
+        # balance of 0: the whole share is paid in cash (CONTRACT.md ``acct_used``: "as far as it
+        # goes"), not refused as if the member had no account at all.
+        return ZERO
     with transaction.atomic():
         account = account_locked(member_id=payer.pk, field="acct_used")
         _usable(account, "acct_used")
@@ -103,6 +108,15 @@ def account_pay_claim(*, member: Member, amount: Decimal, setl_id: str, provider
                    purpose=AccountEntry.Purpose.MEDICAL, beneficiary_certno=member.certno,
                    note=f"门诊结算 {setl_id} @ {provider.fixmedins_code}")
     return paid
+
+
+def _not_opened_yet(payer: Member) -> bool:
+    """An employee (310) outside the inpatient-only scheme without an account row: entitled to an
+    account (RULES.md "Personal accounts") that is not opened yet. Residents and inpatient-only
+    members are still refused by ``account_locked``."""
+    return (payer.insutype == "310" and not payer.inpatient_only
+            and not Account.objects.filter(member_id=payer.pk).exists()
+            and not NoAccountEnrolment.objects.filter(member_id=payer.pk).exists())
 
 
 def account_refund_claim(*, setl_id: str, reversal_setl_id: str, by=None) -> Decimal:
