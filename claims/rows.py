@@ -221,8 +221,14 @@ def _aware(value) -> bool:
 
 def _json_dumps(value) -> bytes:
     # The JSON the standard library's encoder would write (keys made text alike), in compact form:
-    # jsonb stores the parsed value, so the spacing never reaches the table.
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    # jsonb stores the parsed value, so the spacing never reaches the table. Without the option for
+    # keys that are not text first: it doubled the time of a claim's ``inputs`` (2.5 -> 1.2 µs;
+    # 3.6 -> 2.1 µs for a claim's three JSON columns), and a claim's keys are text. A value with
+    # another key raises and is written with the option, as before.
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 class _RepeatedNumericDumper(Dumper):
