@@ -22,10 +22,15 @@ ZERO = Decimal("0.00")
 
 
 def member_facts(member: Member, day: date, registrations: tuple[RegistrationFacts, ...] = ()) -> MemberFacts:
+    # Certified diseases compared in the claims' lower case (``hypertension``: the ``benefit`` codes
+    # of RULES.md "Ganzhou"), however they were entered: the API keeps them so, the admin's JSON
+    # field keeps what staff typed, and an upper-case certification must not go unmatched.
+    diseases = member.chronic_diseases
     return MemberFacts(
         person_type=member.person_type_on(day), birth_date=member.brdy, enrolled_on=member.enrolled_on,
         left_on=member.left_on, poverty=member.poverty,
-        chronic_diseases=frozenset(member.chronic_diseases or ()), registrations=registrations,
+        chronic_diseases=frozenset(str(code).lower() for code in diseases) if diseases else frozenset(),
+        registrations=registrations,
         inpatient_only=member.inpatient_only)
 
 

@@ -78,6 +78,18 @@ def test_a_member_certified_for_hypertension_gets_no_two_disease_benefit_for_it_
     assert paid(diabetes) == ("0.00", "0.6000", "60.00", None)
 
 
+def test_a_certification_typed_in_upper_case_in_the_admin_still_takes_its_visits_out(world):
+    # given a certification stored as staff typed it in the admin's JSON field (not through the API)
+    from members.models import Member
+
+    w = world(GANZHOU)
+    member, clinic = w.member(), w.provider(level="1")
+    Member.objects.filter(certno=member).update(chronic_diseases=["HYPERTENSION"])
+    # then the claims still see it (codes compared in the claims' lower case)
+    hypertension = w.claim(member, clinic, "2024-03-01T10:00:00+08:00", "100.00", benefit="hypertension")
+    assert (hypertension["status"], hypertension["reason"]) == ("not_covered", "chronic_benefit")
+
+
 def test_retired_cap_2000_counts_what_was_paid_while_employed(world):
     # given a retirement processed 2024-05-20 (retired from 1 June) at an L1 clinic
     w = world(GANZHOU)
