@@ -54,14 +54,25 @@ def claims_file_settle(*, rows: list[dict], user_id: int | None, partition_rows:
     the file)."""
     from celery import group
 
+    header = claims_file_signatures(rows=rows, user_id=user_id, partition_rows=partition_rows, queue=queue)
+    return FileSettlement(partitions=group(header).apply_async(), total=len(rows))
+
+
+def claims_file_signatures(*, rows: list[dict], user_id: int | None, partition_rows: int | None = None,
+                           queue: str | None = None) -> list:
+    """One ``settle_partition`` signature per partition of the file's rows."""
     from .tasks import settle_partition
 
     options = {"queue": queue} if queue else {}
     partitions = claims_file_partitions(rows, partition_rows=partition_rows or partition_rows_for(len(rows)))
     eager = settle_partition.app.conf.task_always_eager
-    header = [settle_partition.s(**_rows_argument([rows[i] for i in positions], eager=eager), positions=positions,
-                                 user_id=user_id).set(**options) for positions in partitions]
-    return FileSettlement(partitions=group(header).apply_async(), total=len(rows))
+    # ``kwargsrepr``: what the message's headers (and so worker logs, events and monitoring) show of
+    # the arguments. Celery's default is their repr, which would carry the rows' ID numbers 身份证号
+    # out of the database; a count says enough to follow a partition.
+    return [settle_partition.s(**_rows_argument([rows[i] for i in positions], eager=eager), positions=positions,
+                               user_id=user_id).set(kwargsrepr=f"{{rows: {len(positions)}, user_id: {user_id}}}",
+                                                    **options)
+            for positions in partitions]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from claims.files import (PARTITION_ROWS_MAX, PARTITION_ROWS_MIN, PARTITIONS_AIMED, claims_file_partitions,
-                          partition_rows_for)
+                          claims_file_signatures, partition_rows_for)
 from claims.models import Claim
 from claims.services import claims_settle_batch
 from staff.scope import CERTNO_IN_TEXT, mask_certno, mask_certnos_in
@@ -42,6 +42,18 @@ def test_given_a_file_of_members_then_each_member_is_whole_in_one_partition():
 
 
 @pytest.mark.django_db
+def test_given_a_file_then_the_partitions_messages_show_counts_not_id_numbers():
+    # given 600 rows of 3 members (a partition each at 250 rows)
+    rows = [{"admdvs": "370300", "certno": f"37030219700101{m:04d}", "visit": v} for m in range(3) for v in range(200)]
+    # when the partitions' messages are made
+    signatures = claims_file_signatures(rows=rows, user_id=7, partition_rows=PARTITION_ROWS_MIN, queue="files")
+    # then what their headers show of the arguments is a count (Celery's default repr would carry the
+    # ID numbers into worker logs and events), and they go to the queue asked for
+    assert [s.options["kwargsrepr"] for s in signatures] == ["{rows: 400, user_id: 7}", "{rows: 200, user_id: 7}"]
+    assert all(s.options["queue"] == "files" for s in signatures)
+    assert not any("370302" in s.options["kwargsrepr"] for s in signatures)
+
+
 def test_a_claim_written_by_insert_reads_back_as_it_was_built(city_admin):
     # given 3 visits of one Nanchang member (below the COPY threshold: one INSERT statement, each
     # value prepared by the writer's row maker: pre_save only for the date fields, get_db_prep_save
