@@ -300,7 +300,7 @@ def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], 
                 day = context.day
                 keys = ((day.year, day.month), context.provider_facts.level or "-", context.member_facts.person_type,
                         request.benefit)
-                member_id = decided.book.member.pk
+                member_id = visit.member_id   # the claim's member, whose certno found the book
             fund, status = decision.fund_pay, decision.status
             # ... then the status and the charged provider, which the scenario's decision gives
             # (``ScenarioTally.combos``: [visits, fund payment, medical costs] per combination; counted
