@@ -92,21 +92,42 @@ class Decided:
 
     request: ClaimRequest
     book: MemberBook
-    provider: Provider
+    context: VisitContext                # what no bucket or parameter moves (shared by a replay's scenarios)
     charged_provider: Provider
-    day: date
     decision: Decision
     set_id: int | None
     parameters: object                   # the ledger's parameters answer: (set id, Params) | None
     before: dict[str, Decimal]           # the member's year-to-date buckets before the visit
-    signup: SignupFacts | None
-    out_of_area: str
-    registration: RegistrationFacts | None
-    prescriber: Provider | None
 
+    # The context's parts as properties, not fields of their own: a replay builds a ``Decided`` per
+    # visit and scenario (six million for a replayed year) and reads few of them.
     @property
     def member(self) -> Member:
         return self.book.member
+
+    @property
+    def provider(self) -> Provider:
+        return self.context.provider
+
+    @property
+    def day(self) -> date:
+        return self.context.day
+
+    @property
+    def signup(self) -> SignupFacts | None:
+        return self.context.signup
+
+    @property
+    def out_of_area(self) -> str:
+        return self.context.out_of_area
+
+    @property
+    def registration(self) -> RegistrationFacts | None:
+        return self.context.registration
+
+    @property
+    def prescriber(self) -> Provider | None:
+        return self.context.prescriber
 
 
 @dataclass(slots=True)
@@ -247,11 +268,11 @@ def visit_decide(request: ClaimRequest, ledger: Ledger, *, explain: bool = True)
     decision, set_id = decide(admdvs=context.admdvs, visit=context.visit, member=context.member_facts,
                               provider=context.provider_facts, signup=context.signup, parameters=parameters,
                               buckets=before, year=day.year, explain=explain)
-    return Decided(request=request, book=book, provider=context.provider,
-                   charged_provider=charged_provider_for(decision, context.provider, context.signup_provider),
-                   day=day, decision=decision, set_id=set_id, parameters=parameters, before=before,
-                   signup=context.signup, out_of_area=context.out_of_area, registration=context.registration,
-                   prescriber=context.prescriber)
+    # By position, eight fields (the context's parts are properties): with its former thirteen
+    # fields by keyword, building a ``Decided`` cost 1.9 µs against 0.23 now, once per visit and
+    # scenario (timeit, CPython 3.11).
+    return Decided(request, book, context, charged_provider_for(decision, context.provider, context.signup_provider),
+                   decision, set_id, parameters, before)
 
 
 @dataclass(slots=True)
@@ -310,18 +331,19 @@ def visit_context(request: ClaimRequest, ledger: Ledger) -> VisitContext:
         code=request.prescribing_fixmedins_code, provider=provider, member=member, providers=ledger.providers,
         destination=in_force.dest_admdvs if in_force else None)
     known = ledger.known
+    # By position, in the fields' order: a dataclass's ``__init__`` matches keywords one by one, and
+    # twelve of them cost about 1 µs more than the same twelve by position (CPython 3.11; once a visit).
     return VisitContext(
-        admdvs=admdvs, book_key=book_key, day=day, provider=provider, signup=signup, signup_provider=signup_provider,
-        out_of_area=out_of_area, registration=registration, prescriber=prescriber,
-        visit=visit_facts(request, out_of_area=out_of_area, registration=registration, prescriber=prescriber),
-        member_facts=known.member(member, day, registrations), provider_facts=known.provider(provider))
+        admdvs, book_key, day, provider, signup, signup_provider, out_of_area, registration, prescriber,
+        visit_facts(request, out_of_area=out_of_area, registration=registration, prescriber=prescriber),
+        known.member(member, day, registrations), known.provider(provider))
 
 
 def decided_apply(decided: Decided, ledger: Ledger) -> None:
     """Step 6: the decision's deltas added to the member's year-to-date buckets (in memory)."""
     if decided.decision.deltas:
         buckets = decided.book.buckets
-        buckets[decided.day.year] = apply_deltas(decided.before, decided.decision.deltas)
+        buckets[decided.context.day.year] = apply_deltas(decided.before, decided.decision.deltas)
 
 
 def _share_split(claim, request: ClaimRequest, pay_share: SharePayer | None) -> None:

@@ -24,12 +24,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from claims.engine import Decided, Ledger, MemberBook, Settled, claim_decide_step
-from claims.facts import registration_facts, signup_facts, signups_on, ytd_before_json
+from claims.facts import ytd_before_json
 from claims.requests import claim_request_from_content
 from claims.store import ledger_load_fresh
 from config.errors import Conflict
 from policy import rules
-from policy.rules import REGIONS
+from policy.rules import REGIONS, MemberFacts, SignupFacts
 from staff.scope import Scope
 
 ZERO = Decimal("0.00")
@@ -243,8 +243,8 @@ def partition_replay(*, admdvs: str, visits: list[RecordedVisit],
             if replay.baseline:
                 _findings_made(replay.tally)
         for replay in replays:
-            for member_id, (day, book) in replay.last_day.items():
-                replay.tally.members[member_id][1:] = _cap_reached(admdvs, book, day, replay.ledger)
+            for member_id, last in replay.last_day.items():
+                replay.tally.members[member_id][1:] = _cap_reached(admdvs, *last)
     return {replay.scenario_id: replay.tally for replay in replays}
 
 
@@ -290,14 +290,17 @@ def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], 
                     tally.findings.append(Finding(visit.claim_id, visit.setl_id, "refused", visit.hifp_pay, None,
                                                   str(Settled(error=refusal).errors)[:300]))
                 continue
-            decision, day = decided.decision, decided.day
+            decision = decided.decision
             if keys is None:
-                member = decided.member
                 # The keys the recorded claim would carry: its provider's level, inputs.member.person_type,
                 # benefit (claims/facts.py claim_build and inputs_json), and whose totals the visit adds to.
-                keys = ((day.year, day.month), decided.provider.benefit_level or "-", member.person_type_on(day),
+                # Read from the visit's facts, made already for its decision (the provider's
+                # ``benefit_level`` and the member's ``person_type_on(day)``, as they were asked here).
+                context = decided.context
+                day = context.day
+                keys = ((day.year, day.month), context.provider_facts.level or "-", context.member_facts.person_type,
                         request.benefit)
-                member_id = member.pk
+                member_id = visit.member_id   # the claim's member, whose certno found the book
             fund, status = decision.fund_pay, decision.status
             # ... then the status and the charged provider, which the scenario's decision gives
             # (``ScenarioTally.combos``: [visits, fund payment, medical costs] per combination; counted
@@ -316,7 +319,7 @@ def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], 
                 totals[member_id] = [ZERO + fund, False, False]
             else:
                 total[0] += fund
-            last_day[member_id] = (day, decided.book)
+            last_day[member_id] = (day, context.member_facts, context.signup, decided.book, decided.parameters)
             if baseline and (fund != visit.hifp_pay or status != visit.status):
                 tally.findings.append((visit, decided))   # a Finding once its record is read: _findings_made
 
@@ -324,13 +327,16 @@ def _visits_replay(visits: list[RecordedVisit], replays: list[_ScenarioReplay], 
 @dataclass
 class _ScenarioReplay:
     """One scenario's side of a partition's replay: its ledger (own buckets), tally, and each
-    member's last visit day and book (for the caps reached at the end)."""
+    member's last visit decided: its day, the facts of the member and sign-up its decision read, the
+    member's book and the parameters' answer (for the caps reached at the end; the ``Decided`` kept
+    for every member instead was 18 MB more of a worker's peak, its ``VisitContext`` 5 MB)."""
 
     scenario_id: int
     baseline: bool
     ledger: Ledger | None
     tally: ScenarioTally = field(default_factory=ScenarioTally)
-    last_day: dict[int, tuple[date, MemberBook]] = field(default_factory=dict)
+    last_day: dict[int, tuple[date, MemberFacts, SignupFacts | None, MemberBook, tuple | None]] = field(
+        default_factory=dict)
 
 
 def _fresh(ledger: Ledger, parameters: Parameters) -> Ledger:
@@ -371,23 +377,18 @@ def _finding(visit: RecordedVisit, decided: Decided, recorded_ytd_json: str | No
     return Finding(visit.claim_id, visit.setl_id, kind, visit.hifp_pay, fund, note[:300])
 
 
-def _cap_reached(admdvs: str, book: MemberBook, day: date, ledger: Ledger) -> tuple[bool, bool]:
+def _cap_reached(admdvs: str, day: date, member: MemberFacts, signup: SignupFacts | None, book: MemberBook,
+                 found: tuple | None) -> tuple[bool, bool]:
     """(annual cap reached, some sub-cap reached) at the end of the member's replay, by the region's
     own year-to-date view under the scenario's parameters of the member's last visit day."""
-    found = ledger.parameters(admdvs=admdvs, day=day)
+    # The last visit's own answers for that day: its parameters, its sign-up's facts and the member's
+    # facts with the registrations the decision saw (a Nanchang resettled member's yearly cap is set
+    # by them, 第三十一条); asked again here: 4.4 against 3.0 µs per member and scenario (a partition's members).
     if found is None:
         return False, False
-    signup = None
-    if book.signups is not None:
-        in_effect, first = signups_on(book.signups, day)
-        signup = signup_facts(in_effect, first)
-    # The member's registrations as the decisions saw them (claims/engine.py ``visit_context``): a
-    # Nanchang resettled member's yearly cap is set by them (第三十一条), so without them such a member
-    # at the cap was not counted. Loaded only where a decision reads them, as for the decisions.
-    registrations = registration_facts(book.registrations) if book.registrations else ()
     # The core's answer without the region's display view (policy/rules ``caps_reached``: the same figures).
-    return rules.caps_reached(admdvs, params=found[1], member=ledger.known.member(book.member, day, registrations),
-                              signup=signup, year=day.year, buckets=book.buckets[day.year])
+    return rules.caps_reached(admdvs, params=found[1], member=member, signup=signup,
+                              year=day.year, buckets=book.buckets[day.year])
 
 
 def _capitation_filter(admdvs: str):
