@@ -49,9 +49,13 @@ class KeptRedisClient:
 
 
 def _throttle_cache():
+    """The kept client for Django's Redis cache on one server (settings: REDIS_URL); Django's cache
+    itself for anything else (the embedded default's local memory, a list of Redis servers)."""
     default = settings.CACHES["default"]
-    if default["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-        return KeptRedisClient(default_cache, default["LOCATION"])
+    location = default.get("LOCATION")
+    if (default["BACKEND"] == "django.core.cache.backends.redis.RedisCache" and isinstance(location, str)
+            and not any(separator in location for separator in ",;")):
+        return KeptRedisClient(default_cache, location)
     return default_cache
 
 
