@@ -31,6 +31,14 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
+    # The URLconf, and with it every app's urls and views (and DRF's parsers, authentication and
+    # throttle classes they name), imported now rather than by the worker's first request: that
+    # request took 0.6-0.8 s more for it (measured in-process on the shared bench machine: 0.11-0.16 s
+    # with it done before), and every worker (re)start put one such answer in a clinic's queue.
+    # Done before the freeze below, so these modules' objects are frozen too.
+    from django.urls import get_resolver
+
+    worker.log.debug("URLconf loaded: %d patterns", len(get_resolver().url_patterns))
     # The application is loaded (Django, DRF, every app's modules: about 140 000 objects). Moved to
     # the permanent generation, the garbage collector no longer walks them: a full collection among
     # them paused the worker, and every request in it, for 100-160 ms (one every few thousand

@@ -340,28 +340,58 @@ def http_bench(bodies: list[dict], *, clients: int = 8, workers: int = 2) -> dic
                 latencies.extend(mine)
 
         encoded = [json.dumps(body).encode() for body in bodies]
-        client(encoded[:clients])  # warm-up: imports, connections, parameter cache
+        # Warm-up (not timed): imports, database connections, the parameter cache, prepared
+        # statements (prepared on a connection's fifth run of them), on all the clients'
+        # connections at once, so that both workers and their threads have served visits; on one
+        # connection only one worker did, and the other's first answers (its imports, each
+        # thread's new database connection) were among the run's slowest, in its p99.
+        warm_up = encoded[:clients * WARM_UP_VISITS]
+        _run_clients(client, warm_up, clients)
+        latencies.clear()
         _checkpoint()
-        rest = encoded[clients:]
-        threads = [threading.Thread(target=client, args=(rest[n::clients],)) for n in range(clients)]
+        rest = encoded[len(warm_up):]
+        workers0 = _worker_cpu(server.pid)
         server0, gunicorn0, client0 = _server_cpu(), tree_cpu_seconds(server.pid), time.process_time()
         t0 = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _run_clients(client, rest, clients)
         elapsed = time.perf_counter() - t0
-        server1 = _server_cpu()
+        server1, workers1 = _server_cpu(), _worker_cpu(server.pid)
         # CPU per claim of the server processes and of these clients: all share the machine's cores
         cpu = {"gunicorn_cpu_ms_per_claim": round((tree_cpu_seconds(server.pid) - gunicorn0) / len(rest) * 1000, 2),
+               "worker_cpu_ms_per_claim": sorted(round((workers1.get(pid, 0.0) - spent) / len(rest) * 1000, 2)
+                                                 for pid, spent in workers0.items()),
                "bench_client_cpu_ms_per_claim": round((time.process_time() - client0) / len(rest) * 1000, 2),
                **_server_figure(None if server0 is None or server1 is None else server1 - server0, len(rest))}
-        return _figures("http", len(rest), elapsed, sorted(latencies[clients:]), peak_rss_mb(),
+        return _figures("http", len(rest), elapsed, sorted(latencies), peak_rss_mb(),
                         gunicorn_workers=workers, clients=clients, failures=len(failures), **cpu,
                         loadavg=open("/proc/loadavg").read().split()[:3])
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+WARM_UP_VISITS = 6  # per client, before the timed run (http_bench)
+
+
+def _run_clients(client, bodies: list[bytes], clients: int) -> None:
+    threads = [threading.Thread(target=client, args=(bodies[n::clients],)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _worker_cpu(master: int) -> dict[int, float]:
+    """CPU seconds of each gunicorn worker (the master's children). Their split shows how the
+    clients' kept-alive connections fell between the workers: each worker takes the connections it
+    accepts first, for the whole run, and one worker's process (one GIL) serving five or six of
+    the eight while the other idles makes a run's latencies longer than an even split's."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = proc_stat(stat.parent.name)
+        if fields is not None and int(fields[1]) == master:
+            found[int(stat.parent.name)] = cpu_seconds(fields)
+    return found
 
 
 def batch_bench(bodies: list[dict], *, workers: int) -> None:

@@ -50,3 +50,21 @@ def test_a_list_cached_before_is_read_and_stored_back_as_an_array(api_client):
     history = cache.get(key)
     cache.clear()
     assert isinstance(history, array) and len(history) == 3 and history[1:].tolist() == [now - 1, now - 1.5]
+
+
+@pytest.mark.redis
+def test_with_redis_the_throttles_read_and_write_the_default_caches_own_entries(settings):
+    # given Django's Redis cache (REDIS_URL) and the throttles' kept client on the same server
+    from config.throttling import THROTTLE_CACHE, KeptRedisClient
+
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache") and isinstance(THROTTLE_CACHE, KeptRedisClient)
+    cache.clear()
+    # when a history is written by Django's cache, and another by the kept client
+    cache.set("throttle_user_a", array("d", [2.0, 1.0]), 60)
+    THROTTLE_CACHE.set("throttle_user_b", array("d", [4.0, 3.0]), 60)
+    # then each reads the other's, under the same key, with the throttle's window as its expiry
+    assert THROTTLE_CACHE.get("throttle_user_a").tolist() == [2.0, 1.0]
+    assert cache.get("throttle_user_b").tolist() == [4.0, 3.0]
+    assert THROTTLE_CACHE.get("throttle_user_missing", []) == []
+    assert 0 < THROTTLE_CACHE.client.ttl(cache.make_and_validate_key("throttle_user_b")) <= 60
+    cache.clear()
