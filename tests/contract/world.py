@@ -84,3 +84,34 @@ class World:
 def paid(claim: dict) -> tuple[str, str, str, str | None]:
     """(act_pay_dedc, pool_prop_selfpay, hifp_pay, reason) — the figures a checker compares."""
     return claim["act_pay_dedc"], claim["pool_prop_selfpay"], claim["hifp_pay"], claim["reason"]
+
+
+def run_response(client, admdvs: str, kind: str, period: str):
+    """POST /api/v1/settlement-runs/ (CONTRACT.md "Settlement runs")."""
+    return client.post("/api/v1/settlement-runs/", {"admdvs": admdvs, "kind": kind, "period": period}, format="json")
+
+
+def run(client, admdvs: str, kind: str, period: str) -> dict:
+    response = run_response(client, admdvs, kind, period)
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def run_lines(client, run_id: int) -> dict[str, dict]:
+    """The run's lines by provider code."""
+    response = client.get(f"/api/v1/settlement-runs/{run_id}/lines/")
+    assert response.status_code == 200, response.json()
+    return {line["fixmedins_code"]: line for line in response.json()}
+
+
+def approve_by_second_person(client, run_id: int, back_to):
+    """Approve as another city-wide staff user with the approval permission (runs are approved by a
+    second person, RULES.md "Paying providers"); the client is switched back to ``back_to``."""
+    from tests.factories import make_staff
+
+    approver = make_staff(all_regions=True, perms=["budgets.approve_settlement"])
+    client.force_authenticate(approver)
+    try:
+        return client.post(f"/api/v1/settlement-runs/{run_id}/approve/")
+    finally:
+        client.force_authenticate(back_to)
