@@ -106,3 +106,27 @@ def test_refusals_are_infcode_minus_one_with_http_200_and_change_nothing(world):
     assert other.status_code == 200 and other.json()["infcode"] == -1
     # and an unknown token is refused before any envelope (not authenticated)
     assert clinic.post(clinic.envelope("9001", {"signIn": {}}), token="0" * 40).status_code in (401, 403)
+
+
+def test_2206_records_nothing_and_a_second_2208_is_refused(world):
+    # given a visit at A of 100.00
+    w, clinic, member, _, _ = signed_clinics(world)
+    visit = clinic.visit(member, "390", begntime="2024-03-01 10:00:00", amount="100.00")
+    # when the clinic pre-settles it (2206): the same figures (100 × 0.60 = 60.00), nothing recorded
+    data = clinic.settle_message(visit, medfee="100.00", inscp="100.00")["input"]["data"]
+    trial = clinic.send(clinic.envelope("2206", {"data": {k: data[k] for k in (
+        "psn_no", "mdtrt_cert_type", "mdtrt_cert_no", "med_type", "medfee_sumamt", "psn_setlway", "mdtrt_id",
+        "chrg_bchno", "acct_used_flag", "insutype")}}))
+    assert trial["infcode"] == 0, trial
+    assert trial["output"]["setlinfo"]["hifp_pay"] == "60.00"
+    assert clinic.reconcile("390", begin="2024-03-01", end="2024-03-31", medfee="0.00", fund="0.00", acct="0.00",
+                            count=0)["output"]["stmtinfo"]["stmt_rslt"] == "0"
+    # when it is settled (2207) and reversed twice (2208)
+    setl_id = clinic.send(clinic.settle_message(visit, medfee="100.00", inscp="100.00"))["output"]["setlinfo"][
+        "setl_id"]
+    undo = {"data": {"setl_id": setl_id, "mdtrt_id": visit["mdtrt_id"], "psn_no": visit["psn_no"]}}
+    assert clinic.send(clinic.envelope("2208", undo))["infcode"] == 0
+    # then the second reversal is refused (infcode -1) and the totals are the net 0.00 with no settlement
+    assert clinic.send(clinic.envelope("2208", undo))["infcode"] == -1
+    assert clinic.reconcile("390", begin="2024-03-01", end="2024-03-31", medfee="0.00", fund="0.00", acct="0.00",
+                            count=0)["output"]["stmtinfo"]["stmt_rslt"] == "0"

@@ -172,3 +172,146 @@ def test_nanyang_fee_for_service_nets_a_reversal_inside_the_month(world):
     # net (RULES.md "Paying providers": fund payments of the visits dated in the month, net of reversals)
     assert (line["actual"], line["paid"], line["medfee_sumamt"], line["deductions"]) == (
         first["hifp_pay"], first["hifp_pay"], "300.00", "0.00")
+
+
+def test_nanchang_reversal_after_approval_is_netted_in_the_next_month(world, city_admin):
+    # given a group-4 member at A with a March visit (100 × 60% = 60.00); the March run approved:
+    # paid = min(60.00, 181 ÷ 12 = 15.08) = 15.08
+    w = world(NANCHANG)
+    a, member = w.provider(), w.member(birth=MIDDLE)
+    assert w.signup(member, a, applied_on="2024-01-02").status_code == 201
+    march_claim = w.claim(member, a, "2024-03-05T10:00:00+08:00")
+    march = run(w.client, NANCHANG, "monthly", "2024-03")
+    assert approve_by_second_person(w.client, march["id"], city_admin).status_code == 200
+    # when the March visit is reversed afterwards and April has one visit of 50 × 60% = 30.00
+    w.reverse(march_claim["setl_id"])
+    w.claim(member, a, "2024-04-05T10:00:00+08:00", "50.00")
+    # then the approved March run is untouched (60.00 / 15.08) and April nets the reversal:
+    # actual = 30.00 − 60.00 = −30.00, paid = min(−30.00, 15.08) = −30.00 (RULES.md "Paying providers":
+    # reversals of visits in an approved month are netted in the next month's run)
+    again = run(w.client, NANCHANG, "monthly", "2024-03")
+    assert (again["id"], again["status"]) == (march["id"], "approved")
+    assert (run_lines(w.client, march["id"])[a]["actual"], run_lines(w.client, march["id"])[a]["paid"]) == (
+        "60.00", "15.08")
+    april = run_lines(w.client, run(w.client, NANCHANG, "monthly", "2024-04")["id"])[a]
+    assert (april["actual"], april["quota"], april["paid"]) == ("-30.00", "15.08", "-30.00")
+
+
+def test_a_village_clinic_is_inside_its_centres_line(world):
+    # given centre A with village clinic V; a group-4 member signed with A; a March visit at V (60.00)
+    w = world(NANCHANG)
+    a = w.provider()
+    v = w.provider(kind="village", parent=a)
+    member = w.member(birth=MIDDLE)
+    assert w.signup(member, a, applied_on="2024-01-02").status_code == 201
+    w.claim(member, v, "2024-03-05T10:00:00+08:00")
+    # when the March run is computed: one line, A's, with V's visit (CONTRACT.md, RULES.md 第二十五条)
+    lines = run_lines(w.client, run(w.client, NANCHANG, "monthly", "2024-03")["id"])
+    assert v not in lines and lines[a]["actual"] == "60.00"
+
+
+def test_heyuan_fee_for_service_run_carries_only_what_capitation_does_not(world):
+    # given member M selected A (L1) on 2024-01-02, member N with no selection, hospital H (L2)
+    w = world(HEYUAN)
+    a, h = w.provider(), w.provider(level="2")
+    m, n = w.member(), w.member()
+    assert w.signup(m, a, applied_on="2024-01-02").status_code == 201
+    # when M visits A (capitation) and N has an emergency at H before any selection: paid at H's level,
+    # employed L2 60% capped at 120 per visit: 100 × 0.60 = 60.00 (RULES.md "Heyuan")
+    w.claim(m, a, "2024-03-05T10:00:00+08:00")
+    assert w.claim(n, h, "2024-03-06T10:00:00+08:00", emergency=True)["hifp_pay"] == "60.00"
+    lines = run_lines(w.client, run(w.client, HEYUAN, "fee_for_service", "2024-03")["id"])
+    # then the fee-for-service run has H (1 visit, 100.00, 60.00) and not A
+    assert a not in lines
+    assert (lines[h]["visits"], lines[h]["medfee_sumamt"], lines[h]["actual"], lines[h]["paid"]) == (
+        1, "100.00", "60.00", "60.00")
+
+
+def test_heyuan_overspend_is_the_providers_and_a_mid_year_selection_is_prorated(world):
+    # given A selected by M on 2024-01-02 (capitation 320.00), B first selected by N on 2024-07-15
+    # (July–December: 320 ÷ 12 × 6 = 160.00) and C selected by P on 2024-01-02 (320.00)
+    w = world(HEYUAN)
+    a, b, c = w.provider(), w.provider(), w.provider()
+    m, n, p = w.member(), w.member(), w.member()
+    assert w.signup(m, a, applied_on="2024-01-02").status_code == 201
+    assert w.signup(n, b, applied_on="2024-07-15").status_code == 201
+    assert w.signup(p, c, applied_on="2024-01-02").status_code == 201
+    # and P's visits at C reach exactly 100%: 5 × 60.00 + 28.57 × 0.7 = 19.999 → 20.00: 320.00
+    for day in range(1, 6):
+        w.claim(p, c, f"2024-09-0{day}T10:00:00+08:00")
+    assert w.claim(p, c, "2024-09-09T10:00:00+08:00", "28.57")["hifp_pay"] == "20.00"
+    # when M's visits at A reach 6 × 60.00 = 360.00 (> 320) and N has none
+    for day in range(1, 7):
+        assert w.claim(m, a, f"2024-08-0{day}T10:00:00+08:00")["hifp_pay"] == "60.00"
+    lines = run_lines(w.client, run(w.client, HEYUAN, "year_end", "2024")["id"])
+    # then A: actual over total → pay the total 320.00, band over_100 (超支不补);
+    #      B: usage 0 < 80% → 0 + 20% × 160.00 = 32.00, band below_80
+    assert (lines[a]["budget"], lines[a]["actual"], lines[a]["determined"], lines[a]["band"]) == (
+        "320.00", "360.00", "320.00", "over_100")
+    assert (lines[b]["budget"], lines[b]["actual"], lines[b]["determined"], lines[b]["band"]) == (
+        "160.00", "0.00", "32.00", "below_80")
+    # and C: usage exactly 100% is inside 80%–100% → 320.00 + 80% × 0 = 320.00, band 80_to_100
+    assert (lines[c]["actual"], lines[c]["determined"], lines[c]["band"]) == ("320.00", "320.00", "80_to_100")
+
+
+def test_nanchang_first_signup_mid_year_counts_the_full_year_and_a_suspension_moves_the_change_month(world):
+    # given C's member X first signed on 2024-07-15, and Y signed with A on 2024-01-02 who is moved to B
+    # on 2024-06-12 because A is suspended (all group 4: 181)
+    w = world(NANCHANG)
+    a, b, c = w.provider(), w.provider(), w.provider()
+    x, y = w.member(birth=MIDDLE), w.member(birth=MIDDLE)
+    assert w.signup(x, c, applied_on="2024-07-15").status_code == 201
+    assert w.signup(y, a, applied_on="2024-01-02").status_code == 201
+    suspend = {"status": "suspended", "status_changed_on": "2024-06-12"}  # the project's extra field
+    assert w.client.patch(f"/api/v1/providers/{a}/", suspend, format="json").status_code == 200
+    moved = w.signup(y, b, applied_on="2024-06-12", reason="provider_suspended")
+    assert moved.status_code == 201, moved.json()
+    lines = run_lines(w.client, run(w.client, NANCHANG, "year_end", "2024")["id"])
+    # then (RULES.md "Nanchang" Annual budget): a first sign-up counts the full year's standard: C 181.00;
+    # a type-2 change counts the old provider up to the month before the change (Jan–May: 181 ÷ 12 × 5 =
+    # 75.4166… → 75.42) and the new one from the change month (Jun–Dec: 181 ÷ 12 × 7 = 105.5833… → 105.58)
+    assert lines[c]["budget"] == "181.00"
+    assert (lines[a]["budget"], lines[b]["budget"]) == ("75.42", "105.58")
+
+
+def test_heyuan_monthly_prepayment_of_two_members_is_rounded_once(world):
+    # given two members selecting A on 2024-01-02
+    w = world(HEYUAN)
+    a = w.provider()
+    for member in (w.member(), w.member()):
+        assert w.signup(member, a, applied_on="2024-01-02").status_code == 201
+    line = run_lines(w.client, run(w.client, HEYUAN, "monthly", "2024-03")["id"])[a]
+    # then quota = 320 ÷ 12 × 2 = 53.333… → 53.33; paid = 320 ÷ 12 × 2 × 80% = 42.666… → 42.67
+    # (not 2 × 21.33 = 42.66: RULES.md, rounded once per recorded amount); no visit: actual 0.00
+    assert (line["members"], line["quota"], line["paid"], line["actual"]) == (2, "53.33", "42.67", "0.00")
+
+
+def test_heyuan_suspension_change_moves_the_member_from_the_next_month(world):
+    # given M selected A on 2024-01-02; A suspended and M moved to B on 2024-06-12 (provider_suspended)
+    w = world(HEYUAN)
+    a, b, m = w.provider(), w.provider(), w.member()
+    assert w.signup(m, a, applied_on="2024-01-02").status_code == 201
+    suspend = {"status": "suspended", "status_changed_on": "2024-06-12"}  # the project's extra field
+    assert w.client.patch(f"/api/v1/providers/{a}/", suspend, format="json").status_code == 200
+    moved = w.signup(m, b, applied_on="2024-06-12", reason="provider_suspended")
+    assert moved.status_code == 201, moved.json()
+    # then June still counts at A, July at B (RULES.md "Heyuan" 第十二条(五): from M + 1)
+    june = run_lines(w.client, run(w.client, HEYUAN, "monthly", "2024-06")["id"])
+    july = run_lines(w.client, run(w.client, HEYUAN, "monthly", "2024-07")["id"])
+    assert june[a]["members"] == 1 and june.get(b, {"members": 0})["members"] == 0
+    assert july[b]["members"] == 1 and july.get(a, {"members": 0})["members"] == 0
+    # and the year: A Jan–Jun 320 ÷ 12 × 6 = 160.00, B Jul–Dec 160.00
+    lines = run_lines(w.client, run(w.client, HEYUAN, "year_end", "2024")["id"])
+    assert (lines[a]["budget"], lines[b]["budget"], lines[a]["members"], lines[b]["members"]) == (
+        "160.00", "160.00", 1, 1)
+
+
+def test_heyuan_2022_capitation_is_august_to_december(world):
+    # given M selecting A on 2022-08-01, the scheme's first month
+    w = world(HEYUAN)
+    a, m = w.provider(), w.member()
+    assert w.signup(m, a, applied_on="2022-08-01").status_code == 201
+    # then the 2022 total is 320 ÷ 12 × 5 = 133.333… → 133.33 (RULES.md "Heyuan" Capitation), and a
+    # July 2022 monthly run is refused (before capitation)
+    assert run_lines(w.client, run(w.client, HEYUAN, "year_end", "2022")["id"])[a]["budget"] == "133.33"
+    assert run_response(w.client, HEYUAN, "monthly", "2022-07").status_code == 400
