@@ -130,3 +130,14 @@ def test_2206_records_nothing_and_a_second_2208_is_refused(world):
     assert clinic.send(clinic.envelope("2208", undo))["infcode"] == -1
     assert clinic.reconcile("390", begin="2024-03-01", end="2024-03-31", medfee="0.00", fund="0.00", acct="0.00",
                             count=0)["output"]["stmtinfo"]["stmt_rslt"] == "0"
+
+
+def test_a_clinic_token_is_not_a_staff_token(world):
+    # given A's clinic account (manage.py clinic_token)
+    _, clinic, member, _, _ = signed_clinics(world)
+    # then it cannot use the staff REST API (CONTRACT.md: staff users only)
+    response = clinic.api.get(f"/api/v1/members/{NANCHANG}/{member}/",
+                              HTTP_AUTHORIZATION=f"Token {clinic.token}")
+    assert response.status_code in (401, 403)
+    # and running clinic_token again prints the same account's token (no second account)
+    assert NationalClinic(clinic.code, NANCHANG).token == clinic.token

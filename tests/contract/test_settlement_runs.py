@@ -315,3 +315,20 @@ def test_heyuan_2022_capitation_is_august_to_december(world):
     # July 2022 monthly run is refused (before capitation)
     assert run_lines(w.client, run(w.client, HEYUAN, "year_end", "2022")["id"])[a]["budget"] == "133.33"
     assert run_response(w.client, HEYUAN, "monthly", "2022-07").status_code == 400
+
+
+def test_heyuan_out_of_city_selection_is_outside_capitation_and_paid_fee_for_service(world):
+    # given M with a long-term out-of-area registration to Guangzhou (440100) who selects G there
+    w = world(HEYUAN)
+    g, m = w.provider(admdvs="440100", kind="hospital"), w.member()
+    assert w.register(m, start_on="2024-01-01").status_code == 201
+    selection = w.signup(m, g, applied_on="2024-01-02")
+    assert selection.status_code == 201, selection.json()
+    # when M visits G in March
+    visit = w.claim(m, g, "2024-03-05T10:00:00+08:00")
+    # then G counts in no capitation (RULES.md "Heyuan" 第十二条(六)): no member in the March capitation run,
+    # and the fee-for-service run pays the visit's fund payment to G
+    capitation = run_lines(w.client, run(w.client, HEYUAN, "monthly", "2024-03")["id"])
+    assert capitation.get(g, {"members": 0})["members"] == 0
+    ffs = run_lines(w.client, run(w.client, HEYUAN, "fee_for_service", "2024-03")["id"])
+    assert (ffs[g]["visits"], ffs[g]["actual"], ffs[g]["paid"]) == (1, visit["hifp_pay"], visit["hifp_pay"])
