@@ -473,6 +473,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--visits", type=int, default=2000, help="visits per measurement (full: 100000)")
     parser.add_argument("--members", type=int, default=500, help="bench members (full: 10000)")
     parser.add_argument("--http-visits", type=int, default=None, help="visits for the HTTP run (default visits/2)")
+    parser.add_argument("--http-workers", type=int, default=2, help="gunicorn worker processes for the HTTP run")
     parser.add_argument("--only", default="floor,service,http,batch")
     parser.add_argument("--batch-workers", type=int, default=2, help="Celery worker processes for the batch")
     parser.add_argument("--rounds", type=int, default=4,
@@ -509,6 +510,7 @@ def main(argv: list[str]) -> None:
                                cpu, workers=workers, rounds=args.rounds, **extra)
             floor = figures if kind == "floor" else floor
     if "http" in only:
-        http_bench(visits(count=args.http_visits or max(200, args.visits // 2), seed=next(seed)))
+        http_bench(visits(count=args.http_visits or max(200, args.visits // 2), seed=next(seed)),
+                   workers=args.http_workers)
     if "batch" in only:
         batch_bench(visits(count=args.visits, seed=next(seed)), workers=args.batch_workers)
