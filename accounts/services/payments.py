@@ -93,13 +93,16 @@ def account_pay_claim(*, member: Member, amount: Decimal, setl_id: str, provider
         raise ValidationError({"acct_used": [OUTSIDE_BASIC_INSURANCE[exclusion]]})
     purpose = "public_health" if exclusion == "public_health" else AccountEntry.Purpose.MEDICAL
     check_use(payer=payer, purpose=purpose, provider=provider, field="acct_used")
-    if _not_opened_yet(payer):
-        # An employee entitled to an account whose row the monthly run has not opened yet has a
-        # balance of 0: the whole share is paid in cash (CONTRACT.md ``acct_used``: "as far as it
-        # goes"), not refused as if the member had no account at all.
-        return ZERO
     with transaction.atomic():
-        account = account_locked(member_id=payer.pk, field="acct_used")
+        try:
+            account = account_locked(member_id=payer.pk, field="acct_used")
+        except ValidationError:
+            # An employee entitled to an account whose row the monthly run has not opened yet has a
+            # balance of 0: the whole share is paid in cash (CONTRACT.md ``acct_used``: "as far as it
+            # goes"), not refused as if the member had no account at all.
+            if _entitled_to_an_account(payer):
+                return ZERO
+            raise
         _usable(account, "acct_used")
         paid = min(account.balance, amount)
         if paid <= 0:
@@ -110,12 +113,10 @@ def account_pay_claim(*, member: Member, amount: Decimal, setl_id: str, provider
     return paid
 
 
-def _not_opened_yet(payer: Member) -> bool:
-    """An employee (310) outside the inpatient-only scheme without an account row: entitled to an
-    account (RULES.md "Personal accounts") that is not opened yet. Residents and inpatient-only
-    members are still refused by ``account_locked``."""
+def _entitled_to_an_account(payer: Member) -> bool:
+    """An employee (310) outside the inpatient-only scheme: entitled to an account (RULES.md
+    "Personal accounts"), opened or not. Residents and inpatient-only members are not."""
     return (payer.insutype == "310" and not payer.inpatient_only
-            and not Account.objects.filter(member_id=payer.pk).exists()
             and not NoAccountEnrolment.objects.filter(member_id=payer.pk).exists())
 
 
