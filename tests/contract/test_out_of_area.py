@@ -266,3 +266,65 @@ def test_heyuan_unregistered_out_of_city_only_emergency_and_no_temporary_kind(wo
     # emergency: treating level L3, employed 55%: 1000 × 55% = 550 → per-visit cap 150.00, fee-for-service
     emergency = w.claim(member, away, "2024-05-02T11:00:00+08:00", "1000.00", emergency=True)
     assert (*paid(emergency), emergency["charged_fixmedins_code"]) == ("0.00", "0.5500", "150.00", None, away)
+
+
+# -- further edges ---------------------------------------------------------------------------------------
+
+def test_a_cancelled_registration_cannot_be_cancelled_again(world):
+    # CONTRACT.md: cancel → 200; 409 "if already ended before that day". A second cancellation on a
+    # later day is that case; on an earlier day the project answers 409 too (a double cancellation is
+    # a conflict with existing state, like a double reversal) and changes nothing
+    w = world(NANYANG)
+    member, away = w.member(), w.provider(level="1", admdvs=GUANGZHOU)
+    registration = registered(w, member, start_on="2024-01-01")
+    assert cancel(w, registration["id"], "2024-05-31").status_code == 200
+    assert cancel(w, registration["id"], "2024-06-05").status_code == 409
+    assert cancel(w, registration["id"], "2024-05-20").status_code == 409
+    assert w.client.get(f"{URL}{registration['id']}/").json()["end_on"] == "2024-05-31"
+    # the registration covered its last day (L1, 100 × 60% = 60.00) and not the day after
+    assert w.claim(member, away, "2024-05-31T10:00:00+08:00")["hifp_pay"] == "60.00"
+    assert w.claim(member, away, "2024-06-01T10:00:00+08:00")["out_of_area"] == "unregistered"
+
+
+def test_a_destination_may_be_another_of_the_five_regions(world):
+    # a Nanyang member on a registered trip to Zibo: a Zibo L2 hospital is out of area for them and
+    # follows Nanyang's rules at L2: deductible 30, (330 − 30) × 55% = 165.00
+    w = world(NANYANG)
+    member, zibo_hospital = w.member(), world(ZIBO).provider(level="2")
+    registered(w, member, kind="temporary", dest=ZIBO, start_on="2024-04-01", end_on="2024-04-30")
+    claim = w.claim(member, zibo_hospital, "2024-04-02T10:00:00+08:00", "330.00")
+    assert (claim["out_of_area"], *paid(claim)) == ("temporary", "30.00", "0.5500", "165.00", None)
+
+
+def test_nanchang_cancellation_in_the_registrations_own_year_still_blocks_the_signed_provider(world):
+    # 第三十二条 as RULES.md states it: from the cancellation day to 31 December, whatever the year
+    w = world(NANCHANG)
+    member, home = w.member(), w.provider()
+    assert w.signup(member, home, applied_on="2024-01-05").status_code == 201
+    registration = registered(w, member, kind="resettled", start_on="2024-03-01")
+    # in the registration's own year local visits follow the ordinary rules, uncapped: 1000 × 60%
+    assert w.claim(member, home, "2024-04-01T10:00:00+08:00", "1000.00")["hifp_pay"] == "600.00"
+    assert w.accumulators(member, 2024)["annual_cap"] is None
+    assert cancel(w, registration["id"], "2024-09-01").status_code == 200
+    assert w.claim(member, home, "2024-09-02T10:00:00+08:00")["reason"] == "resettlement_cancelled"
+
+
+def test_heyuan_out_of_city_selection_needs_the_registration_on_its_effective_day(world):
+    # given a member who selected a city centre in 2024 and registers long-term to Guangzhou from 2025-01-01
+    w = world(HEYUAN)
+    member, home, away = w.member(), w.provider(), w.provider(level="3", admdvs=GUANGZHOU)
+    shenzhen = w.provider(level="2", admdvs="440300")
+    assert w.signup(member, home, applied_on="2024-01-02").status_code == 201
+    registered(w, member, start_on="2025-01-01")
+    # an address change now would take effect 2024-11-01, before the registration: 400
+    assert w.signup(member, away, applied_on="2024-10-08", reason="address_change").status_code == 400
+    # a selection in another city than the destination: 400
+    assert w.signup(member, shenzhen, applied_on="2024-10-08", reason="annual").status_code == 400
+    # the annual selection in the window takes effect 2025-01-01, when the registration is in force: 201
+    annual = w.signup(member, away, applied_on="2024-10-08", reason="annual")
+    assert annual.status_code == 201 and annual.json()["effective_from"] == "2025-01-01"
+    # 2024 visits at home are still covered (L1 70%, per-visit 60): 80 × 70% = 56.00
+    assert w.claim(member, home, "2024-12-30T10:00:00+08:00", "80.00")["hifp_pay"] == "56.00"
+    # 2025 at the Guangzhou L3: 200 × 55% = 110.00 (per-visit cap 150); the city centre no longer
+    assert w.claim(member, away, "2025-01-03T10:00:00+08:00", "200.00")["hifp_pay"] == "110.00"
+    assert w.claim(member, home, "2025-01-04T10:00:00+08:00")["reason"] == "not_signed_provider"

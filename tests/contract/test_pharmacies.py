@@ -176,3 +176,12 @@ def test_nanchang_and_heyuan_pharmacies_not_covered_even_with_a_prescription(wor
         claim = w.claim(member, shop, "2024-03-01T10:00:00+08:00", **{FIELD: clinic})
         assert (claim["status"], claim["reason"], claim["hifp_pay"]) == (
             "not_covered", "pharmacy_not_covered", "0.00"), region
+
+
+def test_a_village_clinics_prescription_is_rated_l1_and_charged_to_the_pharmacy_not_the_centre(world):
+    # Nanyang L1 employed: no deductible, 100 × 60% = 60.00, charged to the pharmacy itself
+    w = world(NANYANG)
+    member, centre, shop = w.member(), w.provider(), pharmacy(w)
+    village = w.provider(kind="village", parent=centre)
+    fill = w.claim(member, shop, "2024-03-01T10:00:00+08:00", **{FIELD: village})
+    assert (*paid(fill), fill["charged_fixmedins_code"]) == ("0.00", "0.6000", "60.00", None, shop)
