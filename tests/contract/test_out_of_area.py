@@ -328,3 +328,20 @@ def test_heyuan_out_of_city_selection_needs_the_registration_on_its_effective_da
     # 2025 at the Guangzhou L3: 200 × 55% = 110.00 (per-visit cap 150); the city centre no longer
     assert w.claim(member, away, "2025-01-03T10:00:00+08:00", "200.00")["hifp_pay"] == "110.00"
     assert w.claim(member, home, "2025-01-04T10:00:00+08:00")["reason"] == "not_signed_provider"
+
+
+def test_nanchang_resettled_member_keeps_a_sign_up_in_the_city(world):
+    # a Nanchang sign-up is with a provider of the region, even for a resettled member (only Heyuan
+    # selects out of the city, 第十六条): a Guangzhou township centre is refused
+    w = world(NANCHANG)
+    member, away = w.member(), w.provider(admdvs=GUANGZHOU)
+    registered(w, member, kind="resettled", start_on="2023-01-01")
+    assert w.signup(member, away, applied_on="2024-01-02").status_code == 400
+
+
+def test_an_unrated_out_of_area_provider_is_level_1(world):
+    # dedc_hosp_lv "9" 未定级 is treated as 1: Nanyang no deductible, employed 60%: 100 → 60.00
+    w = world(NANYANG)
+    member, away = w.member(), w.provider(level="9", admdvs=GUANGZHOU)
+    registered(w, member, start_on="2024-01-01")
+    assert paid(w.claim(member, away, "2024-03-01T10:00:00+08:00")) == ("0.00", "0.6000", "60.00", None)

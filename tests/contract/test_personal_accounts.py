@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from tests.contract.world import GANZHOU, HEYUAN, NANYANG, ZIBO
+from tests.contract.world import GANZHOU, HEYUAN, NANCHANG, NANYANG, ZIBO
 
 pytestmark = pytest.mark.django_db
 GUANGZHOU = "440100"
@@ -145,3 +145,22 @@ def test_family_mutual_aid_pays_a_bound_spouses_share_and_refuses_the_unbound(wo
     wrong = w.client.post(f"/api/v1/members/{HEYUAN}/{holder}/relatives/",
                           {"certno": child, "relation": "parent", "consented_on": "2024-01-20"}, format="json")
     assert wrong.status_code == 400
+
+
+def test_an_employees_account_pays_a_resident_childs_share_in_another_region(world):
+    # given a Zibo employee (100.00 credited for March 2024) and their child, a Nanchang resident
+    # signed with a township centre (RULES.md: the account may pay the children's out-of-pocket costs)
+    zibo, nanchang = world(ZIBO), world(NANCHANG)
+    holder = zibo.member(birth=date(1970, 5, 1))
+    child, centre = nanchang.member(birth=date(2001, 3, 3)), nanchang.provider()
+    assert nanchang.signup(child, centre, applied_on="2024-01-02").status_code == 201
+    credit(ZIBO, "2024-03")
+    bound = zibo.client.post(f"/api/v1/members/{ZIBO}/{holder}/relatives/",
+                             {"certno": child, "relation": "child", "consented_on": "2024-03-01"}, format="json")
+    assert bound.status_code == 201, bound.json()
+    # when the child's visit (eligible 50, own-paid 30) is paid from the holder's account:
+    # fund 50 × 60% = 30.00, share 80 − 30 = 50.00, all from the account
+    claim = nanchang.claim(child, centre, "2024-04-01T10:00:00+08:00", "50.00", own="30.00", acct_used=True,
+                           acct_payer_certno=holder)
+    assert shares(claim) == ("30.00", "50.00", "50.00", "0.00")
+    assert balance(zibo, holder) == "50.00"
