@@ -3,7 +3,7 @@ registrations" and the claim's ``out_of_area``): registrations, then each region
 every figure computed by hand in a comment."""
 import pytest
 
-from tests.contract.world import GANZHOU, HEYUAN, NANCHANG, NANYANG, ZIBO, paid, run, run_lines
+from tests.contract.world import GANZHOU, HEYUAN, NANCHANG, NANYANG, ZIBO, paid
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/out-of-area-registrations/"
@@ -345,53 +345,3 @@ def test_an_unrated_out_of_area_provider_is_level_1(world):
     member, away = w.member(), w.provider(level="9", admdvs=GUANGZHOU)
     registered(w, member, start_on="2024-01-01")
     assert paid(w.claim(member, away, "2024-03-01T10:00:00+08:00")) == ("0.00", "0.6000", "60.00", None)
-
-
-def test_runs_carry_out_of_area_payments_to_the_right_line(world):
-    # Nanchang: a resettled member's visit in Guangzhou counts in the signed centre's actual
-    # (RULES.md "A claim reimbursed through the signed provider ... counts in that provider's actual")
-    w = world(NANCHANG)
-    member, home = w.member(), w.provider()
-    away_centre = w.provider(admdvs=GUANGZHOU)
-    away_village = w.provider(kind="village", admdvs=GUANGZHOU, parent=away_centre)
-    assert w.signup(member, home, applied_on="2023-01-05").status_code == 201
-    registered(w, member, kind="resettled", start_on="2023-02-01")
-    # 100 × 60% = 60.00 at home, 50 × 60% = 30.00 at the Guangzhou village clinic (cap 181, 90 used)
-    w.claim(member, home, "2024-03-04T10:00:00+08:00")
-    w.claim(member, away_village, "2024-03-05T10:00:00+08:00", "50.00")
-    lines = run_lines(w.client, run(w.client, NANCHANG, "monthly", "2024-03")["id"])
-    assert lines[home]["actual"] == "90.00"
-    assert away_centre not in lines and away_village not in lines
-    # Nanyang: an out-of-area hospital is charged its own fee-for-service line:
-    # (530 − 30) × 55% = 275.00
-    n = world(NANYANG)
-    traveller, gz_hospital = n.member(), n.provider(level="2", admdvs=GUANGZHOU)
-    registered(n, traveller, start_on="2024-01-01")
-    n.claim(traveller, gz_hospital, "2024-03-01T10:00:00+08:00", "530.00")
-    line = run_lines(n.client, run(n.client, NANYANG, "fee_for_service", "2024-03")["id"])[gz_hospital]
-    assert (line["visits"], line["medfee_sumamt"], line["actual"], line["paid"]) == (1, "530.00", "275.00", "275.00")
-
-
-def test_direct_settlement_by_an_out_of_area_clinic_through_the_national_interface(world):
-    # given a Nanyang member registered long-term to Guangzhou and a Guangzhou L2 hospital whose HIS
-    # speaks the national envelope: 就医地 440100, 参保地 411300 (CONTRACT.md "National interface")
-    from tests.contract.world import NationalClinic
-
-    class AwayClinic(NationalClinic):
-        def envelope(self, infno, input_, **kwargs):
-            kwargs.setdefault("insuplc", NANYANG)
-            return super().envelope(infno, input_, **kwargs)
-
-    w = world(NANYANG)
-    member, gz_hospital = w.member(), w.provider(level="2", admdvs=GUANGZHOU)
-    registered(w, member, start_on="2024-01-01")
-    clinic = AwayClinic(gz_hospital, GUANGZHOU)
-    clinic.sign_in()
-    visit = clinic.visit(member, "310", begntime="2024-03-04 09:00:00", amount="530.00")
-    # when it settles (2207): L2 deductible 30, (530 − 30) × 55% = 275.00, recorded as long_term
-    answer = clinic.send(clinic.settle_message(visit, medfee="530.00", inscp="530.00"))
-    assert answer["infcode"] == 0, answer
-    setlinfo = answer["output"]["setlinfo"]
-    assert (setlinfo["act_pay_dedc"], setlinfo["hifp_pay"]) == ("30.00", "275.00")
-    claim = w.client.get(f"/api/v1/claims/{setlinfo['setl_id']}/").json()
-    assert (claim["out_of_area"], claim["channel"], claim["hifp_pay"]) == ("long_term", "direct", "275.00")

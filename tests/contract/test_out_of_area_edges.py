@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.contract.world import NANCHANG, NANYANG, ZIBO, paid
+from tests.contract.world import NANCHANG, NANYANG, ZIBO, paid, run, run_lines
 
 pytestmark = pytest.mark.django_db
 GUANGZHOU, SHENZHEN = "440100", "440300"
@@ -88,3 +88,60 @@ def test_the_visit_day_is_the_day_in_shanghai(world):
     outside = w.claim(member, away, "2024-04-10T16:30:00Z")
     assert (outside["out_of_area"], outside["visit_date"], outside["reason"]) == (
         "unregistered", "2024-04-11", "out_of_area_not_registered")
+
+
+def test_runs_carry_out_of_area_payments_to_the_right_line(world):
+    # Nanchang: a resettled member's visit in Guangzhou counts in the signed centre's actual
+    # (RULES.md "A claim reimbursed through the signed provider ... counts in that provider's actual")
+    w = world(NANCHANG)
+    member, home = w.member(), w.provider()
+    away_centre = w.provider(admdvs=GUANGZHOU)
+    away_village = w.provider(kind="village", admdvs=GUANGZHOU, parent=away_centre)
+    assert w.signup(member, home, applied_on="2023-01-05").status_code == 201
+    registered(w, member, kind="resettled", start_on="2023-02-01")
+    # 100 × 60% = 60.00 at home, 50 × 60% = 30.00 at the Guangzhou village clinic (cap 181, 90 used)
+    w.claim(member, home, "2024-03-04T10:00:00+08:00")
+    w.claim(member, away_village, "2024-03-05T10:00:00+08:00", "50.00")
+    lines = run_lines(w.client, run(w.client, NANCHANG, "monthly", "2024-03")["id"])
+    assert lines[home]["actual"] == "90.00"
+    assert away_centre not in lines and away_village not in lines
+    # Nanyang: an out-of-area hospital is charged its own fee-for-service line:
+    # (530 − 30) × 55% = 275.00
+    n = world(NANYANG)
+    traveller, gz_hospital = n.member(), n.provider(level="2", admdvs=GUANGZHOU)
+    registered(n, traveller, start_on="2024-01-01")
+    n.claim(traveller, gz_hospital, "2024-03-01T10:00:00+08:00", "530.00")
+    line = run_lines(n.client, run(n.client, NANYANG, "fee_for_service", "2024-03")["id"])[gz_hospital]
+    assert (line["visits"], line["medfee_sumamt"], line["actual"], line["paid"]) == (1, "530.00", "275.00", "275.00")
+
+
+def test_direct_settlement_by_an_out_of_area_clinic_through_the_national_interface(world):
+    # given a Nanyang member registered long-term to Guangzhou and a Guangzhou L2 hospital whose HIS
+    # speaks the national envelope: 就医地 440100, 参保地 411300 (CONTRACT.md "National interface")
+    from django.core.management import call_command
+
+    from tests.contract.world import NationalClinic
+
+    class AwayClinic(NationalClinic):
+        def envelope(self, infno, input_, **kwargs):
+            kwargs.setdefault("insuplc", NANYANG)
+            return super().envelope(infno, input_, **kwargs)
+
+    w = world(NANYANG)
+    member, gz_hospital = w.member(), w.provider(level="2", admdvs=GUANGZHOU)
+    registered(w, member, start_on="2024-01-01")
+    call_command("credit_accounts", admdvs=NANYANG, period="2024-01")   # 5 000 × 2% = 100.00
+    clinic = AwayClinic(gz_hospital, GUANGZHOU)
+    clinic.sign_in()
+    visit = clinic.visit(member, "310", begntime="2024-03-04 09:00:00", amount="530.00")
+    # when it settles (2207) using the account: L2 deductible 30, (530 − 30) × 55% = 275.00, recorded
+    # as long_term; member share 530 − 275 = 255.00: 100.00 from the account, 155.00 cash
+    message = clinic.settle_message(visit, medfee="530.00", inscp="530.00")
+    message["input"]["data"]["acct_used_flag"] = "1"
+    answer = clinic.send(message)
+    assert answer["infcode"] == 0, answer
+    setlinfo = answer["output"]["setlinfo"]
+    assert (setlinfo["act_pay_dedc"], setlinfo["hifp_pay"], setlinfo["acct_pay"], setlinfo["psn_cash_pay"]) == (
+        "30.00", "275.00", "100.00", "155.00")
+    claim = w.client.get(f"/api/v1/claims/{setlinfo['setl_id']}/").json()
+    assert (claim["out_of_area"], claim["channel"], claim["hifp_pay"]) == ("long_term", "direct", "275.00")
