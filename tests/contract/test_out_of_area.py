@@ -345,3 +345,14 @@ def test_an_unrated_out_of_area_provider_is_level_1(world):
     member, away = w.member(), w.provider(level="9", admdvs=GUANGZHOU)
     registered(w, member, start_on="2024-01-01")
     assert paid(w.claim(member, away, "2024-03-01T10:00:00+08:00")) == ("0.00", "0.6000", "60.00", None)
+
+
+@pytest.mark.parametrize("missing", ["kind", "dest_admdvs", "start_on"])
+def test_a_registration_without_a_required_field_is_a_400_naming_it(world, missing):
+    w = world(GANZHOU)
+    body = {"certno": w.member(), "admdvs": GANZHOU, "kind": "long_term", "dest_admdvs": GUANGZHOU,
+            "start_on": "2024-01-01"}
+    del body[missing]
+    response = w.client.post(URL, body, format="json")
+    assert response.status_code == 400 and missing in response.json()
+    assert w.client.get(f"{URL}987654321/").status_code == 404

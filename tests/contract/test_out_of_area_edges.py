@@ -145,3 +145,18 @@ def test_direct_settlement_by_an_out_of_area_clinic_through_the_national_interfa
         "30.00", "275.00", "100.00", "155.00")
     claim = w.client.get(f"/api/v1/claims/{setlinfo['setl_id']}/").json()
     assert (claim["out_of_area"], claim["channel"], claim["hifp_pay"]) == ("long_term", "direct", "275.00")
+
+
+def test_zibo_temporary_deductible_is_charged_on_what_is_left_after_the_10_percent(world):
+    # given a Zibo member on a registered temporary trip; L1 (annual deductible 50)
+    w = world(ZIBO)
+    member, away = w.member(), w.provider(level="1", admdvs=GUANGZHOU)
+    registered(w, member, kind="temporary", start_on="2024-08-01", end_on="2024-08-31")
+    # 50.00: first 5.00, then 45.00 all to the deductible (at most the base), fund 0
+    small = w.claim(member, away, "2024-08-02T10:00:00+08:00", "50.00")
+    assert paid(small) == ("45.00", "0.6000", "0.00", None)
+    # 100.00: first 10.00; 90 − the 5.00 still owed = 85 × 60% = 51.00
+    assert paid(w.claim(member, away, "2024-08-03T10:00:00+08:00", "100.00")) == ("5.00", "0.6000", "51.00", None)
+    # when the small one is reversed its 45.00 leaves the L1 accumulator (5.00 stays)
+    w.reverse(small["setl_id"])
+    assert w.accumulators(member, 2024)["deductible_paid"]["1"] == "5.00"

@@ -185,3 +185,17 @@ def test_a_village_clinics_prescription_is_rated_l1_and_charged_to_the_pharmacy_
     village = w.provider(kind="village", parent=centre)
     fill = w.claim(member, shop, "2024-03-01T10:00:00+08:00", **{FIELD: village})
     assert (*paid(fill), fill["charged_fixmedins_code"]) == ("0.00", "0.6000", "60.00", None, shop)
+
+
+def test_a_reversed_opening_fill_leaves_no_window_at_the_prescriber(world):
+    # given a fill that opened the L2 prescriber's window (deductible 30: (100 − 30) × 55% = 38.50)
+    w = world(NANYANG)
+    member, hospital, shop = w.member(), w.provider(level="2"), pharmacy(w)
+    fill = w.claim(member, shop, "2024-03-01T08:00:00+08:00", "100.00", **{FIELD: hospital})
+    assert paid(fill) == ("30.00", "0.5500", "38.50", None)
+    # when it is reversed, the member's figures are as if it had not happened (CONTRACT.md "Claims")
+    assert w.reverse(fill["setl_id"])["hifp_pay"] == "-38.50"
+    assert w.accumulators(member, 2024)["fund_paid"] == "0.00"
+    # then a visit at the hospital 2 hours later is the first: deductible 30, (100 − 30) × 55% = 38.50
+    assert paid(w.claim(member, hospital, "2024-03-01T10:00:00+08:00", "100.00")) == (
+        "30.00", "0.5500", "38.50", None)
