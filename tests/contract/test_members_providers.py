@@ -92,6 +92,22 @@ def test_staff_of_one_region_neither_see_nor_touch_another_regions_rows(world):
     assert zibo.accumulators(member, 2024)["fund_paid"] == "0.00"
 
 
+def test_patches_that_break_a_rule_are_refused_on_the_field_and_change_nothing(world):
+    w = world(NANCHANG)
+    centre = w.provider()
+    for patch, field in (({"dedc_hosp_lv": "5"}, "dedc_hosp_lv"), ({"admdvs": GANZHOU}, "admdvs"),
+                         ({"kind": "village"}, "parent_code"), ({"district": "360702"}, "district")):
+        response = w.client.patch(f"{PROVIDERS}{centre}/", patch, format="json")
+        assert response.status_code == 400 and field in response.json(), (patch, response.json())
+    read = w.client.get(f"{PROVIDERS}{centre}/").json()
+    assert (read["dedc_hosp_lv"], read["admdvs"], read["kind"], read["district"]) == ("1", NANCHANG, "township",
+                                                                                    "360102")
+    member = w.member()
+    refused = w.client.patch(f"{MEMBERS}{NANCHANG}/{member}/", {"insutype": "310"}, format="json")
+    assert refused.status_code == 400 and "insutype" in refused.json()
+    assert w.client.get(f"{MEMBERS}{NANCHANG}/{member}/").json()["insutype"] == "390"
+
+
 # --- Members -------------------------------------------------------------------------------------
 
 def test_the_same_person_may_be_enrolled_in_two_regions_and_is_read_by_region_and_certno(world):

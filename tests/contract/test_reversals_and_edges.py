@@ -252,3 +252,20 @@ def test_nanchang_reversal_then_resettlement_at_the_signed_provider(world):
                                                                                            "-33.33")
     assert w.claim(member, centre, "2024-02-01T11:00:00+08:00", "33.33")["hifp_pay"] == "23.33"
     assert w.accumulators(member, 2024)["fund_paid"] == "23.33"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "policy/rules/nanyang.py reads the 24-hour window as living in the visit year's accumulator (a window "
+    "opened late on 31 December does not carry into the new year); RULES.md 'Nanyang' says several visits "
+    "to the same provider within 24 hours count one deductible, and only year-to-date accumulators reset on "
+    "1 January. Crossing the year needs the previous year's windows from the claims loader (claims/)."))
+def test_nanyang_a_24_hour_window_opened_on_31_december_covers_1_january(world):
+    # given an L2 hospital (deductible 30 per 24 hours, employed 55%) and a visit at 23:00 on 31 December
+    w = world(NANYANG)
+    member, hospital = w.member(), w.provider(level="2")
+    late = w.claim(member, hospital, "2024-12-31T23:00:00+08:00", "130.00")
+    assert paid(late) == ("30.00", "0.5500", "55.00", None)                 # (130 − 30) × 0.55
+    # when the member comes back two hours later, on 1 January, to the same hospital
+    early = w.claim(member, hospital, "2025-01-01T01:00:00+08:00", "130.00")
+    # then it is within 24 hours of the window's opening: no second deductible, 130 × 0.55 = 71.50
+    assert paid(early) == ("0.00", "0.5500", "71.50", None)
