@@ -123,6 +123,16 @@ def test_the_same_person_may_be_enrolled_in_two_regions_and_is_read_by_region_an
     assert w.client.post(MEMBERS, _member_body(certno), format="json").status_code == 400
 
 
+@pytest.mark.parametrize("first17", ["41130219700230001", "41130220990101001", "41130218500101001"])
+def test_a_certno_with_a_valid_check_digit_but_an_impossible_birth_date_is_refused(world, first17):
+    # GB 11643: digits 7–14 are the birth date; 30 February, or a date outside any living person's
+    from members.certno import check_digit
+
+    w = world(NANYANG)
+    response = w.client.post(MEMBERS, _member_body(first17 + check_digit(first17)), format="json")
+    assert response.status_code == 400 and "certno" in response.json(), response.json()
+
+
 @pytest.mark.parametrize("admdvs, district, insutype, psn_type, ok", [
     (NANYANG, "411302", "310", "1103", True),      # flexible worker 灵活就业
     (NANCHANG, "360102", "390", "1401", True),

@@ -148,6 +148,21 @@ def test_ganzhou_retirement_on_29_february_switches_on_1_march_for_tcm_too(world
     assert w.accumulators(member, 2024)["annual_cap"] == "2000.00"
 
 
+def test_zibo_retirement_on_31_december_2023_meets_the_2024_retired_bonus_and_a_new_deductible(world):
+    # given a retirement processed 2023-12-31: retired from 2024-01-01, when the +5 points also start
+    # (RULES.md "Zibo"); an L1 clinic: annual deductible 50, 60% (retired 65% from 2024)
+    w = world(ZIBO)
+    member, clinic = w.member(psn_type="1201", retired_on="2023-12-31"), w.provider(level="1")
+    day_of = w.claim(member, clinic, "2023-12-31T10:00:00+08:00", "150.00")
+    next_day = w.claim(member, clinic, "2023-12-31T16:30:00Z", "150.00")          # 00:30 on 1 January 2024
+    day_after = w.claim(member, clinic, "2024-01-02T10:00:00+08:00", "100.00")
+    # then 2023: (150 − 50) × 0.60 = 60.00; 2024 opens a new deductible: (150 − 50) × 0.65 = 65.00;
+    # then 100 × 0.65 = 65.00
+    assert paid(day_of) == ("50.00", "0.6000", "60.00", None)
+    assert paid(next_day) == ("50.00", "0.6500", "65.00", None)
+    assert paid(day_after) == ("0.00", "0.6500", "65.00", None)
+
+
 def test_a_retirement_recorded_later_by_patch_switches_from_the_next_month(world):
     # given an employed Heyuan member selecting an L1 clinic (70% employed, 75% retired, per-visit 60)
     w = world(HEYUAN)
