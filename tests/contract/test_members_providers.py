@@ -108,6 +108,23 @@ def test_patches_that_break_a_rule_are_refused_on_the_field_and_change_nothing(w
     assert w.client.get(f"{MEMBERS}{NANCHANG}/{member}/").json()["insutype"] == "390"
 
 
+def test_staff_of_another_region_can_neither_sign_up_a_member_nor_read_the_history(world):
+    from rest_framework.test import APIClient
+
+    from tests.factories import make_staff
+
+    nanchang = world(NANCHANG)
+    member, a, b = nanchang.member(), nanchang.provider(), nanchang.provider()
+    assert nanchang.signup(member, a, applied_on="2024-01-02").status_code == 201
+    outsider = APIClient()
+    outsider.force_authenticate(make_staff(admdvs=NANYANG))
+    response = World(outsider, NANCHANG).signup(member, b, applied_on="2024-03-04", reason="address_change")
+    assert response.status_code in (400, 403, 404), response.json()
+    assert outsider.get(SIGNUPS, {"admdvs": NANCHANG, "certno": member}).status_code == 404
+    history = nanchang.client.get(SIGNUPS, {"admdvs": NANCHANG, "certno": member}).json()
+    assert [row["fixmedins_code"] for row in history["results"]] == [a]
+
+
 # --- Members -------------------------------------------------------------------------------------
 
 def test_the_same_person_may_be_enrolled_in_two_regions_and_is_read_by_region_and_certno(world):
