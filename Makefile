@@ -27,7 +27,7 @@ demo: $(STAMP)
 	@echo "  结算审批员 / settlement approver: approver / approver12345"
 	@echo "  每个县区一名经办员 / one clerk per district: clerk_<district code> / clerk12345"
 	@echo "  API 文档 / API docs: http://127.0.0.1:8000/api/docs/"
-	@echo "  调试页面 / Django debug page: DJANGO_DEBUG=1 make demo"
+	@echo "  本地演示服务器开启调试页面 / this local server shows Django's debug page (DJANGO_DEBUG=1; never in production)"
 	@echo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -8,6 +8,12 @@ designated provider (``tcm_prevention``, 第九条(五)). Never public health, f
 spending (第十条 in each region), never a non-relative, never a non-designated (or suspended) place.
 Each refusal is a ``ValidationError`` naming the field and the rule, raised before anything is
 written, so the caller's transaction (e.g. the claim) is refused as a whole.
+
+At the counter a visit the account may not pay for (excluded from basic medical insurance, public
+health, a provider that is not active) is not a refusal: RULES.md "Common terms" records every visit
+that is not covered, and CONTRACT.md's ``acct_used`` pays "as far as it goes", so the account pays
+0.00 and the member's share is cash. What stays a refusal is a request the account cannot answer at
+all: an ``acct_payer_certno`` not bound to the member, a closed account, a member with no account.
 """
 from __future__ import annotations
 
@@ -31,14 +37,10 @@ REFUSED_PURPOSES = {
 }
 HEYUAN = "441600"
 # Claim exclusions that take the cost out of basic medical insurance altogether (社会保险法 第三十条):
-# like public health, they are "不属于基本医疗保险保障范围的支出" (第十条) and the account may not pay.
-# The other exclusions (inpatient stay, chronic benefit, inpatient-fund emergency) stay inside basic
-# medical insurance: the account may pay the member's share.
-OUTSIDE_BASIC_INSURANCE = {
-    "work_injury": "工伤费用不属于基本医疗保险保障范围，不得使用个人账户（第十条）(work injury)",
-    "third_party": "应由第三人负担的费用不得使用个人账户（第十条）(third-party liability)",
-    "abroad": "境外就医费用不得使用个人账户（第十条）(abroad)",
-}
+# like public health, they are "不属于基本医疗保险保障范围的支出" (第十条) and the account pays
+# nothing towards them. The other exclusions (inpatient stay, chronic benefit, inpatient-fund
+# emergency) stay inside basic medical insurance: the account may pay the member's share.
+OUTSIDE_THE_ACCOUNT = frozenset({"work_injury", "third_party", "abroad", "public_health"})
 
 
 def _payer_member(*, beneficiary: Member, payer_certno: str | None, day: date) -> Member:
@@ -89,10 +91,10 @@ def account_pay_claim(*, member: Member, amount: Decimal, setl_id: str, provider
     if amount <= 0:
         return ZERO
     payer = _payer_member(beneficiary=member, payer_certno=payer_certno, day=visit_date)
-    if exclusion in OUTSIDE_BASIC_INSURANCE:
-        raise ValidationError({"acct_used": [OUTSIDE_BASIC_INSURANCE[exclusion]]})
-    purpose = "public_health" if exclusion == "public_health" else AccountEntry.Purpose.MEDICAL
-    check_use(payer=payer, purpose=purpose, provider=provider, field="acct_used")
+    if exclusion in OUTSIDE_THE_ACCOUNT or provider.status != "active":
+        # Not a use of the account (第十条; only at designated places in good standing): the visit is
+        # still recorded, not covered, and its share paid in cash (the module docstring).
+        return ZERO
     with transaction.atomic():
         try:
             account = account_locked(member_id=payer.pk, field="acct_used")

@@ -89,20 +89,14 @@ def test_refused_uses_name_the_rule(db):
         with pytest.raises(ValidationError) as refused:
             check_use(payer=holder, purpose=purpose, provider=clinic)
         assert "第十条" in refused.value.message_dict["purpose"][0]
-    with pytest.raises(ValidationError) as public_health:
-        account_pay_claim(member=holder, amount=Decimal("10"), setl_id="S4", provider=clinic,
-                          visit_date=date(2024, 2, 1), exclusion="public_health")
-    assert "第十条" in public_health.value.message_dict["acct_used"][0]
-    with pytest.raises(ValidationError) as work_injury:
-        account_pay_claim(member=holder, amount=Decimal("10"), setl_id="S4b", provider=clinic,
-                          visit_date=date(2024, 2, 1), exclusion="work_injury")
-    assert "第十条" in work_injury.value.message_dict["acct_used"][0]
-    # a provider that is not (or no longer) designated
+    # at the counter, a visit outside the account's uses is paid nothing from it, not refused (the
+    # claim is recorded, not covered): public health, work injury, a provider no longer designated
     suspended = make_provider(admdvs=NANYANG, status="suspended")
-    with pytest.raises(ValidationError) as not_designated:
-        account_pay_claim(member=holder, amount=Decimal("10"), setl_id="S5", provider=suspended,
-                          visit_date=date(2024, 2, 1))
-    assert "fixmedins_code" in not_designated.value.message_dict
+    for setl_id, exclusion, provider in (("S4", "public_health", clinic), ("S4b", "work_injury", clinic),
+                                         ("S5", None, suspended)):
+        assert account_pay_claim(member=holder, amount=Decimal("10"), setl_id=setl_id, provider=provider,
+                                 visit_date=date(2024, 2, 1), exclusion=exclusion) == Decimal("0.00")
+        assert not AccountEntry.objects.filter(reference=setl_id).exists()
     # TCM prevention 治未病 is a Heyuan use only (第九条(五))
     with pytest.raises(ValidationError):
         check_use(payer=holder, purpose="tcm_prevention", provider=clinic)

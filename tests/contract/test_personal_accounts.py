@@ -80,14 +80,40 @@ def test_zibo_and_ganzhou_employed_credit_two_percent_of_the_base(world):
         assert balance(w, member) == "100.00", region
 
 
-def test_never_for_public_health_a_400_on_acct_used_that_writes_nothing(world):
-    # RULES.md "Personal accounts": never for public health spending
+def test_never_for_public_health_the_visit_recorded_and_its_share_paid_in_cash(world):
+    # RULES.md "Personal accounts": never for public health spending; "Common terms": a claim that is
+    # not covered is still recorded, with fund payment 0 and a machine-readable reason
     w = world(NANYANG)
     member, clinic = w.member(), w.provider()
     credit(NANYANG, "2024-01")
-    response = w.claim_response(member, clinic, "2024-03-01T10:00:00+08:00", exclusion="public_health",
-                                acct_used=True)
-    assert response.status_code == 400 and "acct_used" in response.json()
+    claim = w.claim(member, clinic, "2024-03-01T10:00:00+08:00", exclusion="public_health", acct_used=True)
+    # then not covered: the whole 100.00 is the member's, and the account pays none of it
+    assert (claim["status"], shares(claim)) == ("not_covered", ("0.00", "100.00", "0.00", "100.00"))
+    assert balance(w, member) == "100.00"
+
+
+@pytest.mark.parametrize("exclusion", ["work_injury", "third_party", "abroad"])
+def test_outside_basic_insurance_the_account_pays_nothing(world, exclusion):
+    # Nanyang 第十条: the account may not pay what basic medical insurance does not cover at all
+    w = world(NANYANG)
+    member, clinic = w.member(), w.provider()
+    credit(NANYANG, "2024-01")
+    claim = w.claim(member, clinic, "2024-03-01T10:00:00+08:00", exclusion=exclusion, acct_used=True)
+    assert (claim["status"], shares(claim)) == ("not_covered", ("0.00", "100.00", "0.00", "100.00"))
+    assert balance(w, member) == "100.00"
+
+
+def test_at_a_suspended_provider_the_visit_is_recorded_and_the_account_pays_nothing(world):
+    # given a funded account and a clinic whose agreement is suspended
+    w = world(NANYANG)
+    member, clinic = w.member(), w.provider(status="suspended")
+    credit(NANYANG, "2024-01")
+    # when the visit asks to be paid from the account
+    claim = w.claim(member, clinic, "2024-03-01T10:00:00+08:00", acct_used=True)
+    # then it is recorded, not covered (provider_inactive), and its share is cash: the account is
+    # used only at designated places in good standing
+    assert (claim["status"], claim["reason"]) == ("not_covered", "provider_inactive")
+    assert shares(claim) == ("0.00", "100.00", "0.00", "100.00")
     assert balance(w, member) == "100.00"
 
 
