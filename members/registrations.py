@@ -97,7 +97,12 @@ def registration_create(*, admdvs: str, certno: str, kind: str, dest_admdvs: str
 
 def registration_cancel(*, registration_id: int, cancelled_on: date, by=None) -> OutOfAreaRegistration:
     """取消备案: ``end_on`` (and ``cancelled_on``) become the cancellation day. A registration that
-    had already ended before that day (by its end date or an earlier cancellation) is a 409."""
+    had already ended before that day (by its end date or an earlier cancellation) is a 409.
+
+    CONTRACT.md answers 409 only "if already ended before that day", so a cancelled registration
+    cancelled again on its cancellation day is answered 200 unchanged (a retried request), and on
+    an earlier day moves its end there (a clerk correcting the day; visits already settled are not
+    re-adjudicated, as after a reversal)."""
     with transaction.atomic():
         found = OutOfAreaRegistration.objects.filter(pk=registration_id).values_list("member_id", flat=True).first()
         if found is None:
@@ -105,11 +110,14 @@ def registration_cancel(*, registration_id: int, cancelled_on: date, by=None) ->
         Member.objects.select_for_update().filter(pk=found).first()  # serialise with the member's other writes
         registration = OutOfAreaRegistration.objects.get(pk=registration_id)
         before = _snapshot(registration)
-        if registration.cancelled_on is not None:
-            raise Conflict(_("该备案已于 %(d)s 取消") % {"d": registration.cancelled_on}, code="already_cancelled")
         if registration.end_on is not None and registration.end_on < cancelled_on:
+            if registration.cancelled_on is not None:
+                raise Conflict(_("该备案已于 %(e)s 取消，不能在 %(d)s 再取消") % {
+                    "e": registration.cancelled_on, "d": cancelled_on}, code="already_cancelled")
             raise Conflict(_("该备案已于 %(e)s 结束，不能在 %(d)s 取消") % {
                 "e": registration.end_on, "d": cancelled_on}, code="already_ended")
+        if registration.cancelled_on == cancelled_on:
+            return registration
         if cancelled_on < registration.start_on:
             raise ValidationError({"cancelled_on": [_("取消日期 %(d)s 不能早于备案开始日期 %(s)s") % {
                 "d": cancelled_on, "s": registration.start_on}]})

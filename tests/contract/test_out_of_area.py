@@ -270,20 +270,25 @@ def test_heyuan_unregistered_out_of_city_only_emergency_and_no_temporary_kind(wo
 
 # -- further edges ---------------------------------------------------------------------------------------
 
-def test_a_cancelled_registration_cannot_be_cancelled_again(world):
-    # CONTRACT.md: cancel → 200; 409 "if already ended before that day". A second cancellation on a
-    # later day is that case; on an earlier day the project answers 409 too (a double cancellation is
-    # a conflict with existing state, like a double reversal) and changes nothing
+def test_a_cancelled_registration_cancelled_again_later_is_a_409_and_on_its_day_or_earlier_a_200(world):
+    # CONTRACT.md: cancel → 200; 409 "if already ended before that day"
     w = world(NANYANG)
     member, away = w.member(), w.provider(level="1", admdvs=GUANGZHOU)
     registration = registered(w, member, start_on="2024-01-01")
     assert cancel(w, registration["id"], "2024-05-31").status_code == 200
+    # a later day: it ended before that day, a 409 that changes nothing
     assert cancel(w, registration["id"], "2024-06-05").status_code == 409
-    assert cancel(w, registration["id"], "2024-05-20").status_code == 409
-    assert w.client.get(f"{URL}{registration['id']}/").json()["end_on"] == "2024-05-31"
+    # the same day again (a retried request): 200, unchanged
+    same = cancel(w, registration["id"], "2024-05-31")
+    assert (same.status_code, same.json()["end_on"]) == (200, "2024-05-31")
     # the registration covered its last day (L1, 100 × 60% = 60.00) and not the day after
     assert w.claim(member, away, "2024-05-31T10:00:00+08:00")["hifp_pay"] == "60.00"
     assert w.claim(member, away, "2024-06-01T10:00:00+08:00")["out_of_area"] == "unregistered"
+    # an earlier day: it had not ended before it, so the end moves there (200)
+    earlier = cancel(w, registration["id"], "2024-05-20")
+    assert (earlier.status_code, earlier.json()["end_on"], earlier.json()["cancelled_on"]) == (
+        200, "2024-05-20", "2024-05-20")
+    assert w.claim(member, away, "2024-05-21T10:00:00+08:00")["out_of_area"] == "unregistered"
 
 
 def test_a_destination_may_be_another_of_the_five_regions(world):
