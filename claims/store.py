@@ -62,8 +62,7 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
     ends. Members outside ``scope`` are left out (the step answers them as unknown). ``known``:
     rows the caller read already (``LedgerKnown``)."""
     known = known or LedgerKnown()
-    by_key, years = _members_and_years(requests, scope, known=known.members)
-    accumulators = accumulators_lock({(m, y) for m, ys in years.items() for y in ys})
+    by_key, years, accumulators = _members_locked(requests, scope, known=known.members)
     # Read under the locks: a claim a concurrent request committed for these members is seen here.
     keys = {r.idempotency_key for r in requests if r.idempotency_key}
     recorded = {c.idempotency_key: c for c in models_select(
@@ -139,13 +138,16 @@ class AccumulatorRow:
     buckets: dict
 
 
-def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], AccumulatorRow]:
-    """The (member, year) rows, created when missing, locked in (member, year) order."""
+def accumulators_lock(pairs: set[tuple[int, int]], locked: dict[tuple[int, int], AccumulatorRow] | None = None
+                      ) -> dict[tuple[int, int], AccumulatorRow]:
+    """The (member, year) rows, created when missing, locked in (member, year) order. ``locked``:
+    the rows of these members this transaction has locked already, in that order (none of the
+    others existed when it looked); they are not looked up again."""
     if not pairs:
         return {}
-    rows = accumulator_rows_locked(pairs)
-    if len(rows) < len(pairs):
-        missing = sorted(pairs - rows.keys())
+    rows = accumulator_rows_locked(pairs) if locked is None else locked
+    missing = sorted(pairs - rows.keys())
+    if missing:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {Accumulator._meta.db_table} (member_id, year, fund_paid, buckets, updated_at) "
@@ -158,17 +160,20 @@ def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], Accu
 def accumulator_rows_locked(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], AccumulatorRow]:
     # By the (member, year) unique index; the rows of these members in another of these years are
     # locked too (the same members, in the same order: harmless), and left out here.
-    buckets_field = Accumulator._meta.get_field("buckets")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT a.id, a.member_id, a.year, a.fund_paid, a.buckets FROM {Accumulator._meta.db_table} a "
             "WHERE a.member_id = ANY(%s) AND a.year = ANY(%s) ORDER BY a.member_id, a.year FOR UPDATE",
             [sorted({m for m, _ in pairs}), sorted({y for _, y in pairs})])
         rows = cursor.fetchall()
-    # The JSON as the model's field reads it (``from_db_value``), the rest as the driver gives it.
-    return {(member_id, year): AccumulatorRow(pk=pk, member_id=member_id, year=year, fund_paid=fund_paid,
-                                              buckets=buckets_field.from_db_value(buckets, None, connection))
+    return {(member_id, year): _accumulator_row(pk, member_id, year, fund_paid, buckets)
             for pk, member_id, year, fund_paid, buckets in rows if (member_id, year) in pairs}
+
+
+def _accumulator_row(pk: int, member_id: int, year: int, fund_paid: Decimal, buckets) -> AccumulatorRow:
+    # The JSON as the model's field reads it (``from_db_value``), the rest as the driver gives it.
+    return AccumulatorRow(pk=pk, member_id=member_id, year=year, fund_paid=fund_paid,
+                          buckets=Accumulator._meta.get_field("buckets").from_db_value(buckets, None, connection))
 
 
 # The rows whose buckets changed, in one statement: an UPDATE joined to a JSON document of the new
@@ -205,6 +210,46 @@ def accumulators_changed(rows: dict[tuple[int, int], AccumulatorRow],
     document = json.dumps([{"id": row.pk, "fund_paid": str(row.fund_paid), "buckets": row.buckets}
                            for row in changed])
     return [document, [row.pk for row in changed]]
+
+
+def _members_locked(requests: Sequence[ClaimRequest], scope, known: Sequence[Member] = ()
+                    ) -> tuple[dict, dict[int, set[int]], dict[tuple[int, int], AccumulatorRow]]:
+    """``_members_and_years`` and the members' accumulator rows for those years, locked
+    (``accumulators_lock``), in one statement when every such row exists already (the members
+    joined to their rows, the rows locked in (member, year) order as ``accumulator_rows_locked``
+    locks them): a round trip less on every claim but a member's first of a year, 0.18-0.19 ms of
+    the worker's CPU and 0.03-0.05 ms of PostgreSQL's a claim of the ~5 ms a ``POST
+    /api/v1/claims/`` costs (measured in-process on the durable cluster, one transaction a visit,
+    400 visits × 7 rounds, against the member read then the lock). Otherwise (a
+    member with no row for the year, an unknown member), what that statement did not find is read
+    as before, and ``accumulators_lock`` creates the missing rows. ``known``: ``LedgerKnown.members``."""
+    locked: dict[tuple[int, int], AccumulatorRow] | None = None
+    if not known:
+        locked = {}
+        wanted = {(r.admdvs, r.certno) for r in requests}
+        width_ = width(Member, UNREAD)
+        read: dict[int, Member] = {}
+        with connection.cursor() as cursor:
+            # The rows of a member out of the scope are locked too, and left out below (as the
+            # members are): a lock taken for nothing, in the same order, until the transaction ends.
+            cursor.execute(
+                f"SELECT {columns(Member, 'm', UNREAD)}, a.id, a.year, a.fund_paid, a.buckets "
+                f"FROM {Member._meta.db_table} m JOIN {Accumulator._meta.db_table} a ON a.member_id = m.id "
+                "WHERE m.certno = ANY(%s) AND m.admdvs = ANY(%s) AND a.year = ANY(%s) "
+                "ORDER BY m.id, a.year FOR UPDATE OF a",
+                [sorted({c for _, c in wanted}), sorted({a for a, _ in wanted}),
+                 sorted({r.visit_local.year for r in requests})])
+            for row in cursor.fetchall():
+                member = read.get(row[0])
+                if member is None:
+                    member = read[row[0]] = model_from_row(Member, row, unread=UNREAD)
+                locked[(member.pk, row[width_ + 1])] = _accumulator_row(row[width_], member.pk, *row[width_ + 1:])
+        known = [m for m in read.values() if (m.admdvs_id, m.certno) in wanted]
+    by_key, years = _members_and_years(requests, scope, known=known)
+    pairs = {(m, y) for m, ys in years.items() for y in ys}
+    if locked is None or not pairs <= locked.keys():
+        locked = accumulators_lock(pairs, locked)
+    return by_key, years, {pair: locked[pair] for pair in pairs}
 
 
 def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tuple[int, int] | None = None,

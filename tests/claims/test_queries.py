@@ -25,9 +25,9 @@ def test_settle_is_one_read_then_insert_update(city_admin):
     with CaptureQueriesContext(connection) as captured:
         claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-02T10:00",
                                          inscp="900.00"), by=city_admin)
-    # member, locked accumulator row, provider; the record; the accumulator (nothing of supervision's:
-    # its tallies find the claim by its transaction's id, supervision/tallies.py)
-    assert statements(captured) == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
+    # member with its locked accumulator row (one statement), provider; the record; the accumulator
+    # (nothing of supervision's: its tallies find the claim by its transaction's id, supervision/tallies.py)
+    assert statements(captured) == ["SELECT", "SELECT", "INSERT", "UPDATE"]
     (update,) = [q["sql"] for q in captured if q["sql"].lstrip().startswith("UPDATE")]
     assert " ".join(update.split()).startswith("UPDATE claims_accumulator")
 
@@ -41,7 +41,7 @@ def test_first_claim_of_the_year_looks_up_creates_and_locks(city_admin):
     with CaptureQueriesContext(connection) as captured:
         claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-01T10:00"),
                      by=city_admin)
-    # member; the row looked up, created, locked; provider; record; the row
+    # member with its row (none found); the member; the row created, locked; provider; record; the row
     assert statements(captured) == ["SELECT", "SELECT", "INSERT", "SELECT", "SELECT", "INSERT", "UPDATE"]
 
 
@@ -53,8 +53,8 @@ def test_signup_regions_read_the_history_in_one_statement(city_admin):
     with CaptureQueriesContext(connection) as captured:
         claim_settle(request=request_for(member=member, provider=provider, visit_at="2024-03-02T10:00"),
                      by=city_admin)
-    # member, locked row, sign-up history with providers, provider; record; the row
-    assert statements(captured) == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
+    # member with its locked row, sign-up history with providers, provider; record; the row
+    assert statements(captured) == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
 
 
 def test_list_endpoint_has_no_n_plus_one(api_client, city_admin):

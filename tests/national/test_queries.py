@@ -56,8 +56,9 @@ def test_a_settlement_is_a_fixed_number_of_statements(db, api_client):
     with CaptureQueriesContext(connection) as rest:
         assert api_client.post("/api/v1/claims/", body, format="json",
                                HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 201
-    # then the national door costs the REST door's statements less 1: its visit read rides on the
-    # token's and spares the engine's member and provider reads (-3), and the link goes with the
+    # then the national door costs as many statements as the REST door: its visit read rides on the
+    # token's and spares the engine's provider read and its member read, which on the REST door rides
+    # on the accumulator lock (claims/store.py ``_members_locked``) (-2), and the link goes with the
     # answer and the access log (+1); the transaction is the same
     rest_statements = [q["sql"] for q in rest.captured_queries]
-    assert len(statements) == len(rest_statements) - 1, "\n".join(s[:100] for s in rest_statements)
+    assert len(statements) == len(rest_statements), "\n".join(s[:100] for s in rest_statements)
