@@ -63,7 +63,10 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
     rows the caller read already (``LedgerKnown``)."""
     known = known or LedgerKnown()
     by_key, years = _members_and_years(requests, scope, known=known.members)
-    accumulators = accumulators_lock({(m, y) for m, ys in years.items() for y in ys})
+    previous = _previous_years(requests, by_key, years)
+    # The previous years' rows locked with the others (in the same order: two visits across midnight
+    # wait for each other), never created: no row, no window to carry.
+    accumulators = accumulators_lock({(m, y) for m, ys in years.items() for y in ys}, existing=previous)
     # Read under the locks: a claim a concurrent request committed for these members is seen here.
     keys = {r.idempotency_key for r in requests if r.idempotency_key}
     recorded = {c.idempotency_key: c for c in models_select(
@@ -72,10 +75,12 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests, known=known.providers)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
+    held = _histories(accumulators, previous)
     books = {
         key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
                         buckets={y: accumulator_buckets(accumulators[(m.pk, y)]) for y in years.get(m.pk, ())},
-                        registrations=registrations.get(m.pk, []))
+                        registrations=registrations.get(m.pk, []),
+                        history=held.get(m.pk, {}))
         for key, m in by_key.items()}
     return Ledger(books=books, providers=providers, recorded=recorded, scope=scope, by=by,
                   parameters=parameters, pay_share=pay_share, rows=accumulators)
@@ -95,12 +100,17 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
     members are then read by the primary key's range instead of a scan of the members' table (in
     which thousands of certnos are looked for)."""
     by_key, years = _members_and_years(requests, scope, member_ids)
+    # The previous year is history, not replayed: its recorded rows, read (not locked), are what a
+    # replayed January visit sees of Nanyang's windows opened on 31 December, in every scenario.
+    previous = _previous_years(requests, by_key, years)
+    held = _histories(accumulator_rows(previous), previous) if previous else {}
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
     books = {
         key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
-                        buckets={y: {} for y in years.get(m.pk, ())}, registrations=registrations.get(m.pk, []))
+                        buckets={y: {} for y in years.get(m.pk, ())}, registrations=registrations.get(m.pk, []),
+                        history=held.get(m.pk, {}))
         for key, m in by_key.items()}
     return Ledger(books=books, providers=providers, recorded={}, scope=scope, by=None,
                   parameters=parameters, pay_share=None, rows={})
@@ -139,30 +149,38 @@ class AccumulatorRow:
     buckets: dict
 
 
-def accumulators_lock(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], AccumulatorRow]:
-    """The (member, year) rows, created when missing, locked in (member, year) order."""
+def accumulators_lock(pairs: set[tuple[int, int]],
+                      existing: set[tuple[int, int]] = frozenset()) -> dict[tuple[int, int], AccumulatorRow]:
+    """The (member, year) rows, created when missing, locked in (member, year) order; the rows of
+    ``existing`` are locked with them when they exist, never created."""
     if not pairs:
         return {}
-    rows = accumulator_rows_locked(pairs)
-    if len(rows) < len(pairs):
+    wanted = pairs | existing
+    rows = accumulator_rows_locked(wanted)
+    if not pairs <= rows.keys():
         missing = sorted(pairs - rows.keys())
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {Accumulator._meta.db_table} (member_id, year, fund_paid, buckets, updated_at) "
                 "SELECT m, y, 0, '{}'::jsonb, now() FROM unnest(%s::bigint[], %s::int[]) AS p(m, y) "
                 "ON CONFLICT (member_id, year) DO NOTHING", [[m for m, _ in missing], [y for _, y in missing]])
-        rows = accumulator_rows_locked(pairs)
+        rows = accumulator_rows_locked(wanted)
     return rows
 
 
 def accumulator_rows_locked(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], AccumulatorRow]:
     # By the (member, year) unique index; the rows of these members in another of these years are
     # locked too (the same members, in the same order: harmless), and left out here.
+    return accumulator_rows(pairs, lock=" FOR UPDATE")
+
+
+def accumulator_rows(pairs: set[tuple[int, int]], lock: str = "") -> dict[tuple[int, int], AccumulatorRow]:
+    """The (member, year) rows that exist; ``lock`` " FOR UPDATE" locks them (the settle step)."""
     buckets_field = Accumulator._meta.get_field("buckets")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT a.id, a.member_id, a.year, a.fund_paid, a.buckets FROM {Accumulator._meta.db_table} a "
-            "WHERE a.member_id = ANY(%s) AND a.year = ANY(%s) ORDER BY a.member_id, a.year FOR UPDATE",
+            f"WHERE a.member_id = ANY(%s) AND a.year = ANY(%s) ORDER BY a.member_id, a.year{lock}",
             [sorted({m for m, _ in pairs}), sorted({y for _, y in pairs})])
         rows = cursor.fetchall()
     # The JSON as the model's field reads it (``from_db_value``), the rest as the driver gives it.
@@ -224,6 +242,33 @@ def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tupl
         if member is not None:
             years[member.pk].add(request.visit_local.year)
     return by_key, years
+
+
+def _previous_years(requests: Sequence[ClaimRequest], by_key: dict, years: dict[int, set[int]]) -> set[tuple[int, int]]:
+    """(member id, year) of the previous years the ledger holds without a visit in them: a January
+    visit of a member of a region whose windows cross the year end (policy/rules/nanyang.py
+    ``WINDOWS_CROSS_THE_YEAR``; a window of its 24 hours reaches at most into 1 January, the core
+    decides which are still open), when the member's set has no visit in the previous year."""
+    previous = set()
+    for request in requests:
+        local = request.visit_local
+        if local.month != 1:
+            continue
+        member = by_key.get((request.admdvs, request.certno))
+        if member is None or not getattr(REGIONS[member.admdvs_id], "WINDOWS_CROSS_THE_YEAR", False):
+            continue
+        if local.year - 1 not in years.get(member.pk, ()):
+            previous.add((member.pk, local.year - 1))
+    return previous
+
+
+def _histories(rows: dict, previous: set[tuple[int, int]]) -> dict[int, dict[int, dict]]:
+    """member id -> ``MemberBook.history``: the previous years' buckets, for the rows that exist."""
+    histories: dict[int, dict[int, dict]] = defaultdict(dict)
+    for member_id, year in previous:
+        if (member_id, year) in rows:
+            histories[member_id][year] = accumulator_buckets(rows[(member_id, year)])
+    return histories
 
 
 def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | None = None) -> list[Member]:
