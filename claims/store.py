@@ -92,8 +92,9 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
                       member_ids: tuple[int, int] | None = None) -> Ledger:
     """A ledger for replaying ``requests`` in memory (policy simulation, issue 22): the same members,
     providers and sign-ups as ``ledger_load``, but every member's buckets start EMPTY for each year
-    of the visits, no accumulator row is created, locked or read, and no recorded idempotency key is
-    loaded (the requests carry none). Nothing it returns may be handed to ``settled_write``: its
+    of the visits, no accumulator row is created or locked (only a January visit's previous-year
+    row is read, as ``MemberBook.history``: Nanyang's windows of 31 December), and no recorded
+    idempotency key is loaded (the requests carry none). Nothing it returns may be handed to ``settled_write``: its
     ``rows`` is empty on purpose. ``parameters`` is any ``parameters_in_force``-shaped callable, so
     a simulation injects its draft parameter set there. ``member_ids``: the (first, last) member id
     the requests' members lie within, when the caller knows it (a simulation's partition): the
