@@ -224,7 +224,8 @@ def ytd_before_json(buckets: dict[str, Decimal], *, rating: Provider) -> dict[st
 
 def carried_windows_json(previous: Mapping[str, Decimal], *, rating: Provider, year: int) -> dict[str, str]:
     """The previous year's Nanyang windows at the rating provider opened in its December, as a
-    January visit's claim records them (``inputs.ytd_carried``): the ones that may still be open."""
+    January visit's claim records them (``inputs.ytd_carried``): the ones that may reach into January
+    (the core decides which one, if any, is still open at the visit)."""
     december = f"{WINDOW_PREFIX}{rating.fixmedins_code}:{year - 1}-12-"
     return {name: str(amount) for name, amount in sorted(previous.items()) if name.startswith(december)}
 
