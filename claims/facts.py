@@ -4,8 +4,10 @@ Pure helpers of the settle step (claims/engine.py): no queries.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 from members.models import Member, OutOfAreaRegistration, SignUp
 from policy import rules
@@ -19,6 +21,8 @@ from .rows import row_class
 from .requests import ClaimRequest
 
 ZERO = Decimal("0.00")
+# No buckets (read only): the previous year's for the visits that read none.
+EMPTY: Mapping[str, Decimal] = MappingProxyType({})
 
 
 def member_facts(member: Member, day: date, registrations: tuple[RegistrationFacts, ...] = ()) -> MemberFacts:
@@ -125,15 +129,18 @@ def accumulator_store(accumulator, buckets: dict[str, Decimal]) -> None:
 
 def decide(*, admdvs: str, visit: VisitFacts, member: MemberFacts, provider: ProviderFacts,
            signup: SignupFacts | None, parameters, buckets: dict[str, Decimal],
-           year: int, explain: bool = True) -> tuple[Decision, int | None]:
+           year: int, explain: bool = True, previous: Mapping[str, Decimal] = EMPTY) -> tuple[Decision, int | None]:
     """Ask the core of region ``admdvs``; ``parameters`` is ``parameters_in_force(...)``'s answer.
     (decision, set id). The facts are the core's own (claims/engine.py ``visit_context`` makes them:
-    ``visit_facts``, ``FactsMemo``). ``explain=False``: no steps (a replay that records nothing)."""
+    ``visit_facts``, ``FactsMemo``). ``explain=False``: no steps (a replay that records nothing).
+    ``previous``: the previous year's buckets for a visit in January (claims/engine.py
+    ``previous_year_buckets``: Nanyang's windows opened on 31 December), else empty."""
     if parameters is None:
         return rules.outside_policy_period(visit=visit, provider=provider), None
     set_id, params = parameters
     decision = rules.adjudicate(admdvs, params=params, member=member, provider=provider, signup=signup, visit=visit,
-                                ytd=frozen_new(YearToDate, {"year": year, "buckets": buckets}), explain=explain)
+                                ytd=frozen_new(YearToDate, {"year": year, "buckets": buckets, "previous": previous}),
+                                explain=explain)
     return decision, set_id
 
 
@@ -145,14 +152,17 @@ def steps_json(decision: Decision) -> list[dict]:
 
 def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signup: SignupFacts | None,
                 buckets: dict[str, Decimal], parameters, registration: RegistrationFacts | None = None,
-                prescriber: Provider | None = None, known: FactsMemo | None = None) -> dict:
+                prescriber: Provider | None = None, known: FactsMemo | None = None,
+                previous: Mapping[str, Decimal] = EMPTY) -> dict:
     """The facts the decision saw, for the record (Nanyang windows only for the provider that rates
     the visit: the treating one, or a pharmacy fill's prescriber). The certnos in the request are
     recorded masked: the claim's member (and an account payment's entry) say whose they were, the
     request hash covers the full values, and a recorded full ID would reach every role that may read
     the claim. ``known``: the ledger's memo; the member's, provider's, prescriber's and sign-up's
     parts are then made once per set of visits and shared by its claims' records (never changed
-    once made: a record is written, or read, as it is)."""
+    once made: a record is written, or read, as it is). ``previous``: the previous year's buckets
+    the decision saw (a January visit); its December windows at the rating provider, if any, are
+    recorded as ``ytd_carried`` (a window opened on 31 December covers 1 January)."""
     day = request.visit_local.date()
     parts = known.recorded_parts if known is not None else {}
     person_type = member.person_type_on(day)
@@ -166,6 +176,7 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
         provider_part = parts[("provider", provider.fixmedins_code)] = {
             "level": provider.benefit_level, "kind": provider.kind, "status": provider.status,
             "parent_code": provider.parent_id, "admdvs": provider.admdvs_id}
+    carried = carried_windows_json(previous, rating=prescriber or provider, year=day.year) if previous else None
     return {
         **({"prescriber": _prescriber_part(prescriber, parts)} if prescriber else {}),
         "request": mask_certnos_in(request.content()),
@@ -178,6 +189,7 @@ def inputs_json(request: ClaimRequest, member: Member, provider: Provider, signu
             "cancelled_on": registration.cancelled_on.isoformat() if registration.cancelled_on else None},
         "signup": None if signup is None else _signup_part(signup, parts),
         "ytd_before": ytd_before_json(buckets, rating=prescriber or provider),
+        **({"ytd_carried": carried} if carried else {}),
         "parameter_version": parameters[1].version if parameters else None,
     }
 
@@ -208,6 +220,14 @@ def ytd_before_json(buckets: dict[str, Decimal], *, rating: Provider) -> dict[st
     own_windows = f"{WINDOW_PREFIX}{rating.fixmedins_code}:"
     return {name: str(amount) for name, amount in sorted(buckets.items())
             if not name.startswith(WINDOW_PREFIX) or name.startswith(own_windows)}
+
+
+def carried_windows_json(previous: Mapping[str, Decimal], *, rating: Provider, year: int) -> dict[str, str]:
+    """The previous year's Nanyang windows at the rating provider opened in its December, as a
+    January visit's claim records them (``inputs.ytd_carried``): the ones that may reach into January
+    (the core decides which one, if any, is still open at the visit)."""
+    december = f"{WINDOW_PREFIX}{rating.fixmedins_code}:{year - 1}-12-"
+    return {name: str(amount) for name, amount in sorted(previous.items()) if name.startswith(december)}
 
 
 def claim_build(*, setl_id: str, request: ClaimRequest, member: Member, provider: Provider,

@@ -62,7 +62,9 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
     ends. Members outside ``scope`` are left out (the step answers them as unknown). ``known``:
     rows the caller read already (``LedgerKnown``)."""
     known = known or LedgerKnown()
-    by_key, years, accumulators = _members_locked(requests, scope, known=known.members)
+    # The previous years' rows (Nanyang's windows opened on 31 December) are locked with the others,
+    # in the same (member, year) order, and never created: no row, no window to carry.
+    by_key, years, previous, accumulators = _members_locked(requests, scope, known=known.members)
     # Read under the locks: a claim a concurrent request committed for these members is seen here.
     keys = {r.idempotency_key for r in requests if r.idempotency_key}
     recorded = {c.idempotency_key: c for c in models_select(
@@ -71,10 +73,12 @@ def ledger_load(requests: Sequence[ClaimRequest], *, scope, by, parameters, pay_
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests, known=known.providers)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
+    held = _histories(accumulators, previous)
     books = {
         key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
                         buckets={y: accumulator_buckets(accumulators[(m.pk, y)]) for y in years.get(m.pk, ())},
-                        registrations=registrations.get(m.pk, []))
+                        registrations=registrations.get(m.pk, []),
+                        history=held.get(m.pk, {}))
         for key, m in by_key.items()}
     return Ledger(books=books, providers=providers, recorded=recorded, scope=scope, by=by,
                   parameters=parameters, pay_share=pay_share, rows=accumulators)
@@ -86,20 +90,26 @@ def ledger_load_fresh(requests: Sequence[ClaimRequest], *, scope, parameters,
                       member_ids: tuple[int, int] | None = None) -> Ledger:
     """A ledger for replaying ``requests`` in memory (policy simulation, issue 22): the same members,
     providers and sign-ups as ``ledger_load``, but every member's buckets start EMPTY for each year
-    of the visits, no accumulator row is created, locked or read, and no recorded idempotency key is
-    loaded (the requests carry none). Nothing it returns may be handed to ``settled_write``: its
+    of the visits, no accumulator row is created or locked (only a January visit's previous-year
+    row is read, as ``MemberBook.history``: Nanyang's windows of 31 December), and no recorded
+    idempotency key is loaded (the requests carry none). Nothing it returns may be handed to ``settled_write``: its
     ``rows`` is empty on purpose. ``parameters`` is any ``parameters_in_force``-shaped callable, so
     a simulation injects its draft parameter set there. ``member_ids``: the (first, last) member id
     the requests' members lie within, when the caller knows it (a simulation's partition): the
     members are then read by the primary key's range instead of a scan of the members' table (in
     which thousands of certnos are looked for)."""
     by_key, years = _members_and_years(requests, scope, member_ids)
+    # The previous year is history, not replayed: its recorded rows, read (not locked), are what a
+    # replayed January visit sees of Nanyang's windows opened on 31 December, in every scenario.
+    previous = _previous_years(requests, by_key, years)
+    held = _histories(accumulator_rows(previous), previous) if previous else {}
     history = _signups([m.pk for m in by_key.values() if REGIONS[m.admdvs_id].HAS_SIGNUP])
     providers = _providers(requests)
     registrations = _registrations(_members_needing_registrations(requests, by_key, providers))
     books = {
         key: MemberBook(member=m, signups=history.get(m.pk, []) if REGIONS[m.admdvs_id].HAS_SIGNUP else None,
-                        buckets={y: {} for y in years.get(m.pk, ())}, registrations=registrations.get(m.pk, []))
+                        buckets={y: {} for y in years.get(m.pk, ())}, registrations=registrations.get(m.pk, []),
+                        history=held.get(m.pk, {}))
         for key, m in by_key.items()}
     return Ledger(books=books, providers=providers, recorded={}, scope=scope, by=None,
                   parameters=parameters, pay_share=None, rows={})
@@ -138,14 +148,17 @@ class AccumulatorRow:
     buckets: dict
 
 
-def accumulators_lock(pairs: set[tuple[int, int]], locked: dict[tuple[int, int], AccumulatorRow] | None = None
+def accumulators_lock(pairs: set[tuple[int, int]], existing: set[tuple[int, int]] = frozenset(),
+                      locked: dict[tuple[int, int], AccumulatorRow] | None = None
                       ) -> dict[tuple[int, int], AccumulatorRow]:
-    """The (member, year) rows, created when missing, locked in (member, year) order. ``locked``:
-    the rows of these members this transaction has locked already, in that order (none of the
-    others existed when it looked); they are not looked up again."""
+    """The (member, year) rows, created when missing, locked in (member, year) order; the rows of
+    ``existing`` are locked with them when they exist, never created. ``locked``: the rows of these
+    members this transaction has locked already, in that order (none of the others existed when it
+    looked); they are not looked up again."""
     if not pairs:
         return {}
-    rows = accumulator_rows_locked(pairs) if locked is None else locked
+    wanted = pairs | existing
+    rows = accumulator_rows_locked(wanted) if locked is None else locked
     missing = sorted(pairs - rows.keys())
     if missing:
         with connection.cursor() as cursor:
@@ -153,17 +166,22 @@ def accumulators_lock(pairs: set[tuple[int, int]], locked: dict[tuple[int, int],
                 f"INSERT INTO {Accumulator._meta.db_table} (member_id, year, fund_paid, buckets, updated_at) "
                 "SELECT m, y, 0, '{}'::jsonb, now() FROM unnest(%s::bigint[], %s::int[]) AS p(m, y) "
                 "ON CONFLICT (member_id, year) DO NOTHING", [[m for m, _ in missing], [y for _, y in missing]])
-        rows = accumulator_rows_locked(pairs)
+        rows = accumulator_rows_locked(wanted)
     return rows
 
 
 def accumulator_rows_locked(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], AccumulatorRow]:
     # By the (member, year) unique index; the rows of these members in another of these years are
     # locked too (the same members, in the same order: harmless), and left out here.
+    return accumulator_rows(pairs, lock=" FOR UPDATE")
+
+
+def accumulator_rows(pairs: set[tuple[int, int]], lock: str = "") -> dict[tuple[int, int], AccumulatorRow]:
+    """The (member, year) rows that exist; ``lock`` " FOR UPDATE" locks them (the settle step)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT a.id, a.member_id, a.year, a.fund_paid, a.buckets FROM {Accumulator._meta.db_table} a "
-            "WHERE a.member_id = ANY(%s) AND a.year = ANY(%s) ORDER BY a.member_id, a.year FOR UPDATE",
+            f"WHERE a.member_id = ANY(%s) AND a.year = ANY(%s) ORDER BY a.member_id, a.year{lock}",
             [sorted({m for m, _ in pairs}), sorted({y for _, y in pairs})])
         rows = cursor.fetchall()
     return {(member_id, year): _accumulator_row(pk, member_id, year, fund_paid, buckets)
@@ -213,7 +231,7 @@ def accumulators_changed(rows: dict[tuple[int, int], AccumulatorRow],
 
 
 def _members_locked(requests: Sequence[ClaimRequest], scope, known: Sequence[Member] = ()
-                    ) -> tuple[dict, dict[int, set[int]], dict[tuple[int, int], AccumulatorRow]]:
+                    ) -> tuple[dict, dict[int, set[int]], set[tuple[int, int]], dict[tuple[int, int], AccumulatorRow]]:
     """``_members_and_years`` and the members' accumulator rows for those years, locked
     (``accumulators_lock``), in one statement when every such row exists already (the members
     joined to their rows, the rows locked in (member, year) order as ``accumulator_rows_locked``
@@ -222,7 +240,10 @@ def _members_locked(requests: Sequence[ClaimRequest], scope, known: Sequence[Mem
     /api/v1/claims/`` costs (measured in-process on the durable cluster, one transaction a visit,
     400 visits × 7 rounds, against the member read then the lock). Otherwise (a
     member with no row for the year, an unknown member), what that statement did not find is read
-    as before, and ``accumulators_lock`` creates the missing rows. ``known``: ``LedgerKnown.members``."""
+    as before, and ``accumulators_lock`` creates the missing rows. ``known``: ``LedgerKnown.members``.
+
+    Also the previous years a January visit reads (``_previous_years``): their rows locked in the
+    same order when they exist, never created. Returns (members by key, years, previous, rows)."""
     locked: dict[tuple[int, int], AccumulatorRow] | None = None
     if not known:
         locked = {}
@@ -237,8 +258,7 @@ def _members_locked(requests: Sequence[ClaimRequest], scope, known: Sequence[Mem
                 f"FROM {Member._meta.db_table} m JOIN {Accumulator._meta.db_table} a ON a.member_id = m.id "
                 "WHERE m.certno = ANY(%s) AND m.admdvs = ANY(%s) AND a.year = ANY(%s) "
                 "ORDER BY m.id, a.year FOR UPDATE OF a",
-                [sorted({c for _, c in wanted}), sorted({a for a, _ in wanted}),
-                 sorted({r.visit_local.year for r in requests})])
+                [sorted({c for _, c in wanted}), sorted({a for a, _ in wanted}), _years_read(requests)])
             for row in cursor.fetchall():
                 member = read.get(row[0])
                 if member is None:
@@ -246,10 +266,23 @@ def _members_locked(requests: Sequence[ClaimRequest], scope, known: Sequence[Mem
                 locked[(member.pk, row[width_ + 1])] = _accumulator_row(row[width_], member.pk, *row[width_ + 1:])
         known = [m for m in read.values() if (m.admdvs_id, m.certno) in wanted]
     by_key, years = _members_and_years(requests, scope, known=known)
+    previous = _previous_years(requests, by_key, years)
     pairs = {(m, y) for m, ys in years.items() for y in ys}
     if locked is None or not pairs <= locked.keys():
-        locked = accumulators_lock(pairs, locked)
-    return by_key, years, {pair: locked[pair] for pair in pairs}
+        locked = accumulators_lock(pairs, existing=previous, locked=locked)
+    return by_key, years, previous, {pair: locked[pair] for pair in pairs | previous if pair in locked}
+
+
+def _years_read(requests: Sequence[ClaimRequest]) -> list[int]:
+    """The accumulator years the members' statement reads: the visits' own, and the year before a
+    January visit of a region whose windows cross the year end (``_previous_years``)."""
+    years = set()
+    for request in requests:
+        local = request.visit_local
+        years.add(local.year)
+        if local.month == 1 and getattr(REGIONS.get(request.admdvs), "WINDOWS_CROSS_THE_YEAR", False):
+            years.add(local.year - 1)
+    return sorted(years)
 
 
 def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tuple[int, int] | None = None,
@@ -269,6 +302,33 @@ def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tupl
         if member is not None:
             years[member.pk].add(request.visit_local.year)
     return by_key, years
+
+
+def _previous_years(requests: Sequence[ClaimRequest], by_key: dict, years: dict[int, set[int]]) -> set[tuple[int, int]]:
+    """(member id, year) of the previous years the ledger holds without a visit in them: a January
+    visit of a member of a region whose windows cross the year end (policy/rules/nanyang.py
+    ``WINDOWS_CROSS_THE_YEAR``; a window of its 24 hours reaches at most into 1 January, the core
+    decides which are still open), when the member's set has no visit in the previous year."""
+    previous = set()
+    for request in requests:
+        local = request.visit_local
+        if local.month != 1:
+            continue
+        member = by_key.get((request.admdvs, request.certno))
+        if member is None or not getattr(REGIONS[member.admdvs_id], "WINDOWS_CROSS_THE_YEAR", False):
+            continue
+        if local.year - 1 not in years.get(member.pk, ()):
+            previous.add((member.pk, local.year - 1))
+    return previous
+
+
+def _histories(rows: dict, previous: set[tuple[int, int]]) -> dict[int, dict[int, dict]]:
+    """member id -> ``MemberBook.history``: the previous years' buckets, for the rows that exist."""
+    histories: dict[int, dict[int, dict]] = defaultdict(dict)
+    for member_id, year in previous:
+        if (member_id, year) in rows:
+            histories[member_id][year] = accumulator_buckets(rows[(member_id, year)])
+    return histories
 
 
 def _members(requests: Sequence[ClaimRequest], member_ids: tuple[int, int] | None = None) -> list[Member]:

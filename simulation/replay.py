@@ -2,8 +2,8 @@
 
 The replay goes through the one settle step (claims/engine.py ``claim_decide_step``: ``claim_settle_step`` without
 building the ``Claim`` row, which nothing here records) on a ledger of
-its own (claims/store.py ``ledger_load_fresh``: the same members, providers and sign-ups as a real
-claim sees, buckets EMPTY at the start of the year, nothing locked or created), with the scenario's
+its own (claims/store.py ``ledger_load_fresh``: the members, providers and sign-ups a real claim sees,
+buckets EMPTY at the start of the year, the previous year's as recorded, nothing locked), with the scenario's
 parameters injected through the ledger's ``parameters`` callable. The requests are rebuilt from what
 each claim recorded of its request (claims/requests.py ``claim_request_from_content``), so every fact
 the original visit carried is seen again. Nothing here writes: the caller stores the tallies.
@@ -350,9 +350,9 @@ class _ScenarioReplay:
 
 def _fresh(ledger: Ledger, parameters: Parameters) -> Ledger:
     """The loaded ledger with every member's buckets empty again, under other parameters (the rows
-    and the facts made of them, ``known``, shared)."""
+    and the facts made of them, ``known``, shared; the recorded previous year, ``history``, too)."""
     books = {key: MemberBook(member=b.member, signups=b.signups, buckets={y: {} for y in b.buckets},
-                             registrations=b.registrations)
+                             registrations=b.registrations, history=b.history)
              for key, b in ledger.books.items()}
     return replace(ledger, books=books, parameters=parameters, recorded={})
 

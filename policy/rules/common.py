@@ -134,6 +134,10 @@ class VisitFacts:
 class YearToDate:
     year: int
     buckets: Mapping[str, Decimal] = field(default_factory=dict)
+    # The previous year's buckets, given for a visit early in January (claims/engine.py
+    # ``previous_year_buckets``), empty otherwise: only Nanyang reads them, for its 24-hour windows
+    # opened late on 31 December (a window is not a year-to-date accumulator; RULES.md "Nanyang").
+    previous: Mapping[str, Decimal] = field(default_factory=dict)
 
     def get(self, name: str) -> Decimal:
         return self.buckets.get(name, ZERO)

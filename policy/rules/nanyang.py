@@ -4,6 +4,7 @@ Sources: 第五条 (deductible, ratios, caps), 第六条 (retirement switch), �
 第十三条 (外配处方 at designated retail pharmacies), 第十五条 (out-of-area direct settlement).
 See shared/policy/RULES.md "Nanyang" and "Designated retail pharmacies".
 """
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -12,8 +13,8 @@ from .adjudication import (
     year_to_date_view,
 )
 from .common import (
-    FUND, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate, YearToDateView,
-    bucket_window, windows_at,
+    FUND, WINDOW_PREFIX, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate,
+    YearToDateView, bucket_window, windows_at,
 )
 from .money import ZERO
 from .params import Params, Spec
@@ -22,6 +23,9 @@ ADMDVS = "411300"
 NAME = "南阳市"
 INSUTYPE = "310"
 HAS_SIGNUP = False
+# Its 24-hour deductible windows may reach from 31 December into 1 January: the claims loader holds
+# the member's previous-year accumulator row for a visit in January (claims/store.py).
+WINDOWS_CROSS_THE_YEAR = True
 
 # ---------------------------------------------------------------------------------------------
 # Parameters
@@ -124,8 +128,11 @@ def _per_visit_deductible(claim: Claim, params: Params, *, provider: ProviderFac
       * a visit "bears" a deductible when it is charged one (> 0); a level-1 visit (standard 0) or a
         visit with no eligible amount opens no window — so a reversed opening visit whose window is
         back at 0 leaves no window (later visits are not re-adjudicated);
-      * windows live in the visit year's accumulator, which resets on 1 January (RULES.md "Year"),
-        so a window opened late on 31 December does not carry into the new year.
+      * a window is not a year-to-date accumulator (RULES.md "Year" resets those on 1 January): a
+        window opened late on 31 December covers a visit early on 1 January. What a visit charges
+        goes to its own year's bucket under the window's name, so each year's bucket holds what was
+        charged in that year and the window's total is the sum of the two years' (``ytd.previous``:
+        the previous year's buckets); a reversal restores the visit's own year only.
     Returns the deductible charged and the window bucket it is charged to (None when nothing).
     """
     standard = params.by_level("deductible_per_visit", provider.level)
@@ -147,9 +154,21 @@ def _open_window(params: Params, *, provider: ProviderFacts, at: datetime,
                  ytd: YearToDate) -> tuple[str, Decimal] | None:
     """The window at this provider that contains ``at`` (the latest opened one if several)."""
     length = timedelta(hours=params.get("deductible_window_hours"))
-    containing = [(name, charged) for opened_at, name, charged in windows_at(ytd.buckets, provider.code)
+    buckets = ytd.buckets
+    if ytd.previous and at - length < datetime(at.year, 1, 1, tzinfo=at.tzinfo):
+        buckets = _across_the_year(ytd.previous, buckets)
+    containing = [(name, charged) for opened_at, name, charged in windows_at(buckets, provider.code)
                   if opened_at <= at < opened_at + length and charged > 0]
     return containing[-1] if containing else None
+
+
+def _across_the_year(previous: Mapping[str, Decimal], current: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """The windows of both years, each with what was charged in it in either year (a window opened
+    on 31 December holds its first charges in that year's bucket, the later ones in this year's)."""
+    windows = {name: amount for name, amount in previous.items() if name.startswith(WINDOW_PREFIX)}
+    for name, amount in current.items():
+        windows[name] = windows.get(name, ZERO) + amount
+    return windows
 
 
 def _ratio(params: Params, *, member: MemberFacts, provider: ProviderFacts) -> Decimal:

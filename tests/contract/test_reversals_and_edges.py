@@ -269,11 +269,6 @@ def test_nanchang_reversal_then_resettlement_at_the_signed_provider(world):
     assert w.accumulators(member, 2024)["fund_paid"] == "23.33"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "policy/rules/nanyang.py reads the 24-hour window as living in the visit year's accumulator (a window "
-    "opened late on 31 December does not carry into the new year); RULES.md 'Nanyang' says several visits "
-    "to the same provider within 24 hours count one deductible, and only year-to-date accumulators reset on "
-    "1 January. Crossing the year needs the previous year's windows from the claims loader (claims/)."))
 def test_nanyang_a_24_hour_window_opened_on_31_december_covers_1_january(world):
     # given an L2 hospital (deductible 30 per 24 hours, employed 55%) and a visit at 23:00 on 31 December
     w = world(NANYANG)

@@ -60,19 +60,23 @@ class Ledger:
     years: dict[int, dict[str, Decimal]] = field(default_factory=dict)
     decisions: list = field(default_factory=list)
 
-    def ytd(self, year: int) -> YearToDate:
-        return YearToDate(year=year, buckets=dict(self.years.get(year, {})))
+    def ytd(self, year: int, *, january: bool = False) -> YearToDate:
+        """``january``: with the previous year's buckets, as the claims engine gives a January visit."""
+        previous = dict(self.years.get(year - 1, {})) if january else {}
+        return YearToDate(year=year, buckets=dict(self.years.get(year, {})), previous=previous)
 
     def claim(self, *, member: MemberFacts, provider: ProviderFacts, visit: VisitFacts,
               signup: SignupFacts | None = None, params: Params | None = None):
         year = visit.day.year
         params = params or params_on(self.admdvs, visit.day)
         decision = region_module(self.admdvs).adjudicate(params=params, member=member, provider=provider,
-                                                         signup=signup, visit=visit, ytd=self.ytd(year))
+                                                         signup=signup, visit=visit,
+                                                         ytd=self.ytd(year, january=visit.visit_at.month == 1))
         # Every case also decided without its explanation (``explain=False``, as a policy simulation
         # replays): the same decision to the fen, with no steps.
         unexplained = region_module(self.admdvs).adjudicate(params=params, member=member, provider=provider,
-                                                            signup=signup, visit=visit, ytd=self.ytd(year),
+                                                            signup=signup, visit=visit,
+                                                            ytd=self.ytd(year, january=visit.visit_at.month == 1),
                                                             explain=False)
         assert unexplained == replace(decision, steps=()), "explain=False changed the decision"
         self.years[year] = apply_deltas(self.years.get(year, {}), decision.deltas)

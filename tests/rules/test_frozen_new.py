@@ -16,7 +16,7 @@ DECISION = dict(status="settled", reason=None, deductible=Decimal("50.00"), rati
 
 @pytest.mark.parametrize("cls, values", [
     (Decision, DECISION),
-    (YearToDate, {"year": 2024, "buckets": {"fund": Decimal("1.00")}}),
+    (YearToDate, {"year": 2024, "buckets": {"fund": Decimal("1.00")}, "previous": {}}),
     (VisitFacts, dict(visit_at=datetime(2024, 3, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai")), eligible=Decimal("100.00"),
                       total=Decimal("100.00"), benefit="ordinary", emergency=False, referral=False, out_of_area="none",
                       channel="direct", exclusion=None, registration=None, prescriber=None)),
@@ -33,4 +33,4 @@ def test_given_a_field_missing_or_one_too_many_when_built_then_refused():
     with pytest.raises(TypeError):
         frozen_new(YearToDate, {"year": 2024})
     with pytest.raises(TypeError):
-        frozen_new(YearToDate, {"year": 2024, "buckets": {}, "extra": 1})
+        frozen_new(YearToDate, {"year": 2024, "buckets": {}, "previous": {}, "extra": 1})

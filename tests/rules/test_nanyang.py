@@ -59,6 +59,49 @@ def test_reversing_the_opening_visit_closes_its_window():
     assert later.deductible == D("30") and later.fund_pay == D("38.50")
 
 
+def test_a_window_opened_on_31_december_caps_the_deductible_of_1_january_at_what_is_left():
+    ledger = Ledger(NY)
+    employed = member()
+    # given a window opened at L2 (standard 30) at 23:00 on 31 December by a visit of 10.00 eligible,
+    # which is charged its whole 10
+    opening = ledger.claim(member=employed, provider=L2, visit=visit("2024-12-31T23:00", "10.00"))
+    assert (opening.deductible, opening.fund_pay) == (D("10.00"), D("0.00"))
+    # when the member comes back at 01:00 on 1 January with 100.00, then at 05:00 with 50.00
+    crossing = ledger.claim(member=employed, provider=L2, visit=visit("2025-01-01T01:00", "100.00"))
+    later = ledger.claim(member=employed, provider=L2, visit=visit("2025-01-01T05:00", "50.00"))
+    # then the window's one standard is 30: 20 is left for 1 January, (100 − 20) × 55% = 44.00, and
+    # the 05:00 visit owes nothing more, 50 × 55% = 27.50
+    assert (crossing.deductible, crossing.fund_pay) == (D("20.00"), D("44.00"))
+    assert (later.deductible, later.fund_pay) == (D("0.00"), D("27.50"))
+    # and each year's bucket holds what was charged in that year, under the window's one name
+    window = "window:NY-L2:2024-12-31T23:00:00+08:00"
+    assert ledger.bucket(2024, window) == D("10.00") and ledger.bucket(2025, window) == D("20.00")
+
+
+def test_a_visit_25_hours_after_a_window_opened_on_31_december_opens_a_new_one():
+    ledger = Ledger(NY)
+    ledger.claim(member=member(), provider=L2, visit=visit("2024-12-31T23:00", "100.00"))
+    # when the member comes back at 00:00 on 2 January, 25 hours later
+    later = ledger.claim(member=member(), provider=L2, visit=visit("2025-01-02T00:00", "100.00"))
+    # then the window is closed: a new one, a full 30, (100 − 30) × 55% = 38.50
+    assert (later.deductible, later.fund_pay) == (D("30.00"), D("38.50"))
+    assert ledger.years[2025]["window:NY-L2:2025-01-02T00:00:00+08:00"] == D("30.00")
+
+
+def test_reversing_the_1_january_visit_restores_that_year_only():
+    ledger = Ledger(NY)
+    ledger.claim(member=member(), provider=L2, visit=visit("2024-12-31T23:00", "10.00"))
+    ledger.claim(member=member(), provider=L2, visit=visit("2025-01-01T01:00", "100.00"))
+    # when the 1 January visit is reversed
+    ledger.reverse(1)
+    # then 2025 is back to nothing and 31 December's 10 stays in 2024
+    assert ledger.years[2025] == {}
+    assert ledger.years[2024]["window:NY-L2:2024-12-31T23:00:00+08:00"] == D("10.00")
+    # and a visit within the window owes the 20 left of it again: (100 − 20) × 55% = 44.00
+    again = ledger.claim(member=member(), provider=L2, visit=visit("2025-01-01T02:00", "100.00"))
+    assert (again.deductible, again.fund_pay) == (D("20.00"), D("44.00"))
+
+
 def test_cap_reached_in_the_middle_of_a_visit():
     params = params_on(NY, date(2024, 9, 1))
     # given an employed member with 1 450 already paid, when an L1 visit would pay 100 × 60% = 60
