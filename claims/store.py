@@ -275,13 +275,9 @@ def _members_locked(requests: Sequence[ClaimRequest], scope, known: Sequence[Mem
 
 def _years_read(requests: Sequence[ClaimRequest]) -> list[int]:
     """The accumulator years the members' statement reads: the visits' own, and the year before a
-    January visit of a region whose windows cross the year end (``_previous_years``)."""
-    years = set()
-    for request in requests:
-        local = request.visit_local
-        years.add(local.year)
-        if local.month == 1 and getattr(REGIONS.get(request.admdvs), "WINDOWS_CROSS_THE_YEAR", False):
-            years.add(local.year - 1)
+    January visit that reads it (``_year_before``)."""
+    years = {request.visit_local.year for request in requests}
+    years.update(year for year in map(_year_before, requests) if year is not None)
     return sorted(years)
 
 
@@ -305,21 +301,27 @@ def _members_and_years(requests: Sequence[ClaimRequest], scope, member_ids: tupl
 
 
 def _previous_years(requests: Sequence[ClaimRequest], by_key: dict, years: dict[int, set[int]]) -> set[tuple[int, int]]:
-    """(member id, year) of the previous years the ledger holds without a visit in them: a January
-    visit of a member of a region whose windows cross the year end (policy/rules/nanyang.py
-    ``WINDOWS_CROSS_THE_YEAR``; a window of its 24 hours reaches at most into 1 January, the core
-    decides which are still open), when the member's set has no visit in the previous year."""
+    """(member id, year) of the previous years the ledger holds without a visit in them: the year
+    before a visit that reads it (``_year_before``), when the member's set has no visit in that year."""
     previous = set()
     for request in requests:
-        local = request.visit_local
-        if local.month != 1:
+        year = _year_before(request)
+        if year is None:
             continue
         member = by_key.get((request.admdvs, request.certno))
-        if member is None or not getattr(REGIONS[member.admdvs_id], "WINDOWS_CROSS_THE_YEAR", False):
-            continue
-        if local.year - 1 not in years.get(member.pk, ()):
-            previous.add((member.pk, local.year - 1))
+        if member is not None and year not in years.get(member.pk, ()):
+            previous.add((member.pk, year))
     return previous
+
+
+def _year_before(request: ClaimRequest) -> int | None:
+    """The previous year a visit reads: a January visit in a region whose windows cross the year end
+    (policy/rules/nanyang.py ``WINDOWS_CROSS_THE_YEAR``; a window of its 24 hours reaches at most into
+    1 January, the core decides which are still open). The request's ``admdvs`` is its member's."""
+    local = request.visit_local
+    if local.month == 1 and getattr(REGIONS.get(request.admdvs), "WINDOWS_CROSS_THE_YEAR", False):
+        return local.year - 1
+    return None
 
 
 def _histories(rows: dict, previous: set[tuple[int, int]]) -> dict[int, dict[int, dict]]:
