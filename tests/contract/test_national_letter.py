@@ -402,3 +402,30 @@ def test_3201_counts_settlements_dated_in_the_period_and_amounts_as_json_numbers
     assert ok["output"]["stmtinfo"]["stmt_rslt"] == "0", ok
     assert clinic.reconcile("310", begin="2024-03-01", end="2024-03-31", medfee="300.00", fund="180.00",
                             acct="0.00", count=3)["output"]["stmtinfo"]["stmt_rslt"] == "1"
+
+
+def test_a_visit_in_the_future_or_out_of_the_years_is_refused_as_by_post_claims(world):
+    # given Nanyang centre A's HIS signed in and a member
+    w = world(NANYANG)
+    a, member = w.provider(), w.member()
+    clinic = signed_in(a, NANYANG)
+    # POST /claims/ refuses a visit in the future (400 on visit_at; README: a visit is not in the future)
+    assert w.claim_response(member, a, "2099-03-04T09:00:00+08:00").status_code == 400
+    # when the same visit is registered (2201 begntime = the visit time) and settled through the interface
+    visit = clinic.visit_with(member, "310", begntime="2099-03-04 09:00:00", amount="100.00")
+    data = clinic.settle_message(visit, medfee="100.00", inscp="100.00")["input"]["data"]
+    trial = clinic.send(clinic.envelope("2206", {"data": data}))
+    settled = clinic.send(clinic.settle_message(visit, medfee="100.00", inscp="100.00"))
+    # then 2206 and 2207 are refused (infcode -1 naming the visit), and nothing is settled
+    for answer in (trial, settled):
+        assert answer["infcode"] == -1 and "mdtrt_id" in answer["err_msg"], answer
+    assert clinic.reconcile("310", begin="2099-03-01", end="2099-03-31", medfee="0.00", fund="0.00", acct="0.00",
+                            count=0)["output"]["stmtinfo"]["stmt_rslt"] == "0"
+    # and a 2201 time outside the years every path accepts (1900–2099, config/parsing.py) is refused there
+    person = clinic.send(clinic.envelope("1101", {"data": {"mdtrt_cert_type": "02", "mdtrt_cert_no": member}}))
+    psn_no = person["output"]["baseinfo"]["psn_no"]
+    for begntime in ("1899-12-31 23:59:59", "2100-01-01 00:00:00"):
+        refused = clinic.send(clinic.envelope("2201", {"data": {
+            "psn_no": psn_no, "insutype": "310", "begntime": begntime, "mdtrt_cert_type": "02",
+            "mdtrt_cert_no": member, "ipt_otp_no": "MZ1", "caty": "03"}}))
+        assert refused["infcode"] == -1 and "begntime" in refused["err_msg"], refused
