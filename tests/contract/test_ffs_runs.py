@@ -198,3 +198,30 @@ def test_run_settlement_command_is_the_same_run_as_the_api(world):
     current = timezone.localdate().strftime("%Y-%m")
     refused = run_response(w.client, ZIBO, FFS, current)
     assert refused.status_code == 400 and "period" in refused.json(), refused.json()
+
+
+def test_a_late_reversal_is_netted_once_and_a_visit_is_in_its_members_region_run(world, city_admin):
+    # given a Zibo L1 centre C and a member: 4 March, annual deductible 50: (100 − 50) × 0.60 = 30.00,
+    # and a visit of the same member at a Nanyang L1 centre N (out of area for Zibo: unregistered =
+    # temporary, 10% first, deductible paid: (100 − 10) × 0.60 = 54.00; RULES.md "Out-of-area care")
+    z, n = world(ZIBO), world(NANYANG)
+    c, nanyang_centre = z.provider(), n.provider()
+    member = z.member()
+    first = z.claim(member, c, "2024-03-04T09:00:00+08:00")
+    assert first["hifp_pay"] == "30.00"
+    assert z.claim(member, nanyang_centre, "2024-03-05T09:00:00+08:00")["hifp_pay"] == "54.00"
+    # then Zibo's March run pays N for its Zibo member's visit, and Nanyang's March run has no line for it
+    # (a run carries its region's members' claims, "one line per charged provider")
+    march = run(z.client, ZIBO, FFS, "2024-03")
+    lines = run_lines(z.client, march["id"])
+    assert (lines[c]["paid"], lines[nanyang_centre]["paid"]) == ("30.00", "54.00")
+    assert nanyang_centre not in run_lines(n.client, run(n.client, NANYANG, FFS, "2024-03")["id"])
+    # when March is approved, the 4 March visit reversed, and April computed and approved
+    assert approve_by_second_person(z.client, march["id"], city_admin).status_code == 200
+    z.reverse(first["setl_id"])
+    april = run(z.client, ZIBO, FFS, "2024-04")
+    assert run_lines(z.client, april["id"])[c]["paid"] == "-30.00"
+    assert approve_by_second_person(z.client, april["id"], city_admin).status_code == 200
+    # then May does not net the reversal again (no line for C at all)
+    may = run_lines(z.client, run(z.client, ZIBO, FFS, "2024-05")["id"])
+    assert c not in may

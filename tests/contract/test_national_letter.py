@@ -219,6 +219,46 @@ def test_an_out_of_area_visit_through_the_interface_is_the_rest_one(world):
     assert rest_money_of(rest) == money_of(setl)
 
 
+# (region, provider level in Guangzhou, registration kind and start, sign up with it?, expected fund)
+REGISTERED = [
+    # Nanyang long-term: local rules at the treating level, direct settlement: L1 no deductible, 60%
+    (NANYANG, "1", "long_term", "2024-01-01", False, "60.00"),
+    # Nanchang resettled since 2023: from 1 January 2024 a primary-level provider in the destination is
+    # covered at 60%, inside the yearly cap of the member's standard (age 54: group 4, 181)
+    (NANCHANG, "1", "resettled", "2023-06-01", False, "60.00"),
+    # Heyuan long-term with an out-of-city selection of an L2 provider: city rules at L2, employed 60%,
+    # per-visit cap 120: 100 × 0.60 = 60.00
+    (HEYUAN, "2", "long_term", "2024-01-01", True, "60.00"),
+]
+
+
+@pytest.mark.parametrize("region, level, kind, start_on, select, fund", REGISTERED, ids=[r[0] for r in REGISTERED])
+def test_a_registered_out_of_area_visit_through_the_interface_is_the_rest_one(world, region, level, kind, start_on,
+                                                                               select, fund):
+    # given two identical members registered to Guangzhou (440100) and a provider there
+    # (RULES.md "Out-of-area care"); in Nanchang each keeps a sign-up with a centre in the city
+    w = world(region)
+    gz = w.provider(admdvs="440100", level=level)
+    home = w.provider() if region == NANCHANG else None
+    members = [w.member(), w.member()]
+    for member in members:
+        assert w.register(member, kind=kind, start_on=start_on).status_code == 201
+        if home:
+            assert w.signup(member, home, applied_on="2023-01-02").status_code == 201
+        if select:
+            assert w.signup(member, gz, applied_on="2024-01-02").status_code == 201
+    clinic = signed_in(gz, "440100", insuplc=region)
+    # when each has a visit of 100.00 there in March 2024, one per door
+    rest = w.claim(members[0], gz, "2024-03-04T09:00:00+08:00")
+    got = clinic.settle(clinic.visit_with(members[1], INSUTYPE[region], begntime="2024-03-04 09:00:00",
+                                          amount="100.00"), inscp="100.00")
+    # then both are the registered long-term kind and pay the same
+    assert got["infcode"] == 0, got
+    setl = got["output"]["setlinfo"]
+    assert (rest["out_of_area"], rest["hifp_pay"], setl["hifp_pay"]) == ("long_term", fund, fund)
+    assert rest_money_of(rest) == money_of(setl)
+
+
 def test_a_pharmacy_fill_through_the_interface_is_the_rest_one(world):
     # given Zibo L2 hospital H, pharmacy P and two employed members
     w = world(ZIBO)
