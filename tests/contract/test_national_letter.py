@@ -469,3 +469,26 @@ def test_a_visit_in_the_future_or_out_of_the_years_is_refused_as_by_post_claims(
             "psn_no": psn_no, "insutype": "310", "begntime": begntime, "mdtrt_cert_type": "02",
             "mdtrt_cert_no": member, "ipt_otp_no": "MZ1", "caty": "03"}}))
         assert refused["infcode"] == -1 and "begntime" in refused["err_msg"], refused
+
+
+def test_the_personal_account_pays_alike_through_both_doors(world):
+    # given two Nanyang employed members (base 5 000.00) credited for February by the README's command:
+    # 2% × 5 000 = 100.00 each (RULES.md "Nanyang" personal account)
+    import io
+
+    from django.core.management import call_command
+
+    w = world(NANYANG)
+    c, through_rest, through_national = w.provider(), w.member(enrolled_on="2024-01-01"), w.member(
+        enrolled_on="2024-01-01")
+    call_command("credit_accounts", "--admdvs", NANYANG, "--period", "2024-02", stdout=io.StringIO())
+    clinic = signed_in(c, NANYANG)
+    # when each pays a visit of 100.00 at L1 centre C (60% → fund 60.00) from the account
+    rest = w.claim(through_rest, c, "2024-03-04T09:00:00+08:00", acct_used=True)
+    got = clinic.settle(clinic.visit_with(through_national, "310", begntime="2024-03-04 09:00:00",
+                                          amount="100.00"), inscp="100.00", acct_used_flag="1")
+    setl = got["output"]["setlinfo"]
+    # then the member's share 40.00 is paid from the account through both doors; 100.00 − 40.00 = 60.00 left
+    assert (rest["hifp_pay"], rest["acct_pay"], rest["psn_cash_pay"]) == ("60.00", "40.00", "0.00")
+    assert (setl["hifp_pay"], setl["acct_pay"], setl["psn_cash_pay"], setl["balc"]) == (
+        "60.00", "40.00", "0.00", "60.00")
