@@ -225,3 +225,27 @@ def test_a_late_reversal_is_netted_once_and_a_visit_is_in_its_members_region_run
     # then May does not net the reversal again (no line for C at all)
     may = run_lines(z.client, run(z.client, ZIBO, FFS, "2024-05")["id"])
     assert c not in may
+
+
+def test_a_visit_settled_through_the_national_interface_is_in_the_run_like_a_rest_one(world):
+    from tests.contract.test_national_letter import signed_in
+
+    # given Nanyang L2 hospital H: one visit through POST /claims/ and one through 2207, 100.00 each,
+    # (100 − 30) × 0.55 = 38.50 each (RULES.md "Nanyang"); the national one reversed by 2208 afterwards
+    w = world(NANYANG)
+    h, m1, m2 = w.provider(level="2"), w.member(), w.member()
+    assert w.claim(m1, h, "2024-03-04T09:00:00+08:00")["hifp_pay"] == "38.50"
+    clinic = signed_in(h, NANYANG)
+    visit = clinic.visit_with(m2, "310", begntime="2024-03-05 09:00:00", amount="100.00")
+    setl = clinic.settle(visit, inscp="100.00")["output"]["setlinfo"]
+    assert setl["hifp_pay"] == "38.50"
+    body = run(w.client, NANYANG, FFS, "2024-03")
+    line = run_lines(w.client, body["id"])[h]
+    # then the run counts both: 2 visits, 200.00, 77.00
+    assert (line["visits"], line["medfee_sumamt"], line["paid"]) == (2, "200.00", "77.00")
+    # when the national one is reversed (2208) and the draft recomputed: 1 visit, 100.00, 38.50
+    undo = clinic.send(clinic.envelope("2208", {"data": {
+        "setl_id": setl["setl_id"], "mdtrt_id": visit["mdtrt_id"], "psn_no": visit["psn_no"]}}))
+    assert undo["infcode"] == 0, undo
+    line = run_lines(w.client, run(w.client, NANYANG, FFS, "2024-03")["id"])[h]
+    assert (line["visits"], line["medfee_sumamt"], line["paid"]) == (1, "100.00", "38.50")

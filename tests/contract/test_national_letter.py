@@ -31,7 +31,7 @@ class Clinic(NationalClinic):
                                 insuplc=insuplc or self.insuplc)
 
     def visit_with(self, certno: str, insutype: str, *, begntime: str, amount: str, med_type: str = "11",
-                   rx: bool = False, caty: str = "03") -> dict:
+                   rx: bool = False, caty: str = "03", diag: str = "J06.900") -> dict:
         """1101, 2201, 2203 (``med_type``) and one 2204 detail (``rx``: a filled prescription 外配处方)."""
         person = self.send(self.envelope("1101", {"data": {
             "mdtrt_cert_type": "02", "mdtrt_cert_no": certno, "card_sn": None, "begntime": None,
@@ -47,7 +47,7 @@ class Clinic(NationalClinic):
         info = self.send(self.envelope("2203", {"mdtrtinfo": {
             "mdtrt_id": mdtrt_id, "psn_no": psn_no, "med_type": med_type, "begntime": begntime,
             "main_cond_dscr": "咳嗽", "dise_codg": None, "dise_name": None},
-            "diseinfo": [{"diag_type": "1", "diag_srt_no": 1, "diag_code": "J06.900", "diag_name": "上感",
+            "diseinfo": [{"diag_type": "1", "diag_srt_no": 1, "diag_code": diag, "diag_name": "诊断",
                           "diag_dept": "内科", "dise_dor_no": "D0001", "dise_dor_name": "李医生",
                           "diag_time": begntime, "vali_flag": "1"}]}))
         assert info["infcode"] == 0, info
@@ -301,6 +301,21 @@ def test_benefits_the_interface_derives_are_the_rest_ones(world):
     got = clinic.settle(clinic.visit_with(national_member, "310", begntime="2024-03-04 09:00:00", amount="400.00",
                                           caty="50"), inscp="400.00")["output"]["setlinfo"]
     assert (rest["act_pay_dedc"], rest["hifp_pay"]) == ("300.00", "65.00") and rest_money_of(rest) == money_of(got)
+
+
+def test_ganzhou_two_diseases_sub_cap_through_both_doors(world):
+    # given Ganzhou centre C (L1) and two members; hypertension drugs (RULES.md "Ganzhou": no deductible,
+    # ordinary ratio 60%, sub-cap 500): 600 → 360.00, then 300 → 180.00 capped at 500 − 360 = 140.00
+    g = world(GANZHOU)
+    c = g.provider()
+    through_rest, through_national = g.member(), g.member()
+    clinic = signed_in(c, GANZHOU)
+    for day, inscp, fund in (("04", "600.00", "360.00"), ("05", "300.00", "140.00")):
+        rest = g.claim(through_rest, c, f"2024-03-{day}T09:00:00+08:00", inscp, benefit="hypertension")
+        # (national: the main diagnosis I10 essential hypertension names the benefit)
+        got = clinic.settle(clinic.visit_with(through_national, "310", begntime=f"2024-03-{day} 09:00:00",
+                                              amount=inscp, diag="I10.X00"), inscp=inscp)["output"]["setlinfo"]
+        assert (rest["act_pay_dedc"], rest["hifp_pay"]) == ("0.00", fund) and rest_money_of(rest) == money_of(got)
 
 
 def test_one_member_through_both_doors_shares_one_year(world):
