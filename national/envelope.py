@@ -25,6 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework.renderers import BaseRenderer
 
 from claims.requests import parse_money
+from config.parsing import SANE_YEARS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ENVELOPE_REQUIRED = ("infno", "msgid", "mdtrtarea_admvs", "recer_sys_code", "infver", "opter_type", "opter",
@@ -153,9 +154,13 @@ def moment(data: dict, name: str, *, where: str = "data") -> datetime:
     writes as ``yyyy-MM-ddTHH:mm:ss`` unless the client sets a date format."""
     value = data.get(name)
     try:
-        return datetime.strptime(str(value).strip().replace("T", " ", 1), TIME_FORMAT).replace(tzinfo=SHANGHAI)
+        parsed = datetime.strptime(str(value).strip().replace("T", " ", 1), TIME_FORMAT).replace(tzinfo=SHANGHAI)
     except ValueError:
         raise Refused(f"{where}.{name}: {value!r} 应为 yyyy-MM-dd HH:mm:ss 格式的时间") from None
+    # The years every path accepts (config/parsing.py): a 1899 or 2100 time is a typo, never a visit.
+    if not SANE_YEARS[0] <= parsed.year <= SANE_YEARS[1]:
+        raise Refused(f"{where}.{name}: 时间 {value} 超出 {SANE_YEARS[0]}–{SANE_YEARS[1]} 年 (out of range)")
+    return parsed
 
 
 def day(data: dict, name: str, *, where: str = "data") -> date:

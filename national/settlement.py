@@ -18,12 +18,14 @@ parts (2207's fields) in 2206 too, and then 2206 decides exactly what 2207 will.
 """
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
 from claims.models import Claim
 from claims.requests import ClaimRequest
+from claims.requests import CLOCK_SKEW_SECONDS
 from claims.requests import FeeDetail as FeeDetailLine
 from claims.services import SYSTEM_SCOPE, claim_decide, claim_reverse, claim_settle
 from claims.store import LedgerKnown
@@ -49,6 +51,12 @@ class _Settlement:
         data = node(context.message, "data")
         batch = text(data, "chrg_bchno", max_length=30)
         visit = visit_of(context, data, batch=batch)
+        # POST /claims/ refuses a visit in the future (claims.requests, "visit_at"); the same engine
+        # behind this door refuses it too (CONTRACT.md "National interface": the visit time is 2201's
+        # begntime), with the same tolerance for a clinic clock running ahead.
+        if visit.begntime.timestamp() > time.time() + CLOCK_SKEW_SECONDS:
+            raise Refused(f"data.mdtrt_id: 就诊时间(【2201】begntime) {time_text(visit.begntime)} 晚于当前时间 "
+                          "(the visit is in the future)")
         member = visit.member
         insuplc = str(context.message.get("insuplc_admdvs") or "")
         if insuplc != member.admdvs_id:
