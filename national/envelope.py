@@ -48,13 +48,18 @@ def now_local() -> datetime:
 def answer(*, infcode: int, received: datetime, output: dict | None = None, err_msg: str = "",
            admdvs: str = "") -> dict:
     """The answer envelope (OutputReturn). ``inf_refmsgid``: the receiver's region (6) + time (14) +
-    a 10-digit serial (random: unique enough per second, and tells a clinic nothing of others)."""
+    a 10-digit serial (random: unique enough per second, and tells a clinic nothing of others).
+
+    ``refmsg_time`` and ``respond_time`` are written like every other time of the interface,
+    ``yyyy-MM-dd HH:mm:ss``: CONTRACT.md gives the interface's times that one format and makes no
+    exception for the envelope's. (The national platform's own specification writes these two as
+    ``yyyyMMddHHmmssSSS``; the HIS client whose shapes we follow reads both as plain strings, so
+    the contract's format costs a connecting clinic nothing.)"""
     responded = now_local()
     region = admdvs if len(admdvs) == 6 and admdvs.isdigit() else "000000"
     return {"infcode": infcode,
             "inf_refmsgid": f"{region}{received:%Y%m%d%H%M%S}{secrets.randbelow(10 ** 10):010d}",
-            "refmsg_time": received.strftime("%Y%m%d%H%M%S") + f"{received.microsecond // 1000:03d}",
-            "respond_time": responded.strftime("%Y%m%d%H%M%S") + f"{responded.microsecond // 1000:03d}",
+            "refmsg_time": received.strftime(TIME_FORMAT), "respond_time": responded.strftime(TIME_FORMAT),
             "err_msg": err_msg, "output": output or {}}
 
 
