@@ -85,7 +85,10 @@ def caps_reached(admdvs: str, *, params: Params, member: MemberFacts, signup: Si
     module = region_module(admdvs)
     cap = module.annual_cap(params, member=member, signup=signup, year=year)
     at_cap = cap is not None and max(ZERO, cap - buckets.get(FUND, ZERO)) == 0
-    subcap_uses = getattr(module, "subcap_uses", None)
+    # Only Ganzhou has sub-caps. Looked up in the module's namespace: getattr with a default on a
+    # module without the name raises and catches an AttributeError: 0.85-2.0 µs against 0.10-0.15 (timeit), once
+    # per member and scenario of a simulation.
+    subcap_uses = vars(module).get("subcap_uses")
     if subcap_uses is None:
         return at_cap, False
     return at_cap, any(use.left == 0 for use in subcap_uses(params, buckets).values())
