@@ -16,6 +16,8 @@ Readings of this model where RULES.md leaves a choice (each is marked ``Reading`
   holds another claim's charge keeps the reversed opener's time. (That last point follows the
   product's documented reading; RULES.md l.47-48 "as if it had not happened" would rather re-open the
   window at the next live visit: an open reading, checked by an xfail test in test_nanyang.py.)
+  Visits are posted in time order here: a visit posted late, dated within 24 h before a window's
+  opening, opens a window of its own in the product (RULES.md does not say; left open).
 - A deductible charged never exceeds the eligible amount (a 20.00 visit at an L3 hospital charges 20).
 - A not-covered claim charges no deductible, pays 0 and its ratio is reported as ``0.0000``.
 - When several facts take a visit out, RULES.md names no precedence among the reasons; the model
@@ -255,7 +257,7 @@ class EmployeeModel:
             # is opened by a visit charged a deductible (> 0) outside any open window and is known by
             # its opening time; it holds what its live claims were charged. A reversal takes its
             # claim's charge out of the window; a window back at 0 is gone, one still holding charges
-            # keeps its opening time (see the report's open reading: not replayed from the next visit).
+            # keeps its opening time (module docstring). A visit exactly 24 h after the opening is outside.
             held: dict[datetime, Decimal] = {}
             for c in self._live():
                 if c.window_at == rated.code and c.window is not None:
