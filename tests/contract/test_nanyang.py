@@ -106,3 +106,26 @@ def test_the_policy_starts_at_midnight_on_1_july_2022_shanghai_time(world):
     # then 23:30 on 30 June is outside it; 00:30 on 1 July pays (100 − 30) × 0.55 = 38.50
     assert (before["status"], before["reason"], before["hifp_pay"]) == ("not_covered", "outside_policy_period", "0.00")
     assert paid(after) == ("30.00", "0.5500", "38.50", None)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "RULES.md \"Common terms\": a reversal puts the member's accumulators \"back to what they were without "
+    "it\". The product keeps a 24-hour window anchored at its reversed opening visit while another claim's "
+    "charge is still in it (the window bucket is named by the opening time, claims/store.py): re-anchoring "
+    "at the next live visit needs the window's claims, not its total"))
+def test_reversing_an_opening_visit_re_opens_the_window_at_the_next_live_visit(world):
+    # given an L3 hospital (deductible 50 per 24 hours, employed 50%): 20.00 at 08:00 opens the window
+    # and pays the first 20 of the deductible, 10.00 at 09:00 pays 10 more (both all deductible, fund 0)
+    w = world(NANYANG)
+    member, hospital = w.member(), w.provider(level="3")
+    opening = w.claim(member, hospital, "2024-03-05T08:00:00+08:00", "20.00")
+    second = w.claim(member, hospital, "2024-03-05T09:00:00+08:00", "10.00")
+    assert paid(opening) == ("20.00", "0.5000", "0.00", None)
+    assert paid(second) == ("10.00", "0.5000", "0.00", None)
+    # when the 08:00 visit is reversed: without it, the 09:00 visit opened the window (RULES.md Reading:
+    # "a 24-hour window opens at the first deductible-bearing visit") with 10 of the 50 charged
+    w.reverse(opening["setl_id"])
+    # then a visit at 08:30 next day (23.5 h after 09:00) is in that window and owes 50 − 10 = 40:
+    # (100 − 40) × 0.5 = 30.00 (the product: a new window, 50, (100 − 50) × 0.5 = 25.00)
+    assert paid(w.claim(member, hospital, "2024-03-06T08:30:00+08:00", "100.00")) == (
+        "40.00", "0.5000", "30.00", None)
