@@ -243,24 +243,42 @@ def bucket_subcap(benefit: str) -> str:
     return f"subcap:{benefit}"
 
 
-def bucket_window(provider_code: str, opened_at: datetime) -> str:
-    """Nanyang: deductible charged in the 24-hour window opened at ``opened_at`` at a provider."""
-    return f"{WINDOW_PREFIX}{provider_code}:{opened_at.isoformat()}"
+def bucket_window(provider_code: str, opened_at: datetime, charged_at: datetime | None = None) -> str:
+    """Nanyang: deductible charged in the 24-hour window opened at ``opened_at`` at a provider.
+
+    The visit that opens a window is charged under its plain name; a later visit charged in it under
+    the name with ``@<its own time>``. A reversal takes back exactly its own entry, and the window's
+    entries that remain say when it would have opened without the reversed visit (``windows_at``).
+    Buckets written before entries were kept apart hold a window's charges under its plain name."""
+    name = f"{WINDOW_PREFIX}{provider_code}:{opened_at.isoformat()}"
+    return name if charged_at is None or charged_at == opened_at else f"{name}@{charged_at.isoformat()}"
 
 
 def windows_at(buckets: Mapping[str, Decimal], provider_code: str) -> list[tuple[datetime, str, Decimal]]:
-    """The Nanyang windows recorded for one provider: (opened_at, bucket name, deductible charged)."""
+    """The Nanyang windows at one provider as its entries stand: (when it opens, the window's plain
+    name, deductible charged in it), by opening time.
+
+    A window opens at its earliest entry still holding a charge: the opening visit's normally, the
+    next charged visit's once the opening one is reversed (RULES.md "Reversals": the accumulators as
+    if the claim had not happened). Entries taken back to 0 count for nothing."""
     prefix = f"{WINDOW_PREFIX}{provider_code}:"
-    found = []
+    windows: dict[str, list] = {}
     for name, amount in buckets.items():
-        if not name.startswith(prefix):
+        if not name.startswith(prefix) or amount <= 0:
             continue
+        opened, _, charged = name[len(prefix):].partition("@")
         try:
-            opened_at = datetime.fromisoformat(name[len(prefix):])
+            charged_at = datetime.fromisoformat(charged or opened)
+            datetime.fromisoformat(opened)
         except ValueError:          # another provider whose code merely starts with this one's
             continue
-        found.append((opened_at, name, amount))
-    return sorted(found)
+        plain = f"{prefix}{opened}"
+        window = windows.get(plain)
+        if window is None:
+            windows[plain] = [charged_at, plain, amount]
+        else:
+            window[0], window[2] = min(window[0], charged_at), window[2] + amount
+    return sorted(tuple(window) for window in windows.values())
 
 
 def negate_deltas(deltas: Mapping[str, Decimal]) -> dict[str, Decimal]:

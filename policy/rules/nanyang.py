@@ -123,11 +123,15 @@ def _per_visit_deductible(claim: Claim, params: Params, *, provider: ProviderFac
 
     RULES.md Reading: a window opens at the first deductible-bearing visit at that provider; within it
     the deductibles charged add up to at most one standard; the first visit after it closes opens a
-    new one. A window is a bucket "window:<provider>:<opened at>" holding what was charged in it.
+    new one. Each charge is its own bucket: "window:<provider>:<opened at>" for the opening visit's,
+    "…@<visit time>" for a later one in the window (common.py ``bucket_window``), so a reversal takes
+    back its own and what remains shows where the window stands as if the visit had not happened.
     Our readings on top of that:
       * a visit "bears" a deductible when it is charged one (> 0); a level-1 visit (standard 0) or a
         visit with no eligible amount opens no window — so a reversed opening visit whose window is
-        back at 0 leaves no window (later visits are not re-adjudicated);
+        back at 0 leaves no window, and one whose window still holds later visits' charges leaves it
+        opening at the earliest of them, the visit that would have opened it (later visits are not
+        re-adjudicated: what they were charged stays);
       * a window is not a year-to-date accumulator (RULES.md "Year" resets those on 1 January): a
         window opened late on 31 December covers a visit early on 1 January. What a visit charges
         goes to its own year's bucket under the window's name, so each year's bucket holds what was
@@ -144,8 +148,9 @@ def _per_visit_deductible(claim: Claim, params: Params, *, provider: ProviderFac
         name, already = bucket_window(provider.code, visit.visit_at), ZERO
         where = f"第五条(一) 本次为 {provider.code} 新的24小时起付窗口（{visit.visit_at.isoformat()} 起）"
     else:
-        name, already = window
-        where = f"第五条(一) 24小时内同一医院多次就诊只记一次起付标准（窗口 {name}）"
+        window_name, already = window
+        name = f"{window_name}@{visit.visit_at.isoformat()}"
+        where = f"第五条(一) 24小时内同一医院多次就诊只记一次起付标准（窗口 {window_name}）"
     charged = claim.deductible(base=visit.eligible, standard=standard, already_paid=already, note=where)
     return charged, (name if charged > 0 else None)
 
@@ -158,13 +163,14 @@ def _open_window(params: Params, *, provider: ProviderFacts, at: datetime,
     if ytd.previous and at - length < datetime(at.year, 1, 1, tzinfo=at.tzinfo):
         buckets = _across_the_year(ytd.previous, buckets)
     containing = [(name, charged) for opened_at, name, charged in windows_at(buckets, provider.code)
-                  if opened_at <= at < opened_at + length and charged > 0]
+                  if opened_at <= at < opened_at + length]
     return containing[-1] if containing else None
 
 
 def _across_the_year(previous: Mapping[str, Decimal], current: Mapping[str, Decimal]) -> dict[str, Decimal]:
-    """The windows of both years, each with what was charged in it in either year (a window opened
-    on 31 December holds its first charges in that year's bucket, the later ones in this year's)."""
+    """The window entries of both years (a window opened on 31 December holds its first charges in
+    that year's bucket, the later ones in this year's; an entry's name is in one year only, except a
+    window's plain name in buckets written before entries were kept apart, summed)."""
     windows = {name: amount for name, amount in previous.items() if name.startswith(WINDOW_PREFIX)}
     for name, amount in current.items():
         windows[name] = windows.get(name, ZERO) + amount

@@ -41,12 +41,14 @@ def test_one_by_one_the_1_january_visit_owes_what_is_left_of_the_window(city_adm
     assert _paid(opening) == (D("10.00"), D("0.00"))
     assert _paid(crossing) == (D("20.00"), D("44.00"))
     window = f"window:{hospital.fixmedins_code}:2024-12-31T23:00:00+08:00"
-    # the claim records the window it saw from the previous year; each year's row holds its own charge
+    # the claim records the window it saw from the previous year; each year's row holds its own charge,
+    # the 1 January one as the window's entry at its own time
+    entry = f"{window}@2025-01-01T01:00:00+08:00"
     assert crossing.inputs["ytd_carried"] == {window: "10.00"}
     assert "ytd_carried" not in opening.inputs
-    assert crossing.deltas == {"fund": "44.00", window: "20.00"}
+    assert crossing.deltas == {"fund": "44.00", entry: "20.00"}
     assert accumulated(member) == deltas_sum(member) == {
-        (2024, window): D("10.00"), (2025, window): D("20.00"), (2025, "fund"): D("44.00")}
+        (2024, window): D("10.00"), (2025, entry): D("20.00"), (2025, "fund"): D("44.00")}
 
 
 def test_a_file_with_both_visits_decides_as_one_by_one(city_admin):

@@ -13,9 +13,8 @@ Readings of this model where RULES.md leaves a choice (each is marked ``Reading`
 - Nanyang 24-hour window (l.64-67): a window is opened by a visit charged a deductible (> 0)
   outside any open window at that provider (a visit with no eligible amount opens none); a reversal
   takes its claim's charge out of its window, and a window back at 0 is gone. A window that still
-  holds another claim's charge keeps the reversed opener's time. (That last point follows the
-  product's documented reading; RULES.md l.47-48 "as if it had not happened" would rather re-open the
-  window at the next live visit: an open reading, checked by an xfail test in test_nanyang.py.)
+  holds another claim's charge opens, as if the reversed opener had not happened (l.47-48), at the
+  earliest live visit charged in it (the visits charged in it are not re-adjudicated).
   Visits are posted in time order here: a visit posted late, dated within 24 h before a window's
   opening, opens a window of its own in the product (RULES.md does not say; left open).
 - A deductible charged never exceeds the eligible amount (a 20.00 visit at an L3 hospital charges 20).
@@ -254,17 +253,20 @@ class EmployeeModel:
         owed, window = standard, None
         if standard:
             # Reading (l.64-67, with the product's documented reading of "deductible-bearing"): a window
-            # is opened by a visit charged a deductible (> 0) outside any open window and is known by
-            # its opening time; it holds what its live claims were charged. A reversal takes its
+            # is opened by a visit charged a deductible (> 0) outside any open window; it holds what
+            # its live claims were charged and opens at the earliest of them. A reversal takes its
             # claim's charge out of the window; a window back at 0 is gone, one still holding charges
-            # keeps its opening time (module docstring). A visit exactly 24 h after the opening is outside.
+            # opens at its earliest live visit (module docstring). A visit exactly 24 h after the
+            # opening is outside.
             held: dict[datetime, Decimal] = {}
+            opens: dict[datetime, datetime] = {}
             for c in self._live():
-                if c.window_at == rated.code and c.window is not None:
+                if c.window_at == rated.code and c.window is not None and c.deductible > 0:
                     held[c.window] = held.get(c.window, ZERO) + c.deductible
-            open_ = sorted(at for at, charged in held.items() if charged > 0 and at <= local < at + DAY)
+                    opens[c.window] = min(opens.get(c.window, c.at), c.at)
+            open_ = sorted((opens[key], key) for key in held if opens[key] <= local < opens[key] + DAY)
             if open_:
-                window = open_[-1]
+                window = open_[-1][1]
                 owed = max(ZERO, standard - held[window])
         deductible = min(owed, visit.inscp)
         fund = min(money((visit.inscp - deductible) * ratio), self._cap_left(local.date()))       # l.74

@@ -108,11 +108,6 @@ def test_the_policy_starts_at_midnight_on_1_july_2022_shanghai_time(world):
     assert paid(after) == ("30.00", "0.5500", "38.50", None)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "RULES.md \"Common terms\": a reversal puts the member's accumulators \"back to what they were without "
-    "it\". The product keeps a 24-hour window anchored at its reversed opening visit while another claim's "
-    "charge is still in it (the window bucket is named by the opening time, claims/store.py): re-anchoring "
-    "at the next live visit needs the window's claims, not its total"))
 def test_reversing_an_opening_visit_re_opens_the_window_at_the_next_live_visit(world):
     # given an L3 hospital (deductible 50 per 24 hours, employed 50%): 20.00 at 08:00 opens the window
     # and pays the first 20 of the deductible, 10.00 at 09:00 pays 10 more (both all deductible, fund 0)

@@ -73,9 +73,11 @@ def test_a_window_opened_on_31_december_caps_the_deductible_of_1_january_at_what
     # the 05:00 visit owes nothing more, 50 × 55% = 27.50
     assert (crossing.deductible, crossing.fund_pay) == (D("20.00"), D("44.00"))
     assert (later.deductible, later.fund_pay) == (D("0.00"), D("27.50"))
-    # and each year's bucket holds what was charged in that year, under the window's one name
+    # and each year's bucket holds what was charged in that year: the opening visit's under the
+    # window's name, the 1 January one as the window's entry at its own time
     window = "window:NY-L2:2024-12-31T23:00:00+08:00"
-    assert ledger.bucket(2024, window) == D("10.00") and ledger.bucket(2025, window) == D("20.00")
+    assert ledger.bucket(2024, window) == D("10.00")
+    assert ledger.bucket(2025, f"{window}@2025-01-01T01:00:00+08:00") == D("20.00")
 
 
 def test_a_visit_25_hours_after_a_window_opened_on_31_december_opens_a_new_one():
@@ -149,3 +151,30 @@ def _decide(params, member_, provider_, visit_, buckets):
     from policy.rules import nanyang
     return nanyang.adjudicate(params=params, member=member_, provider=provider_, signup=None, visit=visit_,
                               ytd=YearToDate(visit_.day.year, buckets))
+
+
+def test_reversing_the_opening_visit_leaves_the_window_opening_at_the_next_charged_one():
+    ledger = Ledger(NY)
+    # given an L3 window (standard 50) opened at 08:00 by 20.00, 10.00 more charged in it at 09:00
+    ledger.claim(member=member(), provider=L3, visit=visit("2024-03-05T08:00", "20.00"))
+    ledger.claim(member=member(), provider=L3, visit=visit("2024-03-05T09:00", "10.00"))
+    # when the 08:00 visit is reversed (RULES.md: the accumulators as if it had not happened)
+    ledger.reverse(0)
+    # then the window opens at 09:00 with its 10: at 08:30 next day 40 is left, (100 − 40) × 50% = 30.00
+    inside = ledger.claim(member=member(), provider=L3, visit=visit("2024-03-06T08:30", "100.00"))
+    assert (inside.deductible, inside.fund_pay) == (D("40.00"), D("30.00"))
+    # and at 09:00, 24 hours after the 09:00 visit, a new window: (100 − 50) × 50% = 25.00
+    after = ledger.claim(member=member(), provider=L3, visit=visit("2024-03-06T09:00", "100.00"))
+    assert (after.deductible, after.fund_pay) == (D("50.00"), D("25.00"))
+
+
+def test_reversing_every_visit_charged_in_a_window_leaves_no_window():
+    ledger = Ledger(NY)
+    ledger.claim(member=member(), provider=L3, visit=visit("2024-03-05T08:00", "20.00"))
+    ledger.claim(member=member(), provider=L3, visit=visit("2024-03-05T09:00", "10.00"))
+    # when both are reversed, the later one first
+    ledger.reverse(1)
+    ledger.reverse(0)
+    # then a visit at 10:00 opens a window of its own and owes the whole 50: (100 − 50) × 50% = 25.00
+    again = ledger.claim(member=member(), provider=L3, visit=visit("2024-03-05T10:00", "100.00"))
+    assert (again.deductible, again.fund_pay) == (D("50.00"), D("25.00"))
