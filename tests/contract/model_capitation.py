@@ -352,3 +352,11 @@ def heyuan_year_end(members: list[Member], actual: dict[str, Decimal], prepaid: 
                            "determined": determined, "band": band, "prepaid": prepaid.get(provider, ZERO),
                            "balance_due": determined - prepaid.get(provider, ZERO)}
     return lines
+
+
+# --- deductions (R293–R299) ----------------------------------------------------------------------
+
+def take_deduction(outstanding: Decimal, payable: Decimal) -> Decimal:
+    """What a run's line takes of a provider's outstanding deductions: all of it up to the line's payment
+    (`paid`, or `balance_due` at the year end), never paying below zero; the rest carries (R297–R298)."""
+    return min(outstanding, max(payable, ZERO))

@@ -24,6 +24,7 @@ class Scenario:
     events: list[tuple] = field(default_factory=list)   # (day, order, kind, payload)
     suspend: tuple[str, date] | None = None
     targets: dict[str, Decimal] = field(default_factory=dict)  # year-end utilisation to reach, per centre
+    deduction: tuple[str, Decimal] | None = None            # an approved deduction before the runs
     months: list[int] = field(default_factory=list)        # monthly runs, each approved or not
     approve: dict[int, bool] = field(default_factory=dict)
 
@@ -113,6 +114,8 @@ def generate(region: str, seed: int) -> Scenario:
     for code in centres:
         if rng.random() < 0.7:
             scenario.targets[code] = Decimal(rng.choice(edges)) + Decimal(rng.choice((-1, 0, 0, 1))) / 10000
+    if rng.random() < 0.3:
+        scenario.deduction = ("P0", Decimal(rng.randrange(500, 12000)) / 100)
     scenario.months = sorted(rng.sample(range(1, 13), rng.randrange(1, 5)))
     scenario.approve = {m: rng.random() < 0.75 for m in scenario.months}
     scenario.events.sort(key=lambda e: (e[0], e[1]))
@@ -279,8 +282,11 @@ class Driver:
         user hashes a password (0.7 s a user measured here), so it is not done for every run."""
         from tests.factories import make_staff
 
-        if self.approver is None:
-            self.approver = make_staff(all_regions=True, perms=["budgets.approve_settlement"])
+        if self.approver is None:  # run_id None: only make the approver
+            self.approver = make_staff(all_regions=True, perms=["budgets.approve_settlement",
+                                                                "budgets.approve_assessment"])
+        if run_id is None:
+            return None
         self.w.client.force_authenticate(self.approver)
         try:
             return self.w.client.post(f"/api/v1/settlement-runs/{run_id}/approve/")
@@ -294,33 +300,79 @@ class Driver:
             want = expected.get(sym)
             for name in fields:
                 if want is None:
-                    zero = 0 if name == "members" else "0.00"
+                    zero = 0 if name in ("members", "visits") else "0.00"
                     if name in line and name != "band" and line[name] != zero:
                         self.check(f"{what} {sym} {name}", line[name], zero)
                     continue
                 value = want[name]
                 shown = value if isinstance(value, (int, str)) else f"{value:.2f}"
                 self.check(f"{what} {sym} {name}", line.get(name), shown)
-            if line:
+            if line and "deductions" not in fields:
                 self.check(f"{what} {sym} deductions", line.get("deductions"), "0.00")
+
+    def deduct(self) -> dict[str, Decimal]:
+        """An approved deduction 扣款 entered by staff (no REST path in CONTRACT.md: the budgets service)."""
+        if self.s.deduction is None:
+            return {}
+        from budgets.assessments import deduction_approve, deduction_enter
+        from providers.models import Provider
+
+        sym, amount = self.s.deduction
+        self.approve(None)
+        entered = deduction_enter(provider=Provider.objects.get(fixmedins_code=self.code[sym]), year=YEAR,
+                                  kind="assessment", amount=amount, reason="考核不达标", document_no="医保〔2024〕1号",
+                                  by=self.admin)
+        deduction_approve(deduction=entered, by=self.approver)
+        return {sym: amount}
+
+    def deducted(self, expected: dict[str, dict], outstanding: dict[str, Decimal], field: str) -> dict[str, Decimal]:
+        """Takes the outstanding deductions off the expected lines; returns what each line took."""
+        taken = {}
+        for sym, line in expected.items():
+            take = model.take_deduction(outstanding.get(sym, Decimal("0.00")), line[field])
+            line[field] -= take
+            line["deductions"] = take
+            line["deductions_carried"] = outstanding.get(sym, Decimal("0.00")) - take
+            taken[sym] = take
+        return taken
 
     def settle(self) -> None:
         monthly = model.nanchang_monthly if self.nanchang else model.heyuan_monthly
+        outstanding = self.deduct()
+        fields = ("deductions", "deductions_carried") if outstanding else ()
         prepaid: dict[str, Decimal] = {}
         for month in self.s.months:
             body = run(self.w.client, self.region, "monthly", f"{YEAR}-{month:02d}")
             expected = monthly(self.s.members, self.actual(YEAR, month), YEAR, month)
+            before = {sym: line["paid"] for sym, line in expected.items()}
+            taken = self.deducted(expected, outstanding, "paid")
             self.compare_lines(f"monthly {month}", run_lines(self.w.client, body["id"]), expected,
-                               ("members", "quota", "actual", "paid"))
+                               ("members", "quota", "actual", "paid", *fields))
             if self.s.approve[month]:
                 assert self.approve(body["id"]).status_code == 200
                 for sym, line in expected.items():
-                    prepaid[sym] = prepaid.get(sym, Decimal("0.00")) + line["paid"]
+                    # Reading (model): the year's prepayments are the monthly payments before deductions,
+                    # else the year end would pay a deduction back (R168, R212, R297)
+                    prepaid[sym] = prepaid.get(sym, Decimal("0.00")) + before[sym]
+                    outstanding[sym] = outstanding.get(sym, Decimal("0.00")) - taken[sym]
         year_end = model.nanchang_year_end if self.nanchang else model.heyuan_year_end
         body = run(self.w.client, self.region, "year_end", str(YEAR))
         expected = year_end(self.s.members, self.actual(YEAR), prepaid, YEAR)
+        self.deducted(expected, outstanding, "balance_due")
         self.compare_lines("year_end", run_lines(self.w.client, body["id"]), expected,
-                           ("members", "budget", "actual", "determined", "band", "prepaid", "balance_due"))
+                           ("members", "budget", "actual", "determined", "band", "prepaid", "balance_due", *fields))
+        # the year before (members first signed in 2023: the first-year rules with 2023 ages) and January
+        # after (annual re-selections in effect, 2025 ages), both drafts without deductions taken before
+        body = run(self.w.client, self.region, "year_end", str(YEAR - 1))
+        expected = year_end(self.s.members, {}, {}, YEAR - 1)
+        self.deducted(expected, outstanding, "balance_due")
+        self.compare_lines("year_end 2023", run_lines(self.w.client, body["id"]), expected,
+                           ("members", "budget", "actual", "determined", "band", "prepaid", "balance_due", *fields))
+        body = run(self.w.client, self.region, "monthly", f"{YEAR + 1}-01")
+        expected = monthly(self.s.members, self.actual(YEAR + 1, 1), YEAR + 1, 1)
+        self.deducted(expected, outstanding, "paid")
+        self.compare_lines("monthly 2025-01", run_lines(self.w.client, body["id"]), expected,
+                           ("members", "quota", "actual", "paid", *fields))
         if not self.nanchang:
             for month in sorted({day.month for day, *_ in self.ffs if day.year == YEAR}):
                 body = run(self.w.client, self.region, "fee_for_service", f"{YEAR}-{month:02d}")
@@ -333,15 +385,18 @@ class Driver:
                         line["medfee_sumamt"] += fee
                         line["actual"] += fund
                         line["paid"] += fund
+                # the year-end and these runs are drafts: each takes what approved runs left (R297–R298)
+                self.deducted(expected, outstanding, "paid")
                 self.compare_lines(f"fee_for_service {month}", run_lines(self.w.client, body["id"]), expected,
-                                   ("visits", "medfee_sumamt", "actual", "paid"))
+                                   ("visits", "medfee_sumamt", "actual", "paid", *fields))
 
     def accumulators(self) -> None:
         for member in self.s.members:
-            ytd = self.w.accumulators(self.certno[member.key], YEAR)
-            fund = self.fund_paid.get((member.key, YEAR), Decimal("0.00"))
-            self.check(f"accumulators {member.key} fund_paid", ytd["fund_paid"], f"{fund:.2f}")
-            if not self.nanchang:
-                cap = model.heyuan_annual_cap(member, YEAR)
-                self.check(f"accumulators {member.key} cap", (ytd["annual_cap"], ytd["cap_left"]),
-                           (f"{cap:.2f}", f"{max(cap - fund, Decimal(0)):.2f}"))
+            for year in (YEAR - 1, YEAR, YEAR + 1) if not self.nanchang else (YEAR, YEAR + 1):
+                ytd = self.w.accumulators(self.certno[member.key], year)
+                fund = self.fund_paid.get((member.key, year), Decimal("0.00"))
+                self.check(f"accumulators {member.key} {year} fund_paid", ytd["fund_paid"], f"{fund:.2f}")
+                if not self.nanchang:
+                    cap = model.heyuan_annual_cap(member, year)
+                    self.check(f"accumulators {member.key} {year} cap", (ytd["annual_cap"], ytd["cap_left"]),
+                               (f"{cap:.2f}", f"{max(cap - fund, Decimal(0)):.2f}"))
