@@ -201,8 +201,9 @@ def heyuan_claim(member: Member, providers: dict[str, Provider], code: str, day:
         tier, charged = providers[signup.provider].tier, signup.provider  # R184: the selected provider's level
     elif emergency or (referral and signup is not None):
         # R182–R183, R195–R197: at the treating level; charged to the selection's capitation when there is
-        # one (R215–R216), else fee-for-service to the treating provider
-        tier, charged = providers[code].tier, (signup.provider if signup is not None else code)
+        # one (R215–R216), else fee-for-service to the treating provider, a village station's to its
+        # centre (R214, R286–R288)
+        tier, charged = providers[code].tier, (signup.provider if signup is not None else _centre(providers, code))
     elif signup is None:
         return not_covered(None)
     else:
