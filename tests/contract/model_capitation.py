@@ -237,8 +237,9 @@ def month_provider(region: str, member: Member, year: int, month: int) -> str | 
     last = month_end(year, month)
     candidates = member.signups
     if region == HEYUAN:
-        candidates = [s for s in candidates if not (s.reason == "provider_suspended"
-                                                    and (s.effective_from.year, s.effective_from.month) == (year, month))]
+        candidates = [s for s in candidates
+                      if not (s.reason == "provider_suspended" and (s.effective_from.year, s.effective_from.month)
+                              == (year, month))]
     best = None
     for signup in candidates:
         if signup.effective_from <= last and (best is None or signup.effective_from >= best.effective_from):

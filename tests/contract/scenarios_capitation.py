@@ -74,6 +74,7 @@ def generate(region: str, seed: int) -> Scenario:
         elif start < 0.9:
             first = _day(rng, date(YEAR, 1, 2), date(YEAR, 11, 28))
         if first is not None:
+            first = max(first, birth)  # a member signs up once enrolled (enrolled_on: birth or 2015)
             scenario.events.append((first, 1, "signup", (member.key, home, "first", rng.random() < 0.3)))
             if rng.random() < 0.35:
                 moved = _day(rng, max(first, date(YEAR - 1 if rng.random() < 0.2 else YEAR, 1, 2)), date(YEAR, 12, 20))
@@ -197,7 +198,8 @@ class Driver:
                                             referral=flags.get("referral", False))
         else:
             expected = model.heyuan_claim(member, self.providers, sym, day, eligible, paid,
-                                          emergency=flags.get("emergency", False), referral=flags.get("referral", False))
+                                          emergency=flags.get("emergency", False),
+                                          referral=flags.get("referral", False))
         body = self.w.claim(self.certno[key], self.code[sym], f"{day.isoformat()}T{hour:02d}:00:00+08:00",
                             str(eligible), own=str(own), **flags)
         what = f"claim {key}@{sym} {day} {eligible}+{own} {flags}"
@@ -352,7 +354,7 @@ class Driver:
                                ("members", "quota", "actual", "paid", *fields))
             if self.s.approve[month]:
                 assert self.approve(body["id"]).status_code == 200
-                for sym, line in expected.items():
+                for sym in expected:
                     # Reading (model): the year's prepayments are the monthly payments before deductions,
                     # else the year end would pay a deduction back (R168, R212, R297)
                     prepaid[sym] = prepaid.get(sym, Decimal("0.00")) + before[sym]
