@@ -1,5 +1,5 @@
 """An independent model of Nanchang 南昌 (residents) and Heyuan 河源 (employees), written from
-/work/shared/policy/RULES.md alone (line numbers "R<n>" below point into that file), to check the
+../shared/policy/RULES.md alone (line numbers "R<n>" below point into that file), to check the
 product from outside: what a claim pays given the member, their sign-ups over time and the treating
 provider, and what the capitation runs (monthly pre-settlement, year-end bands) determine.
 

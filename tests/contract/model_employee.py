@@ -1,5 +1,5 @@
 """An independent model of the employee outpatient rules of Nanyang, Zibo and Ganzhou, written from
-RULES.md alone (line numbers below point into /work/shared/policy/RULES.md), to check the product
+RULES.md alone (line numbers below point into ../shared/policy/RULES.md), to check the product
 from outside: given a member, providers and a sequence of visits and reversals, it says what each
 claim's answer should be in CONTRACT.md's terms (status, reason, act_pay_dedc, pool_prop_selfpay,
 hifp_pay, psn_part_amt, out_of_area).

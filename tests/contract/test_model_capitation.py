@@ -1,6 +1,6 @@
 """Differential check of Nanchang and Heyuan (sign-ups, claims, capitation runs) against the independent
 model in model_capitation.py: seeded scenarios played through the REST API, every answer compared to the
-fen; and the model itself checked against /work/shared/policy/examples/settlement.md."""
+fen; and the model itself checked against ../shared/policy/examples/settlement.md."""
 from datetime import date
 from decimal import Decimal
 
