@@ -30,7 +30,12 @@ def fee_for_service_scope(*, admdvs: str, capitation_region: bool) -> tuple[str,
     In a region without capitation: every settlement and reversal of its members, whatever provider
     carries it. In Heyuan (第十二条(六), 第十七条): only what capitation does not carry — visits
     charged to a provider out of the city, and emergencies no in-city selection carries (before any
-    selection, or while the selection is out of the city)."""
+    selection, or while the selection is out of the city).
+
+    Reading (RULES.md "Paying providers" counts "the visits dated in the month"): a line's visits and
+    cost are the settled visits and their reversals. A visit recorded as not covered, or pending
+    review (a parameter staff must enter was unset), had no fund payment and is no item the
+    provider is paid for."""
     where = "c.admdvs = %s AND c.status IN ('settled', 'reversal')"
     params: list = [admdvs]
     if capitation_region:
