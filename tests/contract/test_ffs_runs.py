@@ -236,7 +236,7 @@ def test_a_visit_settled_through_the_national_interface_is_in_the_run_like_a_res
     h, m1, m2 = w.provider(level="2"), w.member(), w.member()
     assert w.claim(m1, h, "2024-03-04T09:00:00+08:00")["hifp_pay"] == "38.50"
     clinic = signed_in(h, NANYANG)
-    visit = clinic.visit_with(m2, "310", begntime="2024-03-05 09:00:00", amount="100.00")
+    visit = clinic.visit(m2, "310", begntime="2024-03-05 09:00:00", amount="100.00")
     setl = clinic.settle(visit, inscp="100.00")["output"]["setlinfo"]
     assert setl["hifp_pay"] == "38.50"
     body = run(w.client, NANYANG, FFS, "2024-03")

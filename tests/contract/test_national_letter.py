@@ -30,38 +30,6 @@ class Clinic(NationalClinic):
         return super().envelope(infno, input_, msgid=msgid, fixmedins_code=fixmedins_code,
                                 insuplc=insuplc or self.insuplc)
 
-    def visit_with(self, certno: str, insutype: str, *, begntime: str, amount: str, med_type: str = "11",
-                   rx: bool = False, caty: str = "03", diag: str = "J06.900") -> dict:
-        """1101, 2201, 2203 (``med_type``) and one 2204 detail (``rx``: a filled prescription 外配处方)."""
-        person = self.send(self.envelope("1101", {"data": {
-            "mdtrt_cert_type": "02", "mdtrt_cert_no": certno, "card_sn": None, "begntime": None,
-            "psn_cert_type": "01", "certno": certno, "psn_name": "李四"}}))
-        assert person["infcode"] == 0, person
-        psn_no = person["output"]["baseinfo"]["psn_no"]
-        registered = self.send(self.envelope("2201", {"data": {
-            "psn_no": psn_no, "insutype": insutype, "begntime": begntime, "mdtrt_cert_type": "02",
-            "mdtrt_cert_no": certno, "ipt_otp_no": f"MZ{next(_seq):08d}", "atddr_no": "D0001", "dr_name": "李医生",
-            "dept_code": "NK01", "dept_name": "内科", "caty": caty}}))
-        assert registered["infcode"] == 0, registered
-        mdtrt_id = registered["output"]["data"]["mdtrt_id"]
-        info = self.send(self.envelope("2203", {"mdtrtinfo": {
-            "mdtrt_id": mdtrt_id, "psn_no": psn_no, "med_type": med_type, "begntime": begntime,
-            "main_cond_dscr": "咳嗽", "dise_codg": None, "dise_name": None},
-            "diseinfo": [{"diag_type": "1", "diag_srt_no": 1, "diag_code": diag, "diag_name": "诊断",
-                          "diag_dept": "内科", "dise_dor_no": "D0001", "dise_dor_name": "李医生",
-                          "diag_time": begntime, "vali_flag": "1"}]}))
-        assert info["infcode"] == 0, info
-        batch = f"B{next(_seq):06d}"
-        fees = self.send(self.envelope("2204", {"feedetail": [{
-            "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": batch,
-            "rxno": "RX0001" if rx else None, "rx_circ_flag": "1" if rx else "0", "fee_ocur_time": begntime,
-            "med_list_codg": "XA02BCA211A001010100443", "medins_list_codg": "H-1", "det_item_fee_sumamt": amount,
-            "cnt": "1", "pric": amount, "bilg_dept_codg": "NK01", "bilg_dept_name": "内科", "bilg_dr_codg": "D0001",
-            "bilg_dr_name": "李医生", "hosp_appr_flag": "0"}]}))
-        assert fees["infcode"] == 0, fees
-        return {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "batch": batch, "certno": certno, "insutype": insutype,
-                "med_type": med_type}
-
     def settle(self, visit: dict, *, inscp: str, own: str = "0.00", **extra) -> dict:
         medfee = str(Decimal(inscp) + Decimal(own))
         message = self.settle_message(visit, medfee=medfee, inscp=inscp, own=own)
@@ -94,7 +62,7 @@ def test_every_named_transaction_answers_the_envelope_with_its_formats(world):
     answers = {"9001": clinic.sign_in()}
     # when a visit goes through 1101, 2201, 2203, 2204, a first batch cancelled by 2205, 2206, 2207,
     # 2208 and 3201 (every code CONTRACT.md names)
-    visit = clinic.visit_with(member, "310", begntime="2024-03-04 09:00:00", amount="80.00")
+    visit = clinic.visit(member, "310", begntime="2024-03-04 09:00:00", amount="80.00")
     answers["2205"] = clinic.send(clinic.envelope("2205", {"data": {
         "chrg_bchno": visit["batch"], "mdtrt_id": visit["mdtrt_id"], "psn_no": visit["psn_no"]}}))
     # (a new batch of 100.00 replaces the cancelled 80.00; a settlement of the old batch is refused)
@@ -135,7 +103,7 @@ def test_a_2208_reversal_is_the_rest_reversal_and_restores_the_accumulators(worl
     w = world(ZIBO)
     a, member = w.provider(), w.member()
     clinic = signed_in(a, ZIBO)
-    visit = clinic.visit_with(member, "310", begntime="2024-03-04 09:00:00", amount="100.00")
+    visit = clinic.visit(member, "310", begntime="2024-03-04 09:00:00", amount="100.00")
     setl = clinic.settle(visit, inscp="100.00")["output"]["setlinfo"]
     # (100 − 50) × 0.60 = 30.00
     assert money_of(setl) == ("50.00", "0.6000", "30.00", "70.00")
@@ -189,7 +157,7 @@ def test_the_interface_gives_the_same_money_as_post_claims_in_every_region(world
     times = ("2024-03-04 09:00:00", "2024-03-05 10:00:00")
     # when the same two visits are posted for one through POST /claims/ and for the other through 2207
     rest = [w.claim(through_rest, provider, t.replace(" ", "T") + "+08:00", inscp) for t, inscp in zip(times, amounts)]
-    national = [clinic.settle(clinic.visit_with(through_national, INSUTYPE[region], begntime=t, amount=inscp),
+    national = [clinic.settle(clinic.visit(through_national, INSUTYPE[region], begntime=t, amount=inscp),
                               inscp=inscp) for t, inscp in zip(times, amounts)]
     # then each gives the figures computed by hand, through both doors alike
     for got_rest, got_national, (dedc, ratio, fund) in zip(rest, national, expected):
@@ -209,7 +177,7 @@ def test_an_out_of_area_visit_through_the_interface_is_the_rest_one(world):
     clinic = signed_in(gz, "440100", insuplc=ZIBO)
     # when each has a visit of 200.00 there, one through POST /claims/, one through 2207
     rest = w.claim(through_rest, gz, "2024-03-04T09:00:00+08:00", "200.00")
-    got = clinic.settle(clinic.visit_with(through_national, "310", begntime="2024-03-04 09:00:00",
+    got = clinic.settle(clinic.visit(through_national, "310", begntime="2024-03-04 09:00:00",
                                           amount="200.00"), inscp="200.00")
     # then both are an unregistered visit, i.e. temporary (RULES.md "Out-of-area care", Zibo Reading):
     # the member first pays 10% = 20.00; then L1 annual deductible 50 and 60%: (180 − 50) × 0.60 = 78.00
@@ -250,7 +218,7 @@ def test_a_registered_out_of_area_visit_through_the_interface_is_the_rest_one(wo
     clinic = signed_in(gz, "440100", insuplc=region)
     # when each has a visit of 100.00 there in March 2024, one per door
     rest = w.claim(members[0], gz, "2024-03-04T09:00:00+08:00")
-    got = clinic.settle(clinic.visit_with(members[1], INSUTYPE[region], begntime="2024-03-04 09:00:00",
+    got = clinic.settle(clinic.visit(members[1], INSUTYPE[region], begntime="2024-03-04 09:00:00",
                                           amount="100.00"), inscp="100.00")
     # then both are the registered long-term kind and pay the same
     assert got["infcode"] == 0, got
@@ -268,7 +236,7 @@ def test_a_pharmacy_fill_through_the_interface_is_the_rest_one(world):
     # when each fills an H prescription of 600.00 at P (REST: prescribing_fixmedins_code; national:
     # med_type 41, a detail with rx_circ_flag 1 and the prescribing provider in the 2207)
     rest = w.claim(through_rest, p, "2024-03-04T09:00:00+08:00", "600.00", prescribing_fixmedins_code=h)
-    visit = clinic.visit_with(through_national, "310", begntime="2024-03-04 09:00:00", amount="600.00",
+    visit = clinic.visit(through_national, "310", begntime="2024-03-04 09:00:00", amount="600.00",
                               med_type="41", rx=True)
     got = clinic.settle(visit, inscp="600.00", prescribing_fixmedins_code=h)
     # then both are adjudicated at H's level (RULES.md "Designated retail pharmacies", Zibo): L2 annual
@@ -288,7 +256,7 @@ def test_benefits_the_interface_derives_are_the_rest_ones(world):
     clinic = signed_in(h, HEYUAN)
     rest = y.claim(rest_member, h, "2024-03-04T09:00:00+08:00", "300.00", emergency=True)
     # when the national visit is med_type 13 急诊: 300 × 0.60 = 180 → capped 120.00
-    got = clinic.settle(clinic.visit_with(national_member, "310", begntime="2024-03-04 09:00:00", amount="300.00",
+    got = clinic.settle(clinic.visit(national_member, "310", begntime="2024-03-04 09:00:00", amount="300.00",
                                           med_type="13"), inscp="300.00")["output"]["setlinfo"]
     assert (rest["hifp_pay"], setl_fund(got)) == ("120.00", "120.00") and rest_money_of(rest) == money_of(got)
     # given Ganzhou centre C (L1): a TCM visit (national: a department of caty 50 中医科) of 400: TCM
@@ -298,7 +266,7 @@ def test_benefits_the_interface_derives_are_the_rest_ones(world):
     rest_member, national_member = g.member(), g.member()
     clinic = signed_in(c, GANZHOU)
     rest = g.claim(rest_member, c, "2024-03-04T09:00:00+08:00", "400.00", benefit="tcm")
-    got = clinic.settle(clinic.visit_with(national_member, "310", begntime="2024-03-04 09:00:00", amount="400.00",
+    got = clinic.settle(clinic.visit(national_member, "310", begntime="2024-03-04 09:00:00", amount="400.00",
                                           caty="50"), inscp="400.00")["output"]["setlinfo"]
     assert (rest["act_pay_dedc"], rest["hifp_pay"]) == ("300.00", "65.00") and rest_money_of(rest) == money_of(got)
 
@@ -313,7 +281,7 @@ def test_ganzhou_two_diseases_sub_cap_through_both_doors(world):
     for day, inscp, fund in (("04", "600.00", "360.00"), ("05", "300.00", "140.00")):
         rest = g.claim(through_rest, c, f"2024-03-{day}T09:00:00+08:00", inscp, benefit="hypertension")
         # (national: the main diagnosis I10 essential hypertension names the benefit)
-        got = clinic.settle(clinic.visit_with(through_national, "310", begntime=f"2024-03-{day} 09:00:00",
+        got = clinic.settle(clinic.visit(through_national, "310", begntime=f"2024-03-{day} 09:00:00",
                                               amount=inscp, diag="I10.X00"), inscp=inscp)["output"]["setlinfo"]
         assert (rest["act_pay_dedc"], rest["hifp_pay"]) == ("0.00", fund) and rest_money_of(rest) == money_of(got)
 
@@ -329,7 +297,7 @@ def test_one_member_through_both_doors_shares_one_year(world):
     assert paid_rest(w.claim(member, h, "2024-03-04T09:00:00+08:00")) == ("30.00", "38.50")
     # and fills H's prescription at P through the interface at 15:00 the same day: no second
     # deductible, 100 × 0.55 = 55.00
-    visit = clinic.visit_with(member, "310", begntime="2024-03-04 15:00:00", amount="100.00", med_type="41",
+    visit = clinic.visit(member, "310", begntime="2024-03-04 15:00:00", amount="100.00", med_type="41",
                               rx=True)
     setl = clinic.settle(visit, inscp="100.00", prescribing_fixmedins_code=h)["output"]["setlinfo"]
     assert (setl["act_pay_dedc"], setl["hifp_pay"]) == ("0.00", "55.00")
@@ -349,8 +317,8 @@ def test_a_repeated_msgid_with_other_content_returns_the_first_answer_and_settle
     w = world(NANYANG)
     a, member = w.provider(), w.member()
     clinic = signed_in(a, NANYANG)
-    one = clinic.visit_with(member, "310", begntime="2024-03-04 09:00:00", amount="100.00")
-    two = clinic.visit_with(member, "310", begntime="2024-03-04 11:00:00", amount="50.00")
+    one = clinic.visit(member, "310", begntime="2024-03-04 09:00:00", amount="100.00")
+    two = clinic.visit(member, "310", begntime="2024-03-04 11:00:00", amount="50.00")
     msgid = f"{a[:12]:0>12}20240304090000{next(_seq):04d}"
     first = clinic.send(clinic.settle_message(one, medfee="100.00", inscp="100.00", msgid=msgid))
     # when the clinic sends the second visit's 2207 under the same msgid
@@ -446,7 +414,7 @@ def test_3201_counts_settlements_dated_in_the_period_and_amounts_as_json_numbers
     a, member = w.provider(), w.member()
     clinic = signed_in(a, NANYANG)
     for t in ("2024-02-29 23:59:00", "2024-03-01 00:00:00", "2024-03-31 23:59:59", "2024-04-01 00:00:00"):
-        visit = clinic.visit_with(member, "310", begntime=t, amount="100.00")
+        visit = clinic.visit(member, "310", begntime=t, amount="100.00")
         message = clinic.settle_message(visit, medfee="100.00", inscp="100.00")
         # amounts sent as JSON numbers are accepted (CONTRACT.md general rules)
         message["input"]["data"].update(medfee_sumamt=100, inscp_scp_amt=100.0, fulamt_ownpay_amt=0)
@@ -467,7 +435,7 @@ def test_a_visit_in_the_future_or_out_of_the_years_is_refused_as_by_post_claims(
     # POST /claims/ refuses a visit in the future (400 on visit_at; README: a visit is not in the future)
     assert w.claim_response(member, a, "2099-03-04T09:00:00+08:00").status_code == 400
     # when the same visit is registered (2201 begntime = the visit time) and settled through the interface
-    visit = clinic.visit_with(member, "310", begntime="2099-03-04 09:00:00", amount="100.00")
+    visit = clinic.visit(member, "310", begntime="2099-03-04 09:00:00", amount="100.00")
     data = clinic.settle_message(visit, medfee="100.00", inscp="100.00")["input"]["data"]
     trial = clinic.send(clinic.envelope("2206", {"data": data}))
     settled = clinic.send(clinic.settle_message(visit, medfee="100.00", inscp="100.00"))
@@ -500,7 +468,7 @@ def test_the_personal_account_pays_alike_through_both_doors(world):
     clinic = signed_in(c, NANYANG)
     # when each pays a visit of 100.00 at L1 centre C (60% → fund 60.00) from the account
     rest = w.claim(through_rest, c, "2024-03-04T09:00:00+08:00", acct_used=True)
-    got = clinic.settle(clinic.visit_with(through_national, "310", begntime="2024-03-04 09:00:00",
+    got = clinic.settle(clinic.visit(through_national, "310", begntime="2024-03-04 09:00:00",
                                           amount="100.00"), inscp="100.00", acct_used_flag="1")
     setl = got["output"]["setlinfo"]
     # then the member's share 40.00 is paid from the account through both doors; 100.00 − 40.00 = 60.00 left

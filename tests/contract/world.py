@@ -158,8 +158,10 @@ class NationalClinic:
         self.sign_no = answer["output"]["signinoutb"]["sign_no"]
         return answer
 
-    def visit(self, certno: str, insutype: str, *, begntime: str, amount: str) -> dict:
-        """1101, 2201 (visit time = ``begntime``), 2203 and one 2204 fee detail of ``amount``."""
+    def visit(self, certno: str, insutype: str, *, begntime: str, amount: str, med_type: str = "11",
+              rx: bool = False, caty: str = "03", diag: str = "J06.900") -> dict:
+        """1101, 2201 (visit time = ``begntime``), 2203 (``med_type``, ``diag``) and one 2204 fee
+        detail of ``amount`` (``rx``: a filled prescription 外配处方)."""
         person = self.send(self.envelope("1101", {"data": {
             "mdtrt_cert_type": "02", "mdtrt_cert_no": certno, "card_sn": None, "begntime": None,
             "psn_cert_type": "01", "certno": certno, "psn_name": "李四"}}))
@@ -168,25 +170,27 @@ class NationalClinic:
         registered = self.send(self.envelope("2201", {"data": {
             "psn_no": psn_no, "insutype": insutype, "begntime": begntime, "mdtrt_cert_type": "02",
             "mdtrt_cert_no": certno, "ipt_otp_no": f"MZ{next(_seq):08d}", "atddr_no": "D0001", "dr_name": "李医生",
-            "dept_code": "NK01", "dept_name": "内科", "caty": "03"}}))
+            "dept_code": "NK01", "dept_name": "内科", "caty": caty}}))
         assert registered["infcode"] == 0, registered
         mdtrt_id = registered["output"]["data"]["mdtrt_id"]
         info = self.send(self.envelope("2203", {"mdtrtinfo": {
-            "mdtrt_id": mdtrt_id, "psn_no": psn_no, "med_type": "11", "begntime": begntime,
+            "mdtrt_id": mdtrt_id, "psn_no": psn_no, "med_type": med_type, "begntime": begntime,
             "main_cond_dscr": "咳嗽", "dise_codg": None, "dise_name": None},
-            "diseinfo": [{"diag_type": "1", "diag_srt_no": 1, "diag_code": "J06.900", "diag_name": "上感",
+            "diseinfo": [{"diag_type": "1", "diag_srt_no": 1, "diag_code": diag, "diag_name": "上感",
                           "diag_dept": "内科", "dise_dor_no": "D0001", "dise_dor_name": "李医生",
                           "diag_time": begntime, "vali_flag": "1"}]}))
         assert info["infcode"] == 0, info
         batch = f"B{next(_seq):06d}"
         fees = self.send(self.envelope("2204", {"feedetail": [{
-            "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": batch, "rxno": None,
-            "rx_circ_flag": "0", "fee_ocur_time": begntime, "med_list_codg": "XA02BCA211A001010100443",
-            "medins_list_codg": "H-1", "det_item_fee_sumamt": amount, "cnt": "1", "pric": amount,
+            "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": batch,
+            "rxno": "RX0001" if rx else None, "rx_circ_flag": "1" if rx else "0", "fee_ocur_time": begntime,
+            "med_list_codg": "XA02BCA211A001010100443", "medins_list_codg": "H-1", "det_item_fee_sumamt": amount,
+            "cnt": "1", "pric": amount,
             "bilg_dept_codg": "NK01", "bilg_dept_name": "内科", "bilg_dr_codg": "D0001", "bilg_dr_name": "李医生",
             "hosp_appr_flag": "0"}]}))
         assert fees["infcode"] == 0, fees
-        return {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "batch": batch, "certno": certno, "insutype": insutype}
+        return {"psn_no": psn_no, "mdtrt_id": mdtrt_id, "batch": batch, "certno": certno, "insutype": insutype,
+                "med_type": med_type}
 
     def settle_message(self, visit: dict, *, medfee: str, inscp: str, own: str = "0.00", msgid: str | None = None):
         return self.envelope("2207", {"data": {
