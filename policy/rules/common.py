@@ -243,15 +243,18 @@ def bucket_subcap(benefit: str) -> str:
     return f"subcap:{benefit}"
 
 
-def bucket_window(provider_code: str, opened_at: datetime, charged_at: datetime | None = None) -> str:
-    """Nanyang: deductible charged in the 24-hour window opened at ``opened_at`` at a provider.
+def bucket_window(provider_code: str, opened_at: datetime) -> str:
+    """Nanyang: the 24-hour window opened at ``opened_at`` at a provider; the opening visit's charge
+    is kept under this name, a later visit's in it under ``window_entry``'s. A reversal takes back
+    exactly its own entry, and the window's entries that remain say when it would have opened
+    without the reversed visit (``windows_at``). Buckets written before entries were kept apart hold
+    a window's charges under this name alone."""
+    return f"{WINDOW_PREFIX}{provider_code}:{opened_at.isoformat()}"
 
-    The visit that opens a window is charged under its plain name; a later visit charged in it under
-    the name with ``@<its own time>``. A reversal takes back exactly its own entry, and the window's
-    entries that remain say when it would have opened without the reversed visit (``windows_at``).
-    Buckets written before entries were kept apart hold a window's charges under its plain name."""
-    name = f"{WINDOW_PREFIX}{provider_code}:{opened_at.isoformat()}"
-    return name if charged_at is None or charged_at == opened_at else f"{name}@{charged_at.isoformat()}"
+
+def window_entry(window: str, charged_at: datetime) -> str:
+    """Nanyang: the bucket of a deductible charged at ``charged_at`` in the open ``window``."""
+    return f"{window}@{charged_at.isoformat()}"
 
 
 def windows_at(buckets: Mapping[str, Decimal], provider_code: str) -> list[tuple[datetime, str, Decimal]]:
@@ -268,8 +271,8 @@ def windows_at(buckets: Mapping[str, Decimal], provider_code: str) -> list[tuple
             continue
         opened, _, charged = name[len(prefix):].partition("@")
         try:
-            charged_at = datetime.fromisoformat(charged or opened)
-            datetime.fromisoformat(opened)
+            opened_at = datetime.fromisoformat(opened)
+            charged_at = datetime.fromisoformat(charged) if charged else opened_at
         except ValueError:          # another provider whose code merely starts with this one's
             continue
         plain = f"{prefix}{opened}"

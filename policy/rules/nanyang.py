@@ -14,7 +14,7 @@ from .adjudication import (
 )
 from .common import (
     FUND, WINDOW_PREFIX, Decision, MemberFacts, ProviderFacts, SignupFacts, VisitFacts, YearToDate,
-    YearToDateView, bucket_window, windows_at,
+    YearToDateView, bucket_window, window_entry, windows_at,
 )
 from .money import ZERO
 from .params import Params, Spec
@@ -124,7 +124,7 @@ def _per_visit_deductible(claim: Claim, params: Params, *, provider: ProviderFac
     RULES.md Reading: a window opens at the first deductible-bearing visit at that provider; within it
     the deductibles charged add up to at most one standard; the first visit after it closes opens a
     new one. Each charge is its own bucket: "window:<provider>:<opened at>" for the opening visit's,
-    "…@<visit time>" for a later one in the window (common.py ``bucket_window``), so a reversal takes
+    "…@<visit time>" for a later one in the window (common.py ``window_entry``), so a reversal takes
     back its own and what remains shows where the window stands as if the visit had not happened.
     Our readings on top of that:
       * a visit "bears" a deductible when it is charged one (> 0); a level-1 visit (standard 0) or a
@@ -149,7 +149,7 @@ def _per_visit_deductible(claim: Claim, params: Params, *, provider: ProviderFac
         where = f"第五条(一) 本次为 {provider.code} 新的24小时起付窗口（{visit.visit_at.isoformat()} 起）"
     else:
         window_name, already = window
-        name = f"{window_name}@{visit.visit_at.isoformat()}"
+        name = window_entry(window_name, visit.visit_at)
         where = f"第五条(一) 24小时内同一医院多次就诊只记一次起付标准（窗口 {window_name}）"
     charged = claim.deductible(base=visit.eligible, standard=standard, already_paid=already, note=where)
     return charged, (name if charged > 0 else None)
