@@ -24,7 +24,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from claims.models import Claim
-from claims.requests import CLOCK_SKEW_SECONDS, ClaimRequest
+from claims.request_fields import CLOCK_SKEW_SECONDS
+from claims.requests import ClaimRequest
 from claims.requests import FeeDetail as FeeDetailLine
 from claims.services import SYSTEM_SCOPE, claim_decide, claim_reverse, claim_settle
 from claims.store import LedgerKnown
