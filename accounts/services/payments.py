@@ -12,8 +12,9 @@ written, so the caller's transaction (e.g. the claim) is refused as a whole.
 At the counter a visit the account may not pay for (excluded from basic medical insurance, public
 health, a provider that is not active) is not a refusal: RULES.md "Common terms" records every visit
 that is not covered, and CONTRACT.md's ``acct_used`` pays "as far as it goes", so the account pays
-0.00 and the member's share is cash. What stays a refusal is a request the account cannot answer at
-all: an ``acct_payer_certno`` not bound to the member, a closed account, a member with no account.
+0.00 and the member's share is cash; so does a member with no account at all (a resident, the
+inpatient-only scheme): nothing goes. What stays a refusal is a request the account cannot answer:
+an ``acct_payer_certno`` not bound to the member or without an account, a closed account.
 """
 from __future__ import annotations
 
@@ -99,10 +100,14 @@ def account_pay_claim(*, member: Member, amount: Decimal, setl_id: str, provider
         try:
             account = account_locked(member_id=payer.pk, field="acct_used")
         except ValidationError:
-            # An employee entitled to an account whose row the monthly run has not opened yet has a
-            # balance of 0: the whole share is paid in cash (CONTRACT.md ``acct_used``: "as far as it
-            # goes"), not refused as if the member had no account at all.
-            if _entitled_to_an_account(payer):
+            # No account row: the member's own account pays "as far as it goes" (CONTRACT.md
+            # ``acct_used``), which is nothing, and the whole share is cash. That holds for an
+            # employee whose account the monthly run has not opened yet and for a member who has
+            # none (a resident, the inpatient-only scheme): a clinic system sends the flag with every
+            # visit (the national 2207's ``acct_used_flag``), and its visit is settled, not refused.
+            # A holder named in ``acct_payer_certno`` is asked for by name: without an account
+            # (other than one not opened yet) that request cannot be answered, and is refused.
+            if payer is member or _entitled_to_an_account(payer):
                 return ZERO
             raise
         _usable(account, "acct_used")

@@ -101,11 +101,15 @@ def test_refused_uses_name_the_rule(db):
     with pytest.raises(ValidationError):
         check_use(payer=holder, purpose="tcm_prevention", provider=clinic)
     check_use(payer=employee(HEYUAN), purpose="tcm_prevention", provider=make_provider(admdvs=HEYUAN))
-    # a resident has no account at all
-    with pytest.raises(ValidationError) as resident:
-        account_pay_claim(member=stranger, amount=Decimal("10"), setl_id="S6", provider=clinic,
-                          visit_date=date(2024, 2, 1))
-    assert "acct_used" in resident.value.message_dict
+    # a resident has no account at all: nothing goes from it (CONTRACT.md acct_used "as far as it goes")
+    assert account_pay_claim(member=stranger, amount=Decimal("10"), setl_id="S6", provider=clinic,
+                             visit_date=date(2024, 2, 1)) == Decimal("0.00")
+    # but a resident named as the paying holder is refused: no account to pay from
+    bound_to_nobody = make_member(admdvs=NANYANG)
+    with pytest.raises(ValidationError) as no_holder:
+        account_pay_claim(member=bound_to_nobody, amount=Decimal("10"), setl_id="S7", provider=clinic,
+                          visit_date=date(2024, 2, 1), payer_certno=stranger.certno)
+    assert "acct_payer_certno" in no_holder.value.message_dict
     # nothing was written by any refusal
     assert AccountEntry.objects.filter(kind="debit").count() == 0
 

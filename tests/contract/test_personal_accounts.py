@@ -122,6 +122,24 @@ def test_an_inpatient_only_member_has_no_account(world):
     member = w.member(inpatient_only=True)
     credit(GANZHOU, "2024-03")
     assert account(w, member).status_code == 404
+    # and a visit sent with acct_used is recorded, not refused: outside outpatient pooling (RULES.md
+    # Ganzhou 第三条), and the account that does not exist pays "as far as it goes", 0.00
+    visit = w.claim(member, w.provider(), "2024-04-01T10:00:00+08:00", "80.00", own="20.00", acct_used=True)
+    assert (visit["status"], visit["reason"], *shares(visit)) == (
+        "not_covered", "inpatient_only_scheme", "0.00", "100.00", "0.00", "100.00")
+
+
+def test_a_residents_visit_sent_with_acct_used_is_settled_with_nothing_from_an_account(world):
+    # given a Nanchang resident (the resident scheme keeps no personal accounts) signed with a centre
+    w = world(NANCHANG)
+    member, centre = w.member(birth=date(1990, 6, 1)), w.provider()
+    assert w.signup(member, centre, applied_on="2024-01-02").status_code == 201
+    # when the clinic system sends acct_used with the visit (eligible 50.00, own-paid 10.00), as clinic
+    # systems send the flag with every visit
+    visit = w.claim(member, centre, "2024-03-01T10:00:00+08:00", "50.00", own="10.00", acct_used=True)
+    # then it is settled as without the flag: fund 50 × 60% = 30.00, share 60 − 30 = 30.00, all cash
+    assert (visit["status"], *shares(visit)) == ("settled", "30.00", "30.00", "0.00", "30.00")
+    assert visit["acct_used"] is True
 
 
 def test_a_pending_review_claim_is_not_paid_from_the_account(world):

@@ -225,3 +225,17 @@ def test_a_pharmacy_uses_med_type_41_only(db, api_client):
     # then 11 is refused naming med_type and 41 is taken
     assert ordinary["infcode"] == -1 and ordinary["err_msg"].startswith("med_type:")
     assert pharmacy["infcode"] == 0, pharmacy["err_msg"]
+
+
+def test_a_resident_settles_with_the_his_account_flag_set(db, api_client):
+    # given a Nanchang resident (no personal account in the resident scheme) signed with the clinic
+    clinic, member = clinic_world(api_client, "360100")
+    visit = clinic.visit_until_fees(member, amount=Decimal("100.00"))
+    # when the HIS settles with acct_used_flag "1", as it sends it for every patient
+    settled = settle(clinic, member, visit, "100.00", acct_used="1")
+    # then the visit is settled at the signed provider's 60 %, nothing from an account: 60.00 fund, 40.00 cash
+    assert settled["infcode"] == 0, settled["err_msg"]
+    shown = settled["output"]["setlinfo"]
+    assert [shown[n] for n in ("hifp_pay", "psn_part_amt", "acct_pay", "psn_cash_pay")] == [
+        "60.00", "40.00", "0.00", "40.00"]
+    assert not AccountEntry.objects.exists()
