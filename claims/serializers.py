@@ -127,7 +127,11 @@ class ClaimDetailSerializer(ClaimSerializer):
 
 
 class AccumulatorsSerializer(serializers.Serializer):
-    """Year-to-date figures; money as strings, caps null where the region has none."""
+    """Year-to-date figures; money as strings, caps null where the region has none.
+
+    ``deductible_paid`` is always an object keyed by bucket (CONTRACT.md: "per bucket where a region
+    keeps several"): one key where the region keeps one (Nanyang ``per_visit``, Ganzhou ``shared``),
+    none where it has no deductible (Nanchang, Heyuan), so a client reads one shape in every region."""
 
     def to_representation(self, figures: dict) -> dict:
         return _plain(figures)
