@@ -267,7 +267,7 @@ def test_session_and_token_authenticate_staff_and_nothing_else_does(world):
     token.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff).key}")
     assert token.get(f"{PROVIDERS}{clinic}/").status_code == 200
     assert token.post(PROVIDERS, _provider("PL-TOK"), format="json").status_code == 201
-    # and nobody else: anonymous, a bad token, a signed-in user who is not staff
+    # and nobody else: anonymous, a bad token, a user who is not staff, a staff user who left
     non_staff = make_staff(username="letter-user", all_regions=True)
     non_staff.is_staff = False
     non_staff.save()
@@ -275,8 +275,14 @@ def test_session_and_token_authenticate_staff_and_nothing_else_does(world):
     outsider.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=non_staff).key}")
     wrong = APIClient()
     wrong.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    left = make_staff(username="letter-left", all_regions=True)
+    left_token = Token.objects.create(user=left).key
+    left.is_active = False
+    left.save()
+    inactive = APIClient()
+    inactive.credentials(HTTP_AUTHORIZATION=f"Token {left_token}")
     before = _counts(w.client)
-    for client in (APIClient(), wrong, outsider):
+    for client in (APIClient(), wrong, outsider, inactive):
         for path in (PROVIDERS, f"{PROVIDERS}{clinic}/", MEMBERS, "/api/v1/claims/", "/api/v1/settlement-runs/"):
             assert client.get(path).status_code in (401, 403), path
         assert client.post(PROVIDERS, _provider("PL-NO"), format="json").status_code in (401, 403)

@@ -181,6 +181,8 @@ def test_accumulators_carry_the_named_figures_as_2_decimal_strings_in_every_regi
     if admdvs in (NANCHANG, HEYUAN):
         assert w.signup(member, provider, applied_on="2024-01-02").status_code == 201
     claim = w.claim(member, provider, "2024-03-01T10:00:00+08:00", "777.77")
+    # (each step's amount is money too, or null for a step without one)
+    assert all(step["amount"] is None or MONEY.match(step["amount"]) for step in claim["steps"]), claim["steps"]
     ytd = w.accumulators(member, 2024)
     # then deductible_paid (per bucket), fund_paid, annual_cap, cap_left and the sub-caps' usage
     assert {"deductible_paid", "fund_paid", "annual_cap", "cap_left", "subcaps"} <= set(ytd), ytd
