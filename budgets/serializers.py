@@ -26,6 +26,9 @@ class SettlementRunSerializer(serializers.ModelSerializer):
 
 
 class SettlementLineSerializer(serializers.ModelSerializer):
+    """One line in one shape for every kind: a field CONTRACT.md's table marks "—" for the run's kind
+    (a year-end ``quota``, a monthly ``band``, a fee-for-service ``budget``...) is present as null."""
+
     fixmedins_code = serializers.CharField(source="provider.fixmedins_code")
     fixmedins_name = serializers.CharField(source="provider.fixmedins_name")
     district = serializers.CharField(source="district_id")

@@ -70,6 +70,8 @@ class ClaimSerializer(serializers.Serializer):
     inscp_scp_amt = serializers.DecimalField(**MONEY)
     acct_used = serializers.BooleanField(label=_label("acct_used"), read_only=True)
     idempotency_key = CertnosMaskedCharField(allow_null=True)
+    # settled, not_covered or pending_review (CONTRACT.md "Claims"); a reversal's own row says
+    # ``reversal`` (CONTRACT.md leaves its status open; ``reverses`` names the original).
     status = serializers.ChoiceField(choices=Claim.Status.choices, label=_label("status"), read_only=True)
     reason = serializers.CharField(allow_null=True, label=_label("reason"), read_only=True)
     act_pay_dedc = serializers.DecimalField(**MONEY)
@@ -127,7 +129,11 @@ class ClaimDetailSerializer(ClaimSerializer):
 
 
 class AccumulatorsSerializer(serializers.Serializer):
-    """Year-to-date figures; money as strings, caps null where the region has none."""
+    """Year-to-date figures; money as strings, caps null where the region has none.
+
+    ``deductible_paid`` is always an object keyed by bucket (CONTRACT.md: "per bucket where a region
+    keeps several"): one key where the region keeps one (Nanyang ``per_visit``, Ganzhou ``shared``),
+    none where it has no deductible (Nanchang, Heyuan), so a client reads one shape in every region."""
 
     def to_representation(self, figures: dict) -> dict:
         return _plain(figures)

@@ -64,7 +64,7 @@ def test_json_numbers_beyond_the_column_are_a_400(world, raw):
 def test_deeply_nested_json_is_a_400(world, depth):
     client, _member, _provider = world
     response = client.post("/api/v1/claims/", "[" * depth + "]" * depth, content_type="application/json")
-    assert response.status_code == 400 and "JSON" in response.json()["detail"]
+    assert response.status_code == 400 and "JSON" in response.json()["non_field_errors"][0]
 
 
 def test_a_body_over_the_limit_is_a_413_before_it_is_read(world, settings):
