@@ -45,7 +45,9 @@ def _inputs(row: dict, standards: dict[int, Decimal]) -> dict:
     return {
         "member_months_by_group": {str(g): mm for g, (mm, _) in sorted(row["groups"].items())},
         "members_by_group": {str(g): n for g, (_, n) in sorted(row["groups"].items())},
-        "standards": {str(g): str(s) for g, s in sorted(standards.items())},
+        # Money as the API writes it everywhere (CONTRACT.md General rules: 2 decimals), not the
+        # parameter's own text ("181").
+        "standards": {str(g): str(to_fen(s)) for g, s in sorted(standards.items())},
         "claims": row["claims"],
     }
 

@@ -183,8 +183,6 @@ def test_the_readme_command_computes_the_run_the_api_returns(world, city_admin):
     assert run_lines(w.client, body["id"])[centre]["actual"] == "60.00"
 
 
-@pytest.mark.xfail(strict=True, reason="budgets/pricing.py _inputs records the capitation standards as the "
-                   "parameters' text (\"181\", \"320\"), not as money with 2 decimals (CONTRACT.md General rules)")
 def test_money_inside_a_lines_inputs_is_written_with_2_decimals_too(world):
     w = world(HEYUAN)
     centre, member = w.provider(), w.member()
