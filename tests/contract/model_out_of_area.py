@@ -71,8 +71,8 @@ class Reg:
 
 def register(region: str, regs: list, kind: str, dest: str, start: date, end: date | None) -> str | None:
     """The field a request is refused on (``"overlap"`` for an overlap), or None when it is accepted."""
-    if dest == region:
-        return "dest_admdvs"                                                     # R227: other than the region
+    if dest == region or not (len(dest) == 6 and dest.isdigit() and dest.endswith("00")):
+        return "dest_admdvs"                                 # R226-R227: a city-level code other than the region
     if kind not in KINDS.get(region, {"resettled", "long_term", "temporary"}):
         return "kind"                                                            # R230-R231
     if kind == "temporary" and end is None:
@@ -249,7 +249,10 @@ class CapitationModel:
             tier = provider.level.replace("9", "1")                             # R182-R183, R195-R197
             # a selection's capitation carries an in-city emergency (R215-R216); otherwise fee-for-service
             # to the treating provider, a village station's to its centre (R214, R287-R288)
-            charged = signup.provider.code if signup and ooa == "none" else (provider.parent or provider.code)
+            # (Reading, model: a selection out of the city is in no capitation, R206-R207, so an
+            # emergency in the city is then fee-for-service to the treating provider too)
+            in_capitation = signup and ooa == "none" and signup.provider.admdvs == HEYUAN
+            charged = signup.provider.code if in_capitation else (provider.parent or provider.code)
         elif signup is None:
             # Reading (model): without a selection in effect, in or out of the city, the reason is the
             # missing selection (R181), named as the product names it; RULES.md names no code for it

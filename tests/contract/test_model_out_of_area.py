@@ -8,7 +8,7 @@ CONTRACT.md and every answer is compared, to the fen, with the independent model
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -64,6 +64,8 @@ class Scenario:
         self.sz_hosp = self.place(SHENZHEN, rng.choice("123"), rng.choice(["hospital", "community"]))
         self.home_shop = self.place(region, "1", "pharmacy")
         self.tcm = self.place(region, "2", "county_tcm") if region == m.NANCHANG else None
+        # a hospital in another of the five regions: out of area for this member too (R233)
+        self.other = self.place(m.ZIBO if region != m.ZIBO else m.NANYANG, "2", "hospital")
 
     def place(self, admdvs, level, kind, parent=None) -> m.Place:
         code = self.w.provider(level=level, kind=kind, admdvs=admdvs, parent=parent)
@@ -81,36 +83,52 @@ class Scenario:
     # -- registrations -------------------------------------------------------------------------------
 
     def registrations(self) -> None:
+        for _ in range(self.rng.randint(0, 3)):
+            self.register()
+
+    def register(self, near: date | None = None) -> None:
         rng = self.rng
-        for _ in range(rng.randint(0, 3)):
-            kind = rng.choice(["resettled", "long_term", "temporary"] if rng.random() < 0.4 else
-                              sorted(m.KINDS.get(self.region, {"resettled", "long_term", "temporary"})))
-            dest = rng.choice([GUANGZHOU, GUANGZHOU, SHENZHEN, self.region] if rng.random() < 0.2 else
-                              [GUANGZHOU, GUANGZHOU, SHENZHEN])
-            start = date(2023, 6, 1) + timedelta(days=rng.randint(0, 480))
-            if not self.regs and self.region in (m.NANCHANG, m.HEYUAN) and rng.random() < 0.75:
-                # most capitation members get a long registration to Guangzhou whose benefit reaches 2024
-                kind = rng.choice(sorted(m.KINDS[self.region]))
-                dest, start = GUANGZHOU, date(2023, 1, 1) + timedelta(days=rng.randint(0, 450))
+        kind = rng.choice(["resettled", "long_term", "temporary"] if rng.random() < 0.4 else
+                          sorted(m.KINDS.get(self.region, {"resettled", "long_term", "temporary"})))
+        dest = rng.choice([GUANGZHOU, GUANGZHOU, SHENZHEN, self.other.admdvs] + (
+            [self.region, "440103"] if rng.random() < 0.2 else []))
+        start = near or date(2023, 6, 1) + timedelta(days=rng.randint(0, 480))
+        if not self.regs and self.region in (m.NANCHANG, m.HEYUAN) and rng.random() < 0.75:
+            # most capitation members get a long registration to Guangzhou whose benefit reaches 2024
+            kind = rng.choice(sorted(m.KINDS[self.region]))
+            dest, start = GUANGZHOU, date(2022, 6, 1) + timedelta(days=rng.randint(0, 640))
+        if self.regs and self.regs[-1].end and rng.random() < 0.4:
+            start = self.regs[-1].end + timedelta(days=rng.choice([0, 1]))       # adjacent: refused / accepted
+        end = None
+        if kind == "temporary" or rng.random() < 0.4:
+            end = start + timedelta(days=rng.randint(0, 150))
+        if kind == "temporary" and rng.random() < 0.1:
             end = None
-            if kind == "temporary" or rng.random() < 0.4:
-                end = start + timedelta(days=rng.randint(0, 150))
-            if kind == "temporary" and rng.random() < 0.1:
-                end = None
-            refused = m.register(self.region, self.regs, kind, dest, start, end)
-            response = self.w.register(self.certno, kind=kind, dest=dest, start_on=day(start),
-                                       end_on=end and day(end))
-            what = f"register {kind} {dest} {start}..{end}"
-            self.log(f"{what} -> {response.status_code}")
-            self.check(what, response.status_code, 400 if refused else 201)
-            if refused and refused != "overlap" and response.status_code == 400:
-                self.check(what + " field", refused in response.json(), True)
-            if response.status_code == 201 and not refused:
-                body = response.json()
-                self.check(what + " echo", (body["kind"], body["dest_admdvs"], body["start_on"], body["end_on"],
-                                            body["cancelled_on"]), (kind, dest, day(start), end and day(end), None))
-                self.regs.append(m.Reg(kind, dest, start, end))
-                self.reg_ids.append(body["id"])
+        refused = m.register(self.region, self.regs, kind, dest, start, end)
+        response = self.w.register(self.certno, kind=kind, dest=dest, start_on=day(start),
+                                   end_on=end and day(end))
+        what = f"register {kind} {dest} {start}..{end}"
+        self.log(f"{what} -> {response.status_code}")
+        self.check(what, response.status_code, 400 if refused else 201)
+        if refused and refused != "overlap" and response.status_code == 400:
+            self.check(what + " field", refused in response.json(), True)
+        if response.status_code == 201 and not refused:
+            body = response.json()
+            self.check(what + " echo", (body["kind"], body["dest_admdvs"], body["start_on"], body["end_on"],
+                                        body["cancelled_on"]), (kind, dest, day(start), end and day(end), None))
+            self.regs.append(m.Reg(kind, dest, start, end))
+            self.reg_ids.append(body["id"])
+
+    def listed(self) -> None:
+        """GET ?admdvs=&certno= lists the member's registrations as the model holds them."""
+        response = self.w.client.get(URL, {"admdvs": self.region, "certno": self.certno})
+        rows = response.json()
+        rows = rows["results"] if isinstance(rows, dict) else rows
+        got = sorted((r["id"], r["kind"], r["dest_admdvs"], r["start_on"], r["end_on"], r["cancelled_on"])
+                     for r in rows)
+        want = sorted((i, r.kind, r.dest, day(r.start), r.end and day(r.end), r.cancelled_on and day(r.cancelled_on))
+                      for i, r in zip(self.reg_ids, self.regs))
+        self.check("listed registrations", got, want)
 
     def cancel(self, near: date) -> None:
         if not self.regs:
@@ -141,7 +159,7 @@ class Scenario:
                                  ).status_code == 201
             member.signups.append(m.SignUp(self.home, date(2023, 2, 1), fd))
             return
-        plan = rng.choice(["home", "away_first", "away_first", "home_then_away", "home_then_away", "none"])
+        plan = rng.choice(["home", "away_first", "away_first", "home_then_away", "home_then_away", "annual", "none"])
         if plan == "none":
             return
         first_day = rng.choice([date(2023, 3, 1), date(2024, 1, 2) + timedelta(days=rng.randint(0, 150))])
@@ -149,7 +167,11 @@ class Scenario:
         if plan == "away_first" and self.regs and rng.random() < 0.8:
             first_day = self.regs[0].start + timedelta(days=rng.randint(0, 60))   # inside the registration
         first = away if plan == "away_first" else self.home
+        if plan == "annual":
+            first_day = date(2023, 3, 1)
         self.signup(first, first_day, "first", first_day)
+        if plan == "annual":    # re-selection in the window (R177-R178), effective 1 January
+            self.signup(rng.choice([away, self.home2]), date(2023, rng.randint(8, 12), 20), "annual", date(2024, 1, 1))
         if plan == "home_then_away" and member.signups:
             applied = first_day + timedelta(days=rng.randint(10, 200))
             self.signup(away, applied, "address_change", date(applied.year + applied.month // 12,
@@ -158,9 +180,11 @@ class Scenario:
     def signup(self, place: m.Place, applied: date, reason: str, effective: date) -> None:
         member = self.cap_member
         ok = True
-        if reason == "address_change":
+        if reason in ("address_change", "annual"):
             current = member.signup_on(applied)
             ok = current is not None and member.signup_on(effective).provider.code != place.code
+            if reason == "annual":
+                ok = ok and applied.month >= 9                                  # R177-R178: September-December
         if place.admdvs != self.region:
             # R198-R200, R260-R264: a long-term registration in force on the effective day, in its
             # destination, not a pharmacy
@@ -188,10 +212,14 @@ class Scenario:
             return Decimal(rng.choice(["3000.00", "2727.27", "5000.00"]))
         return Decimal(rng.randint(100, 60000)) / 100
 
-    def visit_place(self):
+    def visit_place(self, d: date):
         rng = self.rng
+        in_force = [r for r in self.regs if r.in_force(d)]
+        if in_force and rng.random() < 0.4:     # in the destination of the registration in force
+            dest = in_force[0].dest
+            return rng.choice([p for p in self.places.values() if p.admdvs == dest])
         choices = [self.home, self.home, self.home2, self.home_village, self.gz_centre, self.gz_village,
-                   self.gz_hosp, self.gz_hosp, self.sz_hosp, self.gz_shop, self.home_shop]
+                   self.gz_hosp, self.gz_hosp, self.sz_hosp, self.gz_shop, self.home_shop, self.other]
         if self.tcm:
             choices.append(self.tcm)
         if self.region in (m.NANCHANG, m.HEYUAN):
@@ -204,8 +232,8 @@ class Scenario:
         if self.region in (m.NANCHANG, m.HEYUAN):
             self.signups()
         start = datetime(2024, 1, 1, 8, tzinfo=SHANGHAI)
-        times = sorted(start + timedelta(days=rng.randint(0, 365), hours=rng.randint(0, 12))
-                       for _ in range(rng.randint(6, 12)))
+        times = sorted(start + timedelta(days=rng.randint(0, 365), hours=rng.randint(0, 15),
+                                         minutes=rng.choice((0, 59))) for _ in range(rng.randint(6, 12)))
         if self.region not in (m.NANCHANG, m.ZIBO):
             times = [t for t in times if t.year == 2024]
         if self.regs:            # visits on and around the registrations' first and last days
@@ -218,6 +246,8 @@ class Scenario:
         for at in times:
             if rng.random() < 0.15:
                 self.cancel(at.date())
+            if rng.random() < 0.06:
+                self.register(near=at.date() - timedelta(days=rng.randint(0, 3)))
             self.visit(at, settled)
             if settled and rng.random() < 0.12:
                 index, setl_id = settled.pop(rng.randrange(len(settled)))
@@ -228,6 +258,7 @@ class Scenario:
                     got = response.json()
                     self.check(f"reverse {setl_id} amounts", (got["hifp_pay"], got["psn_part_amt"]),
                                (f"{want.hifp_pay:.2f}", f"{want.psn_part_amt:.2f}"))
+        self.listed()
         for year in sorted({t.year for t in times}):
             ytd = self.w.accumulators(self.certno, year)
             if self.region in EMPLOYEE:
@@ -240,7 +271,7 @@ class Scenario:
 
     def visit(self, at: datetime, settled: list) -> None:
         rng, region = self.rng, self.region
-        place = self.visit_place()
+        place = self.visit_place(at.date())
         inscp = self.amount()
         own = Decimal(rng.choice(["0.00", "0.00", "12.30"]))
         extra: dict = {}
@@ -268,7 +299,8 @@ class Scenario:
             wrong = rng.choice([v for v in ("none", "long_term", "temporary", "unregistered") if v != derived])
             extra["out_of_area"] = wrong
         what = f"visit {at:%Y-%m-%d %H:%M} {place.admdvs}/{place.kind}/L{place.level} {inscp} {extra}"
-        response = self.w.claim_response(self.certno, place.code, at.isoformat(), f"{inscp:.2f}",
+        sent_at = at.astimezone(UTC) if rng.random() < 0.3 else at      # the visit day is Shanghai's
+        response = self.w.claim_response(self.certno, place.code, sent_at.isoformat(), f"{inscp:.2f}",
                                          own=f"{own:.2f}", **extra)
         if bad_rx or wrong:
             field = "prescribing_fixmedins_code" if bad_rx else "out_of_area"
@@ -292,7 +324,7 @@ class Scenario:
         answer = want.answer()
         for name in FIELDS:
             self.check(f"{what} {name}", got[name], answer[name])
-        if region not in EMPLOYEE and want.status == "settled" and want.out_of_area != "none":
+        if region not in EMPLOYEE and want.status == "settled":
             self.check(f"{what} charged", got.get("charged_fixmedins_code"), self.model.charged(index))
         if want.status == "settled" and got["status"] == "settled":
             settled.append((index, got["setl_id"]))
