@@ -71,10 +71,11 @@ class Reg:
 
 def register(region: str, regs: list, kind: str, dest: str, start: date, end: date | None) -> str | None:
     """The field a request is refused on (``"overlap"`` for an overlap), or None when it is accepted."""
-    if dest == region or not (len(dest) == 6 and dest.isdigit() and dest.endswith("00")):
-        return "dest_admdvs"                                 # R226-R227: a city-level code other than the region
     if kind not in KINDS.get(region, {"resettled", "long_term", "temporary"}):
-        return "kind"                                                            # R230-R231
+        return "kind"                                                            # R225-R226, R230-R231
+    city = len(dest) == 6 and dest.isdigit() and dest.endswith("00") and not dest.endswith("0000")
+    if dest == region or not city:
+        return "dest_admdvs"     # R226-R227: a city-level code (not a province's xx0000) other than the region
     if kind == "temporary" and end is None:
         return "end_on"                                                          # R228-R229
     for other in regs:                                                           # R229: at most one in force
@@ -235,7 +236,7 @@ class CapitationModel:
 
     # -- Heyuan ------------------------------------------------------------------------------------
 
-    def _heyuan(self, provider: Place, day: date, inscp: Decimal, ooa: str, emergency: bool):
+    def _heyuan(self, provider: Place, day: date, inscp: Decimal, ooa: str, emergency: bool, referral: bool):
         signup = self.member.signup_on(day)
         selected = signup and (provider.code == signup.provider.code or provider.parent == signup.provider.code)
         if selected and ooa == "unregistered" and not emergency:
@@ -245,8 +246,10 @@ class CapitationModel:
             # R264: out of the city fee-for-service to the selection (a village station's to its centre,
             # R214); in the city the selection's capitation (R215-R216)
             charged = signup.provider.code
-        elif emergency:
-            tier = provider.level.replace("9", "1")                             # R182-R183, R195-R197
+        elif emergency or (referral and signup and ooa == "none"):
+            # R182-R183, R195-R197 at the treating level; out of the city only an emergency (R245:
+            # "covered only at the member's out-of-city selection (or emergency)", "only emergency")
+            tier = provider.level.replace("9", "1")
             # a selection's capitation carries an in-city emergency (R215-R216); otherwise fee-for-service
             # to the treating provider, a village station's to its centre (R214, R287-R288)
             # (Reading, model: a selection out of the city is in no capitation, R206-R207, so an
@@ -276,7 +279,7 @@ class CapitationModel:
         elif self.region == NANCHANG:
             status, reason, paid, charged = self._nanchang(provider, day, inscp, ooa, referral)
         else:
-            status, reason, paid, charged = self._heyuan(provider, day, inscp, ooa, emergency)
+            status, reason, paid, charged = self._heyuan(provider, day, inscp, ooa, emergency, referral)
         ratio, fund = paid or (Decimal("0"), ZERO)
         outcome = Outcome(status, reason, ZERO, ratio, fund, total - fund, ooa)
         self.claims.append((outcome, _Paid(day.year, fund) if paid else None, charged))

@@ -88,10 +88,10 @@ class Scenario:
 
     def register(self, near: date | None = None) -> None:
         rng = self.rng
-        kind = rng.choice(["resettled", "long_term", "temporary"] if rng.random() < 0.4 else
+        kind = rng.choice(["resettled", "long_term", "temporary", "abroad"] if rng.random() < 0.4 else
                           sorted(m.KINDS.get(self.region, {"resettled", "long_term", "temporary"})))
         dest = rng.choice([GUANGZHOU, GUANGZHOU, SHENZHEN, self.other.admdvs] + (
-            [self.region, "440103"] if rng.random() < 0.2 else []))
+            [self.region, "440103", "440000", "4401"] if rng.random() < 0.2 else []))
         start = near or date(2023, 6, 1) + timedelta(days=rng.randint(0, 480))
         if not self.regs and self.region in (m.NANCHANG, m.HEYUAN) and rng.random() < 0.75:
             # most capitation members get a long registration to Guangzhou whose benefit reaches 2024
@@ -129,6 +129,10 @@ class Scenario:
         want = sorted((i, r.kind, r.dest, day(r.start), r.end and day(r.end), r.cancelled_on and day(r.cancelled_on))
                       for i, r in zip(self.reg_ids, self.regs))
         self.check("listed registrations", got, want)
+        if self.reg_ids:
+            reg, one = self.regs[-1], self.w.client.get(f"{URL}{self.reg_ids[-1]}/").json()
+            self.check("read one", (one["end_on"], one["cancelled_on"]),
+                       (reg.end and day(reg.end), reg.cancelled_on and day(reg.cancelled_on)))
 
     def cancel(self, near: date) -> None:
         if not self.regs:
@@ -279,8 +283,10 @@ class Scenario:
         if region in EMPLOYEE and place.kind == "pharmacy" and rng.random() < 0.8:
             prescriber = rng.choice([self.home, self.home2, self.gz_hosp, self.sz_hosp])
             extra["prescribing_fixmedins_code"] = prescriber.code
-        emergency = region == m.HEYUAN and rng.random() < 0.3
-        referral = place.kind == "county_tcm" and rng.random() < 0.7
+        # emergency and referral are sent in every region: only Heyuan (R181-R183, R245) and a Nanchang
+        # referral to the county TCM hospital (R133) read them
+        emergency = rng.random() < (0.3 if region == m.HEYUAN else 0.1)
+        referral = rng.random() < (0.7 if place.kind == "county_tcm" else 0.1)
         if emergency:
             extra["emergency"] = True
         if referral:
@@ -296,7 +302,8 @@ class Scenario:
         if roll < 0.2:
             extra["out_of_area"] = derived
         elif roll < 0.3 and not bad_rx:    # one fault at a time: CONTRACT.md names no order among them
-            wrong = rng.choice([v for v in ("none", "long_term", "temporary", "unregistered") if v != derived])
+            wrong = rng.choice([v for v in ("none", "long_term", "temporary", "unregistered", "resettled")
+                                if v != derived])
             extra["out_of_area"] = wrong
         what = f"visit {at:%Y-%m-%d %H:%M} {place.admdvs}/{place.kind}/L{place.level} {inscp} {extra}"
         sent_at = at.astimezone(UTC) if rng.random() < 0.3 else at      # the visit day is Shanghai's
