@@ -20,19 +20,26 @@ Readings of this model where RULES.md leaves room (each is marked "Reading (mode
   one on a day after the registration had ended is the ``409`` of CONTRACT.md; a second cancellation
   on or before the current end moves the end there (``200``).
 - Nanchang: an out-of-area visit without a registration for that city is "elsewhere than the signed
-  provider" (R246 table, R141): ``not_signed_provider``. The resettled cap (R252–R256) holds for a year
+  provider" (R244 table, R141): ``not_signed_provider``. The resettled cap (R251–R255) holds for a year
   Y when a resettled registration is in force on some day of Y on or after 1 January of the year after
   its start; its amount is the member's age-group standard of Y (R151–R157, age = Y − birth year).
-- Nanchang 第三十二条 (R257–R259): only a cancellation (not an end date reached) blocks the signed
+- Nanchang 第三十二条 (R256–R258): only a cancellation (not an end date reached) blocks the signed
   provider, from the cancellation day to 31 December of that year.
 - Heyuan: without a selection in effect a visit (not an emergency) is ``not_signed_provider`` in and
   out of the city, registered or not (R181; RULES.md names no code and no precedence between "no
   selection" and "unregistered"; the product's name is taken). With a selection, an unregistered
   out-of-city visit is ``out_of_area_not_registered`` (R245, the Nanyang code of R241), and a visit in
-  the destination at a provider other than the out-of-city selection, without
-  emergency, is ``not_signed_provider`` (covered "only at the member's out-of-city selection", R245);
-  an out-of-city selection whose registration is no longer in force pays nothing
-  (``out_of_area_not_registered``, R265–R267) unless the visit is an emergency (R245 last column).
+  the destination at a provider other than the out-of-city selection, without emergency, is
+  ``not_signed_provider`` (covered "only at the member's out-of-city selection", R245). An emergency
+  at a lapsed out-of-city selection (or its village station) is an unregistered emergency like any
+  other (R245, 第十七条 "除急救和抢救需要外"): at the treating level, fee-for-service to it.
+  An approved referral is read in the city only (R245 names only the selection and emergencies out
+  of the city).
+- Heyuan R265-R266 "When the registration ends, the out-of-city selection no longer covers anything
+  (``out_of_area_not_registered``) until the member selects again": read as "while no registration
+  for its city is in force" — a new long-term registration to the same city makes the selection cover
+  again without a new selection (the product's reading; the reason code names the missing
+  registration, so RULES.md is read as describing the state without one). Left open.
 """
 from __future__ import annotations
 
@@ -187,7 +194,7 @@ class CapitationModel:
     # -- Nanchang ----------------------------------------------------------------------------------
 
     def resettled_cap(self, year: int) -> Decimal | None:
-        """R252-R256: the yearly cap in a year in which the resettled benefit is in force for any part."""
+        """R251-R255: the yearly cap in a year in which the resettled benefit is in force for any part."""
         for reg in self.member.registrations:
             benefit_from = date(reg.start.year + 1, 1, 1)
             if max(benefit_from, date(year, 1, 1)) <= min(reg.end or date.max, date(year, 12, 31)):
@@ -209,19 +216,19 @@ class CapitationModel:
         home = signup.provider
         base = Decimal("0.65") if self.member.poverty else Decimal("0.60")        # R134-R135
         if ooa == "unregistered":
-            return "not_covered", "not_signed_provider", None, None             # R246, R141
+            return "not_covered", "not_signed_provider", None, None             # R244, R141
         if ooa == "long_term":
             reg = next(r for r in self.member.registrations if r.in_force(day) and r.dest == provider.admdvs)
             if day < date(reg.start.year + 1, 1, 1):
-                return "not_covered", "resettled_waiting_year", None, None      # R249, R256-R257
+                return "not_covered", "resettled_waiting_year", None, None      # R248, R255-R256
             if provider.kind not in PRIMARY:
-                return "not_covered", "resettled_not_primary_care", None, None  # R249-R250
+                return "not_covered", "resettled_not_primary_care", None, None  # R248-R250
             ratio = base                                                         # R250-R251: no +5 away
         else:
             at_home = provider.code == home.code or provider.parent == home.code
             if at_home and any(r.cancelled_on and r.cancelled_on <= day and r.cancelled_on.year == day.year
                                for r in self.member.registrations):
-                return "not_covered", "resettlement_cancelled", None, None      # R257-R259
+                return "not_covered", "resettlement_cancelled", None, None      # R256-R258
             if referral and provider.kind == "county_tcm":
                 ratio = base if self.member.poverty else Decimal("0.40")          # R133-R137
             elif at_home:
@@ -240,7 +247,7 @@ class CapitationModel:
         signup = self.member.signup_on(day)
         selected = signup and (provider.code == signup.provider.code or provider.parent == signup.provider.code)
         if selected and ooa == "unregistered" and not emergency:
-            return "not_covered", "out_of_area_not_registered", None, None      # R265-R267
+            return "not_covered", "out_of_area_not_registered", None, None      # R265-R266
         if selected and ooa != "unregistered":
             tier = signup.provider.level.replace("9", "1")                      # R184: the selection's level
             # R264: out of the city fee-for-service to the selection (a village station's to its centre,
@@ -251,8 +258,8 @@ class CapitationModel:
             # "covered only at the member's out-of-city selection (or emergency)", "only emergency")
             tier = provider.level.replace("9", "1")
             # a selection's capitation carries an in-city emergency (R215-R216); otherwise fee-for-service
-            # to the treating provider, a village station's to its centre (R214, R287-R288)
-            # (Reading, model: a selection out of the city is in no capitation, R206-R207, so an
+            # to the treating provider, a village station's to its centre (R214, R287)
+            # (Reading, model: a selection out of the city is in no capitation, R207-R208, so an
             # emergency in the city is then fee-for-service to the treating provider too)
             in_capitation = signup and ooa == "none" and signup.provider.admdvs == HEYUAN
             charged = signup.provider.code if in_capitation else (provider.parent or provider.code)

@@ -7,6 +7,7 @@ CONTRACT.md and every answer is compared, to the fen, with the independent model
 ``model_out_of_area.py``."""
 from __future__ import annotations
 
+import os
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +20,8 @@ from tests.contract.model_employee import SHANGHAI
 pytestmark = pytest.mark.django_db
 GUANGZHOU, SHENZHEN = "440100", "440300"
 FIELDS = ("status", "reason", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "psn_part_amt", "out_of_area")
-SEEDS = 24
+SEEDS = 30
+SEED0 = int(os.environ.get("OOA_SEED0", "0"))     # another seed range to explore: OOA_SEED0=1000
 DEBUG = False
 URL = "/api/v1/out-of-area-registrations/"
 EMPLOYEE = (m.NANYANG, m.ZIBO, m.GANZHOU)
@@ -46,7 +48,7 @@ class Scenario:
             self.model = m.EmployeeModel(member)
         else:
             birth = date(rng.randint(1935, 2019), rng.randint(1, 12), rng.randint(1, 28))
-            retired = region == m.HEYUAN and rng.random() < 0.3
+            retired = region == m.HEYUAN and birth.year < 1965 and rng.random() < 0.5
             poverty = region == m.NANCHANG and rng.random() < 0.3
             psn_type = "1201" if retired else None
             self.certno = w.member(birth=birth, poverty=poverty, psn_type=psn_type,
@@ -340,7 +342,7 @@ class Scenario:
 @pytest.mark.parametrize("region", [m.NANYANG, m.ZIBO, m.GANZHOU, m.NANCHANG, m.HEYUAN])
 def test_out_of_area_scenarios_match_the_model(world, region):
     errors = []
-    for seed in range(SEEDS):
+    for seed in range(SEED0, SEED0 + SEEDS):
         scenario = Scenario(world(region), region, seed)
         scenario.run()
         errors += scenario.errors
