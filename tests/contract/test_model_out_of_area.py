@@ -238,7 +238,7 @@ class Scenario:
         if self.region in (m.NANCHANG, m.HEYUAN):
             self.signups()
         start = datetime(2024, 1, 1, 8, tzinfo=SHANGHAI)
-        times = sorted(start + timedelta(days=rng.randint(0, 365), hours=rng.randint(0, 15),
+        times = sorted(start + timedelta(days=rng.randint(0, 420), hours=rng.randint(0, 15),
                                          minutes=rng.choice((0, 59))) for _ in range(rng.randint(6, 12)))
         if self.region not in (m.NANCHANG, m.ZIBO):
             times = [t for t in times if t.year == 2024]
