@@ -189,3 +189,6 @@ def test_heyuan_an_emergency_at_a_lapsed_out_of_city_selection_is_paid_like_any_
     # as at any other Guangzhou provider: L2 60%: 150 × 60% = 90.00; the cap left 1 800 − 185 = 1 615.00
     assert w.claim(member, hospital, "2024-04-13T10:00:00+08:00", "150.00", emergency=True)["hifp_pay"] == "90.00"
     assert w.accumulators(member, 2024)["cap_left"] == "1615.00"
+    # and April's fee-for-service run carries them: the centre 60 + 35 = 95.00, the hospital 90.00
+    lines = run_lines(w.client, run(w.client, HEYUAN, "fee_for_service", "2024-04")["id"])
+    assert (lines[centre]["actual"], lines[hospital]["actual"]) == ("95.00", "90.00")
