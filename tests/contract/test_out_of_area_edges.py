@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.contract.world import NANCHANG, NANYANG, ZIBO, paid, run, run_lines
+from tests.contract.world import HEYUAN, NANCHANG, NANYANG, ZIBO, paid, run, run_lines
 
 pytestmark = pytest.mark.django_db
 GUANGZHOU, SHENZHEN = "440100", "440300"
@@ -166,8 +166,6 @@ def test_heyuan_an_emergency_at_a_lapsed_out_of_city_selection_is_paid_like_any_
     # RULES.md "Out-of-area care", Heyuan `unregistered`: "only emergency, at the treating level";
     # 第十七条 "除急救和抢救需要外". Given a member registered long-term to Guangzhou 2024-01-01 … 2024-03-31
     # who first selected a Guangzhou L1 community centre on 2024-01-02 (cap 1 800 ÷ 12 × 12 = 1 800)
-    from tests.contract.world import HEYUAN
-
     w = world(HEYUAN)
     member = w.member()
     centre = w.provider(kind="community", admdvs=GUANGZHOU)
