@@ -15,7 +15,8 @@ and the two capitation regions with an out-of-area visit in them (R247–R267).
 Readings of this model where RULES.md leaves room (each is marked "Reading (model)"):
 - A refused registration names the field it is refused on: a destination equal to the member's region
   ``dest_admdvs``; a kind the region does not register ``kind``; a ``temporary`` without ``end_on``
-  ``end_on``. An overlap is a ``400``; CONTRACT.md does not say on which field (not compared).
+  ``end_on``; with several faults at least one of them. An overlap is a ``400``; CONTRACT.md does not
+  say on which field (not compared).
 - A cancellation before ``start_on`` ("not before start_on", R230) is a ``400`` on ``cancelled_on``;
   one on a day after the registration had ended is the ``409`` of CONTRACT.md; a second cancellation
   on or before the current end moves the end there (``200``).
@@ -76,19 +77,22 @@ class Reg:
         return self.start <= day and (self.end is None or day <= self.end)     # R230: end day inclusive
 
 
-def register(region: str, regs: list, kind: str, dest: str, start: date, end: date | None) -> str | None:
-    """The field a request is refused on (``"overlap"`` for an overlap), or None when it is accepted."""
+def register(region: str, regs: list, kind: str, dest: str, start: date, end: date | None) -> set[str]:
+    """The fields a request is refused on (``"overlap"`` for an overlap; empty when it is accepted)."""
+    fields = set()
     if kind not in KINDS.get(region, {"resettled", "long_term", "temporary"}):
-        return "kind"                                                            # R225-R226, R230-R231
+        fields.add("kind")                                                       # R225-R226, R230-R231
     city = len(dest) == 6 and dest.isdigit() and dest.endswith("00") and not dest.endswith("0000")
     if dest == region or not city:
-        return "dest_admdvs"     # R226-R227: a city-level code (not a province's xx0000) other than the region
+        fields.add("dest_admdvs")  # R226-R227: a city-level code (not a province's xx0000) other than the region
     if kind == "temporary" and end is None:
-        return "end_on"                                                          # R228-R229
+        fields.add("end_on")                                                     # R228-R229
+    if fields:
+        return fields
     for other in regs:                                                           # R229: at most one in force
         if start <= (other.end or date.max) and other.start <= (end or date.max):
-            return "overlap"
-    return None
+            return {"overlap"}
+    return fields
 
 
 def cancel(reg, day: date) -> int:
