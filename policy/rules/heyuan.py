@@ -165,14 +165,21 @@ def _where_covered(claim: Claim, *, provider: ProviderFacts, selected: ProviderF
     out-of-city selection while the long-term registration for its city is in force (city rules at
     its level, fee-for-service to it), or for an emergency, at the treating level. A lapsed
     registration leaves the out-of-city selection covering nothing (``out_of_area_not_registered``)
-    until the member selects again; a member whose selection is out of the city counts in no
+    until the member selects again — an emergency there is then an unregistered emergency like any
+    other, at the treating level; a member whose selection is out of the city counts in no
     provider's capitation, so an emergency in the city is then charged fee-for-service to the
     treating provider (Reading).
     """
     out_of_city = provider.admdvs != ADMDVS
     at_selected = provider.code == selected.code or (
         provider.kind == "village" and provider.parent_code == selected.code)
-    if at_selected and out_of_city and visit.out_of_area == "unregistered":
+    lapsed = at_selected and out_of_city and visit.out_of_area == "unregistered"
+    if lapsed and visit.emergency:
+        # 第十七条 "除急救和抢救需要外": an emergency at a lapsed out-of-city selection is an unregistered
+        # emergency like one at any other provider there (RULES.md "Out-of-area care", Heyuan
+        # `unregistered`: "only emergency, at the treating level"), rated below at the treating level.
+        at_selected = False
+    elif lapsed:
         claim.refuse("out_of_area_not_registered",
                      f"第十六条 市外选点机构 {selected.code} 所在地无有效的异地长期居住备案（备案已结束），"
                      "统筹基金不予支付，须重新选点")

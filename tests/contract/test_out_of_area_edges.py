@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.contract.world import NANCHANG, NANYANG, ZIBO, paid, run, run_lines
+from tests.contract.world import HEYUAN, NANCHANG, NANYANG, ZIBO, paid, run, run_lines
 
 pytestmark = pytest.mark.django_db
 GUANGZHOU, SHENZHEN = "440100", "440300"
@@ -160,3 +160,33 @@ def test_zibo_temporary_deductible_is_charged_on_what_is_left_after_the_10_perce
     # when the small one is reversed its 45.00 leaves the L1 accumulator (5.00 stays)
     w.reverse(small["setl_id"])
     assert w.accumulators(member, 2024)["deductible_paid"]["1"] == "5.00"
+
+
+def test_heyuan_an_emergency_at_a_lapsed_out_of_city_selection_is_paid_like_any_unregistered_emergency(world):
+    # RULES.md "Out-of-area care", Heyuan `unregistered`: "only emergency, at the treating level";
+    # 第十七条 "除急救和抢救需要外". Given a member registered long-term to Guangzhou 2024-01-01 … 2024-03-31
+    # who first selected a Guangzhou L1 community centre on 2024-01-02 (cap 1 800 ÷ 12 × 12 = 1 800)
+    w = world(HEYUAN)
+    member = w.member()
+    centre = w.provider(kind="community", admdvs=GUANGZHOU)
+    station = w.provider(kind="village", admdvs=GUANGZHOU, parent=centre)
+    hospital = w.provider(level="2", admdvs=GUANGZHOU)
+    registered(w, member, start_on="2024-01-01", end_on="2024-03-31")
+    assert w.signup(member, centre, applied_on="2024-01-02").status_code == 201
+    # when the registration has ended, a visit there without emergency is not covered
+    plain = w.claim(member, centre, "2024-04-10T10:00:00+08:00")
+    assert (plain["out_of_area"], plain["reason"], plain["hifp_pay"]) == (
+        "unregistered", "out_of_area_not_registered", "0.00")
+    # then an emergency at the centre: treating level L1, employed 70%: 100 × 70% = 70 → per-visit cap
+    # 60.00, fee-for-service to the centre; at its village station 50 × 70% = 35.00, to the centre
+    emergency = w.claim(member, centre, "2024-04-11T10:00:00+08:00", emergency=True)
+    assert (emergency["out_of_area"], *paid(emergency), emergency["charged_fixmedins_code"]) == (
+        "unregistered", "0.00", "0.7000", "60.00", None, centre)
+    at_station = w.claim(member, station, "2024-04-12T10:00:00+08:00", "50.00", emergency=True)
+    assert (*paid(at_station), at_station["charged_fixmedins_code"]) == ("0.00", "0.7000", "35.00", None, centre)
+    # as at any other Guangzhou provider: L2 60%: 150 × 60% = 90.00; the cap left 1 800 − 185 = 1 615.00
+    assert w.claim(member, hospital, "2024-04-13T10:00:00+08:00", "150.00", emergency=True)["hifp_pay"] == "90.00"
+    assert w.accumulators(member, 2024)["cap_left"] == "1615.00"
+    # and April's fee-for-service run carries them: the centre 60 + 35 = 95.00, the hospital 90.00
+    lines = run_lines(w.client, run(w.client, HEYUAN, "fee_for_service", "2024-04")["id"])
+    assert (lines[centre]["actual"], lines[hospital]["actual"]) == ("95.00", "90.00")
