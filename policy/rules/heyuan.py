@@ -166,9 +166,12 @@ def _where_covered(claim: Claim, *, provider: ProviderFacts, selected: ProviderF
     its level, fee-for-service to it), or for an emergency, at the treating level. A lapsed
     registration leaves the out-of-city selection covering nothing (``out_of_area_not_registered``)
     until the member selects again — an emergency there is then an unregistered emergency like any
-    other, at the treating level; a member whose selection is out of the city counts in no
-    provider's capitation, so an emergency in the city is then charged fee-for-service to the
-    treating provider (Reading).
+    other, at the treating level. Reading: "no longer covers anything … until the member selects
+    again" is read with the reason code RULES.md gives it, ``out_of_area_not_registered``: the
+    selection covers nothing while no long-term registration for its city is in force, and a new one
+    for the same city (without a new selection) makes it cover again. A member whose selection is
+    out of the city counts in no provider's capitation, so an emergency in the city is then charged
+    fee-for-service to the treating provider (Reading).
     """
     out_of_city = provider.admdvs != ADMDVS
     at_selected = provider.code == selected.code or (
