@@ -46,19 +46,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from tests.contract.model_employee import SHANGHAI, EmployeeModel, Member, Outcome, Provider, Visit
+from tests.contract.model_capitation import nanchang_standard as standard   # R149-R157: the age groups
+from tests.contract.model_employee import SHANGHAI, EmployeeModel, Member, Outcome, Provider, Visit, money
 
 NANYANG, ZIBO, GANZHOU, NANCHANG, HEYUAN = "411300", "370300", "360700", "360100", "441600"
-ZERO, FEN = Decimal("0.00"), Decimal("0.01")
+ZERO = Decimal("0.00")
 # R230-R231: Heyuan registers only the long-term kinds, Nanchang only `resettled`.
 KINDS = {NANCHANG: {"resettled"}, HEYUAN: {"resettled", "long_term"}}
 PRIMARY = {"township", "community", "village"}          # R250: 基层医疗机构
-
-
-def money(value) -> Decimal:
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 # -- registrations (R225–R232, CONTRACT.md "Out-of-area registrations") ------------------------------
@@ -116,19 +113,6 @@ def derive(region: str, regs: list, admdvs: str, day: date) -> str:
 
 
 # -- Nanchang and Heyuan -------------------------------------------------------------------------------
-
-STANDARD = [(Decimal("37"), {0, *range(14, 26)}), (Decimal("70"), {1, *range(10, 14), *range(26, 33)}),
-            (Decimal("141"), {2, 7, 8, 9, *range(33, 53), 88, 89}),
-            (Decimal("181"), {6, *range(53, 65), 81, *range(83, 88)}),
-            (Decimal("226"), {3, 4, 5, *range(65, 81), 82})]                   # R151-R157
-
-
-def standard(birth: date, year: int) -> Decimal:
-    age = year - birth.year
-    if age >= 90:
-        return Decimal("70")
-    return next(amount for amount, ages in STANDARD if age in ages)
-
 
 @dataclass(frozen=True)
 class Place:
