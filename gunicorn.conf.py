@@ -7,9 +7,19 @@ Threads, not more processes: a request spends a good part of its wall time waiti
 do nothing else meanwhile while the next clients waited in the listen queue; a slow flush held up
 every request queued behind it. A gthread worker serves ``threads`` requests at once, so one thread
 runs Python while the others wait on the database; the GIL keeps the Python part one at a time per
-process, which is why the processes stay at about one per core. The gthread worker also keeps a
-client's connection open between requests (HTTP/1.1 keep-alive, as a clinic system's client uses
-it); the sync worker closed it after every answer, so every request paid a new TCP connection.
+process, which is why the processes stay at about one per core.
+
+No keep-alive by default: the connection is closed after each answer, so each request is accepted by
+whichever worker is free. A kept-alive connection stays with the worker that accepted it, and with
+a few busy clients one process (one GIL, one core) held most of them while the other idled: in the
+claims benchmark (8 clients, 2 workers, ``bench/run.py claims --only http``) one worker did 60-90 %
+of the work in most runs, and the p99 moved with that split. Measured on one database, alternated,
+14 runs each: kept alive p99 34.3-46.9 ms (and 51.5 ms in a run before), 302-396 claims/s; closed
+after each answer 37.4-42.5 ms, 344-383 claims/s, the two workers within 0.1 ms of CPU a claim of
+each other in every run (a new loopback connection a request costs less than the imbalance did).
+Behind a reverse proxy (nginx speaks HTTP/1.0 to its upstream by default, a connection a request)
+this is what gunicorn sees anyway; the proxy keeps the clinics' own connections alive.
+``GUNICORN_KEEPALIVE=<seconds>`` turns keep-alive back on.
 """
 import gc
 import os
@@ -18,8 +28,8 @@ import sys
 workers = int(os.environ.get("GUNICORN_WORKERS", 2))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
-# Seconds an idle keep-alive connection is held open for the client's next request.
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+# Seconds an idle keep-alive connection is held open for the client's next request; 0: none (above).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 0))
 
 
 def post_fork(server, worker):

@@ -16,8 +16,9 @@ them) and a few providers per region, empties the claims tables, then measures i
              update the accumulator (1, 2 and 4 client processes)
   service    claims.services.claim_settle (1, 2 and 4 worker processes; goal >= 70 % of the floor)
   http       POST /api/v1/claims/ through gunicorn (2 workers; gunicorn.conf.py) with 8 concurrent clients,
-             each on its own kept-alive HTTP/1.1 connection (bench/common.py KeepAliveClient, a real
-             HTTP/1.1 client lighter on the shared cores than http.client) (goal p99 < 50 ms)
+             each an HTTP/1.1 client (bench/common.py KeepAliveClient, lighter on the shared cores than
+             http.client) that keeps its connection while the server does and opens a new one, timed
+             with the request, when the server closes it (gunicorn.conf.py keepalive) (goal p99 < 50 ms)
   batch      claims.files.claims_file_settle over V visits: member partitions as a Celery group settled
              by --batch-workers (2) prefork worker processes over Redis (goal >= 10 000 claims/s; set
              REDIS_URL, e.g. from scripts/services.sh; without it the group runs eagerly in this

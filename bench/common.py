@@ -62,7 +62,7 @@ def percentile(sorted_values: list, fraction: float):
 class KeepAliveClient:
     """A plain HTTP/1.1 client on one kept-alive connection, as a clinic system's client talks to us:
     requests with ``Content-Length``, answers read by their ``Content-Length``; the connection is
-    opened again after an answer with ``Connection: close`` (e.g. from a sync gunicorn worker).
+    opened again after an answer with ``Connection: close`` (gunicorn.conf.py's default: no keep-alive).
 
     Why not ``http.client``: the benchmark's clients run on the same two cores as the server, and
     ``http.client`` parsed every answer's headers through the ``email`` package, about 0.35 ms of
@@ -80,8 +80,8 @@ class KeepAliveClient:
                    f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
         if self.sock is None:
             self._connect()
-        # No retry: a POST settles a claim. A benchmark's connection is never idle for long
-        # (gunicorn.conf.py keepalive), and one the server closes is reopened above.
+        # No retry: a POST settles a claim. A connection the server closed after its answer
+        # (gunicorn.conf.py: no keep-alive by default) is opened again above, inside the request's time.
         self.sock.sendall(request)
         return self._answer()
 

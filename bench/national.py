@@ -111,8 +111,8 @@ def _national_prepare(bodies: list[dict]) -> tuple[dict[str, str], list[tuple[st
 def _post_all(port: int, requests: list[tuple[str, str, str]], *, clients: int,
               server_pid: int | None = None) -> tuple[float, list[float], int, list[float | None]]:
     """(seconds, sorted latencies, failures, CPU seconds used [gunicorn, PostgreSQL, this client])
-    for ``requests`` = (path, token, body) over ``clients`` threads with a keep-alive connection
-    each. A failure: not the success status, or infcode ≠ 0."""
+    for ``requests`` = (path, token, body) over ``clients`` threads, each with its own HTTP/1.1 client
+    (bench/common.py ``KeepAliveClient``). A failure: not the success status, or infcode ≠ 0."""
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
