@@ -457,10 +457,11 @@ def batch_bench(bodies: list[dict], *, workers: int) -> None:
 
 
 def _vacuumed_after_batch() -> None:
-    """The tables the batch filled vacuumed and analysed now, after its figures (untimed). Left to
-    autovacuum, the VACUUM ANALYZE of its 100 000 claims started 10-60 s later, inside whatever ran
-    next on the cluster: watched through pg_stat_activity, it overlapped three of four HTTP runs
-    started right after a batch, whose p99 rose from 40.0 to 46.6-47.7 ms (the one it missed)."""
+    """The bench's database, which the batch just filled, vacuumed and analysed after the figures
+    (untimed). Left to autovacuum, the VACUUM ANALYZE of the batch's 100 000 claims started 10-60 s
+    later, inside whatever ran next on the cluster: watched through pg_stat_activity over four HTTP
+    runs started right after a batch, it overlapped three, whose p99 was 46.6-47.7 ms against
+    40.0 ms for the one it missed."""
     from django.db import connection
 
     with connection.cursor() as cursor:
