@@ -453,19 +453,13 @@ def batch_bench(bodies: list[dict], *, workers: int) -> None:
     _figures("batch", created, elapsed, [], peak_rss_mb(), cpu, **extra, celery="eager" if eager else "redis",
              celery_workers=0 if eager else workers, refused=sum(1 for r in answer["rows"] if "errors" in r),
              failed_partitions=len(answer["failed_partitions"]), claims_in_table_before=rows_before)
-    _vacuumed_after_batch()
-
-
-def _vacuumed_after_batch() -> None:
-    """The bench's database, which the batch just filled, vacuumed and analysed after the figures
-    (untimed). Left to autovacuum, the VACUUM ANALYZE of the batch's 100 000 claims started 10-60 s
-    later, inside whatever ran next on the cluster: watched through pg_stat_activity over four HTTP
-    runs started right after a batch, it overlapped three, whose p99 was 46.6-47.7 ms against
-    40.0 ms for the one it missed."""
-    from django.db import connection
-
+    # The database the batch just filled, vacuumed and analysed after the figures (untimed), as the
+    # other benches do after their loads. Left to autovacuum, the VACUUM ANALYZE of the batch's
+    # 100 000 claims started 10-60 s later, inside whatever ran next on the cluster: watched through
+    # pg_stat_activity over four HTTP runs started right after a batch, it overlapped three, whose
+    # p99 was 46.6-47.7 ms against 40.0 ms for the one it missed.
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")   # the bench's database: the claims, items, accumulators, tallies
+        cursor.execute("VACUUM ANALYZE")
 
 
 def _own_cpu_seconds(pid: int) -> float:
