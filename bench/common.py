@@ -39,6 +39,24 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_cpu_ticks() -> list[int]:
+    """The machine's CPU time so far, in clock ticks, from /proc/stat's first line: user, nice,
+    system, idle, iowait, irq, softirq, steal."""
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def machine_cpu_split(before: list[int], after: list[int]) -> dict[str, float]:
+    """Per cent of the machine's CPU time between two ``machine_cpu_ticks`` readings that was busy,
+    idle, waiting on the disk (iowait) and taken by the hypervisor for other guests (steal): a run
+    slowed by the disk or by the host, not by the code, shows it here."""
+    spent = [b - a for a, b in zip(before, after)]
+    total = sum(spent) or 1
+    user, nice, system, idle, iowait, irq, softirq, steal = spent
+    return {"busy": round((user + nice + system + irq + softirq) * 100 / total, 1),
+            "idle": round(idle * 100 / total, 1), "iowait": round(iowait * 100 / total, 1),
+            "steal": round(steal * 100 / total, 1)}
+
+
 def emit(**figures) -> None:
     print(json.dumps(figures, ensure_ascii=False), flush=True)
 
