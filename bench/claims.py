@@ -394,7 +394,7 @@ RAMP_VISITS = 3
 
 
 def _slowest_started(latencies: list[tuple[float, float]], t0: float, elapsed: float) -> dict:
-    """When the slowest 1 % of the timed requests (those at or above the p99) started, in seconds
+    """When the slowest 1 % of the timed requests (the p99 is just below them) started, in seconds
     into the run, and the shortest stretch of the run holding half of them. Spread over the run,
     they are the queueing of the clients on the shared cores; bunched in a fraction of a second,
     one event (a disk flush, the host) held every request in flight at once."""
@@ -416,9 +416,9 @@ def _run_clients(client, bodies: list[bytes], clients: int, ramp: int = 0) -> No
 
 def _worker_cpu(master: int) -> dict[int, float]:
     """CPU seconds of each gunicorn worker (the master's children). Their split shows how the
-    clients' kept-alive connections fell between the workers: each worker takes the connections it
-    accepts first, for the whole run, and one worker's process (one GIL) serving five or six of
-    the eight while the other idles makes a run's latencies longer than an even split's."""
+    requests fell between the workers: with keep-alive on (GUNICORN_KEEPALIVE), a worker keeps the
+    connections it accepts for the whole run, and one worker's process (one GIL) serving five or six
+    of the eight clients while the other idles makes a run's latencies longer than an even split's."""
     found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         fields = proc_stat(stat.parent.name)
